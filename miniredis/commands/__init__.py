@@ -1,0 +1,280 @@
+"""
+The command table and the dispatcher.
+
+Every command is a function C{f(session, argv)} registered with L{command},
+which records its name, arity, flags and key positions the way Redis's own
+command table does. The table alone checks argument counts; a command gets
+C{argv} (its name first) and returns a reply value (see L{miniredis.resp})
+or raises L{ReplyError}.
+
+Usage::
+
+    @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1))
+    def get(session, argv):
+        ...
+"""
+
+import importlib
+import pkgutil
+
+from miniredis.resp import ReplyError, Status
+
+QUEUED = Status(b"QUEUED")
+
+
+class _Blocked:
+    """A command's reply meaning: the client now waits (see L{miniredis.waits})."""
+
+    def __repr__(self):
+        return "BLOCKED"
+
+
+BLOCKED = _Blocked()
+
+
+class Command:
+    """
+    One entry of the command table.
+
+    @ivar name: the lower-case name (C{"client|setname"} for a subcommand).
+    @ivar arity: argument count including the name; negative means "at least".
+    @ivar flags: a frozenset of Redis flag names (C{write}, C{readonly}, ...).
+    @ivar keys: C{(first, last, step)} key positions, C{(0, 0, 0)} for none.
+    @ivar typed: whether arguments may be typed values (maps, arrays, ints).
+    @ivar subcommands: name -> L{Command}, for container commands.
+    """
+
+    __slots__ = (
+        "name",
+        "func",
+        "arity",
+        "flags",
+        "keys",
+        "typed",
+        "write",
+        "subcommands",
+        "group",
+    )
+
+    def __init__(self, name, func, arity, flags, keys, typed, group):
+        self.name = name
+        self.func = func
+        self.arity = arity
+        self.flags = frozenset(flags.split())
+        self.keys = keys
+        self.typed = typed
+        self.write = "write" in self.flags
+        self.subcommands = None
+        self.group = group
+
+    def arity_ok(self, argc):
+        arity = self.arity
+        return argc == arity if arity >= 0 else argc >= -arity
+
+    def key_names(self, argv):
+        """@return: the keys C{argv} names, by the table's positions."""
+        first, last, step = self.keys
+        if not first:
+            return []
+        last = len(argv) + last if last < 0 else min(last, len(argv) - 1)
+        return argv[first : last + 1 : step]
+
+    def __repr__(self):
+        return "<Command %s>" % (self.name,)
+
+
+COMMANDS = {}
+
+
+def command(name, arity, flags="", keys=(0, 0, 0), typed=False):
+    """
+    Register the decorated function as command C{name}.
+
+    A name C{"parent|sub"} registers a subcommand of the container command
+    C{parent}, itself registered with L{container}.
+    """
+
+    def register(func):
+        group = func.__module__.rsplit(".", 1)[-1]
+        entry = Command(name, func, arity, flags, keys, typed, group)
+        parent, _, sub = name.partition("|")
+        if sub:
+            COMMANDS[parent.encode()].subcommands[sub.encode()] = entry
+        else:
+            COMMANDS[name.encode()] = entry
+        return func
+
+    return register
+
+
+def container(name, arity=-2, flags=""):
+    """Register C{name} as a command whose first argument picks a subcommand."""
+
+    def dispatch_subcommand(session, argv):
+        raise AssertionError("containers dispatch through their subcommands")
+
+    entry = Command(name, dispatch_subcommand, arity, flags, (0, 0, 0), False, "")
+    entry.subcommands = {}
+    COMMANDS[name.encode()] = entry
+    return entry
+
+
+def wrong_arity(name):
+    return ReplyError("ERR wrong number of arguments for '%s' command" % (name,))
+
+
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def unknown_command(argv):
+    args = ""
+    for arg in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'%s' " % (_text(arg)[: 128 - len(args)],)
+    return ReplyError(
+        "ERR unknown command '%s', with args beginning with: %s"
+        % (_text(argv[0])[:128], args)
+    )
+
+
+def lookup(argv):
+    """
+    Find the table entry for a request.
+
+    @return: the L{Command}, its subcommand entry where it has one.
+    @raise ReplyError: for an unknown command or subcommand, or a wrong arity.
+    """
+    name = argv[0]
+    if type(name) is not bytes:
+        name = _text(name).encode()
+    cmd = COMMANDS.get(name.lower())
+    if cmd is None:
+        raise unknown_command(argv)
+    if not cmd.arity_ok(len(argv)):
+        raise wrong_arity(cmd.name)
+    if cmd.subcommands is not None:
+        sub = cmd.subcommands.get(_text(argv[1]).lower().encode())
+        if sub is None:
+            raise ReplyError(
+                "ERR unknown subcommand '%s'. Try %s HELP."
+                % (_text(argv[1])[:128], cmd.name.upper())
+            )
+        if not sub.arity_ok(len(argv)):
+            raise wrong_arity(sub.name)
+        return sub
+    return cmd
+
+
+def _plain(arg):
+    if type(arg) is bytes:
+        return arg
+    if isinstance(arg, bool):
+        return b"1" if arg else b"0"
+    if isinstance(arg, int):
+        return b"%d" % arg
+    if isinstance(arg, float):
+        return repr(arg).encode()
+    raise ReplyError(
+        "ERR typed values (arrays, maps, null) are only accepted as values "
+        "of SET-like commands"
+    )
+
+
+def plain_args(argv):
+    """Turn scalar typed arguments into their byte strings."""
+    for arg in argv:
+        if type(arg) is not bytes:
+            return [_plain(a) for a in argv]
+    return argv
+
+
+def call(session, cmd, argv):
+    """
+    Run one command and do what follows a write (persistence).
+
+    @return: the reply; an error reply as a L{ReplyError} value.
+    """
+    server = session.server
+    store = server.store
+    dirty = store.dirty
+    session.rewrites = None
+    try:
+        reply = cmd.func(session, argv)
+    except ReplyError as e:
+        reply = e
+    if store.dirty != dirty and server.propagate is not None:
+        rewrites = session.rewrites
+        if rewrites is None:
+            if cmd.write:
+                server.propagate(session.db.index, [argv])
+        elif rewrites:
+            server.propagate(session.db.index, rewrites)
+    return reply
+
+
+_ALLOWED_WHEN_SUBSCRIBED = frozenset(
+    [
+        b"subscribe",
+        b"ssubscribe",
+        b"psubscribe",
+        b"unsubscribe",
+        b"sunsubscribe",
+        b"punsubscribe",
+        b"ping",
+        b"quit",
+        b"reset",
+    ]
+)
+_NOT_QUEUED = frozenset(["exec", "discard", "multi", "watch", "quit", "reset"])
+
+
+def dispatch(session, argv):
+    """
+    Run one request of a client: the table lookup, then the checks Redis
+    makes before a command runs (auth, MULTI queueing, subscribed mode).
+
+    @return: the reply, or L{BLOCKED} when the client now waits.
+    """
+    try:
+        cmd = lookup(argv)
+        if not cmd.typed:
+            argv = plain_args(argv)
+    except ReplyError as e:
+        if session.multi is not None:
+            session.multi_failed = True
+        return e
+    if not session.authenticated and "no_auth" not in cmd.flags:
+        return ReplyError("NOAUTH Authentication required.")
+    if session.multi is not None and cmd.name not in _NOT_QUEUED:
+        return queue_in_multi(session, cmd, argv)
+    if session.subscribed and session.proto == 2:
+        if cmd.name.partition("|")[0].encode() not in _ALLOWED_WHEN_SUBSCRIBED:
+            return ReplyError(
+                "ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
+                "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                % (cmd.name,)
+            )
+    session.last_command = cmd.name
+    reply = call(session, cmd, argv)
+    server = session.server
+    server.stats.commands += 1
+    if server.store.ready:
+        server.waits.serve_ready()
+    return reply
+
+
+def queue_in_multi(session, cmd, argv):
+    """Queue a command of a MULTI block, refusing what cannot be queued."""
+    if "no_multi" in cmd.flags:
+        session.multi_failed = True
+        return ReplyError("ERR Command not allowed inside a transaction")
+    session.multi.append((cmd, argv))
+    return QUEUED
+
+
+def load_all():
+    """Import every command family so that each registers its commands."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(__name__ + "." + module.name)

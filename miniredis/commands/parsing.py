@@ -1,0 +1,62 @@
+"""
+Argument parsing shared by command families, with Redis's error texts.
+"""
+
+import math
+import re
+
+from miniredis.resp import ReplyError
+
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+SYNTAX = "ERR syntax error"
+
+_INTEGER = re.compile(rb"-?[1-9][0-9]{0,19}|0")
+_FLOAT = re.compile(
+    rb"[+-]?(?:inf|infinity|nan|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?)",
+    re.IGNORECASE,
+)
+
+
+def parse_int(raw, error=NOT_INTEGER):
+    """
+    Parse a 64-bit integer written as Redis writes one (no sign '+', no
+    spaces, no leading zeros).
+
+    @raise ReplyError: C{error} if C{raw} is not one.
+    """
+    if type(raw) is bytes and _INTEGER.fullmatch(raw):
+        value = int(raw)
+        if -(1 << 63) <= value < (1 << 63):
+            return value
+    raise ReplyError(error)
+
+
+def parse_float(raw, error=NOT_FLOAT):
+    """
+    Parse a double as Redis's C{strtod} checks do: no spaces, no NaN.
+
+    @raise ReplyError: C{error} if C{raw} is not one.
+    """
+    if type(raw) is bytes and _FLOAT.fullmatch(raw):
+        value = float(raw)
+        if not math.isnan(value):
+            return value
+    raise ReplyError(error)
+
+
+def parse_timeout(raw, unit=1.0):
+    """
+    Parse a blocking command's timeout (seconds, may be fractional).
+
+    @return: the timeout in seconds, 0 for none.
+    """
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ReplyError("ERR timeout is not a float or out of range")
+    if math.isnan(value) or math.isinf(value):
+        raise ReplyError("ERR timeout is not a float or out of range")
+    if value < 0:
+        raise ReplyError("ERR timeout is negative")
+    return value * unit

@@ -1,0 +1,195 @@
+"""
+Server parameters: their defaults, parsing, CONFIG GET/SET, and listeners
+told when one changes.
+
+Usage::
+
+    config = Config(port=7000, appendonly=True)
+    config["appendonly"]          # True
+    config.set("maxclients", b"50")
+    config.render("appendonly")   # b"yes"
+"""
+
+import os
+
+from miniredis.glob import matcher
+from miniredis.resp import ReplyError
+
+
+def _yes_no(raw):
+    value = raw.lower()
+    if value in (b"yes", b"1"):
+        return True
+    if value in (b"no", b"0"):
+        return False
+    raise ValueError("argument must be 'yes' or 'no'")
+
+
+def _int(raw):
+    value = raw.strip().lower()
+    scale = 1
+    for suffix, factor in ((b"gb", 1 << 30), (b"mb", 1 << 20), (b"kb", 1 << 10)):
+        if value.endswith(suffix):
+            value, scale = value[: -len(suffix)], factor
+            break
+    try:
+        return int(value) * scale
+    except ValueError:
+        raise ValueError("argument couldn't be parsed into an integer")
+
+
+def _text(raw):
+    return raw.decode("utf-8")
+
+
+def _choice(*choices):
+    def parse(raw):
+        value = raw.decode("utf-8").lower()
+        if value not in choices:
+            raise ValueError(
+                "argument(s) must be one of the following: " + ", ".join(choices)
+            )
+        return value
+
+    return parse
+
+
+def _save_rules(raw):
+    parts = raw.split()
+    if len(parts) % 2:
+        raise ValueError("Invalid save parameters")
+    rules = []
+    for i in range(0, len(parts), 2):
+        rules.append((int(parts[i]), int(parts[i + 1])))
+    return rules
+
+
+def _render_save(rules):
+    return " ".join("%d %d" % rule for rule in rules)
+
+
+# name -> (default, parse, render or None, settable at run time)
+PARAMETERS = {
+    "bind": ("127.0.0.1", _text, None, False),
+    "port": (6379, _int, None, False),
+    "unixsocket": ("", _text, None, False),
+    "databases": (16, _int, None, False),
+    "requirepass": ("", _text, None, True),
+    "maxclients": (10000, _int, None, True),
+    "timeout": (0, _int, None, True),
+    "tcp-keepalive": (300, _int, None, True),
+    "protected-mode": (True, _yes_no, None, True),
+    "proto-max-bulk-len": (512 * 1024 * 1024, _int, None, True),
+    "client-query-buffer-limit": (1024 * 1024 * 1024, _int, None, True),
+    "maxmemory": (0, _int, None, True),
+    "maxmemory-policy": ("noeviction", _text, None, True),
+    "hz": (10, _int, None, True),
+    "loglevel": (
+        "notice",
+        _choice("debug", "verbose", "notice", "warning"),
+        None,
+        True,
+    ),
+    "dir": (os.getcwd(), _text, None, True),
+    "dbfilename": ("dump.rdb", _text, None, True),
+    "save": ([], _save_rules, _render_save, True),
+    "rdbcompression": (True, _yes_no, None, True),
+    "rdbchecksum": (True, _yes_no, None, True),
+    "appendonly": (False, _yes_no, None, True),
+    "appendfilename": ("appendonly.aof", _text, None, False),
+    "appendfsync": ("everysec", _choice("always", "everysec", "no"), None, True),
+    "auto-aof-rewrite-percentage": (100, _int, None, True),
+    "auto-aof-rewrite-min-size": (64 * 1024 * 1024, _int, None, True),
+    "aof-load-truncated": (True, _yes_no, None, True),
+    "busy-reply-threshold": (5000, _int, None, True),
+    "lua-time-limit": (5000, _int, None, True),
+    "slowlog-log-slower-than": (10000, _int, None, True),
+    "slowlog-max-len": (128, _int, None, True),
+    "notify-keyspace-events": ("", _text, None, True),
+    "list-max-listpack-size": (-2, _int, None, True),
+    "hash-max-listpack-entries": (128, _int, None, True),
+    "hash-max-listpack-value": (64, _int, None, True),
+    "set-max-intset-entries": (512, _int, None, True),
+    "set-max-listpack-entries": (128, _int, None, True),
+    "zset-max-listpack-entries": (128, _int, None, True),
+    "zset-max-listpack-value": (64, _int, None, True),
+}
+ALIASES = {"lua-time-limit": "busy-reply-threshold"}
+
+
+def _render(value):
+    if isinstance(value, bool):
+        return b"yes" if value else b"no"
+    if isinstance(value, int):
+        return b"%d" % value
+    return str(value).encode("utf-8")
+
+
+class Config:
+    """
+    The parameters of one server.
+
+    @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
+    """
+
+    def __init__(self, **overrides):
+        self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
+        self.listeners = {}
+        for name, value in overrides.items():
+            self[name.replace("_", "-")] = value
+
+    def __getitem__(self, name):
+        return self._values[ALIASES.get(name, name)]
+
+    def __setitem__(self, name, value):
+        name = ALIASES.get(name, name)
+        if name not in self._values:
+            raise KeyError(name)
+        if isinstance(value, (bytes, str)) and not isinstance(PARAMETERS[name][0], str):
+            value = PARAMETERS[name][1](
+                value if isinstance(value, bytes) else value.encode()
+            )
+        self._values[name] = value
+
+    def render(self, name):
+        spec = PARAMETERS[name]
+        value = self._values[name]
+        return spec[2](value).encode() if spec[2] else _render(value)
+
+    def get_matching(self, pattern):
+        """@return: C{{name: rendered value}} for the names matching a glob."""
+        match = matcher(pattern.lower())
+        return {
+            name.encode(): self.render(ALIASES.get(name, name))
+            for name in PARAMETERS
+            if match(name.encode())
+        }
+
+    def set(self, name, raw):
+        """
+        CONFIG SET one parameter from its wire form.
+
+        @raise ReplyError: for an unknown, fixed or malformed parameter.
+        """
+        key = ALIASES.get(name, name)
+        spec = PARAMETERS.get(key)
+        if spec is None:
+            raise ReplyError(
+                "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+                % (name,)
+            )
+        if not spec[3]:
+            raise ReplyError(
+                "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                "can't set immutable config" % (name,)
+            )
+        try:
+            value = spec[1](raw)
+        except ValueError as e:
+            raise ReplyError(
+                "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+                % (name, e)
+            )
+        self._values[key] = value
+        for listener in self.listeners.get(key, ()):
+            listener(value)

@@ -1,0 +1,82 @@
+"""
+Key deadlines: lazy expiry on access (see L{Database.lookup}) and an
+active cycle that removes keys nobody reads.
+
+The index is a dict of deadlines plus a heap ordered by deadline, so the
+active cycle finds due keys in O(log n) each without sampling.
+"""
+
+import heapq
+
+from twisted.internet import task
+from twisted.logger import Logger
+
+log = Logger(namespace="miniredis.expiry")
+
+
+class ExpiryIndex:
+    """
+    Deadlines (absolute ms) of the keys of one database.
+
+    @ivar deadlines: key -> deadline in ms.
+    """
+
+    def __init__(self):
+        self.deadlines = {}
+        self._heap = []
+
+    def __len__(self):
+        return len(self.deadlines)
+
+    def set(self, key, deadline):
+        self.deadlines[key] = deadline
+        heapq.heappush(self._heap, (deadline, key))
+        if len(self._heap) > 2 * len(self.deadlines) + 64:
+            self._compact()
+
+    def remove(self, key):
+        del self.deadlines[key]
+
+    def clear(self):
+        self.deadlines.clear()
+        self._heap = []
+
+    def due(self, now_ms, limit):
+        """@return: up to C{limit} keys whose deadline is at or before C{now_ms}."""
+        heap, deadlines, out = self._heap, self.deadlines, []
+        while heap and len(out) < limit and heap[0][0] <= now_ms:
+            deadline, key = heapq.heappop(heap)
+            if deadlines.get(key) == deadline:
+                out.append(key)
+        return out
+
+    def _compact(self):
+        self._heap = [(d, k) for k, d in self.deadlines.items()]
+        heapq.heapify(self._heap)
+
+
+class ActiveExpiry:
+    """
+    Run the store's active expire cycle ten times a second on C{clock}.
+    """
+
+    interval = 0.1
+
+    def __init__(self, store, clock):
+        self.store = store
+        self._loop = task.LoopingCall(self._cycle)
+        self._loop.clock = clock
+
+    def start(self):
+        if not self._loop.running:
+            self._loop.start(self.interval, now=False)
+
+    def stop(self):
+        if self._loop.running:
+            self._loop.stop()
+
+    def _cycle(self):
+        try:
+            self.store.active_expire_cycle()
+        except Exception:
+            log.failure("active expire cycle failed")

@@ -1,0 +1,211 @@
+"""
+The server side of a connection and the Factory that holds the server.
+
+Usage (embedding miniredis in a Twisted application)::
+
+    from twisted.internet import endpoints, reactor
+    from miniredis import MiniRedisFactory
+
+    factory = MiniRedisFactory(databases=4)
+    endpoints.serverFromString(reactor, "tcp:6380:interface=127.0.0.1").listen(factory)
+    factory.store.db(0).set(b"greeting", b"hello")
+"""
+
+import time
+from collections import deque
+
+from twisted.internet.interfaces import ITCPTransport
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.logger import Logger
+
+from miniredis import commands
+from miniredis.commands import BLOCKED, dispatch
+from miniredis.commands.transactions import unwatch_all
+from miniredis.config import Config
+from miniredis.expiry import ActiveExpiry
+from miniredis.resp import ReplyError, encode, encode_into, request_decoder
+from miniredis.session import Session
+from miniredis.store import Store
+from miniredis.waits import Waits
+
+log = Logger(namespace="miniredis.protocol")
+
+
+class RedisServerProtocol(Protocol):
+    """
+    One client connection: decode requests, run them in order, and send all
+    replies of one read with one write.
+
+    @ivar session: the client's L{Session}.
+    """
+
+    session = None
+
+    def __init__(self):
+        self._decoder = request_decoder()
+        self._backlog = None
+        self._out = None
+        self.local_address = ""
+
+    def connectionMade(self):
+        factory = self.factory
+        if len(factory.clients) >= factory.config["maxclients"]:
+            factory.stats.rejected_connections += 1
+            self.transport.write(b"-ERR max number of clients reached\r\n")
+            self.transport.loseConnection()
+            return
+        if ITCPTransport.providedBy(self.transport):
+            self.transport.setTcpNoDelay(True)
+        self.session = Session(factory, self, _address(self.transport.getPeer()))
+        self.local_address = _address(self.transport.getHost())
+        factory.clients[self.session.id] = self.session
+        factory.stats.connections_received += 1
+
+    def dataReceived(self, data):
+        session = self.session
+        if session is None or session.closing:
+            return
+        decoder = self._decoder
+        decoder.feed(data)
+        requests = decoder.requests()
+        if self._backlog is not None:
+            self._backlog.extend(requests)
+        else:
+            self._run(requests)
+        if decoder.error is not None and self._backlog is None:
+            self._protocol_error(decoder.error)
+
+    def _run(self, requests):
+        session = self.session
+        out = self._out = []
+        session.last_interaction = time.time()
+        for index, argv in enumerate(requests):
+            reply = dispatch(session, argv)
+            if reply is BLOCKED:
+                self._backlog = deque(requests[index + 1 :])
+                break
+            encode_into(reply, session.proto, out)
+            if session.closing:
+                break
+        self._out = None
+        if out:
+            self.transport.write(b"".join(out))
+        if session.closing:
+            self.transport.loseConnection()
+
+    def send_reply(self, value):
+        """Send C{value} now, after any replies being built for this read."""
+        if self.session is None or self.transport is None:
+            return
+        if self._out is not None:
+            encode_into(value, self.session.proto, self._out)
+        else:
+            self.transport.write(encode(value, self.session.proto))
+
+    def resume(self, reply):
+        """Send the reply that ends a blocking wait, then run what queued up."""
+        self.send_reply(reply)
+        self.factory.clock.callLater(0, self._drain_backlog)
+
+    def _drain_backlog(self):
+        backlog, self._backlog = self._backlog, None
+        if backlog and self.session is not None and not self.session.closing:
+            self._run(list(backlog))
+        if self._backlog is None and self._decoder.error is not None:
+            self._protocol_error(self._decoder.error)
+
+    def _protocol_error(self, error):
+        log.info(
+            "protocol error from {client}: {error}",
+            client=self.session.address,
+            error=error,
+        )
+        self.send_reply(ReplyError("ERR Protocol error: %s" % (error,)))
+        self.session.closing = True
+        self.transport.loseConnection()
+
+    def connectionLost(self, reason):
+        session = self.session
+        if session is None:
+            return
+        self.factory.forget(session)
+        self.session = None
+
+
+def _address(address):
+    host = getattr(address, "host", None)
+    if host is None:
+        return getattr(address, "name", "") or ""
+    if ":" in host:
+        return "[%s]:%s" % (host, address.port)
+    return "%s:%s" % (host, address.port)
+
+
+class ServerStats:
+    """Counters INFO reports."""
+
+    def __init__(self):
+        self.started = time.time()
+        self.connections_received = 0
+        self.rejected_connections = 0
+        self.commands = 0
+
+
+class MiniRedisFactory(ServerFactory):
+    """
+    A miniredis server: listen with it on any endpoint.
+
+    @ivar config: the L{Config}.
+    @ivar store: the L{Store} of databases.
+    @ivar clock: the reactor (or a C{task.Clock} in tests) timers run on.
+    @ivar clients: client id -> L{Session} of each connected client.
+    @ivar waits: the clients blocked in BLPOP and friends (L{Waits}).
+    @ivar propagate: None, or a callable C{(db_index, argvs)} given every
+        write as it should be logged (persistence sets it).
+    @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
+    """
+
+    protocol = RedisServerProtocol
+
+    def __init__(self, config=None, store=None, clock=None, **overrides):
+        """
+        @param config: a L{Config}, or None to build one from C{overrides}
+            (keyword names as in Redis's configuration, C{_} for C{-}).
+        @param store: a L{Store} to serve; a new empty one by default.
+        @param clock: the reactor to use; the global one by default.
+        """
+        if clock is None:
+            from twisted.internet import reactor as clock
+        commands.load_all()
+        self.config = config if config is not None else Config(**overrides)
+        self.clock = clock
+        self.store = (
+            store
+            if store is not None
+            else Store(
+                self.config["databases"], now_ms=lambda: int(clock.seconds() * 1000)
+            )
+        )
+        self.clients = {}
+        self.stats = ServerStats()
+        self.waits = Waits(self.store, clock)
+        self.propagate = None
+        self.shutdown_hooks = []
+        self.expiry = ActiveExpiry(self.store, clock)
+
+    def startFactory(self):
+        self.expiry.start()
+
+    def stopFactory(self):
+        self.expiry.stop()
+
+    def forget(self, session):
+        """A client went away: drop its waits, watches and subscriptions."""
+        self.clients.pop(session.id, None)
+        self.waits.cancel(session)
+        unwatch_all(session)
+        session.connection = None
+
+    def session(self):
+        """@return: a L{Session} not tied to a connection, for in-process use."""
+        return Session(self)

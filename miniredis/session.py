@@ -1,0 +1,124 @@
+"""
+What the server knows of one client: the state commands read and change.
+
+A L{Session} belongs to a connection (L{miniredis.protocol}) or to an
+internal caller such as a Lua script; commands only ever see sessions.
+"""
+
+import itertools
+import time
+
+_ids = itertools.count(1)
+
+
+class Session:
+    """
+    One client's state.
+
+    @ivar id: the unique client id (CLIENT ID).
+    @ivar db: the selected L{miniredis.store.Database}.
+    @ivar proto: the RESP version the client speaks (2 or 3).
+    @ivar multi: queued C{(command, argv)} pairs inside MULTI, else None.
+    @ivar multi_failed: a command was rejected while queueing (EXECABORT).
+    @ivar watching: C{(database, key)} pairs under WATCH.
+    @ivar watch_dirty: a watched key changed: the next EXEC fails.
+    @ivar channels: subscribed channel names; C{patterns}: subscribed patterns.
+    @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
+    @ivar deny_blocking: inside EXEC or a script, blocking commands must
+        answer at once as their non-blocking forms do.
+    @ivar rewrites: what the running command asks persistence to log instead
+        of itself (a list of argv lists), or None to log the command as sent.
+    """
+
+    def __init__(self, server, connection=None, address=""):
+        self.server = server
+        self.connection = connection
+        self.address = address
+        self.id = next(_ids)
+        self.db = server.store.db(0)
+        self.proto = 2
+        self.name = b""
+        self.authenticated = not server.config["requirepass"]
+        self.multi = None
+        self.multi_failed = False
+        self.watching = set()
+        self.watch_dirty = False
+        self.channels = set()
+        self.patterns = set()
+        self.blocked = None
+        self.rewrites = None
+        self.last_command = "NULL"
+        self.created = time.time()
+        self.last_interaction = self.created
+        self.closing = False
+        self.deny_blocking = False
+
+    @property
+    def subscribed(self):
+        return bool(self.channels or self.patterns)
+
+    def select(self, index):
+        self.db = self.server.store.db(index)
+
+    def push(self, value):
+        """Send an out-of-band reply (a pub/sub message) to this client."""
+        if self.connection is not None:
+            self.connection.send_reply(value)
+
+    def resume(self, reply):
+        """End a blocking wait with C{reply} and go on with queued requests."""
+        self.blocked = None
+        if self.connection is not None:
+            self.connection.resume(reply)
+
+    def close_after_reply(self):
+        """Close the connection once the current replies are sent (QUIT)."""
+        self.closing = True
+
+    def rewrite(self, *argvs):
+        """Log C{argvs} to persistence in place of the running command."""
+        if self.rewrites is None:
+            self.rewrites = []
+        self.rewrites.extend(argvs)
+
+    def describe(self):
+        """@return: this client's line of CLIENT LIST / CLIENT INFO."""
+        now = time.time()
+        flags = "N"
+        if self.multi is not None:
+            flags = "x"
+        elif self.blocked is not None:
+            flags = "b"
+        elif self.subscribed:
+            flags = "P"
+        fields = [
+            ("id", self.id),
+            ("addr", self.address),
+            ("laddr", self.connection.local_address if self.connection else ""),
+            ("fd", 8),
+            ("name", self.name.decode("utf-8", "replace")),
+            ("age", int(now - self.created)),
+            ("idle", int(now - self.last_interaction)),
+            ("flags", flags),
+            ("db", self.db.index),
+            ("sub", len(self.channels)),
+            ("psub", len(self.patterns)),
+            ("ssub", 0),
+            ("multi", -1 if self.multi is None else len(self.multi)),
+            ("qbuf", 0),
+            ("qbuf-free", 0),
+            ("argv-mem", 0),
+            ("multi-mem", 0),
+            ("rbs", 0),
+            ("rbp", 0),
+            ("obl", 0),
+            ("oll", 0),
+            ("omem", 0),
+            ("tot-mem", 0),
+            ("events", "r"),
+            ("cmd", self.last_command),
+            ("user", "default"),
+            ("redir", -1),
+            ("resp", self.proto),
+        ]
+        return " ".join("%s=%s" % field for field in fields)

@@ -1,0 +1,259 @@
+"""
+The keyspace: numbered databases of typed values with deadlines.
+
+A value's Python type says its Redis type::
+
+    bytes or Typed -> string    deque -> list    dict -> hash
+    set -> set                  ZSet -> zset
+
+Usage::
+
+    store = Store(databases=16)
+    db = store.db(0)
+    db.set(b"k", b"v")
+    db.get_string(b"k")      # b"v"
+"""
+
+import time
+from collections import deque
+
+from miniredis.expiry import ExpiryIndex
+from miniredis.resp import ReplyError
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+
+
+class Typed:
+    """
+    A string-slot value a typed client stored: an int, a list, a map or null.
+
+    @ivar value: the decoded RESP value, given back as it came.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, Typed) and other.value == self.value
+
+    def __repr__(self):
+        return "Typed(%r)" % (self.value,)
+
+
+_TYPE_NAMES = {
+    bytes: "string",
+    Typed: "string",
+    deque: "list",
+    dict: "hash",
+    set: "set",
+}
+
+
+def register_type(cls, name):
+    """Tell the keyspace that values of class C{cls} have Redis type C{name}."""
+    _TYPE_NAMES[cls] = name
+
+
+def type_name(value):
+    """@return: the Redis type name (C{"string"}, C{"list"}, ...) of C{value}."""
+    return _TYPE_NAMES[type(value)]
+
+
+def wall_clock_ms():
+    return int(time.time() * 1000)
+
+
+class Database:
+    """
+    One numbered database: a dict of keys, their deadlines, and the hooks
+    that other parts hang on key changes.
+
+    @ivar data: key -> value.
+    @ivar expires: the deadlines (an L{ExpiryIndex}).
+    @ivar watched: key -> sessions that WATCH it (see L{commands.transactions}).
+    @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
+    """
+
+    def __init__(self, store, index):
+        self.store = store
+        self.index = index
+        self.data = {}
+        self.expires = ExpiryIndex()
+        self.watched = {}
+        self.blocked = {}
+
+    def __len__(self):
+        return len(self.data)
+
+    # -- reading
+
+    def lookup(self, key):
+        """@return: the live value at C{key}, or None (an expired key is removed)."""
+        if (
+            key in self.expires.deadlines
+            and self.expires.deadlines[key] <= self.store.now_ms()
+        ):
+            self._expire(key)
+            return None
+        return self.data.get(key)
+
+    def exists(self, key):
+        return self.lookup(key) is not None
+
+    def get_typed(self, key, cls):
+        """
+        @return: the value at C{key} if it is of class C{cls}, None if absent.
+        @raise ReplyError: WRONGTYPE if the key holds another type.
+        """
+        value = self.lookup(key)
+        if value is None or type(value) is cls:
+            return value
+        raise ReplyError(WRONGTYPE)
+
+    def get_string(self, key):
+        """@return: the string at C{key} (bytes or L{Typed}) or None."""
+        value = self.lookup(key)
+        if value is None or type(value) is bytes or type(value) is Typed:
+            return value
+        raise ReplyError(WRONGTYPE)
+
+    def ttl_ms(self, key):
+        """@return: ms left before C{key} expires, -1 with no deadline, -2 if absent."""
+        if self.lookup(key) is None:
+            return -2
+        deadline = self.expires.deadlines.get(key)
+        if deadline is None:
+            return -1
+        return max(0, deadline - self.store.now_ms())
+
+    # -- writing
+
+    def set(self, key, value, keepttl=False):
+        """Store C{value} at C{key}; its deadline goes unless C{keepttl}."""
+        self.data[key] = value
+        if not keepttl and key in self.expires.deadlines:
+            self.expires.remove(key)
+        self.modified(key)
+
+    def delete(self, key):
+        """@return: whether C{key} was there (and is now gone)."""
+        if self.lookup(key) is None:
+            return False
+        del self.data[key]
+        if key in self.expires.deadlines:
+            self.expires.remove(key)
+        self.modified(key)
+        return True
+
+    def remove_if_empty(self, key, value):
+        """Delete C{key} when its aggregate C{value} has become empty."""
+        if not value:
+            del self.data[key]
+            if key in self.expires.deadlines:
+                self.expires.remove(key)
+
+    def set_deadline(self, key, deadline_ms):
+        """Give C{key} (which must exist) an absolute deadline in ms."""
+        self.expires.set(key, deadline_ms)
+        self.modified(key)
+
+    def persist(self, key):
+        """@return: whether C{key} had a deadline (now removed)."""
+        if key in self.expires.deadlines:
+            self.expires.remove(key)
+            self.modified(key)
+            return True
+        return False
+
+    def clear(self):
+        """Empty the database; @return: how many keys it held."""
+        count = len(self.data)
+        keys = list(self.watched)
+        self.data.clear()
+        self.expires.clear()
+        for key in keys:
+            self.modified(key)
+        self.store.dirty += count
+        return count
+
+    def modified(self, key):
+        """
+        Note that C{key} changed: WATCHers see it and the change counts
+        toward the save rules.
+        """
+        self.store.dirty += 1
+        if self.watched:
+            sessions = self.watched.get(key)
+            if sessions:
+                for session in sessions:
+                    session.watch_dirty = True
+
+    def signal_ready(self, key):
+        """A push fed C{key}: clients blocked on it may now be served."""
+        if key in self.blocked:
+            self.store.ready.append((self, key))
+
+    def _expire(self, key):
+        del self.data[key]
+        self.expires.remove(key)
+        self.store.expired_keys += 1
+        self.modified(key)
+        self.store.key_expired(self.index, key)
+
+    def expire_due(self, now_ms, limit):
+        """Remove up to C{limit} keys whose deadline has passed; @return: count."""
+        due = self.expires.due(now_ms, limit)
+        for key in due:
+            self._expire(key)
+        return len(due)
+
+
+class Store:
+    """
+    The databases of one server.
+
+    @ivar dirty: changes since the last save (for the C{save} rules).
+    @ivar ready: C{(database, key)} pairs fed by a push since the waits were
+        last served.
+    @ivar now_ms: a function giving the current time in ms; tests pass a fake.
+    @ivar expire_listeners: callables C{(db_index, key)} told of each expiry
+        (persistence logs a DEL).
+    """
+
+    def __init__(self, databases=16, now_ms=wall_clock_ms):
+        self.databases = [Database(self, i) for i in range(databases)]
+        self.now_ms = now_ms
+        self.dirty = 0
+        self.ready = []
+        self.expired_keys = 0
+        self.expire_listeners = []
+
+    def db(self, index):
+        return self.databases[index]
+
+    def key_expired(self, index, key):
+        for listener in self.expire_listeners:
+            listener(index, key)
+
+    def flushall(self):
+        """Empty every database; @return: how many keys were removed."""
+        return sum(db.clear() for db in self.databases)
+
+    def swap(self, a, b):
+        """Swap the contents of databases C{a} and C{b} (SWAPDB)."""
+        one, two = self.databases[a], self.databases[b]
+        one.data, two.data = two.data, one.data
+        one.expires, two.expires = two.expires, one.expires
+        for db in (one, two):
+            for key in list(db.watched):
+                db.modified(key)
+            for key in db.blocked:
+                if key in db.data:
+                    self.ready.append((db, key))
+
+    def active_expire_cycle(self, limit=200):
+        """Remove expired keys, at most about C{limit} per database."""
+        now = self.now_ms()
+        return sum(db.expire_due(now, limit) for db in self.databases if db.expires)

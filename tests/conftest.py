@@ -1,0 +1,29 @@
+import pytest
+
+from tests.differential import Differ
+from tests.servers import miniredis_process, redis_process
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server for the whole run."""
+    server = redis_process(str(tmp_path_factory.mktemp("redis"))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mini_server(tmp_path_factory):
+    """A miniredis process for the whole run."""
+    server = miniredis_process(str(tmp_path_factory.mktemp("miniredis"))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def differ(request, redis_server, mini_server):
+    """A L{Differ} on empty servers, once per RESP version."""
+    pair = Differ(redis_server.port, mini_server.port, proto=request.param)
+    pair.both("FLUSHALL")
+    yield pair
+    pair.close()
