@@ -24,6 +24,7 @@ from miniredis.commands.transactions import unwatch_all
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
 from miniredis.resp import ReplyError, encode, encode_into, request_decoder
+from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
 from miniredis.waits import Waits
@@ -160,6 +161,7 @@ class MiniRedisFactory(ServerFactory):
     @ivar clock: the reactor (or a C{task.Clock} in tests) timers run on.
     @ivar clients: client id -> L{Session} of each connected client.
     @ivar waits: the clients blocked in BLPOP and friends (L{Waits}).
+    @ivar cursors: the snapshots behind SCAN cursors (L{Cursors}).
     @ivar propagate: None, or a callable C{(db_index, argvs)} given every
         write as it should be logged (persistence sets it).
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
@@ -192,6 +194,7 @@ class MiniRedisFactory(ServerFactory):
         self.propagate = None
         self.shutdown_hooks = []
         self.expiry = ActiveExpiry(self.store, clock)
+        self.cursors = Cursors()
 
     def startFactory(self):
         self.expiry.start()
