@@ -23,6 +23,7 @@ from miniredis.commands import BLOCKED, dispatch
 from miniredis.commands.transactions import unwatch_all
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
+from miniredis.pubsub import PubSub
 from miniredis.resp import ReplyError, encode, encode_into, request_decoder
 from miniredis.scan import Cursors
 from miniredis.session import Session
@@ -162,6 +163,7 @@ class MiniRedisFactory(ServerFactory):
     @ivar clients: client id -> L{Session} of each connected client.
     @ivar waits: the clients blocked in BLPOP and friends (L{Waits}).
     @ivar cursors: the snapshots behind SCAN cursors (L{Cursors}).
+    @ivar pubsub: the channel and pattern subscriptions (L{PubSub}).
     @ivar propagate: None, or a callable C{(db_index, argvs)} given every
         write as it should be logged (persistence sets it).
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
@@ -195,6 +197,7 @@ class MiniRedisFactory(ServerFactory):
         self.shutdown_hooks = []
         self.expiry = ActiveExpiry(self.store, clock)
         self.cursors = Cursors()
+        self.pubsub = PubSub()
 
     def startFactory(self):
         self.expiry.start()
@@ -207,6 +210,7 @@ class MiniRedisFactory(ServerFactory):
         self.clients.pop(session.id, None)
         self.waits.cancel(session)
         unwatch_all(session)
+        self.pubsub.drop(session)
         session.connection = None
 
     def session(self):

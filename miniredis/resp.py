@@ -78,6 +78,10 @@ class Push(list):
     """A RESP3 out-of-band push (an array under RESP2)."""
 
 
+class Replies(list):
+    """Several replies to one command, sent one after the other (SUBSCRIBE)."""
+
+
 class _NullArray:
     def __repr__(self):
         return "NULL_ARRAY"
@@ -599,6 +603,11 @@ def _aggregate(prefix3):
     return encode_aggregate
 
 
+def _replies(value, proto, out):
+    for item in value:
+        _ENCODERS.get(type(item), _other)(item, proto, out)
+
+
 def _map(value, proto, out):
     if proto == 3:
         out.append(b"%%%d\r\n" % len(value))
@@ -640,6 +649,7 @@ _ENCODERS = {
     list: _aggregate(b"*"),
     SetReply: _aggregate(b"~"),
     Push: _aggregate(b">"),
+    Replies: _replies,
     dict: _map,
     ReplyError: _error,
 }

@@ -22,7 +22,8 @@ class Session:
     @ivar multi_failed: a command was rejected while queueing (EXECABORT).
     @ivar watching: C{(database, key)} pairs under WATCH.
     @ivar watch_dirty: a watched key changed: the next EXEC fails.
-    @ivar channels: subscribed channel names; C{patterns}: subscribed patterns.
+    @ivar channels: subscribed channels; C{patterns}: subscribed patterns;
+        C{shard_channels}: SSUBSCRIBEd channels.
     @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
@@ -45,6 +46,7 @@ class Session:
         self.watch_dirty = False
         self.channels = set()
         self.patterns = set()
+        self.shard_channels = set()
         self.blocked = None
         self.rewrites = None
         self.last_command = "NULL"
@@ -55,7 +57,7 @@ class Session:
 
     @property
     def subscribed(self):
-        return bool(self.channels or self.patterns)
+        return bool(self.channels or self.patterns or self.shard_channels)
 
     def select(self, index):
         self.db = self.server.store.db(index)

@@ -126,9 +126,7 @@ def reset(session, argv):
     session.proto = 2
     session.name = b""
     session.authenticated = not session.server.config["requirepass"]
-    unsubscribe = getattr(session.server, "pubsub", None)
-    if unsubscribe is not None:
-        unsubscribe.drop(session)
+    session.server.pubsub.drop(session)
     return Status(b"RESET")
 
 

@@ -1,0 +1,138 @@
+"""
+Pub/sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH, PUBSUB.
+
+Each (un)subscription is confirmed by its own reply, so these commands answer
+with L{Replies}: several replies in a row (pushes under RESP3).
+"""
+
+from miniredis.commands import command, container
+from miniredis.glob import matcher
+from miniredis.resp import Push, Replies
+
+
+def _confirm(kind, name, session):
+    count = len(session.channels) + len(session.patterns)
+    if kind in (b"ssubscribe", b"sunsubscribe"):
+        count = len(session.shard_channels)
+    return Push([kind, name, count])
+
+
+@command("subscribe", -2, "pubsub noscript loading stale")
+def subscribe(session, argv):
+    pubsub = session.server.pubsub
+    replies = Replies()
+    for channel in argv[1:]:
+        pubsub.subscribe(session, channel)
+        replies.append(_confirm(b"subscribe", channel, session))
+    return replies
+
+
+@command("ssubscribe", -2, "pubsub noscript loading stale", keys=(1, -1, 1))
+def ssubscribe(session, argv):
+    pubsub = session.server.pubsub
+    replies = Replies()
+    for channel in argv[1:]:
+        pubsub.subscribe(session, channel, shard=True)
+        replies.append(_confirm(b"ssubscribe", channel, session))
+    return replies
+
+
+@command("psubscribe", -2, "pubsub noscript loading stale")
+def psubscribe(session, argv):
+    pubsub = session.server.pubsub
+    replies = Replies()
+    for pattern in argv[1:]:
+        pubsub.psubscribe(session, pattern)
+        replies.append(_confirm(b"psubscribe", pattern, session))
+    return replies
+
+
+def _unsubscribe_all(session, kind, names, remove):
+    replies = Replies()
+    if not names:
+        return Replies([_confirm(kind, None, session)])
+    for name in names:
+        remove(session, name)
+        replies.append(_confirm(kind, name, session))
+    return replies
+
+
+@command("unsubscribe", -1, "pubsub noscript loading stale")
+def unsubscribe(session, argv):
+    names = argv[1:] or sorted(session.channels)
+    return _unsubscribe_all(
+        session, b"unsubscribe", names, session.server.pubsub.unsubscribe
+    )
+
+
+@command("sunsubscribe", -1, "pubsub noscript loading stale", keys=(1, -1, 1))
+def sunsubscribe(session, argv):
+    pubsub = session.server.pubsub
+    names = argv[1:] or sorted(session.shard_channels)
+    return _unsubscribe_all(
+        session,
+        b"sunsubscribe",
+        names,
+        lambda s, name: pubsub.unsubscribe(s, name, shard=True),
+    )
+
+
+@command("punsubscribe", -1, "pubsub noscript loading stale")
+def punsubscribe(session, argv):
+    names = argv[1:] or sorted(session.patterns)
+    return _unsubscribe_all(
+        session, b"punsubscribe", names, session.server.pubsub.punsubscribe
+    )
+
+
+@command("publish", 3, "pubsub loading stale fast may_replicate")
+def publish(session, argv):
+    return session.server.pubsub.publish(argv[1], argv[2])
+
+
+@command("spublish", 3, "pubsub loading stale fast may_replicate", keys=(1, 1, 1))
+def spublish(session, argv):
+    return session.server.pubsub.publish(argv[1], argv[2], shard=True)
+
+
+container("pubsub", -2)
+
+
+def _matching(names, argv):
+    if len(argv) > 2:
+        match = matcher(argv[2])
+        return [name for name in names if match(name)]
+    return list(names)
+
+
+@command("pubsub|channels", -2, "pubsub loading stale")
+def pubsub_channels(session, argv):
+    return _matching(session.server.pubsub.channels, argv)
+
+
+@command("pubsub|shardchannels", -2, "pubsub loading stale")
+def pubsub_shardchannels(session, argv):
+    return _matching(session.server.pubsub.shard_channels, argv)
+
+
+@command("pubsub|numsub", -2, "pubsub loading stale")
+def pubsub_numsub(session, argv):
+    channels = session.server.pubsub.channels
+    out = []
+    for channel in argv[2:]:
+        out += [channel, len(channels.get(channel, ()))]
+    return out
+
+
+@command("pubsub|shardnumsub", -2, "pubsub loading stale")
+def pubsub_shardnumsub(session, argv):
+    channels = session.server.pubsub.shard_channels
+    out = []
+    for channel in argv[2:]:
+        out += [channel, len(channels.get(channel, ()))]
+    return out
+
+
+@command("pubsub|numpat", 2, "pubsub loading stale")
+def pubsub_numpat(session, argv):
+    return len(session.server.pubsub.patterns)
