@@ -1,0 +1,197 @@
+"""
+redis-benchmark against a real redis-server and against miniredis, in the
+same run, and a table of both throughputs and their ratio.
+
+Usage::
+
+    python3 bench/redis_benchmark.py                 # defaults below
+    python3 bench/redis_benchmark.py --repeat 5 --tests set,get -P 16
+    python3 bench/redis_benchmark.py --pypy          # miniredis under pypy3
+
+Runs alternate between the servers (redis, miniredis, redis, miniredis, ...)
+so that the noise of a shared machine falls on both; each cell is the median
+of C{--repeat} runs. Each test runs in its own redis-benchmark process, so a
+command miniredis lacks costs that test only ("n/a").
+"""
+
+import argparse
+import csv
+import io
+import subprocess
+import sys
+
+from benchlib import median, ratio, servers, table
+
+TESTS = {
+    "ping_inline": "PING_INLINE",
+    "set": "SET",
+    "get": "GET",
+    "incr": "INCR",
+    "mset": "MSET (10 keys)",
+}
+
+
+def parse_csv(text):
+    """
+    @param text: the C{--csv} output of redis-benchmark.
+    @return: test name -> requests per second.
+    """
+    rows = csv.reader(io.StringIO(text))
+    result = {}
+    for row in rows:
+        if len(row) >= 2 and row[0] != "test":
+            try:
+                result[row[0]] = float(row[1])
+            except ValueError:
+                pass
+    return result
+
+
+def run_benchmark(port, test, pipeline, requests, clients, keyspace):
+    """
+    Run one redis-benchmark test against the server on C{port}.
+
+    @return: requests per second, or None when the test failed.
+    """
+    argv = [
+        "redis-benchmark",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-c",
+        str(clients),
+        "-n",
+        str(requests),
+        "-P",
+        str(pipeline),
+        "-r",
+        str(keyspace),
+        "-t",
+        test,
+        "--csv",
+    ]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return None
+    return parse_csv(done.stdout).get(TESTS[test])
+
+
+def measure(redis_port, mini_port, options):
+    """
+    @return: C{(test, pipeline)} -> C{(redis samples, miniredis samples)}.
+    """
+    for test in options.tests:
+        for port in (redis_port, mini_port):
+            run_benchmark(port, test, 16, options.warmup, 50, options.keyspace)
+    samples = {}
+    for pipeline in options.pipelines:
+        requests = options.n_p1 if pipeline == 1 else options.n_pipelined
+        for test in options.tests:
+            redis_runs, mini_runs = [], []
+            for _ in range(options.repeat):
+                for port, runs in ((redis_port, redis_runs), (mini_port, mini_runs)):
+                    rps = run_benchmark(
+                        port,
+                        test,
+                        pipeline,
+                        requests,
+                        options.clients,
+                        options.keyspace,
+                    )
+                    if rps is not None:
+                        runs.append(rps)
+            samples[test, pipeline] = (redis_runs, mini_runs)
+            if options.verbose:
+                print(test, pipeline, redis_runs, mini_runs, file=sys.stderr)
+    return samples
+
+
+def report(samples):
+    """@return: the results table as text."""
+    rows = []
+    for (test, pipeline), (redis_runs, mini_runs) in samples.items():
+        redis_rps, mini_rps = median(redis_runs), median(mini_runs)
+        rows.append(
+            [
+                TESTS[test],
+                pipeline,
+                "%.0f" % redis_rps if redis_rps else "n/a",
+                "%.0f" % mini_rps if mini_rps else "n/a",
+                ratio(mini_rps, redis_rps),
+            ]
+        )
+    header = ["test", "pipeline", "redis ops/s", "miniredis ops/s", "ratio"]
+    return table(header, rows)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--tests",
+        default="set,get,incr,mset,ping_inline",
+        help="comma-separated redis-benchmark tests (%(default)s)",
+    )
+    parser.add_argument(
+        "-P",
+        "--pipelines",
+        default="1,16",
+        help="comma-separated pipeline depths (%(default)s)",
+    )
+    parser.add_argument(
+        "--n-p1",
+        type=int,
+        default=20000,
+        help="requests per run without pipelining (%(default)s)",
+    )
+    parser.add_argument(
+        "--n-pipelined",
+        type=int,
+        default=100000,
+        help="requests per run with pipelining (%(default)s)",
+    )
+    parser.add_argument(
+        "-c", "--clients", type=int, default=50, help="connections (%(default)s)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per server and test; the median is shown (%(default)s)",
+    )
+    parser.add_argument(
+        "-r",
+        "--keyspace",
+        type=int,
+        default=100000,
+        help="random keys per test, as redis-benchmark -r (%(default)s)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20000,
+        help="requests of an unmeasured first run of each test (%(default)s)",
+    )
+    parser.add_argument("--pypy", action="store_true", help="run miniredis under pypy3")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print every sample"
+    )
+    options = parser.parse_args(argv)
+    options.tests = [t.strip().lower() for t in options.tests.split(",")]
+    unknown = [t for t in options.tests if t not in TESTS]
+    if unknown:
+        parser.error("unknown tests: %s (known: %s)" % (unknown, ", ".join(TESTS)))
+    options.pipelines = [int(p) for p in options.pipelines.split(",")]
+    return options
+
+
+def main(argv=None):
+    options = parse_args(argv)
+    with servers(pypy=options.pypy) as (redis, mini):
+        samples = measure(redis.port, mini.port, options)
+    print(report(samples))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
