@@ -1,0 +1,196 @@
+"""
+The request path of miniredis without sockets: how many microseconds one
+pipelined command costs, stage by stage.
+
+A prepared byte stream of pipelined requests (C{--pipeline} commands per
+read, as one C{redis-benchmark -P 16} connection sends them) is fed to a
+server protocol on a C{StringTransport}, so the numbers are deterministic
+and leave out the kernel and the reactor. Each command is also timed stage
+by stage on the same requests: the decoder alone, the table lookup and
+checks (C{dispatch} minus the command), the command function alone, and the
+encoder alone.
+
+Usage::
+
+    python3 bench/hot_path.py                   # table of us per command
+    python3 bench/hot_path.py --profile get     # cProfile of the GET path
+"""
+
+import argparse
+import cProfile
+import gc
+import pstats
+import sys
+import time
+
+from benchlib import table
+from twisted.internet import task
+from twisted.internet.testing import StringTransport
+
+from miniredis.commands import dispatch, load_all, lookup
+from miniredis.protocol import MiniRedisFactory
+from miniredis.resp import ReplyError, encode_command, encode_into, request_decoder
+
+WORKLOADS = {
+    "get": lambda i: [b"GET", b"key:%012d" % (i % 1000)],
+    "set": lambda i: [b"SET", b"key:%012d" % (i % 1000), b"xxx"],
+    "incr": lambda i: [b"INCR", b"counter:%012d" % (i % 1000)],
+    "ping": lambda i: [b"PING"],
+}
+
+
+def chunks(name, commands, pipeline):
+    """@return: the requests as wire bytes, C{pipeline} commands a chunk."""
+    make = WORKLOADS[name]
+    return [
+        b"".join(encode_command(make(i + j)) for j in range(pipeline))
+        for i in range(0, commands, pipeline)
+    ]
+
+
+def server():
+    """@return: a connected protocol on a C{StringTransport}, its keys set."""
+    factory = MiniRedisFactory(clock=task.Clock())
+    protocol = factory.buildProtocol(None)
+    protocol.makeConnection(StringTransport())
+    db = factory.store.db(0)
+    for i in range(1000):
+        db.set(b"key:%012d" % i, b"xxx")
+    return protocol
+
+
+def run_protocol(protocol, data):
+    transport = protocol.transport
+    received = protocol.dataReceived
+    for chunk in data:
+        received(chunk)
+        transport.clear()
+
+
+def decode_only(data):
+    decoder = request_decoder()
+    for chunk in data:
+        decoder.feed(chunk)
+        decoder.requests()
+
+
+def decode_all(data):
+    decoder = request_decoder()
+    out = []
+    for chunk in data:
+        decoder.feed(chunk)
+        out.extend(decoder.requests())
+    return out
+
+
+def dispatch_only(session, requests):
+    return [dispatch(session, argv) for argv in requests]
+
+
+def commands_only(session, requests):
+    entries = [(lookup(argv), argv) for argv in requests]
+    start = time.perf_counter()
+    for cmd, argv in entries:
+        cmd.func(session, argv)
+    return time.perf_counter() - start
+
+
+def encode_only(replies, proto):
+    out = []
+    for reply in replies:
+        encode_into(reply, proto, out)
+    return b"".join(out)
+
+
+def timed(f, *args):
+    start = time.perf_counter()
+    f(*args)
+    return time.perf_counter() - start
+
+
+def without_gc(f):
+    """@return: the result of C{f()}, run with the cyclic GC off (as timeit)."""
+    gc.collect()
+    gc.disable()
+    try:
+        return f()
+    finally:
+        gc.enable()
+
+
+def best(repeat, f):
+    """@return: the fastest of C{repeat} timings of C{f()} (seconds)."""
+    return min(without_gc(f) for _ in range(repeat))
+
+
+def measure(name, commands, pipeline, repeat):
+    """@return: microseconds per command: total and by stage."""
+    data = chunks(name, commands, pipeline)
+    protocol = server()
+    session = protocol.session
+    requests = decode_all(data)
+    replies = dispatch_only(session, requests)
+    total = best(repeat, lambda: timed(run_protocol, protocol, data))
+    decode = best(repeat, lambda: timed(decode_only, data))
+    dispatched = best(repeat, lambda: timed(dispatch_only, session, requests))
+    command = best(repeat, lambda: commands_only(session, requests))
+    encode = best(repeat, lambda: timed(encode_only, replies, session.proto))
+    per = 1e6 / commands
+    return {
+        "total": total * per,
+        "decode": decode * per,
+        "dispatch": (dispatched - command) * per,
+        "command": command * per,
+        "encode": encode * per,
+        "rest": (total - decode - dispatched - encode) * per,
+    }
+
+
+def known(argv):
+    """@return: whether miniredis has the command of C{argv} yet."""
+    try:
+        lookup(argv)
+    except ReplyError:
+        return False
+    return True
+
+
+def profile(name, commands, pipeline):
+    data = chunks(name, commands, pipeline)
+    protocol = server()
+    profiler = cProfile.Profile()
+    profiler.runcall(run_protocol, protocol, data)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--commands", type=int, default=200000)
+    parser.add_argument("-P", "--pipeline", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--profile", choices=sorted(WORKLOADS), help="cProfile one workload"
+    )
+    options = parser.parse_args(argv)
+    load_all()
+    if options.profile:
+        profile(options.profile, options.commands, options.pipeline)
+        return 0
+    stages = ["total", "decode", "dispatch", "command", "encode", "rest"]
+    rows = []
+    for name, make in WORKLOADS.items():
+        if not known(make(0)):
+            rows.append([name.upper()] + ["n/a"] * len(stages))
+            continue
+        us = measure(name, options.commands, options.pipeline, options.repeat)
+        rows.append([name.upper()] + ["%.2f" % us[s] for s in stages])
+    print(
+        "us per command, %d commands, %d per read (rest = protocol glue)"
+        % (options.commands, options.pipeline)
+    )
+    print(table(["command"] + stages, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
