@@ -84,6 +84,7 @@ PARAMETERS = {
     "maxmemory": (0, _int, None, True),
     "maxmemory-policy": ("noeviction", _text, None, True),
     "hz": (10, _int, None, True),
+    "enable-debug-command": ("no", _choice("no", "yes", "local"), None, False),
     "loglevel": (
         "notice",
         _choice("debug", "verbose", "notice", "warning"),
@@ -107,7 +108,7 @@ PARAMETERS = {
     "slowlog-max-len": (128, _int, None, True),
     "notify-keyspace-events": ("", _text, None, True),
     "list-max-listpack-size": (-2, _int, None, True),
-    "hash-max-listpack-entries": (128, _int, None, True),
+    "hash-max-listpack-entries": (512, _int, None, True),
     "hash-max-listpack-value": (64, _int, None, True),
     "set-max-intset-entries": (512, _int, None, True),
     "set-max-listpack-entries": (128, _int, None, True),
@@ -130,11 +131,13 @@ class Config:
     The parameters of one server.
 
     @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
+    @ivar file: the path of the configuration file read at start, or None.
     """
 
     def __init__(self, **overrides):
         self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
         self.listeners = {}
+        self.file = None
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 
@@ -145,10 +148,10 @@ class Config:
         name = ALIASES.get(name, name)
         if name not in self._values:
             raise KeyError(name)
-        if isinstance(value, (bytes, str)) and not isinstance(PARAMETERS[name][0], str):
-            value = PARAMETERS[name][1](
-                value if isinstance(value, bytes) else value.encode()
-            )
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        if isinstance(value, bytes):
+            value = PARAMETERS[name][1](value)
         self._values[name] = value
 
     def render(self, name):
@@ -165,24 +168,35 @@ class Config:
             if match(name.encode())
         }
 
+    def check_settable(self, name, shown=None):
+        """
+        @param shown: the name as the client wrote it, for error messages.
+        @return: the parameter C{name} stands for (aliases resolved).
+        @raise ReplyError: for an unknown or fixed parameter.
+        """
+        shown = name if shown is None else shown
+        key = ALIASES.get(name, name)
+        spec = PARAMETERS.get(key)
+        if spec is None:
+            raise ReplyError(
+                "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+                % (shown,)
+            )
+        if not spec[3]:
+            raise ReplyError(
+                "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                "can't set immutable config" % (shown,)
+            )
+        return key
+
     def set(self, name, raw):
         """
         CONFIG SET one parameter from its wire form.
 
         @raise ReplyError: for an unknown, fixed or malformed parameter.
         """
-        key = ALIASES.get(name, name)
-        spec = PARAMETERS.get(key)
-        if spec is None:
-            raise ReplyError(
-                "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
-                % (name,)
-            )
-        if not spec[3]:
-            raise ReplyError(
-                "ERR CONFIG SET failed (possibly related to argument '%s') - "
-                "can't set immutable config" % (name,)
-            )
+        key = self.check_settable(name)
+        spec = PARAMETERS[key]
         try:
             value = spec[1](raw)
         except ValueError as e:

@@ -14,6 +14,7 @@ Usage (embedding miniredis in a Twisted application)::
 import time
 from collections import deque
 
+from twisted.internet import task
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
@@ -67,6 +68,7 @@ class RedisServerProtocol(Protocol):
         session = self.session
         if session is None or session.closing:
             return
+        self.factory.stats.net_input_bytes += len(data)
         decoder = self._decoder
         decoder.feed(data)
         requests = decoder.requests()
@@ -91,7 +93,9 @@ class RedisServerProtocol(Protocol):
                 break
         self._out = None
         if out:
-            self.transport.write(b"".join(out))
+            payload = b"".join(out)
+            self.factory.stats.net_output_bytes += len(payload)
+            self.transport.write(payload)
         if session.closing:
             self.transport.loseConnection()
 
@@ -102,7 +106,9 @@ class RedisServerProtocol(Protocol):
         if self._out is not None:
             encode_into(value, self.session.proto, self._out)
         else:
-            self.transport.write(encode(value, self.session.proto))
+            payload = encode(value, self.session.proto)
+            self.factory.stats.net_output_bytes += len(payload)
+            self.transport.write(payload)
 
     def resume(self, reply):
         """Send the reply that ends a blocking wait, then run what queued up."""
@@ -144,13 +150,38 @@ def _address(address):
 
 
 class ServerStats:
-    """Counters INFO reports."""
+    """
+    Counters INFO reports.
+
+    @ivar samples: the last C{(time, commands)} pairs, taken ten times a
+        second, for C{instantaneous_ops_per_sec}.
+    @ivar peak_memory: the highest memory use INFO has reported.
+    """
 
     def __init__(self):
         self.started = time.time()
+        self.peak_memory = 0
+        self.samples = deque(maxlen=16)
+        self.reset()
+
+    def reset(self):
+        """Zero the counters (CONFIG RESETSTAT)."""
         self.connections_received = 0
         self.rejected_connections = 0
         self.commands = 0
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+        self.samples.clear()
+
+    def sample(self, now):
+        self.samples.append((now, self.commands))
+
+    def ops_per_sec(self):
+        """@return: commands per second over the last samples."""
+        if len(self.samples) < 2:
+            return 0
+        (start, first), (end, last) = self.samples[0], self.samples[-1]
+        return int((last - first) / (end - start)) if end > start else 0
 
 
 class MiniRedisFactory(ServerFactory):
@@ -192,6 +223,8 @@ class MiniRedisFactory(ServerFactory):
         )
         self.clients = {}
         self.stats = ServerStats()
+        self._sampler = task.LoopingCall(lambda: self.stats.sample(clock.seconds()))
+        self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
         self.shutdown_hooks = []
@@ -201,9 +234,12 @@ class MiniRedisFactory(ServerFactory):
 
     def startFactory(self):
         self.expiry.start()
+        self._sampler.start(0.1)
 
     def stopFactory(self):
         self.expiry.stop()
+        if self._sampler.running:
+            self._sampler.stop()
 
     def forget(self, session):
         """A client went away: drop its waits, watches and subscriptions."""

@@ -1,6 +1,12 @@
 """
 The twistd plugin's options and service: C{twistd -n miniredis --port 6380}.
 
+Options are Redis's parameters (L{miniredis.config}) as C{--name value},
+read after an optional configuration file in redis.conf's format
+(C{twistd -n miniredis /etc/miniredis.conf --port 7000}), and
+C{--listen ENDPOINT} (repeatable) for any Twisted endpoint instead of
+C{--bind}/C{--port}/C{--unixsocket}.
+
 Usage (embedding the whole server as a service)::
 
     from miniredis.tap import Options, makeService
@@ -22,16 +28,20 @@ class Options(usage.Options):
     (C{--appendonly yes}, C{--requirepass secret}, ...).
     """
 
-    synopsis = "[options]"
-    longdesc = "A Redis-compatible key-value server on Twisted."
+    synopsis = "[options] [/path/to/miniredis.conf]"
+    longdesc = (
+        "A Redis-compatible key-value server on Twisted. Without --listen it "
+        "listens on tcp:6379:interface=127.0.0.1 (--bind, --port and "
+        "--unixsocket change that, as in Redis)."
+    )
 
     optParameters = [
         [
-            "listen",
-            "l",
+            "config",
+            "c",
             None,
-            "An endpoint to listen on (repeatable), e.g. "
-            "tcp:6379:interface=127.0.0.1, unix:/run/miniredis.sock, ssl:6380:...",
+            "A configuration file in redis.conf's format, read before the "
+            "other options.",
         ],
     ] + [[name, None, None, "Redis's %s parameter." % (name,)] for name in PARAMETERS]
 
@@ -40,10 +50,22 @@ class Options(usage.Options):
         self["listen"] = []
 
     def opt_listen(self, endpoint):
-        """An endpoint to listen on (repeatable)."""
+        """
+        An endpoint to listen on (repeatable), e.g. tcp:6379:interface=127.0.0.1,
+        unix:/run/miniredis.sock:mode=660, ssl:6380:privateKey=key.pem
+        """
         self["listen"].append(endpoint)
 
     opt_l = opt_listen
+
+    def parseArgs(self, config=None):
+        if config is not None:
+            if self["config"] is not None:
+                raise usage.UsageError("Give the configuration file only once.")
+            self["config"] = config
+
+    def postOptions(self):
+        self.server_config = self.make_config()
 
     def config_overrides(self):
         """@return: the Redis parameters given on the command line."""
@@ -53,21 +75,53 @@ class Options(usage.Options):
             if self.get(name) is not None
         }
 
-    def endpoints(self):
-        """@return: the endpoint strings to listen on."""
-        if self["listen"]:
-            return list(self["listen"])
-        port = self.get("port") or "6379"
-        if port == "0" and self.get("unixsocket"):
-            return ["unix:" + self["unixsocket"]]
-        binds = (self.get("bind") or "127.0.0.1").split()
-        out = []
-        for address in binds:
-            kind = "tcp6" if ":" in address else "tcp"
-            out.append("%s:%s:interface=%s" % (kind, port, address.replace(":", "\\:")))
-        if self.get("unixsocket"):
-            out.append("unix:" + self["unixsocket"])
-        return out
+    def make_config(self):
+        """
+        @return: the L{Config}: defaults, then the configuration file, then
+            the command line.
+        @raise usage.UsageError: for a bad file or value.
+        """
+        from miniredis import conffile
+        from miniredis.config import Config
+
+        config = Config()
+        if self["config"] is not None:
+            try:
+                conffile.read(config, self["config"])
+            except (OSError, conffile.ConfigFileError) as e:
+                raise usage.UsageError("Bad configuration file: %s" % (e,))
+        for name, raw in self.config_overrides().items():
+            try:
+                config[name] = raw
+            except ValueError as e:
+                raise usage.UsageError("--%s: %s" % (name, e))
+        return config
+
+
+def endpoints(options, config):
+    """
+    @return: the endpoint strings to listen on: C{--listen} values, or
+        what Redis's C{bind}, C{port} and C{unixsocket} say (port 0: no TCP).
+    """
+    if options["listen"]:
+        return list(options["listen"])
+    out = []
+    port = config["port"]
+    if port:
+        for address in config["bind"].split():
+            address = address.lstrip("-")
+            if address == "*":
+                out.append("tcp:%d" % (port,))
+            elif ":" in address:
+                interface = "::" if address == "::*" else address
+                out.append(
+                    "tcp6:%d:interface=%s" % (port, interface.replace(":", "\\:"))
+                )
+            else:
+                out.append("tcp:%d:interface=%s" % (port, address))
+    if config["unixsocket"]:
+        out.append("unix:" + config["unixsocket"].replace(":", "\\:"))
+    return out
 
 
 def makeService(options):
@@ -77,15 +131,12 @@ def makeService(options):
 
     @rtype: L{service.MultiService}; its C{factory} is the server.
     """
-    from miniredis.config import Config
     from miniredis.protocol import MiniRedisFactory
 
-    config = Config()
-    for name, raw in options.config_overrides().items():
-        config[name] = raw
+    config = getattr(options, "server_config", None) or options.make_config()
     factory = MiniRedisFactory(config=config)
     top = service.MultiService()
     top.factory = factory
-    for endpoint in options.endpoints():
+    for endpoint in endpoints(options, config):
         strports.service(endpoint, factory).setServiceParent(top)
     return top

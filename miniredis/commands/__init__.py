@@ -107,13 +107,18 @@ def command(name, arity, flags="", keys=(0, 0, 0), typed=False):
     return register
 
 
-def container(name, arity=-2, flags=""):
-    """Register C{name} as a command whose first argument picks a subcommand."""
+def container(name, arity=-2, flags="", bare=None):
+    """
+    Register C{name} as a command whose first argument picks a subcommand.
+
+    @param bare: the function run when C{name} comes alone (arity -1).
+    """
 
     def dispatch_subcommand(session, argv):
         raise AssertionError("containers dispatch through their subcommands")
 
-    entry = Command(name, dispatch_subcommand, arity, flags, (0, 0, 0), False, "")
+    func = bare or dispatch_subcommand
+    entry = Command(name, func, arity, flags, (0, 0, 0), False, "")
     entry.subcommands = {}
     COMMANDS[name.encode()] = entry
     return entry
@@ -154,7 +159,7 @@ def lookup(argv):
         raise unknown_command(argv)
     if not cmd.arity_ok(len(argv)):
         raise wrong_arity(cmd.name)
-    if cmd.subcommands is not None:
+    if cmd.subcommands is not None and len(argv) > 1:
         sub = cmd.subcommands.get(_text(argv[1]).lower().encode())
         if sub is None:
             raise ReplyError(

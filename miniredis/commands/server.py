@@ -1,0 +1,846 @@
+"""
+Server commands: COMMAND, INFO, CONFIG, TIME, LOLWUT, DEBUG.
+
+COMMAND is driven by the command table alone: arity, flags and key
+positions as registered, ACL categories derived from the flags and from the
+module a command lives in (its group).
+
+Other families add to INFO with L{info_section}; a section may have several
+providers, their fields printed in the order they registered::
+
+    @info_section("persistence")
+    def persistence_info(server):
+        return [("loading", 0), ("rdb_changes_since_last_save", server.store.dirty)]
+
+C{used_memory} and its friends are cheap estimates, not allocator counts:
+the resident set size of the whole process (C{/proc/self/statm} on Linux,
+else the peak from C{getrusage}).
+"""
+
+import os
+import platform
+import sys
+import time
+
+import twisted
+from miniredis import __redis_version__, __version__
+from miniredis.commands import COMMANDS, command, container
+from miniredis.commands.parsing import parse_float, parse_int
+from miniredis.glob import matcher
+from miniredis.resp import OK, ReplyError, SetReply, Status, Verbatim
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+_RUN_ID = os.urandom(20).hex()
+_REPLICATION_ID = os.urandom(20).hex()
+
+# ------------------------------------------------------------------ COMMAND
+
+# Flags in the order Redis lists them; the others (sentinel, protected,
+# may_replicate) Redis keeps out of COMMAND's replies.
+_FLAG_ORDER = [
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
+]
+_CATEGORY_ORDER = [
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+]
+# module name -> (ACL category or None, documentation group)
+_GROUPS = {
+    "keys": ("keyspace", "generic"),
+    "strings": ("string", "string"),
+    "lists": ("list", "list"),
+    "hashes": ("hash", "hash"),
+    "sets": ("set", "set"),
+    "zsets": ("sortedset", "sorted-set"),
+    "streams": ("stream", "stream"),
+    "bitmaps": ("bitmap", "bitmap"),
+    "hyperloglog": ("hyperloglog", "hyperloglog"),
+    "geo": ("geo", "geo"),
+    "pubsub": ("pubsub", "pubsub"),
+    "scripting": ("scripting", "scripting"),
+    "functions": ("scripting", "scripting"),
+    "transactions": ("transaction", "transactions"),
+    "connection": ("connection", "connection"),
+}
+
+# Commands whose number of keys is an argument: name -> index of that
+# argument; the keys follow it (besides those at the table's positions).
+_NUMKEYS = {
+    "eval": 2,
+    "evalsha": 2,
+    "eval_ro": 2,
+    "evalsha_ro": 2,
+    "fcall": 2,
+    "fcall_ro": 2,
+    "zunionstore": 2,
+    "zinterstore": 2,
+    "zdiffstore": 2,
+    "zunion": 1,
+    "zinter": 1,
+    "zdiff": 1,
+    "zintercard": 1,
+    "sintercard": 1,
+    "lmpop": 1,
+    "zmpop": 1,
+    "blmpop": 2,
+    "bzmpop": 2,
+}
+# Commands whose keys are the first half of what follows a STREAMS token.
+_STREAMS = frozenset(["xread", "xreadgroup"])
+
+
+def _movable(cmd):
+    return cmd.name in _NUMKEYS or cmd.name in _STREAMS
+
+
+def _flags(cmd):
+    flags = set(cmd.flags)
+    if _movable(cmd):
+        flags.add("movablekeys")
+    return [f for f in _FLAG_ORDER if f in flags]
+
+
+def _group(cmd):
+    """@return: the module name of C{cmd} (its parent's for a container)."""
+    if cmd.group:
+        return cmd.group
+    subcommands = cmd.subcommands or {}
+    return next((sub.group for sub in subcommands.values()), "")
+
+
+def categories(cmd):
+    """
+    @return: the ACL categories of C{cmd}, without their C{@}, derived from
+        its flags and its group.
+    """
+    flags = cmd.flags
+    found = set()
+    if cmd.subcommands is None:
+        category = _GROUPS.get(_group(cmd), (None, None))[0]
+        if category:
+            found.add(category)
+        if "write" in flags:
+            found.add("write")
+        if "readonly" in flags and category != "scripting":
+            found.add("read")
+        if "admin" in flags:
+            found.update(("admin", "dangerous"))
+        if "pubsub" in flags:
+            found.add("pubsub")
+        if "blocking" in flags:
+            found.add("blocking")
+    found.add("fast" if "fast" in flags else "slow")
+    return [c for c in _CATEGORY_ORDER if c in found]
+
+
+def _key_specs(cmd):
+    first, last, step = cmd.keys
+    if not first:
+        return SetReply()
+    if "write" in cmd.flags:
+        flags = [Status(b"RW"), Status(b"update")]
+    else:
+        flags = [Status(b"RO"), Status(b"access")]
+    return SetReply(
+        [
+            {
+                b"flags": SetReply(flags),
+                b"begin_search": {b"type": b"index", b"spec": {b"index": first}},
+                b"find_keys": {
+                    b"type": b"range",
+                    b"spec": {
+                        b"lastkey": last - first if last >= 0 else last,
+                        b"keystep": step,
+                        b"limit": 0,
+                    },
+                },
+            }
+        ]
+    )
+
+
+def command_info(cmd):
+    """@return: the COMMAND INFO entry of C{cmd}."""
+    first, last, step = cmd.keys
+    if cmd.subcommands:
+        subcommands = [command_info(sub) for sub in cmd.subcommands.values()]
+    else:
+        subcommands = SetReply()
+    return [
+        cmd.name.encode(),
+        cmd.arity,
+        SetReply(Status(f.encode()) for f in _flags(cmd)),
+        first,
+        last,
+        step,
+        SetReply(Status(b"@" + c.encode()) for c in categories(cmd)),
+        SetReply(),
+        _key_specs(cmd),
+        subcommands,
+    ]
+
+
+def command_docs(cmd):
+    """@return: the COMMAND DOCS map of C{cmd}: summary, since, group."""
+    doc = (cmd.func.__doc__ or "").strip()
+    summary = doc.splitlines()[0] if doc else "The %s command." % (cmd.name.upper(),)
+    docs = {
+        b"summary": summary.encode(),
+        b"since": __version__.encode(),
+        b"group": _GROUPS.get(_group(cmd), (None, "server"))[1].encode(),
+    }
+    if cmd.subcommands:
+        docs[b"subcommands"] = {
+            sub.name.encode(): command_docs(sub) for sub in cmd.subcommands.values()
+        }
+    return docs
+
+
+def find_command(name):
+    """@return: the table entry named C{name} (C{"client|id"} too), or None."""
+    parent, _, sub = name.lower().partition(b"|")
+    cmd = COMMANDS.get(parent)
+    if sub and cmd is not None:
+        return (cmd.subcommands or {}).get(sub)
+    return cmd
+
+
+def all_commands():
+    """@return: every entry of the table, subcommands after their container."""
+    for cmd in COMMANDS.values():
+        yield cmd
+        if cmd.subcommands:
+            yield from cmd.subcommands.values()
+
+
+def _command_all(session, argv):
+    """Get array of Redis command details."""
+    return [command_info(cmd) for cmd in COMMANDS.values()]
+
+
+container("command", -1, "loading stale", bare=_command_all)
+
+
+@command("command|count", 2, "loading stale")
+def command_count(session, argv):
+    """Get total number of Redis commands."""
+    return len(COMMANDS)
+
+
+@command("command|info", -2, "loading stale")
+def command_info_(session, argv):
+    """Get array of specific Redis command details, or all when no argument is given."""
+    if len(argv) == 2:
+        return _command_all(session, argv)
+    out = []
+    for name in argv[2:]:
+        cmd = find_command(name)
+        out.append(None if cmd is None else command_info(cmd))
+    return out
+
+
+@command("command|docs", -2, "loading stale")
+def command_docs_(session, argv):
+    """Get array of specific Redis command documentation."""
+    if len(argv) == 2:
+        return {cmd.name.encode(): command_docs(cmd) for cmd in COMMANDS.values()}
+    out = {}
+    for name in argv[2:]:
+        cmd = find_command(name)
+        if cmd is not None:
+            out[cmd.name.encode()] = command_docs(cmd)
+    return out
+
+
+@command("command|list", -2, "loading stale")
+def command_list(session, argv):
+    """Get an array of Redis command names."""
+    if len(argv) == 2:
+        wanted = lambda cmd: True  # noqa: E731
+    elif len(argv) == 5 and argv[2].lower() == b"filterby":
+        kind, value = argv[3].lower(), argv[4]
+        if kind == b"module":
+            wanted = lambda cmd: False  # noqa: E731
+        elif kind == b"aclcat":
+            category = value.lower().decode("utf-8", "replace")
+            wanted = lambda cmd: category in categories(cmd)  # noqa: E731
+        elif kind == b"pattern":
+            match = matcher(value, nocase=True)
+            wanted = lambda cmd: match(cmd.name.encode())  # noqa: E731
+        else:
+            raise ReplyError("ERR syntax error")
+    else:
+        raise ReplyError("ERR syntax error")
+    return [cmd.name.encode() for cmd in all_commands() if wanted(cmd)]
+
+
+def get_keys(argv):
+    """
+    Find the keys of a whole command line, as COMMAND GETKEYS does.
+
+    @return: C{(command, key positions)}.
+    @raise ReplyError: for an unknown command or a wrong argument count.
+    """
+    cmd = COMMANDS.get(argv[0].lower())
+    if cmd is not None and cmd.subcommands is not None and len(argv) > 1:
+        cmd = cmd.subcommands.get(argv[1].lower())
+    if cmd is None:
+        raise ReplyError("ERR Invalid command specified")
+    if not cmd.arity_ok(len(argv)):
+        raise ReplyError("ERR Invalid number of arguments specified for command")
+    first, last, step = cmd.keys
+    positions = []
+    if first:
+        last = len(argv) + last if last < 0 else min(last, len(argv) - 1)
+        positions.extend(range(first, last + 1, step))
+    if cmd.name in _NUMKEYS:
+        at = _NUMKEYS[cmd.name]
+        count = parse_int(argv[at], "ERR Invalid arguments specified for command")
+        if not 0 <= count <= len(argv) - at - 1:
+            raise ReplyError("ERR Invalid arguments specified for command")
+        positions.extend(range(at + 1, at + 1 + count))
+    elif cmd.name in _STREAMS:
+        tokens = [a.lower() for a in argv]
+        if b"streams" in tokens:
+            start = tokens.index(b"streams") + 1
+            positions.extend(range(start, start + (len(argv) - start) // 2))
+    elif not first:
+        raise ReplyError("ERR The command has no key arguments")
+    return cmd, positions
+
+
+@command("command|getkeys", -4, "loading stale")
+def command_getkeys(session, argv):
+    """Extract keys given a full Redis command."""
+    _, positions = get_keys(argv[2:])
+    return [argv[2 + i] for i in positions]
+
+
+@command("command|getkeysandflags", -4, "loading stale")
+def command_getkeysandflags(session, argv):
+    """Extract keys and access flags given a full Redis command."""
+    cmd, positions = get_keys(argv[2:])
+    if "write" in cmd.flags:
+        flags = [Status(b"RW"), Status(b"update")]
+    else:
+        flags = [Status(b"RO"), Status(b"access")]
+    return [[argv[2 + i], SetReply(flags)] for i in positions]
+
+
+def _help(lines):
+    return [Status(line.encode()) for line in lines]
+
+
+@command("command|help", 2, "loading stale")
+def command_help(session, argv):
+    """Show helpful text about the different subcommands."""
+    return _help(
+        [
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "HELP",
+            "    Prints this help.",
+        ]
+    )
+
+
+# --------------------------------------------------------------------- INFO
+
+# Redis's sections in their order, and whether INFO without arguments
+# (C{default}) shows them; a registered section not listed here comes last.
+_SECTION_ORDER = [
+    ("server", True),
+    ("clients", True),
+    ("memory", True),
+    ("persistence", True),
+    ("stats", True),
+    ("replication", True),
+    ("cpu", True),
+    ("modules", True),
+    ("commandstats", False),
+    ("errorstats", True),
+    ("latencystats", False),
+    ("cluster", True),
+    ("keyspace", True),
+]
+_SECTIONS = {}
+
+
+class _Section:
+    def __init__(self, name, title, default):
+        self.name = name
+        self.title = title
+        self.default = default
+        self.providers = []
+
+    def render(self, server):
+        lines = ["# %s\r\n" % (self.title,)]
+        for provider in self.providers:
+            for field, value in provider(server):
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8", "replace")
+                lines.append("%s:%s\r\n" % (field, value))
+        return "".join(lines)
+
+
+def info_section(name, title=None, default=None):
+    """
+    Register the decorated C{provider(server)} as (a part of) INFO section
+    C{name}; it returns C{(field, value)} pairs.
+
+    @param title: the section's header (C{# Title}); C{name} capitalized by
+        default.
+    @param default: whether plain C{INFO} shows the section; Redis's choice
+        for its own sections, True for others.
+    """
+
+    def register(provider):
+        section = _SECTIONS.get(name)
+        if section is None:
+            show = dict(_SECTION_ORDER).get(name, True) if default is None else default
+            section = _SECTIONS[name] = _Section(name, title or name.capitalize(), show)
+        section.providers.append(provider)
+        return provider
+
+    return register
+
+
+def _ordered_sections():
+    known = [name for name, _ in _SECTION_ORDER]
+    order = {name: i for i, name in enumerate(known)}
+    return sorted(_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
+
+
+def info_text(server, names=(b"default",)):
+    """@return: the text of INFO for the section names asked (bytes, any case)."""
+    wanted = {name.lower().decode("utf-8", "replace") for name in names}
+    shown = [
+        section
+        for section in _ordered_sections()
+        if section.name in wanted
+        or "everything" in wanted
+        or "all" in wanted
+        or ("default" in wanted and section.default)
+    ]
+    return "\r\n".join(section.render(server) for section in shown).encode()
+
+
+@command("info", -1, "loading stale")
+def info(session, argv):
+    """Get information and statistics about the server."""
+    return Verbatim(info_text(session.server, argv[1:] or (b"default",)))
+
+
+def human_bytes(n):
+    """@return: C{n} bytes written as Redis writes memory sizes (C{1.16M})."""
+    for shift, unit in ((50, "P"), (40, "T"), (30, "G"), (20, "M"), (10, "K")):
+        if n >= 1 << shift:
+            return "%.2f%s" % (n / (1 << shift), unit)
+    return "%dB" % (n,)
+
+
+def _rss():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        if resource is None:
+            return 0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _system_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _reactor_name(clock):
+    name = type(clock).__name__.lower()
+    return name[: -len("reactor")] if name.endswith("reactor") else name
+
+
+@info_section("server")
+def server_info(server):
+    now = time.time()
+    uptime = int(now - server.stats.started)
+    uname = platform.uname()
+    return [
+        ("redis_version", __redis_version__),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", "0"),
+        ("redis_mode", "standalone"),
+        ("os", "%s %s %s" % (uname.system, uname.release, uname.machine)),
+        ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("multiplexing_api", _reactor_name(server.clock)),
+        ("process_id", os.getpid()),
+        ("process_supervised", "no"),
+        ("run_id", _RUN_ID),
+        ("tcp_port", server.config["port"]),
+        ("server_time_usec", int(now * 1000000)),
+        ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400),
+        ("hz", server.config["hz"]),
+        ("configured_hz", server.config["hz"]),
+        ("executable", os.path.abspath(sys.argv[0]) if sys.argv[0] else ""),
+        ("config_file", server.config.file or ""),
+        ("io_threads_active", 0),
+        ("miniredis_version", __version__),
+        ("python_implementation", platform.python_implementation()),
+        ("python_version", platform.python_version()),
+        ("twisted_version", twisted.__version__),
+    ]
+
+
+@info_section("clients")
+def clients_info(server):
+    clients = server.clients.values()
+    return [
+        ("connected_clients", len(server.clients)),
+        ("cluster_connections", 0),
+        ("maxclients", server.config["maxclients"]),
+        ("blocked_clients", server.waits.count),
+        ("tracking_clients", 0),
+        (
+            "clients_in_timeout_table",
+            sum(1 for c in clients if c.blocked is not None and c.blocked.timer),
+        ),
+    ]
+
+
+@info_section("memory")
+def memory_info(server):
+    rss = _rss()
+    stats = server.stats
+    stats.peak_memory = max(stats.peak_memory, rss)
+    system = _system_memory()
+    maxmemory = server.config["maxmemory"]
+    return [
+        ("used_memory", rss),
+        ("used_memory_human", human_bytes(rss)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", human_bytes(rss)),
+        ("used_memory_peak", stats.peak_memory),
+        ("used_memory_peak_human", human_bytes(stats.peak_memory)),
+        ("total_system_memory", system),
+        ("total_system_memory_human", human_bytes(system)),
+        ("maxmemory", maxmemory),
+        ("maxmemory_human", human_bytes(maxmemory)),
+        ("maxmemory_policy", server.config["maxmemory-policy"]),
+        (
+            "mem_allocator",
+            "pymalloc" if sys.implementation.name == "cpython" else "libc",
+        ),
+    ]
+
+
+@info_section("stats")
+def stats_info(server):
+    stats = server.stats
+    return [
+        ("total_connections_received", stats.connections_received),
+        ("total_commands_processed", stats.commands),
+        ("instantaneous_ops_per_sec", stats.ops_per_sec()),
+        ("total_net_input_bytes", stats.net_input_bytes),
+        ("total_net_output_bytes", stats.net_output_bytes),
+        ("rejected_connections", stats.rejected_connections),
+        ("expired_keys", server.store.expired_keys),
+        ("evicted_keys", 0),
+    ]
+
+
+@info_section("replication")
+def replication_info(server):
+    return [
+        ("role", "master"),
+        ("connected_slaves", 0),
+        ("master_failover_state", "no-failover"),
+        ("master_replid", _REPLICATION_ID),
+        ("master_replid2", "0" * 40),
+        ("master_repl_offset", 0),
+        ("second_repl_offset", -1),
+        ("repl_backlog_active", 0),
+        ("repl_backlog_size", 1048576),
+        ("repl_backlog_first_byte_offset", 0),
+        ("repl_backlog_histlen", 0),
+    ]
+
+
+@info_section("cpu", title="CPU")
+def cpu_info(server):
+    times = os.times()
+    return [
+        ("used_cpu_sys", "%.6f" % times.system),
+        ("used_cpu_user", "%.6f" % times.user),
+        ("used_cpu_sys_children", "%.6f" % times.children_system),
+        ("used_cpu_user_children", "%.6f" % times.children_user),
+    ]
+
+
+@info_section("modules")
+def modules_info(server):
+    return []
+
+
+@info_section("cluster")
+def cluster_info(server):
+    return [("cluster_enabled", 0)]
+
+
+@info_section("keyspace")
+def keyspace_info(server):
+    return [
+        ("db%d" % db.index, "keys=%d,expires=%d,avg_ttl=0" % (len(db), len(db.expires)))
+        for db in server.store.databases
+        if len(db)
+    ]
+
+
+# ------------------------------------------------------------------- CONFIG
+
+container("config", -2)
+
+
+@command("config|get", -3, "admin noscript loading stale")
+def config_get(session, argv):
+    """Get the values of configuration parameters."""
+    config = session.server.config
+    found = {}
+    for pattern in argv[2:]:
+        found.update(config.get_matching(pattern))
+    return found
+
+
+@command("config|set", -4, "admin noscript loading stale")
+def config_set(session, argv):
+    """
+    Set configuration parameters, all or none: a value that does not parse
+    puts back those already set.
+    """
+    if len(argv) % 2:
+        raise ReplyError("ERR syntax error")
+    config = session.server.config
+    pairs = []
+    seen = set()
+    for i in range(2, len(argv), 2):
+        shown = argv[i].decode("utf-8", "replace")
+        name = shown.lower()
+        key = config.check_settable(name, shown)
+        if name in seen:
+            raise ReplyError(
+                "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                "duplicate parameter" % (shown,)
+            )
+        seen.add(name)
+        pairs.append((name, argv[i + 1], config.render(key)))
+    applied = []
+    try:
+        for name, raw, old in pairs:
+            config.set(name, raw)
+            applied.append((name, old))
+    except ReplyError:
+        for name, old in applied:
+            config.set(name, old)
+        raise
+    return OK
+
+
+@command("config|resetstat", 2, "admin noscript loading stale")
+def config_resetstat(session, argv):
+    """Reset the stats returned by INFO."""
+    server = session.server
+    server.stats.reset()
+    server.store.expired_keys = 0
+    return OK
+
+
+@command("config|rewrite", 2, "admin noscript loading stale")
+def config_rewrite(session, argv):
+    """Rewrite the configuration file with the in memory configuration."""
+    from miniredis import conffile
+
+    config = session.server.config
+    if not config.file:
+        raise ReplyError("ERR The server is running without a config file")
+    try:
+        conffile.rewrite(config)
+    except OSError as e:
+        raise ReplyError("ERR Rewriting config file: %s" % (e.strerror,))
+    return OK
+
+
+@command("config|help", 2, "loading stale")
+def config_help(session, argv):
+    """Show helpful text about the different subcommands."""
+    return _help(
+        [
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Prints this help.",
+        ]
+    )
+
+
+# --------------------------------------------------------- TIME LOLWUT DEBUG
+
+
+@command("time", 1, "loading stale fast")
+def time_(session, argv):
+    """Return the current server time."""
+    micros = int(session.server.clock.seconds() * 1000000)
+    return [b"%d" % (micros // 1000000), b"%d" % (micros % 1000000)]
+
+
+@command("lolwut", -1, "readonly fast")
+def lolwut(session, argv):
+    """Display some computer art and the Redis version (here: the version)."""
+    if len(argv) == 3 and argv[1].lower() == b"version":
+        parse_int(argv[2])
+    return Verbatim(b"Redis ver. %s\n" % (__redis_version__.encode(),))
+
+
+_DEBUG = {}
+
+
+def debug_subcommand(name, arity):
+    """
+    Register the decorated C{f(session, argv)} as C{DEBUG name}; C{arity}
+    counts C{DEBUG} and C{name} as for a command.
+    """
+
+    def register(func):
+        _DEBUG[name.encode()] = (func, arity)
+        return func
+
+    return register
+
+
+_DEBUG_REFUSED = (
+    'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", '
+    "you can run it from a local connection, otherwise you need to set this option "
+    "in the configuration file, and then restart the server."
+)
+
+
+def _local(session):
+    address = session.address
+    return (
+        not address or address.startswith(("127.", "[::1]", "/")) or ":" not in address
+    )
+
+
+@command("debug", -2, "admin noscript loading stale protected")
+def debug(session, argv):
+    """A container for debugging commands."""
+    allowed = session.server.config["enable-debug-command"]
+    if allowed == "no" or (allowed == "local" and not _local(session)):
+        raise ReplyError(_DEBUG_REFUSED)
+    name = argv[1].lower()
+    entry = _DEBUG.get(name)
+    if entry is None or not (
+        len(argv) == entry[1] if entry[1] >= 0 else len(argv) >= -entry[1]
+    ):
+        raise ReplyError(
+            "ERR unknown subcommand or wrong number of arguments for '%s'. "
+            "Try DEBUG HELP." % (argv[1].decode("utf-8", "replace"),)
+        )
+    return entry[0](session, argv)
+
+
+@debug_subcommand("sleep", 3)
+def debug_sleep(session, argv):
+    """Stop the whole server for the given seconds (0 for none)."""
+    seconds = parse_float(argv[2])
+    if seconds > 0:
+        time.sleep(seconds)
+    return OK
+
+
+@debug_subcommand("set-active-expire", 3)
+def debug_set_active_expire(session, argv):
+    """Turn the active expire cycle off (0) or on (1)."""
+    if parse_int(argv[2]):
+        session.server.expiry.start()
+    else:
+        session.server.expiry.stop()
+    return OK
+
+
+@debug_subcommand("help", 2)
+def debug_help(session, argv):
+    lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
+    for name in sorted(_DEBUG):
+        func = _DEBUG[name][0]
+        lines.append(name.decode().upper())
+        lines.append("    " + (func.__doc__ or "Prints this help.").strip())
+    return _help(lines)
