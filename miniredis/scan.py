@@ -12,6 +12,7 @@ dropped (more than L{Cursors.limit} iterations at once) ends the iteration.
 """
 
 import itertools
+import re
 from collections import OrderedDict
 
 from miniredis.commands.parsing import parse_int
@@ -66,15 +67,22 @@ class Cursors:
         return (ident << _OFFSET_BITS) | offset, page
 
 
+_CURSOR = re.compile(rb"([+-]?)([0-9]*)")
+
+
 def parse_cursor(raw):
-    """Parse a SCAN cursor argument (an unsigned 64-bit integer)."""
-    try:
-        value = int(raw)
-    except ValueError:
+    """
+    Parse a SCAN cursor argument as Redis's C{strtoul} does: an unsigned
+    64-bit integer, a sign allowed (C{-1} wraps around), C{""} is 0.
+    """
+    match = _CURSOR.fullmatch(raw)
+    if match is None or match.group(1) and not match.group(2):
         raise ReplyError("ERR invalid cursor")
-    if not 0 <= value < (1 << 64) or raw[:1] in (b"+", b" "):
+    digits = match.group(2).lstrip(b"0")
+    if len(digits) > 20 or int(digits or b"0") >= 1 << 64:
         raise ReplyError("ERR invalid cursor")
-    return value
+    value = int(digits or b"0")
+    return (-value) % (1 << 64) if match.group(1) == b"-" else value
 
 
 def parse_options(argv, start, allow_type=False):

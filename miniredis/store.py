@@ -74,6 +74,10 @@ class Database:
     @ivar expires: the deadlines (an L{ExpiryIndex}).
     @ivar watched: key -> sessions that WATCH it (see L{commands.transactions}).
     @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
+    @ivar access: key -> the L{Store.lru_clock} of its last access (OBJECT
+        IDLETIME); entries of deleted keys linger until L{prune}.
+    @ivar encodings: key -> the OBJECT ENCODING of a string value that its
+        content alone does not tell (C{raw} after APPEND...); L{set} drops it.
     """
 
     def __init__(self, store, index):
@@ -83,6 +87,8 @@ class Database:
         self.expires = ExpiryIndex()
         self.watched = {}
         self.blocked = {}
+        self.access = {}
+        self.encodings = {}
 
     def __len__(self):
         return len(self.data)
@@ -91,6 +97,19 @@ class Database:
 
     def lookup(self, key):
         """@return: the live value at C{key}, or None (an expired key is removed)."""
+        if (
+            key in self.expires.deadlines
+            and self.expires.deadlines[key] <= self.store.now_ms()
+        ):
+            self._expire(key)
+            return None
+        value = self.data.get(key)
+        if value is not None:
+            self.access[key] = self.store.lru_clock
+        return value
+
+    def peek(self, key):
+        """L{lookup} that does not count as an access (TYPE, TTL, OBJECT...)."""
         if (
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
@@ -121,7 +140,7 @@ class Database:
 
     def ttl_ms(self, key):
         """@return: ms left before C{key} expires, -1 with no deadline, -2 if absent."""
-        if self.lookup(key) is None:
+        if self.peek(key) is None:
             return -2
         deadline = self.expires.deadlines.get(key)
         if deadline is None:
@@ -133,6 +152,9 @@ class Database:
     def set(self, key, value, keepttl=False):
         """Store C{value} at C{key}; its deadline goes unless C{keepttl}."""
         self.data[key] = value
+        self.access[key] = self.store.lru_clock
+        if self.encodings:
+            self.encodings.pop(key, None)
         if not keepttl and key in self.expires.deadlines:
             self.expires.remove(key)
         self.modified(key)
@@ -202,6 +224,12 @@ class Database:
         self.modified(key)
         self.store.key_expired(self.index, key)
 
+    def prune(self):
+        """Drop the L{access} and L{encodings} entries of deleted keys."""
+        data = self.data
+        self.access = {k: t for k, t in self.access.items() if k in data}
+        self.encodings = {k: e for k, e in self.encodings.items() if k in data}
+
     def expire_due(self, now_ms, limit):
         """Remove up to C{limit} keys whose deadline has passed; @return: count."""
         due = self.expires.due(now_ms, limit)
@@ -220,6 +248,8 @@ class Store:
     @ivar now_ms: a function giving the current time in ms; tests pass a fake.
     @ivar expire_listeners: callables C{(db_index, key)} told of each expiry
         (persistence logs a DEL).
+    @ivar lru_clock: the time in seconds, as of the last active expire cycle
+        (key access times are stamped with it, as Redis does with its own).
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -229,6 +259,7 @@ class Store:
         self.ready = []
         self.expired_keys = 0
         self.expire_listeners = []
+        self.lru_clock = now_ms() // 1000
 
     def db(self, index):
         return self.databases[index]
@@ -246,6 +277,8 @@ class Store:
         one, two = self.databases[a], self.databases[b]
         one.data, two.data = two.data, one.data
         one.expires, two.expires = two.expires, one.expires
+        one.access, two.access = two.access, one.access
+        one.encodings, two.encodings = two.encodings, one.encodings
         for db in (one, two):
             for key in list(db.watched):
                 db.modified(key)
@@ -253,7 +286,27 @@ class Store:
                 if key in db.data:
                     self.ready.append((db, key))
 
-    def active_expire_cycle(self, limit=200):
-        """Remove expired keys, at most about C{limit} per database."""
+    def active_expire_cycle(self, limit=200, budget=0.025):
+        """
+        Remove expired keys, C{limit} per database at a time, for at most
+        about C{budget} seconds of CPU; also tick L{lru_clock} and prune the
+        access records of deleted keys.
+
+        @return: how many keys were removed.
+        """
         now = self.now_ms()
-        return sum(db.expire_due(now, limit) for db in self.databases if db.expires)
+        self.lru_clock = now // 1000
+        started = time.perf_counter()
+        removed = 0
+        busy = True
+        while busy and time.perf_counter() - started < budget:
+            busy = False
+            for db in self.databases:
+                if db.expires:
+                    count = db.expire_due(now, limit)
+                    removed += count
+                    busy = busy or count == limit
+        for db in self.databases:
+            if len(db.access) > 2 * len(db.data) + 1024:
+                db.prune()
+        return removed

@@ -1,22 +1,171 @@
 """
 String commands (Redis's t_string.c): GET, SET and their kin, counters,
-and the origin's typed values.
+ranges, and the origin's commands and typed values.
+
+Typed values: the SET-like commands (SET, SETNX, SETEX, PSETEX, GETSET,
+MSET, MSETNX) accept a value that is not a bulk string (an integer, an
+array, a map or null, nested at will) and store it as a L{Typed}; GET, MGET,
+GETSET, GETDEL, GETEX and SET ... GET give it back with its shape. Its TYPE
+is C{string}. A typed integer also reads as its decimal string wherever a
+string is expected (INCR, APPEND, STRLEN, GETRANGE...), and the result of
+such a command is a plain string again; any other typed value answers
+WRONGTYPE there.
 """
 
-from miniredis.commands import command
-from miniredis.commands.parsing import SYNTAX, parse_int
+import copy
+
+from miniredis import longdouble
+from miniredis.commands import command, plain_args, wrong_arity
+from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
 from miniredis.resp import OK, ReplyError
-from miniredis.store import Typed
+from miniredis.store import WRONGTYPE, Typed
+
+LLONG_MAX = (1 << 63) - 1
+LLONG_MIN = -(1 << 63)
+TOO_BIG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+
+
+# ---------------------------------------------------------------- values
 
 
 def stored(value):
     """Wrap a typed (non-bytes) value for the string slot."""
-    return value if type(value) is bytes else Typed(value)
+    if type(value) is bytes:
+        return value
+    if isinstance(value, bytes):  # a simple string or verbatim argument
+        return bytes(value)
+    return Typed(value)
 
 
 def loaded(value):
     """Unwrap a string-slot value for a reply."""
     return value.value if type(value) is Typed else value
+
+
+def copied(value):
+    """@return: a copy of a string-slot value (COPY)."""
+    if type(value) is Typed:
+        return Typed(copy.deepcopy(value.value))
+    return value
+
+
+def as_bytes(value):
+    """
+    @return: a string-slot value as bytes: a typed integer as its digits.
+    @raise ReplyError: WRONGTYPE for any other typed value.
+    """
+    if type(value) is bytes or value is None:
+        return value
+    if type(value.value) is int:
+        return b"%d" % value.value
+    raise ReplyError(WRONGTYPE)
+
+
+def read_bytes(db, key):
+    """@return: the string at C{key} as bytes, or None if absent."""
+    return as_bytes(db.get_string(key))
+
+
+def plain_except(argv, is_value):
+    """
+    Make the arguments of a typed command plain bytes, but its values.
+
+    @param is_value: tells from a position whether a value sits there.
+    """
+    for i, arg in enumerate(argv):
+        if type(arg) is not bytes and not is_value(i):
+            return [
+                arg if is_value(j) else plain_args([arg])[0]
+                for j, arg in enumerate(argv)
+            ]
+    return argv
+
+
+def _third(i):
+    return i == 2
+
+
+def _fourth(i):
+    return i == 3
+
+
+def _pair_value(i):
+    return i >= 2 and i % 2 == 0
+
+
+def check_length(session, size):
+    """@raise ReplyError: a string of C{size} bytes would be too big."""
+    if size > session.server.config["proto-max-bulk-len"]:
+        raise ReplyError(TOO_BIG)
+
+
+# ---------------------------------------------------------------- expiry
+
+
+def invalid_expire(name):
+    return ReplyError("ERR invalid expire time in '%s' command" % (name,))
+
+
+def expire_deadline(session, raw, unit, name):
+    """
+    Parse the expire time of SET, SETEX, PSETEX or GETEX.
+
+    @param unit: C{b"ex"}, C{b"px"}, C{b"exat"} or C{b"pxat"}.
+    @param name: the command, for the error text.
+    @return: the absolute deadline in ms.
+    """
+    value = parse_int(raw)
+    seconds = unit in (b"ex", b"exat")
+    if value <= 0 or seconds and value > LLONG_MAX // 1000:
+        raise invalid_expire(name)
+    if seconds:
+        value *= 1000
+    if unit in (b"ex", b"px"):
+        value += session.server.store.now_ms()
+        if value > LLONG_MAX:
+            raise invalid_expire(name)
+    return value
+
+
+_UNITS = (b"ex", b"px", b"exat", b"pxat")
+
+
+class _Options:
+    """The options of SET or GETEX, as Redis's parser reads them."""
+
+    def __init__(self, argv, for_set):
+        self.condition = None
+        self.get = self.keepttl = self.persist = False
+        self.unit = self.expire = None
+        i = 3 if for_set else 2
+        while i < len(argv):
+            option = argv[i].lower()
+            if (
+                for_set
+                and option in (b"nx", b"xx")
+                and self.condition in (None, option)
+            ):
+                self.condition = option
+            elif for_set and option == b"get":
+                self.get = True
+            elif for_set and option == b"keepttl" and self.unit is None:
+                self.keepttl = True
+            elif not for_set and option == b"persist" and self.unit is None:
+                self.persist = True
+            elif (
+                option in _UNITS
+                and not (self.keepttl or self.persist)
+                and self.unit in (None, option)
+                and i + 1 < len(argv)
+            ):
+                self.unit, self.expire = option, argv[i + 1]
+                i += 1
+            else:
+                raise ReplyError(SYNTAX)
+            i += 1
+
+
+# ---------------------------------------------------------------- GET / SET
 
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1))
@@ -26,51 +175,307 @@ def get(session, argv):
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), typed=True)
 def set_(session, argv):
+    argv = plain_except(argv, _third)
+    options = _Options(argv, for_set=True)
+    deadline = None
+    if options.unit is not None:
+        deadline = expire_deadline(session, options.expire, options.unit, "set")
     db = session.db
     key = argv[1]
-    condition = None
-    keepttl = want_old = False
-    deadline = None
-    i = 3
-    while i < len(argv):
-        option = argv[i].lower() if type(argv[i]) is bytes else None
-        if option in (b"nx", b"xx") and condition in (None, option):
-            condition = option
-        elif option == b"get":
-            want_old = True
-        elif option == b"keepttl" and deadline is None:
-            keepttl = True
-        elif (
-            option in (b"ex", b"px", b"exat", b"pxat")
-            and not keepttl
-            and deadline is None
-            and i + 1 < len(argv)
-        ):
-            i += 1
-            deadline = expire_deadline(session, argv[i], option, "set")
-        else:
-            raise ReplyError(SYNTAX)
-        i += 1
-    old = db.get_string(key) if want_old else db.lookup(key)
-    if condition == b"nx" and old is not None or condition == b"xx" and old is None:
-        return loaded(old) if want_old else None
-    db.set(key, stored(argv[2]), keepttl=keepttl)
+    if options.get:
+        old = db.get_string(key)
+        found = old is not None
+    else:
+        found = db.lookup(key) is not None
+    condition = options.condition
+    if condition == b"nx" and found or condition == b"xx" and not found:
+        return loaded(old) if options.get else None
+    db.set(key, stored(argv[2]), keepttl=options.keepttl)
     if deadline is not None:
         db.set_deadline(key, deadline)
-        session.rewrite([b"SET", key, argv[2]], [b"PEXPIREAT", key, b"%d" % deadline])
-    return loaded(old) if want_old else OK
+        session.rewrite([b"SET", key, argv[2], b"PXAT", b"%d" % deadline])
+    return loaded(old) if options.get else OK
 
 
-def expire_deadline(session, raw, unit, name):
+@command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), typed=True)
+def setnx(session, argv):
+    argv = plain_except(argv, _third)
+    db = session.db
+    if db.lookup(argv[1]) is not None:
+        return 0
+    db.set(argv[1], stored(argv[2]))
+    return 1
+
+
+def _set_expiring(session, argv, unit):
+    argv = plain_except(argv, _fourth)
+    name = argv[0].decode("utf-8", "replace").lower()
+    deadline = expire_deadline(session, argv[2], unit, name)
+    db = session.db
+    key = argv[1]
+    db.set(key, stored(argv[3]))
+    db.set_deadline(key, deadline)
+    session.rewrite([b"SET", key, argv[3], b"PXAT", b"%d" % deadline])
+    return OK
+
+
+@command("setex", 4, "write denyoom", keys=(1, 1, 1), typed=True)
+def setex(session, argv):
+    return _set_expiring(session, argv, b"ex")
+
+
+@command("psetex", 4, "write denyoom", keys=(1, 1, 1), typed=True)
+def psetex(session, argv):
+    return _set_expiring(session, argv, b"px")
+
+
+@command("getset", 3, "write denyoom fast", keys=(1, 1, 1), typed=True)
+def getset(session, argv):
+    argv = plain_except(argv, _third)
+    db = session.db
+    old = db.get_string(argv[1])
+    db.set(argv[1], stored(argv[2]))
+    session.rewrite([b"SET", argv[1], argv[2]])
+    return loaded(old)
+
+
+@command("getdel", 2, "write fast", keys=(1, 1, 1))
+def getdel(session, argv):
+    db = session.db
+    old = db.get_string(argv[1])
+    if old is None:
+        session.rewrite()
+        return None
+    db.delete(argv[1])
+    session.rewrite([b"DEL", argv[1]])
+    return loaded(old)
+
+
+@command("getex", -2, "write fast", keys=(1, 1, 1))
+def getex(session, argv):
+    options = _Options(argv, for_set=False)
+    db = session.db
+    key = argv[1]
+    session.rewrite()
+    value = db.get_string(key)
+    if value is None:
+        return None
+    if options.unit is not None:
+        deadline = expire_deadline(session, options.expire, options.unit, "getex")
+        if options.unit in (b"exat", b"pxat") and deadline <= db.store.now_ms():
+            db.delete(key)
+            session.rewrite([b"DEL", key])
+        else:
+            db.set_deadline(key, deadline)
+            session.rewrite([b"PEXPIREAT", key, b"%d" % deadline])
+    elif options.persist and db.persist(key):
+        session.rewrite([b"PERSIST", key])
+    return loaded(value)
+
+
+@command("mget", -2, "readonly fast", keys=(1, -1, 1))
+def mget(session, argv):
+    lookup = session.db.lookup
+    out = []
+    for key in argv[1:]:
+        value = lookup(key)
+        kind = type(value)
+        out.append(value if kind is bytes else value.value if kind is Typed else None)
+    return out
+
+
+def _pairs(argv):
+    if len(argv) % 2 == 0:
+        raise wrong_arity(argv[0].decode("utf-8", "replace").lower())
+    argv = plain_except(argv, _pair_value)
+    return [(argv[i], stored(argv[i + 1])) for i in range(1, len(argv), 2)]
+
+
+@command("mset", -3, "write denyoom", keys=(1, -1, 2), typed=True)
+def mset(session, argv):
+    db = session.db
+    for key, value in _pairs(argv):
+        db.set(key, value)
+    return OK
+
+
+@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), typed=True)
+def msetnx(session, argv):
+    db = session.db
+    pairs = _pairs(argv)
+    if any(db.lookup(key) is not None for key, _ in pairs):
+        return 0
+    for key, value in pairs:
+        db.set(key, value)
+    return 1
+
+
+# ---------------------------------------------------------------- the origin's
+
+
+@command("delete", 2, "write fast", keys=(1, 1, 1))
+def delete(session, argv):
+    """The origin's DELETE: a one-key DEL answering 1 or 0."""
+    if not session.db.delete(argv[1]):
+        session.rewrite()
+        return 0
+    session.rewrite([b"DEL", argv[1]])
+    return 1
+
+
+@command("flush", 1, "write")
+def flush(session, argv):
     """
-    @param unit: C{b"ex"}, C{b"px"}, C{b"exat"} or C{b"pxat"}.
-    @return: the absolute deadline in ms.
+    The origin's FLUSH: empty the store and answer how many keys went.
+
+    The origin had a single keyspace, which here is the client's current
+    database: FLUSH empties that one (as FLUSHDB does) and counts its live
+    keys, not the other databases.
     """
-    value = parse_int(raw)
-    if value <= 0 or unit in (b"ex", b"exat") and value > (1 << 63) // 1000:
-        raise ReplyError("ERR invalid expire time in '%s' command" % (name,))
-    if unit in (b"ex", b"exat"):
-        value *= 1000
-    if unit in (b"ex", b"px"):
-        value += session.server.store.now_ms()
-    return value
+    db = session.db
+    now = db.store.now_ms()
+    expired = sum(1 for when in db.expires.deadlines.values() if when <= now)
+    count = len(db) - expired
+    db.clear()
+    db.store.dirty += 1
+    session.rewrite([b"FLUSHDB"])
+    return count
+
+
+# ---------------------------------------------------------------- counters
+
+
+def _integer(db, key):
+    value = read_bytes(db, key)
+    return 0 if value is None else parse_int(value)
+
+
+def _increment(session, key, delta):
+    db = session.db
+    result = _integer(db, key) + delta
+    if not LLONG_MIN <= result <= LLONG_MAX:
+        raise ReplyError("ERR increment or decrement would overflow")
+    db.set(key, b"%d" % result, keepttl=True)
+    return result
+
+
+@command("incr", 2, "write denyoom fast", keys=(1, 1, 1))
+def incr(session, argv):
+    return _increment(session, argv[1], 1)
+
+
+@command("decr", 2, "write denyoom fast", keys=(1, 1, 1))
+def decr(session, argv):
+    return _increment(session, argv[1], -1)
+
+
+@command("incrby", 3, "write denyoom fast", keys=(1, 1, 1))
+def incrby(session, argv):
+    return _increment(session, argv[1], parse_int(argv[2]))
+
+
+@command("decrby", 3, "write denyoom fast", keys=(1, 1, 1))
+def decrby(session, argv):
+    delta = parse_int(argv[2])
+    if delta == LLONG_MIN:
+        raise ReplyError("ERR decrement would overflow")
+    return _increment(session, argv[1], -delta)
+
+
+@command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1))
+def incrbyfloat(session, argv):
+    """INCRBYFLOAT in long double arithmetic (L{miniredis.longdouble})."""
+    db = session.db
+    key = argv[1]
+    current = read_bytes(db, key)
+    try:
+        value = longdouble.parse(current) if current is not None else 0
+        increment = longdouble.parse(argv[2])
+    except ValueError:
+        raise ReplyError(NOT_FLOAT)
+    try:
+        result = longdouble.format_human(longdouble.add(value, increment))
+    except longdouble.Overflow:
+        raise ReplyError("ERR increment would produce NaN or Infinity")
+    db.set(key, result, keepttl=True)
+    if len(result) <= 20 and _is_integer(result):
+        db.encodings[key] = "embstr"  # Redis does not int-encode this one
+    session.rewrite([b"SET", key, result, b"KEEPTTL"])
+    return result
+
+
+def _is_integer(text):
+    try:
+        parse_int(text)
+    except ReplyError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- ranges
+
+
+@command("append", 3, "write denyoom fast", keys=(1, 1, 1))
+def append(session, argv):
+    db = session.db
+    key, tail = argv[1], argv[2]
+    current = read_bytes(db, key)
+    if current is None:
+        db.set(key, tail)
+        return len(tail)
+    check_length(session, len(current) + len(tail))
+    value = current + tail
+    db.set(key, value, keepttl=True)
+    db.encodings[key] = "raw"
+    return len(value)
+
+
+@command("strlen", 2, "readonly fast", keys=(1, 1, 1))
+def strlen(session, argv):
+    value = read_bytes(session.db, argv[1])
+    return 0 if value is None else len(value)
+
+
+@command("setrange", 4, "write denyoom", keys=(1, 1, 1))
+def setrange(session, argv):
+    db = session.db
+    key, piece = argv[1], argv[3]
+    offset = parse_int(argv[2])
+    if offset < 0:
+        raise ReplyError("ERR offset is out of range")
+    current = read_bytes(db, key)
+    if not piece:
+        return 0 if current is None else len(current)
+    check_length(session, offset + len(piece))
+    current = current or b""
+    if len(current) < offset:
+        current += b"\x00" * (offset - len(current))
+    value = current[:offset] + piece + current[offset + len(piece) :]
+    db.set(key, value, keepttl=True)
+    db.encodings[key] = "raw"
+    return len(value)
+
+
+def _range(session, argv):
+    start = parse_int(argv[2])
+    end = parse_int(argv[3])
+    value = read_bytes(session.db, argv[1])
+    if not value or start < 0 and end < 0 and start > end:
+        return b""
+    size = len(value)
+    if start < 0:
+        start = max(0, size + start)
+    if end < 0:
+        end = max(0, size + end)
+    end = min(end, size - 1)
+    return value[start : end + 1] if start <= end else b""
+
+
+@command("getrange", 4, "readonly", keys=(1, 1, 1))
+def getrange(session, argv):
+    return _range(session, argv)
+
+
+@command("substr", 4, "readonly", keys=(1, 1, 1))
+def substr(session, argv):
+    return _range(session, argv)

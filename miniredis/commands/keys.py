@@ -1,0 +1,561 @@
+"""
+Keyspace commands (Redis's db.c, expire.c, object.c): DEL, EXISTS, TYPE,
+KEYS, SCAN, RENAME, COPY, MOVE, the FLUSH and SWAP of databases, the EXPIRE
+family and OBJECT.
+
+Every relative expiry is logged as an absolute PEXPIREAT, and one already in
+the past deletes the key and is logged as a DEL.
+"""
+
+import copy
+import itertools
+import random
+from collections import deque
+
+from miniredis.commands import command, container
+from miniredis.commands.parsing import NOT_INTEGER, SYNTAX, parse_int
+from miniredis.commands.strings import LLONG_MAX, copied, invalid_expire
+from miniredis.glob import matcher
+from miniredis.resp import OK, ReplyError, Status
+from miniredis.scan import parse_cursor, parse_options
+from miniredis.store import Typed, type_name
+from miniredis.zset import ZSet
+
+NO_SUCH_KEY = "ERR no such key"
+SAME_OBJECT = "ERR source and destination objects are the same"
+DB_RANGE = "ERR DB index is out of range"
+NONE = Status(b"none")
+
+
+# ---------------------------------------------------------------- existence
+
+
+@command("del", -2, "write", keys=(1, -1, 1))
+def del_(session, argv):
+    delete = session.db.delete
+    return sum(1 for key in argv[1:] if delete(key))
+
+
+@command("unlink", -2, "write fast", keys=(1, -1, 1))
+def unlink(session, argv):
+    return del_(session, argv)
+
+
+@command("exists", -2, "readonly fast", keys=(1, -1, 1))
+def exists(session, argv):
+    peek = session.db.peek
+    return sum(1 for key in argv[1:] if peek(key) is not None)
+
+
+@command("touch", -2, "readonly fast", keys=(1, -1, 1))
+def touch(session, argv):
+    lookup = session.db.lookup
+    return sum(1 for key in argv[1:] if lookup(key) is not None)
+
+
+@command("type", 2, "readonly fast", keys=(1, 1, 1))
+def type_(session, argv):
+    value = session.db.peek(argv[1])
+    return NONE if value is None else Status(type_name(value).encode())
+
+
+@command("dbsize", 1, "readonly fast")
+def dbsize(session, argv):
+    """The number of keys, with those expired but not yet removed, as Redis."""
+    return len(session.db)
+
+
+def _live_keys(db):
+    """@return: the keys of C{db} not past their deadline (none removed)."""
+    deadlines = db.expires.deadlines
+    if not deadlines:
+        return list(db.data)
+    now = db.store.now_ms()
+    return [key for key in db.data if deadlines.get(key, now + 1) > now]
+
+
+@command("keys", 2, "readonly")
+def keys(session, argv):
+    match = matcher(argv[1])
+    return [key for key in _live_keys(session.db) if match(key)]
+
+
+@command("randomkey", 1, "readonly")
+def randomkey(session, argv):
+    db = session.db
+    while db.data:
+        index = random.randrange(len(db.data))
+        key = next(itertools.islice(iter(db.data), index, None))
+        if db.peek(key) is not None:
+            return key
+    return None
+
+
+@command("scan", -2, "readonly")
+def scan(session, argv):
+    cursor = parse_cursor(argv[1])
+    pattern, count, kind = parse_options(argv, 2, allow_type=True)
+    db = session.db
+    cursor, page = session.server.cursors.page(cursor, lambda: list(db.data), count)
+    match = matcher(pattern) if pattern is not None else None
+    found = []
+    for key in page:
+        if match is not None and not match(key):
+            continue
+        value = db.peek(key)
+        if value is not None and (kind is None or type_name(value) == kind):
+            found.append(key)
+    return [b"%d" % cursor, found]
+
+
+# ---------------------------------------------------------------- databases
+
+
+def _int32(raw, error=None):
+    """
+    @return: a 32-bit integer, as Redis reads a database number.
+    @raise ReplyError: C{error}, or Redis's own texts, if C{raw} is not one.
+    """
+    index = parse_int(raw, error or NOT_INTEGER)
+    if not -(1 << 31) <= index < (1 << 31):
+        raise ReplyError(
+            error
+            or "ERR value is out of range, value must between -2147483648 "
+            "and 2147483647"
+        )
+    return index
+
+
+def _check_database(session, index):
+    if not 0 <= index < len(session.server.store.databases):
+        raise ReplyError(DB_RANGE)
+    return session.server.store.db(index)
+
+
+def _flush_mode(argv):
+    if len(argv) > 2 or len(argv) == 2 and argv[1].lower() not in (b"sync", b"async"):
+        raise ReplyError(SYNTAX)
+
+
+@command("flushdb", -1, "write")
+def flushdb(session, argv):
+    _flush_mode(argv)
+    session.db.clear()
+    session.server.store.dirty += 1
+    return OK
+
+
+@command("flushall", -1, "write")
+def flushall(session, argv):
+    _flush_mode(argv)
+    store = session.server.store
+    store.flushall()
+    store.dirty += 1
+    return OK
+
+
+@command("swapdb", 3, "write fast")
+def swapdb(session, argv):
+    first = _int32(argv[1], "ERR invalid first DB index")
+    second = _int32(argv[2], "ERR invalid second DB index")
+    _check_database(session, first)
+    _check_database(session, second)
+    store = session.server.store
+    if first != second:
+        store.swap(first, second)
+    store.dirty += 1
+    return OK
+
+
+def _place(target, key, value, deadline, encoding=None, access=None):
+    """
+    Store C{value} at C{key} of C{target} with C{deadline}, and what OBJECT
+    reports of it (its C{encoding} override, its last C{access}).
+    """
+    target.set(key, value)
+    if deadline is not None:
+        target.set_deadline(key, deadline)
+    if encoding is not None:
+        target.encodings[key] = encoding
+    if access is not None:
+        target.access[key] = access
+    target.signal_ready(key)
+
+
+def _rename(session, argv, nx):
+    db = session.db
+    source, destination = argv[1], argv[2]
+    value = db.lookup(source)
+    if value is None:
+        raise ReplyError(NO_SUCH_KEY)
+    if source == destination:
+        return 0 if nx else OK
+    if nx and db.lookup(destination) is not None:
+        return 0
+    deadline = db.expires.deadlines.get(source)
+    encoding, access = db.encodings.get(source), db.access.get(source)
+    db.delete(source)
+    _place(db, destination, value, deadline, encoding, access)
+    return 1 if nx else OK
+
+
+@command("rename", 3, "write", keys=(1, 2, 1))
+def rename(session, argv):
+    return _rename(session, argv, nx=False)
+
+
+@command("renamenx", 3, "write fast", keys=(1, 2, 1))
+def renamenx(session, argv):
+    return _rename(session, argv, nx=True)
+
+
+def duplicate(value):
+    """@return: a deep copy of a stored value (COPY)."""
+    kind = type(value)
+    if kind is bytes or kind is Typed:
+        return copied(value)
+    if kind is deque:
+        return deque(value)
+    if kind is dict:
+        return dict(value)
+    if kind is set:
+        return set(value)
+    if kind is ZSet:
+        return ZSet(value.items())
+    return copy.deepcopy(value)
+
+
+@command("copy", -3, "write denyoom", keys=(1, 2, 1))
+def copy_(session, argv):
+    db = target = session.db
+    replace = False
+    i = 3
+    while i < len(argv):
+        option = argv[i].lower()
+        if option == b"replace":
+            replace = True
+        elif option == b"db" and i + 1 < len(argv):
+            target = _check_database(session, parse_int(argv[i + 1]))
+            i += 1
+        else:
+            raise ReplyError(SYNTAX)
+        i += 1
+    source, destination = argv[1], argv[2]
+    if target is db and source == destination:
+        raise ReplyError(SAME_OBJECT)
+    value = db.lookup(source)
+    if value is None:
+        return 0
+    if target.lookup(destination) is not None and not replace:
+        return 0
+    encoding = db.encodings.get(source) or _encoding_of_copy(session, value)
+    deadline = db.expires.deadlines.get(source)
+    _place(target, destination, duplicate(value), deadline, encoding)
+    return 1
+
+
+def _encoding_of_copy(session, value):
+    """A copied shared integer is a new object: keep its refcount at 1."""
+    if _shared_integer(session, value):
+        return "int"
+    return None
+
+
+@command("move", 3, "write fast", keys=(1, 1, 1))
+def move(session, argv):
+    db = session.db
+    key = argv[1]
+    target = _check_database(session, _int32(argv[2]))
+    if target is db:
+        raise ReplyError(SAME_OBJECT)
+    value = db.lookup(key)
+    if value is None or target.lookup(key) is not None:
+        return 0
+    deadline = db.expires.deadlines.get(key)
+    encoding, access = db.encodings.get(key), db.access.get(key)
+    db.delete(key)
+    _place(target, key, value, deadline, encoding, access)
+    return 1
+
+
+# ---------------------------------------------------------------- expiry
+
+
+def _expire_flags(argv):
+    flags = set()
+    for raw in argv[3:]:
+        option = raw.lower()
+        if option not in (b"nx", b"xx", b"gt", b"lt"):
+            raise ReplyError(
+                "ERR Unsupported option %s" % (raw.decode("utf-8", "replace"),)
+            )
+        flags.add(option)
+    if b"nx" in flags and len(flags) > 1:
+        raise ReplyError(
+            "ERR NX and XX, GT or LT options at the same time are not compatible"
+        )
+    if b"gt" in flags and b"lt" in flags:
+        raise ReplyError("ERR GT and LT options at the same time are not compatible")
+    return flags
+
+
+def _expire(session, argv, name, seconds, relative):
+    flags = _expire_flags(argv)
+    when = parse_int(argv[2])
+    if seconds:
+        if not -(LLONG_MAX // 1000) <= when <= LLONG_MAX // 1000:
+            raise invalid_expire(name)
+        when *= 1000
+    db = session.db
+    now = db.store.now_ms()
+    if relative:
+        if when > LLONG_MAX - now:
+            raise invalid_expire(name)
+        when += now
+    session.rewrite()
+    key = argv[1]
+    if db.lookup(key) is None:
+        return 0
+    current = db.expires.deadlines.get(key)
+    if (
+        b"nx" in flags
+        and current is not None
+        or b"xx" in flags
+        and current is None
+        or b"gt" in flags
+        and (current is None or when <= current)
+        or b"lt" in flags
+        and current is not None
+        and when >= current
+    ):
+        return 0
+    if when <= now:
+        db.delete(key)
+        session.rewrite([b"DEL", key])
+    else:
+        db.set_deadline(key, when)
+        session.rewrite([b"PEXPIREAT", key, b"%d" % when])
+    return 1
+
+
+@command("expire", -3, "write fast", keys=(1, 1, 1))
+def expire(session, argv):
+    return _expire(session, argv, "expire", seconds=True, relative=True)
+
+
+@command("pexpire", -3, "write fast", keys=(1, 1, 1))
+def pexpire(session, argv):
+    return _expire(session, argv, "pexpire", seconds=False, relative=True)
+
+
+@command("expireat", -3, "write fast", keys=(1, 1, 1))
+def expireat(session, argv):
+    return _expire(session, argv, "expireat", seconds=True, relative=False)
+
+
+@command("pexpireat", -3, "write fast", keys=(1, 1, 1))
+def pexpireat(session, argv):
+    return _expire(session, argv, "pexpireat", seconds=False, relative=False)
+
+
+def _deadline(session, key):
+    """@return: C{key}'s deadline in ms, -1 without one, -2 if absent."""
+    db = session.db
+    if db.peek(key) is None:
+        return -2
+    return db.expires.deadlines.get(key, -1)
+
+
+@command("ttl", 2, "readonly fast", keys=(1, 1, 1))
+def ttl(session, argv):
+    remaining = session.db.ttl_ms(argv[1])
+    return remaining if remaining < 0 else (remaining + 500) // 1000
+
+
+@command("pttl", 2, "readonly fast", keys=(1, 1, 1))
+def pttl(session, argv):
+    return session.db.ttl_ms(argv[1])
+
+
+@command("expiretime", 2, "readonly fast", keys=(1, 1, 1))
+def expiretime(session, argv):
+    when = _deadline(session, argv[1])
+    return when if when < 0 else (when + 500) // 1000
+
+
+@command("pexpiretime", 2, "readonly fast", keys=(1, 1, 1))
+def pexpiretime(session, argv):
+    return _deadline(session, argv[1])
+
+
+@command("persist", 2, "write fast", keys=(1, 1, 1))
+def persist(session, argv):
+    db = session.db
+    if db.lookup(argv[1]) is None:
+        return 0
+    return int(db.persist(argv[1]))
+
+
+# ---------------------------------------------------------------- OBJECT
+
+container("object")
+
+_LFU = ("allkeys-lfu", "volatile-lfu")
+_NO_SHARED_INTEGERS = ("allkeys-lru", "volatile-lru") + _LFU
+_SHARED_REFCOUNT = (1 << 31) - 1
+_SHARED_INTEGERS = 10000
+_LFU_INIT = 5
+_POLICY_NOTE = (
+    " Please note that when switching between policies at runtime LRU and LFU "
+    "data will take some time to adjust."
+)
+
+
+def string_encoding(text):
+    """@return: C{int}, C{embstr} or C{raw}: what Redis makes of C{text}."""
+    if len(text) <= 20:
+        try:
+            parse_int(text)
+            return "int"
+        except ReplyError:
+            pass
+    return "embstr" if len(text) <= 44 else "raw"
+
+
+def _all_short(items, limit):
+    return all(len(item) <= limit for item in items)
+
+
+def _is_integer(member):
+    try:
+        parse_int(member)
+    except ReplyError:
+        return False
+    return True
+
+
+def encoding(db, key, value, config):
+    """
+    @return: the OBJECT ENCODING of C{value}, from its content and the
+        configured thresholds (Redis also remembers a conversion after the
+        content shrinks back; miniredis answers as Redis does after a restart).
+    """
+    override = db.encodings.get(key)
+    if override is not None:
+        return override
+    kind = type(value)
+    if kind is bytes:
+        return string_encoding(value)
+    if kind is Typed:
+        inner = value.value
+        return string_encoding(b"%d" % inner) if type(inner) is int else "raw"
+    if kind is deque:
+        return "quicklist"
+    if kind is dict:
+        limit = config["hash-max-listpack-value"]
+        small = len(value) <= config["hash-max-listpack-entries"]
+        if small and _all_short(value, limit) and _all_short(value.values(), limit):
+            return "listpack"
+        return "hashtable"
+    if kind is set:
+        if len(value) <= config["set-max-intset-entries"] and all(
+            _is_integer(member) for member in value
+        ):
+            return "intset"
+        return "hashtable"
+    if kind is ZSet:
+        if len(value) <= config["zset-max-listpack-entries"] and _all_short(
+            value.scores, config["zset-max-listpack-value"]
+        ):
+            return "listpack"
+        return "skiplist"
+    return type_name(value)
+
+
+def _shared_integer(session, value):
+    """Whether Redis would hold C{value} as one of its shared integers."""
+    config = session.server.config
+    if config["maxmemory"] and config["maxmemory-policy"] in _NO_SHARED_INTEGERS:
+        return False
+    if type(value) is not bytes or string_encoding(value) != "int":
+        return False
+    return 0 <= int(value) < _SHARED_INTEGERS
+
+
+@command("object|encoding", 3, "readonly", keys=(2, 2, 1))
+def object_encoding(session, argv):
+    db = session.db
+    value = db.peek(argv[2])
+    if value is None:
+        return None
+    return encoding(db, argv[2], value, session.server.config).encode()
+
+
+@command("object|refcount", 3, "readonly", keys=(2, 2, 1))
+def object_refcount(session, argv):
+    db = session.db
+    value = db.peek(argv[2])
+    if value is None:
+        return None
+    if argv[2] not in db.encodings and _shared_integer(session, value):
+        return _SHARED_REFCOUNT
+    return 1
+
+
+def _idle_seconds(db, key):
+    return max(0, db.store.lru_clock - db.access.get(key, db.store.lru_clock))
+
+
+@command("object|idletime", 3, "readonly", keys=(2, 2, 1))
+def object_idletime(session, argv):
+    db = session.db
+    if db.peek(argv[2]) is None:
+        return None
+    if session.server.config["maxmemory-policy"] in _LFU:
+        raise ReplyError(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked."
+            + _POLICY_NOTE
+        )
+    return _idle_seconds(db, argv[2])
+
+
+@command("object|freq", 3, "readonly", keys=(2, 2, 1))
+def object_freq(session, argv):
+    """
+    The LFU counter of a key. miniredis does not count accesses: it answers
+    the counter of a new key (5) less one per minute since the last access,
+    the decay Redis applies.
+    """
+    db = session.db
+    if db.peek(argv[2]) is None:
+        return None
+    if session.server.config["maxmemory-policy"] not in _LFU:
+        raise ReplyError(
+            "ERR An LFU maxmemory policy is not selected, access frequency not "
+            "tracked." + _POLICY_NOTE
+        )
+    return max(0, _LFU_INIT - _idle_seconds(db, argv[2]) // 60)
+
+
+_OBJECT_HELP = [
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("object|help", 2, "loading stale")
+def object_help(session, argv):
+    return [Status(line.encode()) for line in _OBJECT_HELP]
