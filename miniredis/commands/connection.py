@@ -1,5 +1,9 @@
 """
 Connection commands: PING ECHO QUIT SELECT AUTH HELLO RESET CLIENT.
+
+The only user is Redis's C{default} user: without C{requirepass} it needs
+no password (any password is accepted for it, as with Redis's C{nopass}),
+with one it needs that password.
 """
 
 from miniredis import __redis_version__
@@ -9,10 +13,12 @@ from miniredis.commands.transactions import unwatch_all
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 
 PONG = Status(b"PONG")
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
 
 @command("ping", -1, "fast sentinel")
 def ping(session, argv):
+    """Ping the server."""
     if len(argv) > 2:
         raise ReplyError("ERR wrong number of arguments for 'ping' command")
     if session.subscribed and session.proto == 2:
@@ -20,19 +26,22 @@ def ping(session, argv):
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", 2, "fast")
+@command("echo", 2, "loading stale fast")
 def echo(session, argv):
+    """Echo the given string."""
     return argv[1]
 
 
-@command("quit", -1, "allow_busy noscript loading stale fast no_auth")
+@command("quit", -1, "noscript loading stale fast no_auth allow_busy")
 def quit(session, argv):
+    """Close the connection."""
     session.close_after_reply()
     return OK
 
 
 @command("select", 2, "loading stale fast")
 def select(session, argv):
+    """Change the selected database for the current connection."""
     index = parse_int(argv[1])
     if not 0 <= index < len(session.server.store.databases):
         raise ReplyError("ERR DB index is out of range")
@@ -40,44 +49,44 @@ def select(session, argv):
     return OK
 
 
-def _check_password(session, user, password):
+def _authenticate(session, user, password):
+    """
+    Log C{session} in as C{user}.
+
+    @raise ReplyError: WRONGPASS for anyone but the default user, or for a
+        wrong password.
+    """
     required = session.server.config["requirepass"]
-    if (
-        user not in (b"default",)
-        or not required
-        or password.decode("utf-8", "surrogateescape") != required
-    ):
-        if not required and user == b"default":
-            return
-        raise ReplyError(
-            "WRONGPASS invalid username-password pair or user is disabled."
-        )
+    if user != b"default" or (required and password != required.encode("utf-8")):
+        raise ReplyError(WRONGPASS)
+    session.authenticated = True
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy")
 def auth(session, argv):
+    """Authenticate to the server."""
     if len(argv) > 3:
         raise ReplyError("ERR syntax error")
-    required = session.server.config["requirepass"]
-    if len(argv) == 2 and not required:
-        raise ReplyError(
-            "ERR AUTH <password> called without any password configured for the "
-            "default user. Are you sure your configuration is correct?"
-        )
-    user, password = (b"default", argv[1]) if len(argv) == 2 else (argv[1], argv[2])
-    _check_password(session, user, password)
-    session.authenticated = True
+    if len(argv) == 2:
+        if not session.server.config["requirepass"]:
+            raise ReplyError(
+                "ERR AUTH <password> called without any password configured for "
+                "the default user. Are you sure your configuration is correct?"
+            )
+        _authenticate(session, b"default", argv[1])
+    else:
+        _authenticate(session, argv[1], argv[2])
     return OK
 
 
 @command("hello", -1, "noscript loading stale fast no_auth allow_busy")
 def hello(session, argv):
+    """Handshake with Redis: pick the protocol, optionally log in and name the connection."""
     proto = session.proto
     if len(argv) > 1:
-        try:
-            proto = int(argv[1])
-        except ValueError:
-            raise ReplyError("ERR Protocol version is not an integer or out of range")
+        proto = parse_int(
+            argv[1], "ERR Protocol version is not an integer or out of range"
+        )
         if proto not in (2, 3):
             raise ReplyError("NOPROTO unsupported protocol version")
     name = None
@@ -86,11 +95,10 @@ def hello(session, argv):
         option = argv[i].lower()
         more = len(argv) - i - 1
         if option == b"auth" and more >= 2:
-            _check_password(session, argv[i + 1], argv[i + 2])
-            session.authenticated = True
+            _authenticate(session, argv[i + 1], argv[i + 2])
             i += 3
         elif option == b"setname" and more >= 1:
-            name = _valid_name(argv[i + 1])
+            name = argv[i + 1]
             i += 2
         else:
             raise ReplyError(
@@ -100,11 +108,12 @@ def hello(session, argv):
     if not session.authenticated:
         raise ReplyError(
             "NOAUTH HELLO must be called with the client already authenticated, "
-            "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
-            "authenticate the client and select the RESP protocol version at the same time"
+            "otherwise the HELLO AUTH <user> <pass> option can be used to "
+            "authenticate the client and select the RESP protocol version at the "
+            "same time"
         )
     if name is not None:
-        session.name = name
+        session.name = _valid_name(name)
     session.proto = proto
     return {
         b"server": b"redis",
@@ -119,6 +128,7 @@ def hello(session, argv):
 
 @command("reset", 1, "noscript loading stale fast no_auth allow_busy")
 def reset(session, argv):
+    """Reset the connection: as new, but for its id and address."""
     session.multi = None
     session.multi_failed = False
     unwatch_all(session)
@@ -143,92 +153,156 @@ container("client", -2, "sentinel")
 
 @command("client|id", 2, "noscript loading stale")
 def client_id(session, argv):
+    """Returns the client ID for the current connection."""
     return session.id
 
 
 @command("client|setname", 3, "noscript loading stale")
 def client_setname(session, argv):
+    """Set the current connection name."""
     session.name = _valid_name(argv[2])
     return OK
 
 
 @command("client|getname", 2, "noscript loading stale")
 def client_getname(session, argv):
+    """Get the current connection name."""
     return session.name or None
+
+
+@command("client|getredir", 2, "noscript loading stale")
+def client_getredir(session, argv):
+    """Get tracking notifications redirection client ID if any (never: -1)."""
+    return -1
 
 
 @command("client|info", 2, "noscript loading stale")
 def client_info(session, argv):
+    """Returns information about the current client connection."""
     return Verbatim(session.describe().encode() + b"\n")
+
+
+_TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
+
+
+def _client_type(raw):
+    """@return: a test of whether a client is of the type C{raw} names."""
+    kind = raw.lower()
+    if kind not in _TYPES:
+        raise ReplyError(
+            "ERR Unknown client type '%s'" % (raw.decode("utf-8", "replace"),)
+        )
+    if kind == b"pubsub":
+        return lambda client: client.subscribed
+    if kind == b"normal":
+        return lambda client: not client.subscribed
+    return lambda client: False
 
 
 @command("client|list", -2, "admin noscript loading stale")
 def client_list(session, argv):
+    """Get the list of client connections."""
     clients = session.server.clients.values()
-    if len(argv) > 2:
-        if argv[2].lower() == b"id" and len(argv) > 3:
-            wanted = set()
-            for raw in argv[3:]:
-                wanted.add(parse_int(raw, "ERR Invalid client ID"))
-            clients = [c for c in clients if c.id in wanted]
-        elif argv[2].lower() == b"type" and len(argv) == 4:
-            kind = argv[3].lower()
-            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise ReplyError("ERR Unknown client type '%s'" % (argv[3].decode(),))
-            clients = [
-                c
-                for c in clients
-                if (kind == b"pubsub") == c.subscribed
-                and kind in (b"normal", b"pubsub")
-            ]
-        else:
-            raise ReplyError("ERR syntax error")
-    text = "".join(c.describe() + "\n" for c in clients)
-    return Verbatim(text.encode())
+    option = argv[2].lower() if len(argv) > 2 else None
+    if option == b"id" and len(argv) > 3:
+        wanted = {parse_int(raw, "ERR Invalid client ID") for raw in argv[3:]}
+        clients = [c for c in clients if c.id in wanted]
+    elif option == b"type" and len(argv) == 4:
+        wanted = _client_type(argv[3])
+        clients = [c for c in clients if wanted(c)]
+    elif option is not None:
+        raise ReplyError("ERR syntax error")
+    return Verbatim("".join(c.describe() + "\n" for c in clients).encode())
+
+
+def _kill_filter(option, value):
+    """@return: a test on clients for one C{option value} pair of CLIENT KILL."""
+    if option == b"id":
+        wanted = parse_int(value, "ERR client-id should be greater than 0")
+        if wanted <= 0:
+            raise ReplyError("ERR client-id should be greater than 0")
+        return lambda client: client.id == wanted
+    if option == b"type":
+        return _client_type(value)
+    if option == b"user":
+        if value != b"default":
+            raise ReplyError(
+                "ERR No such user '%s'" % (value.decode("utf-8", "replace"),)
+            )
+        return lambda client: True
+    address = value.decode("utf-8", "replace")
+    if option == b"addr":
+        return lambda client: client.address == address
+    if option == b"laddr":
+        return lambda client: client.local_address == address
+    raise ReplyError("ERR syntax error")
 
 
 @command("client|kill", -3, "admin noscript loading stale")
 def client_kill(session, argv):
-    server = session.server
+    """Kill the connection of a client."""
+    clients = list(session.server.clients.values())
     if len(argv) == 3:
-        for other in list(server.clients.values()):
-            if other.address == argv[2].decode("utf-8", "replace"):
-                _kill(other)
+        address = argv[2].decode("utf-8", "replace")
+        for other in clients:
+            if other.address == address:
+                _kill(session, other)
                 return OK
         raise ReplyError("ERR No such client")
     if len(argv) % 2:
         raise ReplyError("ERR syntax error")
-    killed = 0
     skipme = True
     filters = []
     for i in range(2, len(argv), 2):
         option, value = argv[i].lower(), argv[i + 1]
-        if option == b"id":
-            wanted = parse_int(value, "ERR client-id should be greater than 0")
-            filters.append(lambda c, w=wanted: c.id == w)
-        elif option == b"addr":
-            filters.append(lambda c, w=value.decode(): c.address == w)
-        elif option == b"skipme":
-            skipme = value.lower() != b"no"
+        if option == b"skipme":
+            if value.lower() not in (b"yes", b"no"):
+                raise ReplyError("ERR syntax error")
+            skipme = value.lower() == b"yes"
         else:
-            raise ReplyError("ERR syntax error")
-    for other in list(server.clients.values()):
-        if skipme and other is session:
-            continue
-        if all(f(other) for f in filters):
-            _kill(other)
+            filters.append(_kill_filter(option, value))
+    killed = 0
+    for other in clients:
+        if not (skipme and other is session) and all(f(other) for f in filters):
+            _kill(session, other)
             killed += 1
     return killed
 
 
-def _kill(other):
-    if other.connection is not None:
+def _kill(session, other):
+    if other is session:
+        session.close_after_reply()
+    elif other.connection is not None:
         other.closing = True
         other.connection.transport.loseConnection()
 
 
+@command("client|unblock", -3, "admin noscript loading stale")
+def client_unblock(session, argv):
+    """Unblock a client blocked in a blocking command from a different connection."""
+    client_id = parse_int(argv[2])
+    error = False
+    if len(argv) == 4:
+        reason = argv[3].lower()
+        if reason not in (b"timeout", b"error"):
+            raise ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        error = reason == b"error"
+    elif len(argv) > 4:
+        raise ReplyError("ERR syntax error")
+    other = session.server.clients.get(client_id)
+    if other is None or other.blocked is None:
+        return 0
+    reply = other.blocked.timeout_reply
+    session.server.waits.cancel(other)
+    if error:
+        reply = ReplyError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+    other.resume(reply)
+    return 1
+
+
 @command("client|no-evict", 3, "admin noscript loading stale")
 def client_no_evict(session, argv):
+    """Set client eviction mode for the current connection (nothing is evicted)."""
     if argv[2].lower() not in (b"on", b"off"):
         raise ReplyError("ERR syntax error")
     return OK
@@ -236,6 +310,7 @@ def client_no_evict(session, argv):
 
 @command("client|reply", 3, "noscript loading stale")
 def client_reply(session, argv):
+    """Instruct the server whether to reply to commands (always ON here)."""
     if argv[2].lower() != b"on":
         raise ReplyError("ERR syntax error")
     return OK
@@ -243,23 +318,46 @@ def client_reply(session, argv):
 
 @command("client|help", 2, "loading stale")
 def client_help(session, argv):
+    """Show helpful text about the different subcommands."""
     return [
-        Status(line)
+        Status(line.encode())
         for line in (
-            b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            b"ID",
-            b"    Return the ID of the current connection.",
-            b"INFO",
-            b"    Return information about the current client connection.",
-            b"LIST [TYPE <type>] [ID <id> [...]]",
-            b"    Return information about client connections.",
-            b"GETNAME",
-            b"    Return the name of the current connection.",
-            b"SETNAME <name>",
-            b"    Assign the name <name> to the current connection.",
-            b"KILL <ip:port> | ID <id> | ADDR <ip:port> [SKIPME yes|no]",
-            b"    Kill connections.",
-            b"HELP",
-            b"    Print this help.",
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "REPLY ON",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "HELP",
+            "    Prints this help.",
         )
     ]
