@@ -87,7 +87,7 @@ def _decimal(whole, fraction, only_fraction, exponent):
     if magnitude > 4934:
         raise Overflow()
     if magnitude < -4952:
-        return Fraction(0)  # underflows to zero
+        raise ValueError("underflow")
     mantissa = int_from_digits(digits)
     if scale >= 0:
         return Fraction(mantissa * 10**scale)
@@ -105,7 +105,7 @@ def _hexadecimal(whole, fraction, only_fraction, exponent):
     if magnitude > 16385:
         raise Overflow()
     if magnitude < -16500:
-        return Fraction(0)
+        raise ValueError("underflow")
     if scale >= 0:
         return Fraction(mantissa << scale)
     return Fraction(mantissa, 1 << -scale)

@@ -1,0 +1,79 @@
+"""
+A miniredis server without sockets, on a fake clock, for unit tests.
+
+Usage::
+
+    server = Local()
+    server.call("SET", "k", "v", "EX", 10)     # Status(b"OK")
+    server.advance(10)
+    server.call("GET", "k")                    # None
+    server.logged                              # [(0, [b"SET", ...]), ...]
+"""
+
+from twisted.internet import task
+from twisted.internet.testing import StringTransport
+
+from miniredis import MiniRedisFactory
+from miniredis.resp import Decoder, encode_command
+
+EPOCH = 1700000000.0
+
+
+class Local:
+    """
+    A L{MiniRedisFactory} on a C{task.Clock}, its active expiry running,
+    with one client connected through a C{StringTransport}.
+
+    @ivar logged: C{(db index, argv)} of every write persistence is given.
+    """
+
+    def __init__(self, proto=2, **config):
+        self.clock = task.Clock()
+        self.clock.advance(EPOCH)
+        self.factory = MiniRedisFactory(clock=self.clock, **config)
+        self.factory.doStart()
+        self.store = self.factory.store
+        self.logged = []
+        self.factory.propagate = self._log
+        self.client = self.connect(proto)
+
+    def _log(self, index, argvs):
+        self.logged.extend((index, list(argv)) for argv in argvs)
+
+    def connect(self, proto=2):
+        """@return: a new client connection (a L{Connection})."""
+        connection = Connection(self.factory)
+        if proto == 3:
+            connection.call("HELLO", "3")
+        return connection
+
+    def call(self, *args):
+        """Send C{args} as the first client; @return: the decoded reply."""
+        return self.client.call(*args)
+
+    def advance(self, seconds):
+        self.clock.advance(seconds)
+
+    def now_ms(self):
+        return self.store.now_ms()
+
+    def close(self):
+        self.factory.doStop()
+
+
+class Connection:
+    """One client of a L{Local} server."""
+
+    def __init__(self, factory):
+        self.protocol = factory.buildProtocol(None)
+        self.transport = StringTransport()
+        self.protocol.makeConnection(self.transport)
+
+    def call(self, *args):
+        self.transport.clear()
+        self.protocol.dataReceived(encode_command(list(args)))
+        decoder = Decoder(inline=False)
+        decoder.feed(self.transport.value())
+        replies = decoder.values()
+        assert len(replies) == 1, replies
+        return replies[0]
