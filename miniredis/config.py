@@ -98,7 +98,7 @@ PARAMETERS = {
     "rdbchecksum": (True, _yes_no, None, True),
     "appendonly": (False, _yes_no, None, True),
     "appendfilename": ("appendonly.aof", _text, None, False),
-    "appendfsync": ("everysec", _choice("always", "everysec", "no"), None, True),
+    "appendfsync": ("everysec", _choice("everysec", "always", "no"), None, True),
     "auto-aof-rewrite-percentage": (100, _int, None, True),
     "auto-aof-rewrite-min-size": (64 * 1024 * 1024, _int, None, True),
     "aof-load-truncated": (True, _yes_no, None, True),

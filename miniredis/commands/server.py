@@ -422,7 +422,7 @@ _SECTION_ORDER = [
     ("cluster", True),
     ("keyspace", True),
 ]
-_SECTIONS = {}
+INFO_SECTIONS = {}
 
 
 class _Section:
@@ -454,10 +454,12 @@ def info_section(name, title=None, default=None):
     """
 
     def register(provider):
-        section = _SECTIONS.get(name)
+        section = INFO_SECTIONS.get(name)
         if section is None:
             show = dict(_SECTION_ORDER).get(name, True) if default is None else default
-            section = _SECTIONS[name] = _Section(name, title or name.capitalize(), show)
+            section = INFO_SECTIONS[name] = _Section(
+                name, title or name.capitalize(), show
+            )
         section.providers.append(provider)
         return provider
 
@@ -467,7 +469,7 @@ def info_section(name, title=None, default=None):
 def _ordered_sections():
     known = [name for name, _ in _SECTION_ORDER]
     order = {name: i for i, name in enumerate(known)}
-    return sorted(_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
+    return sorted(INFO_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
 
 
 def info_text(server, names=(b"default",)):
@@ -665,11 +667,19 @@ container("config", -2)
 
 @command("config|get", -3, "admin noscript loading stale")
 def config_get(session, argv):
-    """Get the values of configuration parameters."""
+    """
+    Get the values of configuration parameters: those matching glob
+    patterns, and those named exactly (as the client spelled them).
+    """
     config = session.server.config
     found = {}
+    seen = set()
     for pattern in argv[2:]:
-        found.update(config.get_matching(pattern))
+        glob = any(c in pattern for c in b"*?[\\")
+        for name, value in config.get_matching(pattern).items():
+            if name not in seen and (glob or name == pattern.lower()):
+                seen.add(name)
+                found[name if glob else pattern] = value
     return found
 
 
