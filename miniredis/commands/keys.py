@@ -167,18 +167,16 @@ def swapdb(session, argv):
     return OK
 
 
-def _place(target, key, value, deadline, encoding=None, access=None):
+def _place(target, key, value, deadline, encoding):
     """
-    Store C{value} at C{key} of C{target} with C{deadline}, and what OBJECT
-    reports of it (its C{encoding} override, its last C{access}).
+    Store C{value} at C{key} of C{target} with C{deadline} and the OBJECT
+    ENCODING its content does not tell (or None).
     """
     target.set(key, value)
     if deadline is not None:
         target.set_deadline(key, deadline)
     if encoding is not None:
         target.encodings[key] = encoding
-    if access is not None:
-        target.access[key] = access
     target.signal_ready(key)
 
 
@@ -193,9 +191,9 @@ def _rename(session, argv, nx):
     if nx and db.lookup(destination) is not None:
         return 0
     deadline = db.expires.deadlines.get(source)
-    encoding, access = db.encodings.get(source), db.access.get(source)
+    encoding = db.encodings.get(source)
     db.delete(source)
-    _place(db, destination, value, deadline, encoding, access)
+    _place(db, destination, value, deadline, encoding)
     return 1 if nx else OK
 
 
@@ -272,9 +270,9 @@ def move(session, argv):
     if value is None or target.lookup(key) is not None:
         return 0
     deadline = db.expires.deadlines.get(key)
-    encoding, access = db.encodings.get(key), db.access.get(key)
+    encoding = db.encodings.get(key)
     db.delete(key)
-    _place(target, key, value, deadline, encoding, access)
+    _place(target, key, value, deadline, encoding)
     return 1
 
 
