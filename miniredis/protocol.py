@@ -92,11 +92,23 @@ class RedisServerProtocol(Protocol):
             if session.closing:
                 break
         self._out = None
+        if self.factory.durable is not None:
+            self.factory.durable(self._send, out, session.closing)
+            return
         if out:
             payload = b"".join(out)
             self.factory.stats.net_output_bytes += len(payload)
             write_now(self.transport, payload)
         if session.closing:
+            self.transport.loseConnection()
+
+    def _send(self, out, closing):
+        """Send replies that waited for their writes to be on disk."""
+        if out:
+            payload = b"".join(out)
+            self.factory.stats.net_output_bytes += len(payload)
+            write_now(self.transport, payload)
+        if closing:
             self.transport.loseConnection()
 
     def send_reply(self, value):
@@ -105,6 +117,8 @@ class RedisServerProtocol(Protocol):
             return
         if self._out is not None:
             encode_into(value, self.session.proto, self._out)
+        elif self.factory.durable is not None:
+            self.factory.durable(self._send, [encode(value, self.session.proto)], False)
         else:
             payload = encode(value, self.session.proto)
             self.factory.stats.net_output_bytes += len(payload)
@@ -224,6 +238,9 @@ class MiniRedisFactory(ServerFactory):
     @ivar pubsub: the channel and pattern subscriptions (L{PubSub}).
     @ivar propagate: None, or a callable C{(db_index, argvs)} given every
         write as it should be logged (persistence sets it).
+    @ivar durable: None, or C{durable(action, *args)} which runs the action
+        once every write logged so far is on disk (C{appendfsync always}):
+        connections send their replies through it.
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
     """
 
@@ -254,6 +271,7 @@ class MiniRedisFactory(ServerFactory):
         self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
+        self.durable = None
         self.shutdown_hooks = []
         self.expiry = ActiveExpiry(self.store, clock)
         self.cursors = Cursors()

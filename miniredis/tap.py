@@ -131,12 +131,14 @@ def makeService(options):
 
     @rtype: L{service.MultiService}; its C{factory} is the server.
     """
+    from miniredis.persistence import Persistence
     from miniredis.protocol import MiniRedisFactory
 
     config = getattr(options, "server_config", None) or options.make_config()
     factory = MiniRedisFactory(config=config)
     top = service.MultiService()
     top.factory = factory
+    Persistence(factory).setServiceParent(top)
     for endpoint in endpoints(options, config):
         strports.service(endpoint, factory).setServiceParent(top)
     return top

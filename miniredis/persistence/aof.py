@@ -1,0 +1,426 @@
+"""
+The append-only file: every effective write, as RESP requests, in order.
+
+The log is what Redis 6 wrote in its single-file mode: plain RESP arrays
+of bulk strings, with a C{SELECT} whenever the database changes, so
+C{redis-cli --pipe < appendonly.aof} replays it into a real Redis. Typed
+values of the origin (C{SET k <map>}) appear as the nested RESP they came
+as. A file may start with an RDB image (Redis's C{aof-use-rdb-preamble});
+the commands follow it.
+
+L{AppendOnlyFile} writes: commands of one reactor turn are buffered and
+written together at the end of the turn; C{appendfsync always} holds the
+replies of those writes (see L{AppendOnlyFile.durable}) until a single
+fsync, run off the reactor thread, covers all of them (group commit).
+
+L{scan} parses a log and L{replay} loads one into a server.
+
+Usage::
+
+    log = AppendOnlyFile("appendonly.aof", clock, "everysec", run_in_thread)
+    log.feed(0, [[b"SET", b"k", b"v"]])
+"""
+
+import os
+from collections import deque
+
+from twisted.logger import Logger
+
+from miniredis.commands import call, lookup, plain_args
+from miniredis.persistence import files
+from miniredis.resp import ProtocolError, ReplyError, encode_into
+from miniredis.resp import _Incomplete as _IncompleteFrame
+from miniredis.resp import _parse as _parse_frame
+
+try:
+    import hiredis
+except ImportError:  # PyPy
+    hiredis = None
+
+log = Logger(namespace="miniredis.persistence.aof")
+
+_MORE = object()
+
+
+class AOFError(Exception):
+    """
+    A log that cannot be loaded.
+
+    @ivar offset: where the trouble starts in the file.
+    """
+
+    def __init__(self, message, offset):
+        Exception.__init__(self, message)
+        self.offset = offset
+
+
+# ---------------------------------------------------------------- writing
+
+
+def encode_request(argv):
+    """
+    @return: the RESP array of C{argv}: bulk strings, and typed values
+        (ints, doubles, arrays, maps, null) in their RESP3 form.
+    """
+    out = [b"*%d\r\n" % len(argv)]
+    for arg in argv:
+        if type(arg) is bytes:
+            out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+        else:
+            encode_into(arg, 3, out)
+    return b"".join(out)
+
+
+def select_command(index):
+    """@return: the log entry of C{SELECT index}."""
+    return encode_request([b"SELECT", b"%d" % index])
+
+
+class AppendOnlyFile:
+    """
+    The open log and its write and fsync policy.
+
+    @ivar path: the file's path.
+    @ivar policy: C{"always"}, C{"everysec"} or C{"no"} (C{appendfsync}).
+    @ivar size: the file's size, counting buffered writes once written.
+    @ivar base_size: the size after the last rewrite (or at opening), for
+        the automatic rewrite rule.
+    @ivar written: how many batches have been written to the file.
+    @ivar synced: how many of those are known to be on disk.
+    @ivar last_write_ok: whether the last write succeeded.
+    """
+
+    def __init__(self, path, clock, policy, run_in_thread):
+        """
+        @param run_in_thread: C{f(callable, *args)} returning a Deferred of
+            the call's result, run off the reactor thread.
+        """
+        self.path = path
+        self.clock = clock
+        self.policy = policy
+        self.run_in_thread = run_in_thread
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = self.base_size = os.fstat(self.fd).st_size
+        self.buffer = []
+        self.selected = -1
+        self.written = 0
+        self.synced = 0
+        self.syncing = False
+        self.last_write_ok = True
+        self._held = deque()
+        self._flush_call = None
+        self._retired = []
+
+    # -- logging
+
+    def feed(self, db, argvs):
+        """Log the commands C{argvs} run against database C{db}."""
+        buffer = self.buffer
+        if db != self.selected:
+            buffer.append(select_command(db))
+            self.selected = db
+        for argv in argvs:
+            buffer.append(encode_request(argv))
+        if self._flush_call is None:
+            self._flush_call = self.clock.callLater(0, self.flush)
+
+    def flush(self):
+        """Write what this turn logged; with C{always}, start the fsync."""
+        self._flush_call = None
+        if self.buffer:
+            data = b"".join(self.buffer)
+            try:
+                files.write_all(self.fd, data)
+            except OSError as e:
+                self._write_failed(e)
+                return
+            self.buffer = []
+            self.size += len(data)
+            self.written += 1
+            self.last_write_ok = True
+        if self.policy == "always" and self.written > self.synced:
+            self.sync()
+
+    def _write_failed(self, error):
+        if self.last_write_ok:
+            log.error(
+                "error writing to the AOF {path}: {error}", path=self.path, error=error
+            )
+        self.last_write_ok = False
+        self.buffer = [b"".join(self.buffer)]
+        if self._flush_call is None:
+            self._flush_call = self.clock.callLater(1, self.flush)
+
+    # -- durability
+
+    def sync(self):
+        """fsync what was written so far, off the reactor thread."""
+        if self.syncing or self.written == self.synced:
+            return
+        self.syncing = True
+        target, fd = self.written, self.fd
+        d = self.run_in_thread(os.fsync, fd)
+        d.addCallbacks(
+            self._synced,
+            self._sync_failed,
+            callbackArgs=(target, fd),
+            errbackArgs=(fd,),
+        )
+
+    def _synced(self, ignored, target, fd):
+        self.syncing = False
+        self._close_if_retired(fd)
+        self.synced = max(self.synced, target)
+        self._release()
+        if self.policy == "always" and (self.written > self.synced or self.buffer):
+            self.flush()
+
+    def _sync_failed(self, failure, fd):
+        self.syncing = False
+        self._close_if_retired(fd)
+        log.failure("fsync of the AOF {path} failed", failure, path=self.path)
+        if self.policy == "always":
+            self._flush_call = self._flush_call or self.clock.callLater(1, self.flush)
+
+    def _release(self):
+        held, synced = self._held, self.synced
+        while held and held[0][0] <= synced:
+            _, action, args = held.popleft()
+            action(*args)
+
+    def pending(self):
+        """@return: whether logged writes are not yet known to be on disk."""
+        return bool(self.buffer) or self.written > self.synced
+
+    def durable(self, action, *args):
+        """
+        Run C{action(*args)} once every write logged so far is on disk: at
+        once if nothing is pending, else after the fsync that covers it.
+        Actions run in the order they were given.
+        """
+        needed = self.written + 1 if self.buffer else self.written
+        if needed <= self.synced and not self._held:
+            action(*args)
+        else:
+            self._held.append((needed, action, args))
+
+    # -- switching files
+
+    def reopen(self, path):
+        """
+        Continue in the (complete, durable) file C{path}, which replaces
+        this log: what was buffered is already in it.
+        """
+        old = self.fd
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.size = self.base_size = os.fstat(self.fd).st_size
+        self.buffer = []
+        self.selected = -1
+        self.written += 1
+        self.synced = self.written
+        self.last_write_ok = True
+        self._retire(old)
+        self._release()
+
+    def _retire(self, fd):
+        if self.syncing:
+            self._retired.append(fd)
+        else:
+            os.close(fd)
+
+    def _close_if_retired(self, fd):
+        if fd in self._retired:
+            self._retired.remove(fd)
+            os.close(fd)
+
+    def close(self):
+        """Write and fsync everything (on this thread), then close."""
+        if self._flush_call is not None and self._flush_call.active():
+            self._flush_call.cancel()
+        self._flush_call = None
+        if self.buffer:
+            files.write_all(self.fd, b"".join(self.buffer))
+            self.buffer = []
+        os.fsync(self.fd)
+        self.written += 1
+        self.synced = self.written
+        self._release()
+        self._retire(self.fd)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class Scan:
+    """
+    The commands of a log image, in order, with their offsets.
+
+    Iterating gives C{(start, end, argv)} for each complete command. When
+    iteration stops, L{error} says why if the data is not RESP, and
+    L{truncated} whether it ends inside a command.
+
+    @ivar end: the offset just past the last complete command.
+    """
+
+    def __init__(self, data, start=0):
+        self.data = data
+        self.start = start
+        self.end = start
+        self.error = None
+        self.truncated = False
+
+    def __iter__(self):
+        if hiredis is not None:
+            return self._fast()
+        return self._pure()
+
+    def _frame(self, pos):
+        """Parse the frame at C{pos} with the pure parser."""
+        try:
+            return _parse_frame(self.data, pos)
+        except _IncompleteFrame:
+            return _MORE, pos
+
+    def _check(self, value):
+        if type(value) is not list or not value:
+            self.error = "expected a non-empty array of arguments"
+            return False
+        return True
+
+    def _fast(self):
+        data = self.data
+        reader = hiredis.Reader(notEnoughData=_MORE)
+        reader.feed(data, self.start)
+        pos = self.start
+        gets = reader.gets
+        while True:
+            try:
+                value = gets()
+            except hiredis.ProtocolError as e:
+                self.error = str(e)
+                return
+            if value is _MORE:
+                break
+            size = _bulk_frame_size(value)
+            if size is None:
+                try:
+                    value, end = self._frame(pos)
+                except ProtocolError as e:
+                    self.error = str(e)
+                    return
+            else:
+                end = pos + size
+            if not self._check(value):
+                return
+            yield pos, end, value
+            pos = self.end = end
+        self.truncated = pos < len(data)
+
+    def _pure(self):
+        pos, size = self.start, len(self.data)
+        while pos < size:
+            try:
+                value, end = self._frame(pos)
+            except ProtocolError as e:
+                self.error = str(e)
+                return
+            if value is _MORE:
+                self.truncated = True
+                return
+            if not self._check(value):
+                return
+            yield pos, end, value
+            pos = self.end = end
+
+
+def _bulk_frame_size(value):
+    """@return: the wire size of an array of bulk strings, else None."""
+    if type(value) is not list:
+        return None
+    count = len(value)
+    size = 3 + len(b"%d" % count)
+    for arg in value:
+        if type(arg) is not bytes:
+            return None
+        n = len(arg)
+        size += 5 + n + (1 if n < 10 else 2 if n < 100 else len(b"%d" % n))
+    return size
+
+
+class Replay:
+    """
+    What loading a log found.
+
+    @ivar commands: how many commands were run.
+    @ivar errors: how many of them answered with an error.
+    @ivar end: the offset just past the last command loaded.
+    @ivar truncated: whether an incomplete command (or transaction) at the
+        end was dropped.
+    """
+
+    def __init__(self):
+        self.commands = 0
+        self.errors = 0
+        self.end = 0
+        self.truncated = False
+
+
+def replay(factory, data, start=0, name="appendonly.aof"):
+    """
+    Run the commands of a log image against C{factory}'s store.
+
+    A transaction left open at the end counts as a truncated tail: its
+    commands are not run.
+
+    @param name: the file's name, for messages.
+    @rtype: L{Replay}
+    @raise AOFError: for data that is not a log (at any place but the end)
+        or an unknown command.
+    """
+    result = Replay()
+    session = factory.session()
+    session.authenticated = True
+    session.deny_blocking = True
+    result.end = start
+    queued = None
+    scan = Scan(data, start)
+    for offset, end, argv in scan:
+        verb = argv[0].lower() if type(argv[0]) is bytes else argv[0]
+        if verb == b"multi":
+            queued = []
+        elif verb == b"exec" and queued is not None:
+            for offset, queued_argv in queued:
+                _run(session, queued_argv, offset, name, result)
+            queued = None
+            result.end = end
+        elif queued is not None:
+            queued.append((offset, argv))
+        else:
+            _run(session, argv, offset, name, result)
+            result.end = end
+    if scan.error is not None:
+        raise AOFError(
+            "Bad file format reading the append only file %s at offset %d: %s"
+            % (name, scan.end, scan.error),
+            scan.end,
+        )
+    result.truncated = scan.truncated or queued is not None
+    return result
+
+
+def _run(session, argv, offset, name, result):
+    try:
+        cmd = lookup(argv)
+    except ReplyError as e:
+        raise AOFError(
+            "Unknown command or wrong arity reading the append only file %s "
+            "at offset %d: %s" % (name, offset, e.message),
+            offset,
+        )
+    if not cmd.typed:
+        argv = plain_args(argv)
+    reply = call(session, cmd, argv)
+    result.commands += 1
+    if isinstance(reply, ReplyError):
+        result.errors += 1

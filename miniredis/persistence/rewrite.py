@@ -1,0 +1,371 @@
+"""
+AOF rewrite without fork and without stopping service.
+
+A L{Rewrite} writes the shortest commands that rebuild the current data
+into a temporary file, a few milliseconds of work per reactor turn, while
+clients keep writing. It keeps one ordered stream: the dump of the keys
+and the writes that happen meanwhile go into it in the order they happen,
+so replaying the stream gives the data as it is when the rewrite ends.
+
+The rule that makes this exact: a key is I{dumped} once the stream holds
+its state. A write that touches only dumped keys goes into the stream as
+it is; a write that touches a key not yet dumped is replaced by the
+current state of each key it touched (that state already includes the
+write), which dumps them. Keys not yet dumped are, in the stream, absent.
+C{FLUSHALL}, C{FLUSHDB} and C{SWAPDB} go in as they are and adjust the
+bookkeeping of whole databases.
+
+A value is copied when it is dumped (a cheap C-level copy) and large ones
+are then written 64 items per command (C{RPUSH}, C{SADD}, C{HSET},
+C{ZADD}), spread over turns.
+
+At the end the file is fsynced (the bulk off the reactor thread), renamed
+over the log and the directory fsynced.
+
+Usage::
+
+    job = Rewrite(store, "appendonly.aof", clock, run_in_thread, done)
+    job.start()
+    job.feed(db_index, [argv, ...])     # every write while it runs
+"""
+
+import os
+import time
+from collections import deque
+
+from miniredis.commands import lookup
+from miniredis.persistence import files
+from miniredis.persistence.aof import encode_request, select_command
+from miniredis.resp import ReplyError, format_double
+from miniredis.store import Typed
+from miniredis.zset import ZSet
+
+BATCH = 64
+
+
+# --------------------------------------------------- values as commands
+
+
+def value_commands(key, value):
+    """
+    @return: the log entries (bytes, or an iterator of bytes for large
+        values) that rebuild C{value} at C{key}; the value is copied now.
+    """
+    kind = type(value)
+    if kind is bytes:
+        return encode_request([b"SET", key, value])
+    if kind is Typed:
+        return encode_request([b"SET", key, value.value])
+    if kind is deque:
+        return _batched(b"RPUSH", key, list(value), 1)
+    if kind is set:
+        return _batched(b"SADD", key, list(value), 1)
+    if kind is dict:
+        return _batched(b"HSET", key, _flat(value.items()), 2)
+    if kind is ZSet:
+        pairs = [
+            (format_double(score), member) for member, score in value.scores.items()
+        ]
+        return _batched(b"ZADD", key, _flat(pairs), 2)
+    raise TypeError("cannot rewrite a value of type %s" % (kind.__name__,))
+
+
+def _flat(pairs):
+    return [item for pair in pairs for item in pair]
+
+
+def _batched(verb, key, items, width):
+    step = BATCH * width
+    if len(items) <= step:
+        return encode_request([verb, key] + items)
+    return (
+        encode_request([verb, key] + items[i : i + step])
+        for i in range(0, len(items), step)
+    )
+
+
+# ------------------------------------------------ which keys a write touches
+
+_MOVABLE = {
+    b"lmpop": 1,
+    b"zmpop": 1,
+    b"blmpop": 2,
+    b"bzmpop": 2,
+    b"eval": 2,
+    b"evalsha": 2,
+    b"eval_ro": 2,
+    b"evalsha_ro": 2,
+    b"fcall": 2,
+    b"fcall_ro": 2,
+}
+
+
+def touched_keys(db, argv, verb):
+    """
+    @return: the C{(database, key)} pairs the write C{argv}, run on database
+        C{db}, may change.
+    """
+    if verb in _MOVABLE:
+        at = _MOVABLE[verb]
+        count = int(argv[at])
+        return [(db, key) for key in argv[at + 1 : at + 1 + count]]
+    if verb == b"move":
+        return [(db, argv[1]), (int(argv[2]), argv[1])]
+    if verb == b"copy":
+        target = db
+        for i in range(3, len(argv) - 1):
+            if argv[i].lower() == b"db":
+                target = int(argv[i + 1])
+        return [(db, argv[1]), (target, argv[2])]
+    try:
+        keys = lookup(argv).key_names(argv)
+    except ReplyError:
+        keys = []
+    touched = [(db, key) for key in keys]
+    for i in range(2, len(argv) - 1):
+        arg = argv[i]
+        if type(arg) is bytes and arg.lower() in (b"store", b"storedist"):
+            touched.append((db, argv[i + 1]))
+    return touched
+
+
+# ---------------------------------------------------------------- the job
+
+
+class Rewrite:
+    """
+    One rewrite in progress.
+
+    @ivar path: the log it will replace.
+    @ivar temp: the temporary file it writes.
+    @ivar size: bytes written so far.
+    @ivar started: when it started (clock seconds).
+    @ivar slice: seconds of work per reactor turn.
+    """
+
+    slice = 0.005
+
+    def __init__(self, store, path, clock, run_in_thread, done):
+        """
+        @param run_in_thread: C{f(callable, *args)} returning a Deferred,
+            for the fsync of the bulk of the file.
+        @param done: called with C{(rewrite, error)} at the end; C{error} is
+            None when the new file is in place, else the exception.
+        """
+        self.store = store
+        self.path = path
+        self.clock = clock
+        self.run_in_thread = run_in_thread
+        self.done = done
+        self.temp = files.temporary_path(path, "rewriteaof")
+        self.fd = None
+        self.size = 0
+        self.started = clock.seconds()
+        self._pending = [list(db.data) for db in store.databases]
+        self._positions = [0] * len(store.databases)
+        self._dumped = [set() for _ in store.databases]
+        self._db = 0
+        self._queue = deque()
+        self._selected = -1
+        self._synced_once = False
+        self._call = None
+        self._finished = False
+
+    # -- driving
+
+    def start(self):
+        """Open the temporary file and begin, one slice per reactor turn."""
+        self._open()
+        self._schedule()
+
+    def run_to_completion(self):
+        """Do all the work now, on this thread (at start-up)."""
+        self._open()
+        try:
+            while self._work(None):
+                pass
+            os.fsync(self.fd)
+            self._synced_once = True
+            self._complete()
+        except BaseException as e:
+            self._fail(e)
+            raise
+
+    def abort(self):
+        """Stop and remove the temporary file."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._call is not None and self._call.active():
+            self._call.cancel()
+        self._close()
+        if os.path.exists(self.temp):
+            os.unlink(self.temp)
+
+    def _open(self):
+        self.fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+
+    def _schedule(self):
+        self._call = self.clock.callLater(0, self._step)
+
+    def _step(self):
+        self._call = None
+        if self._finished:
+            return
+        try:
+            more = self._work(time.monotonic() + self.slice)
+            if more:
+                self._schedule()
+            elif not self._synced_once:
+                d = self.run_in_thread(os.fsync, self.fd)
+                d.addCallbacks(self._bulk_synced, self._fail_failure)
+            else:
+                os.fsync(self.fd)
+                self._complete()
+        except Exception as e:
+            self._fail(e)
+
+    def _bulk_synced(self, ignored):
+        if not self._finished:
+            self._synced_once = True
+            self._schedule()
+
+    def _complete(self):
+        self._close()
+        os.replace(self.temp, self.path)
+        files.fsync_directory(self.path)
+        self._finished = True
+        self.done(self, None)
+
+    def _fail_failure(self, failure):
+        self._fail(failure.value)
+
+    def _fail(self, error):
+        if not self._finished:
+            self.abort()
+            self.done(self, error)
+
+    def _close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _work(self, deadline):
+        """
+        Write stream entries until C{deadline} (C{time.monotonic()}), or all
+        of them when it is None.
+
+        @return: whether work remains.
+        """
+        out = []
+        queue = self._queue
+        more = True
+        count = 0
+        while more:
+            if queue:
+                piece = queue[0]
+                if type(piece) is bytes:
+                    out.append(piece)
+                    queue.popleft()
+                else:
+                    chunk = next(piece, None)
+                    if chunk is None:
+                        queue.popleft()
+                    else:
+                        out.append(chunk)
+            else:
+                more = self._visit_next()
+            count += 1
+            if deadline is not None and count & 31 == 0:
+                if time.monotonic() >= deadline:
+                    break
+        data = b"".join(out)
+        files.write_all(self.fd, data)
+        self.size += len(data)
+        return more or bool(queue)
+
+    def _visit_next(self):
+        """Dump the next key not yet dumped; @return: whether keys remain."""
+        pending, positions = self._pending, self._positions
+        while self._db < len(pending):
+            db = self._db
+            keys = pending[db]
+            position = positions[db]
+            if position < len(keys):
+                positions[db] = position + 1
+                key = keys[position]
+                if key not in self._dumped[db]:
+                    self._dump(db, key)
+                return True
+            pending[db] = []
+            self._db += 1
+        return False
+
+    # -- the stream
+
+    def _select(self, db):
+        if db != self._selected:
+            self._queue.append(select_command(db))
+            self._selected = db
+
+    def _dump(self, db, key):
+        """Put the current state of C{key} into the stream."""
+        dumped = self._dumped[db]
+        was_dumped = key in dumped
+        dumped.add(key)
+        database = self.store.databases[db]
+        value = database.data.get(key)
+        deadline = database.expires.deadlines.get(key)
+        if deadline is not None and deadline <= self.store.now_ms():
+            value = None
+        if was_dumped:
+            self._select(db)
+            self._queue.append(encode_request([b"DEL", key]))
+        if value is None:
+            return
+        self._select(db)
+        self._queue.append(value_commands(key, value))
+        if deadline is not None:
+            self._queue.append(encode_request([b"PEXPIREAT", key, b"%d" % deadline]))
+
+    def feed(self, db, argvs):
+        """Weave the writes C{argvs}, just run on database C{db}, into the stream."""
+        if self._finished:
+            return
+        for argv in argvs:
+            verb = argv[0].lower()
+            if verb in (b"multi", b"exec"):
+                self._queue.append(encode_request(argv))
+            elif verb == b"flushall":
+                self._forget(range(len(self._dumped)))
+                self._queue.append(encode_request(argv))
+            elif verb == b"flushdb":
+                self._select(db)
+                self._forget([db])
+                self._queue.append(encode_request(argv))
+            elif verb == b"swapdb":
+                self._swap(int(argv[1]), int(argv[2]))
+                self._queue.append(encode_request(argv))
+            else:
+                self._write(db, argv, verb)
+
+    def _write(self, db, argv, verb):
+        touched = touched_keys(db, argv, verb)
+        dumped = self._dumped
+        if all(key in dumped[index] for index, key in touched):
+            self._select(db)
+            self._queue.append(encode_request(argv))
+        else:
+            for index, key in touched:
+                self._dump(index, key)
+
+    def _forget(self, databases):
+        for db in databases:
+            self._pending[db] = []
+            self._positions[db] = 0
+            self._dumped[db] = set()
+
+    def _swap(self, a, b):
+        for table in (self._pending, self._positions, self._dumped):
+            table[a], table[b] = table[b], table[a]
+        self._db = min(self._db, a, b)
