@@ -4,7 +4,9 @@ Argument parsing shared by command families, with Redis's error texts.
 
 import math
 import re
+from fractions import Fraction
 
+from miniredis import longdouble
 from miniredis.resp import ReplyError
 
 NOT_INTEGER = "ERR value is not an integer or out of range"
@@ -47,16 +49,19 @@ def parse_float(raw, error=NOT_FLOAT):
 
 def parse_timeout(raw, unit=1.0):
     """
-    Parse a blocking command's timeout (seconds, may be fractional).
+    Parse a blocking command's timeout as Redis 7.0 does: C{strtold}
+    syntax, in seconds (times C{unit}), rounded up to whole milliseconds;
+    a value whose milliseconds overflow a C{long long} counts as negative.
 
     @return: the timeout in seconds, 0 for none.
     """
     try:
-        value = float(raw)
+        value = longdouble.parse(raw)
     except ValueError:
         raise ReplyError("ERR timeout is not a float or out of range")
-    if math.isnan(value) or math.isinf(value):
-        raise ReplyError("ERR timeout is not a float or out of range")
-    if value < 0:
+    if value in (longdouble.INFINITY, -longdouble.INFINITY):
         raise ReplyError("ERR timeout is negative")
-    return value * unit
+    ms = math.ceil(value * 1000 * Fraction(unit))
+    if not 0 <= ms < 1 << 63:
+        raise ReplyError("ERR timeout is negative")
+    return ms / 1000.0

@@ -1,0 +1,539 @@
+"""
+List commands (Redis's t_list.c) and the blocking pops.
+
+A list is a C{collections.deque} of byte strings, O(1) at both ends; a
+list that becomes empty is deleted. Pushes call C{Database.signal_ready} so
+that clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP on that
+key are served (by L{miniredis.waits}) once the running command, MULTI
+block or script is over.
+
+A served blocking pop is logged as the non-blocking write it amounts to
+(C{LPOP key}, C{LPOP key count}, C{LMOVE ...}).
+"""
+
+from collections import deque
+from itertools import islice
+
+from miniredis.commands import BLOCKED, command, wrong_arity
+from miniredis.commands.parsing import SYNTAX, parse_int, parse_timeout
+from miniredis.resp import NULL_ARRAY, OK, ReplyError
+
+POSITIVE = "ERR value is out of range, must be positive"
+NUMKEYS = "ERR numkeys should be greater than 0"
+COUNT_POSITIVE = "ERR count should be greater than 0"
+RANK_ZERO = (
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+    "second ... or use negative to start from the end of the list"
+)
+LLONG_MIN = -(1 << 63)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _list(db, key):
+    """@return: the list at C{key}, None if absent; WRONGTYPE otherwise."""
+    return db.get_typed(key, deque)
+
+
+def _where(raw):
+    """@return: True for C{LEFT}, False for C{RIGHT}."""
+    where = raw.lower()
+    if where == b"left":
+        return True
+    if where == b"right":
+        return False
+    raise ReplyError(SYNTAX)
+
+
+def _popped(db, key, value):
+    """Note that elements left the list C{value} at C{key}."""
+    db.modified(key)
+    db.remove_if_empty(key, value)
+
+
+def _pop_many(value, left, count):
+    pop = value.popleft if left else value.pop
+    return [pop() for _ in range(min(count, len(value)))]
+
+
+def _normalize(start, end, length):
+    """
+    @return: the C{(start, end)} inclusive indexes a range names in a list
+        of C{length}, or None if the range is empty.
+    """
+    if start < 0:
+        start += length
+    if end < 0:
+        end += length
+    start = max(start, 0)
+    if start > end or start >= length:
+        return None
+    return start, min(end, length - 1)
+
+
+def _log(server, db, argv):
+    """Log a write done outside any command (a served blocked client)."""
+    if server.propagate is not None:
+        server.propagate(db.index, [argv])
+
+
+# ---------------------------------------------------------------- pushes
+
+
+def _push(session, argv, left, existing_only=False):
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        if existing_only:
+            return 0
+        value = deque()
+        db.set(key, value)
+    if left:
+        value.extendleft(argv[2:])
+    else:
+        value.extend(argv[2:])
+    db.modified(key)
+    db.signal_ready(key)
+    return len(value)
+
+
+@command("lpush", -3, "write denyoom fast", keys=(1, 1, 1))
+def lpush(session, argv):
+    return _push(session, argv, left=True)
+
+
+@command("rpush", -3, "write denyoom fast", keys=(1, 1, 1))
+def rpush(session, argv):
+    return _push(session, argv, left=False)
+
+
+@command("lpushx", -3, "write denyoom fast", keys=(1, 1, 1))
+def lpushx(session, argv):
+    return _push(session, argv, left=True, existing_only=True)
+
+
+@command("rpushx", -3, "write denyoom fast", keys=(1, 1, 1))
+def rpushx(session, argv):
+    return _push(session, argv, left=False, existing_only=True)
+
+
+# ---------------------------------------------------------------- pops
+
+
+def _pop(session, argv, left):
+    if len(argv) > 3:
+        raise wrong_arity(argv[0].decode("utf-8", "replace").lower())
+    count = None
+    if len(argv) == 3:
+        count = parse_int(argv[2], POSITIVE)
+        if count < 0:
+            raise ReplyError(POSITIVE)
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        return None if count is None else NULL_ARRAY
+    if count is None:
+        item = value.popleft() if left else value.pop()
+        _popped(db, key, value)
+        return item
+    if count == 0:
+        return []
+    items = _pop_many(value, left, count)
+    _popped(db, key, value)
+    return items
+
+
+@command("lpop", -2, "write fast", keys=(1, 1, 1))
+def lpop(session, argv):
+    return _pop(session, argv, left=True)
+
+
+@command("rpop", -2, "write fast", keys=(1, 1, 1))
+def rpop(session, argv):
+    return _pop(session, argv, left=False)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@command("llen", 2, "readonly fast", keys=(1, 1, 1))
+def llen(session, argv):
+    value = _list(session.db, argv[1])
+    return 0 if value is None else len(value)
+
+
+@command("lrange", 4, "readonly", keys=(1, 1, 1))
+def lrange(session, argv):
+    start, end = parse_int(argv[2]), parse_int(argv[3])
+    value = _list(session.db, argv[1])
+    if value is None:
+        return []
+    bounds = _normalize(start, end, len(value))
+    if bounds is None:
+        return []
+    start, end = bounds
+    last = len(value) - 1
+    if start > last - end:  # nearer the tail: walk from there
+        items = list(islice(reversed(value), last - end, last - start + 1))
+        items.reverse()
+        return items
+    return list(islice(value, start, end + 1))
+
+
+@command("lindex", 3, "readonly", keys=(1, 1, 1))
+def lindex(session, argv):
+    value = _list(session.db, argv[1])
+    if value is None:
+        return None
+    index = parse_int(argv[2])
+    if index < 0:
+        index += len(value)
+    if not 0 <= index < len(value):
+        return None
+    return value[index]
+
+
+@command("lpos", -3, "readonly", keys=(1, 1, 1))
+def lpos(session, argv):
+    rank, count, maxlen = _lpos_options(argv)
+    value = _list(session.db, argv[1])
+    if value is None:
+        return None if count is None else []
+    element = argv[2]
+    from_tail = rank < 0
+    skip = 0 if rank == LLONG_MIN else abs(rank) - 1  # Redis: LLONG_MIN is -1
+    last = len(value) - 1
+    found = []
+    for scanned, item in enumerate(reversed(value) if from_tail else value):
+        if maxlen and scanned >= maxlen:
+            break
+        if item != element:
+            continue
+        if skip:
+            skip -= 1
+            continue
+        found.append(last - scanned if from_tail else scanned)
+        if count is None or len(found) == count:
+            break
+    if count is None:
+        return found[0] if found else None
+    return found
+
+
+def _lpos_options(argv):
+    """@return: C{(rank, count or None, maxlen)} of an LPOS command."""
+    rank, count, maxlen = 1, None, 0
+    for i in range(3, len(argv), 2):
+        option = argv[i].lower()
+        if i + 1 >= len(argv):
+            raise ReplyError(SYNTAX)
+        if option == b"rank":
+            rank = parse_int(argv[i + 1])
+            if rank == 0:
+                raise ReplyError(RANK_ZERO)
+        elif option == b"count":
+            count = _not_negative(argv[i + 1], "ERR COUNT can't be negative")
+        elif option == b"maxlen":
+            maxlen = _not_negative(argv[i + 1], "ERR MAXLEN can't be negative")
+        else:
+            raise ReplyError(SYNTAX)
+    return rank, count, maxlen
+
+
+def _not_negative(raw, error):
+    value = parse_int(raw, error)
+    if value < 0:
+        raise ReplyError(error)
+    return value
+
+
+# ---------------------------------------------------------------- changing
+
+
+@command("lset", 4, "write denyoom", keys=(1, 1, 1))
+def lset(session, argv):
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        raise ReplyError("ERR no such key")
+    index = parse_int(argv[2])
+    if index < 0:
+        index += len(value)
+    if not 0 <= index < len(value):
+        raise ReplyError("ERR index out of range")
+    value[index] = argv[3]
+    db.modified(key)
+    return OK
+
+
+@command("lrem", 4, "write", keys=(1, 1, 1))
+def lrem(session, argv):
+    count = parse_int(argv[2])
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        return 0
+    element = argv[3]
+    from_tail = count < 0
+    limit = abs(count)
+    kept = []
+    removed = 0
+    for item in reversed(value) if from_tail else value:
+        if item == element and (not limit or removed < limit):
+            removed += 1
+        else:
+            kept.append(item)
+    if removed:
+        if from_tail:
+            kept.reverse()
+        value.clear()
+        value.extend(kept)
+        _popped(db, key, value)
+    return removed
+
+
+@command("ltrim", 4, "write", keys=(1, 1, 1))
+def ltrim(session, argv):
+    start, end = parse_int(argv[2]), parse_int(argv[3])
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        return OK
+    bounds = _normalize(start, end, len(value))
+    if bounds is None:
+        value.clear()
+    else:
+        start, end = bounds
+        for _ in range(len(value) - 1 - end):
+            value.pop()
+        for _ in range(start):
+            value.popleft()
+    _popped(db, key, value)
+    return OK
+
+
+@command("linsert", 5, "write denyoom", keys=(1, 1, 1))
+def linsert(session, argv):
+    where = argv[2].lower()
+    if where not in (b"before", b"after"):
+        raise ReplyError(SYNTAX)
+    db = session.db
+    key = argv[1]
+    value = _list(db, key)
+    if value is None:
+        return 0
+    pivot = argv[3]
+    for index, item in enumerate(value):
+        if item == pivot:
+            value.insert(index if where == b"before" else index + 1, argv[4])
+            db.modified(key)
+            return len(value)
+    return -1
+
+
+# ---------------------------------------------------------------- moves
+
+
+def _move(db, source_key, target_key, from_left, to_left):
+    """
+    Pop from one list and push onto another (or the same) one.
+
+    @return: the element moved, None if the source is absent.
+    """
+    source = _list(db, source_key)
+    if source is None:
+        return None
+    target = _list(db, target_key)
+    item = source.popleft() if from_left else source.pop()
+    if target is None:
+        target = deque()
+        db.set(target_key, target)
+    if to_left:
+        target.appendleft(item)
+    else:
+        target.append(item)
+    _popped(db, source_key, source)
+    db.modified(target_key)
+    db.signal_ready(target_key)
+    return item
+
+
+def _lmove_argv(source, target, from_left, to_left):
+    return [
+        b"LMOVE",
+        source,
+        target,
+        b"LEFT" if from_left else b"RIGHT",
+        b"LEFT" if to_left else b"RIGHT",
+    ]
+
+
+@command("lmove", 5, "write denyoom", keys=(1, 2, 1))
+def lmove(session, argv):
+    from_left, to_left = _where(argv[3]), _where(argv[4])
+    return _move(session.db, argv[1], argv[2], from_left, to_left)
+
+
+@command("rpoplpush", 3, "write denyoom", keys=(1, 2, 1))
+def rpoplpush(session, argv):
+    return _move(session.db, argv[1], argv[2], False, True)
+
+
+# ---------------------------------------------------------------- multi-key pops
+
+
+def _mpop_arguments(argv, numkeys_index):
+    """
+    Parse C{numkeys key [key ...] LEFT|RIGHT [COUNT count]} (LMPOP, BLMPOP).
+
+    @return: C{(keys, left, count)}.
+    """
+    numkeys = parse_int(argv[numkeys_index], NUMKEYS)
+    if numkeys < 1:
+        raise ReplyError(NUMKEYS)
+    where_index = numkeys_index + numkeys + 1
+    if where_index >= len(argv):
+        raise ReplyError(SYNTAX)
+    left = _where(argv[where_index])
+    count = None
+    i = where_index + 1
+    while i < len(argv):
+        if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
+            count = parse_int(argv[i + 1], COUNT_POSITIVE)
+            if count < 1:
+                raise ReplyError(COUNT_POSITIVE)
+            i += 2
+        else:
+            raise ReplyError(SYNTAX)
+    return argv[numkeys_index + 1 : where_index], left, count or 1
+
+
+def _pop_for_reply(db, key, value, left, count):
+    """
+    Pop for a multi-key pop: BLPOP/BRPOP (C{count} None) or [B]LMPOP.
+
+    @return: C{(reply, the non-blocking pop to log)}.
+    """
+    name = b"LPOP" if left else b"RPOP"
+    if count is None:
+        item = value.popleft() if left else value.pop()
+        reply, logged = [key, item], [name, key]
+    else:
+        reply = [key, _pop_many(value, left, count)]
+        logged = [name, key, b"%d" % count]
+    _popped(db, key, value)
+    return reply, logged
+
+
+def _first_nonempty(db, keys):
+    """
+    @return: C{(key, list)} for the first of C{keys} holding a list, else
+        C{(None, None)}; WRONGTYPE for a key of another type met before.
+    """
+    for key in keys:
+        value = _list(db, key)
+        if value:
+            return key, value
+    return None, None
+
+
+@command("lmpop", -4, "write movablekeys")
+def lmpop(session, argv):
+    keys, left, count = _mpop_arguments(argv, 1)
+    db = session.db
+    key, value = _first_nonempty(db, keys)
+    if key is None:
+        return NULL_ARRAY
+    reply, logged = _pop_for_reply(db, key, value, left, count)
+    session.rewrite(logged)
+    return reply
+
+
+# ---------------------------------------------------------------- blocking
+
+
+def _blocking_pop(session, keys, timeout, left, count=None):
+    """BLPOP, BRPOP, BLMPOP: pop now, or wait for a push to C{keys}."""
+    db = session.db
+    key, value = _first_nonempty(db, keys)
+    if key is not None:
+        reply, logged = _pop_for_reply(db, key, value, left, count)
+        session.rewrite(logged)
+        return reply
+    if session.deny_blocking:
+        return NULL_ARRAY
+    server = session.server
+
+    def serve(key):
+        value = db.lookup(key)
+        if type(value) is not deque:
+            return None
+        reply, logged = _pop_for_reply(db, key, value, left, count)
+        _log(server, db, logged)
+        return reply
+
+    server.waits.block(session, keys, timeout, serve, NULL_ARRAY)
+    return BLOCKED
+
+
+@command("blpop", -3, "write noscript blocking", keys=(1, -2, 1))
+def blpop(session, argv):
+    timeout = parse_timeout(argv[-1])
+    return _blocking_pop(session, argv[1:-1], timeout, left=True)
+
+
+@command("brpop", -3, "write noscript blocking", keys=(1, -2, 1))
+def brpop(session, argv):
+    timeout = parse_timeout(argv[-1])
+    return _blocking_pop(session, argv[1:-1], timeout, left=False)
+
+
+@command("blmpop", -5, "write blocking movablekeys")
+def blmpop(session, argv):
+    keys, left, count = _mpop_arguments(argv, 2)
+    timeout = parse_timeout(argv[1])
+    return _blocking_pop(session, keys, timeout, left, count)
+
+
+def _blocking_move(session, source, target, from_left, to_left, timeout):
+    """BLMOVE, BRPOPLPUSH: move now, or wait for a push to C{source}."""
+    db = session.db
+    logged = _lmove_argv(source, target, from_left, to_left)
+    if _list(db, source) is not None:
+        session.rewrite(logged)
+        return _move(db, source, target, from_left, to_left)
+    if session.deny_blocking:
+        return None
+    server = session.server
+
+    def serve(key):
+        if type(db.lookup(source)) is not deque:
+            return None
+        try:
+            item = _move(db, source, target, from_left, to_left)
+        except ReplyError as e:  # the target now holds another type
+            return e
+        _log(server, db, logged)
+        return item
+
+    server.waits.block(session, [source], timeout, serve, NULL_ARRAY)
+    return BLOCKED
+
+
+@command("blmove", 6, "write denyoom noscript blocking", keys=(1, 2, 1))
+def blmove(session, argv):
+    from_left, to_left = _where(argv[3]), _where(argv[4])
+    timeout = parse_timeout(argv[5])
+    return _blocking_move(session, argv[1], argv[2], from_left, to_left, timeout)
+
+
+@command("brpoplpush", 4, "write denyoom noscript blocking", keys=(1, 2, 1))
+def brpoplpush(session, argv):
+    timeout = parse_timeout(argv[3])
+    return _blocking_move(session, argv[1], argv[2], False, True, timeout)
