@@ -16,7 +16,10 @@ from twisted.internet.testing import StringTransport
 from miniredis import MiniRedisFactory
 from miniredis.resp import Decoder, encode_command
 
-EPOCH = 1700000000.0
+# Half a millisecond past a whole one: the fake clock keeps that offset as
+# it advances by whole milliseconds, so its time in ms never rounds down a
+# millisecond short whatever the float error.
+EPOCH = 1700000000.0005
 
 
 class Local:

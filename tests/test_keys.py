@@ -7,10 +7,14 @@ import time
 from collections import deque
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from miniredis.resp import ReplyError, Status
 from miniredis.store import Typed
 from miniredis.zset import ZSet
+from tests.differential import Differ
 from tests.local import Local
 from tests.test_strings import non_string
 
@@ -681,4 +685,174 @@ def test_arity_like_redis(differ):
             ("TOUCH",),
             ("UNLINK",),
         ]
+    )
+
+
+# ---------------------------------------------------------------- state machine
+
+KEY = st.sampled_from(["a", "b", "c"])
+VALUE = st.sampled_from(
+    ["", "0", "7", "-7", "10000", "9223372036854775807", "1.5", "abc", "x" * 50]
+)
+INTEGER = st.sampled_from(["0", "1", "-1", "3", "-100", "9223372036854775807", "x"])
+FLOAT = st.sampled_from(["0.1", "1.5", "-3", "1e3", "x", "inf"])
+SECONDS = st.sampled_from(["100", "1000", "0", "-1", "x"])
+OFFSET = st.sampled_from(["0", "1", "5", "-1", "-3"])
+
+
+def _flat(groups):
+    return [part for group in groups for part in group]
+
+
+SET_OPTIONS = st.lists(
+    st.sampled_from(
+        [
+            ("NX",),
+            ("XX",),
+            ("GET",),
+            ("KEEPTTL",),
+            ("EX", "100"),
+            ("PX", "200000"),
+            ("EXAT", "99999999999"),
+            ("EX", "0"),
+        ]
+    ),
+    max_size=2,
+).map(_flat)
+GETEX_OPTIONS = st.lists(
+    st.sampled_from(
+        [("EX", "100"), ("PX", "200000"), ("EXAT", "99999999999"), ("PXAT", "1")]
+        + [("PERSIST",), ("EX", "-1")]
+    ),
+    max_size=2,
+).map(_flat)
+EXPIRE_OPTIONS = st.lists(st.sampled_from(["NX", "XX", "GT", "LT"]), max_size=2)
+MANY_KEYS = st.lists(KEY, min_size=1, max_size=3)
+
+
+def _command(name, *parts):
+    """
+    A strategy for C{(name, parts...)}: C{name} a string or a strategy,
+    C{parts} strategies of an argument or of a list of them.
+    """
+    if isinstance(name, str):
+        name = st.just(name)
+
+    def build(drawn):
+        args = []
+        for part in drawn:
+            args.extend(part if isinstance(part, list) else [part])
+        return tuple(args)
+
+    return st.tuples(name, *parts).map(build)
+
+
+COMMAND = st.one_of(
+    _command("GET", KEY),
+    _command("SET", KEY, VALUE, SET_OPTIONS),
+    _command("SETNX", KEY, VALUE),
+    _command("SETEX", KEY, SECONDS, VALUE),
+    _command("PSETEX", KEY, st.sampled_from(["100000", "0"]), VALUE),
+    _command("GETSET", KEY, VALUE),
+    _command("GETDEL", KEY),
+    _command("GETEX", KEY, GETEX_OPTIONS),
+    _command("APPEND", KEY, VALUE),
+    _command("STRLEN", KEY),
+    _command("INCR", KEY),
+    _command("DECR", KEY),
+    _command("INCRBY", KEY, INTEGER),
+    _command("DECRBY", KEY, INTEGER),
+    _command("INCRBYFLOAT", KEY, FLOAT),
+    _command("MGET", MANY_KEYS),
+    _command("MSET", KEY, VALUE, KEY, VALUE),
+    _command("MSETNX", KEY, VALUE, KEY, VALUE),
+    _command("GETRANGE", KEY, OFFSET, OFFSET),
+    _command("SETRANGE", KEY, OFFSET, VALUE),
+    _command("DEL", MANY_KEYS),
+    _command("EXISTS", MANY_KEYS),
+    _command("TOUCH", MANY_KEYS),
+    _command("TYPE", KEY),
+    _command("RENAME", KEY, KEY),
+    _command("RENAMENX", KEY, KEY),
+    _command(
+        "COPY", KEY, KEY, st.sampled_from([[], ["REPLACE"], ["DB", "1"], ["DB", "0"]])
+    ),
+    _command("MOVE", KEY, st.sampled_from(["0", "1"])),
+    _command("SWAPDB", st.just("0"), st.just("1")),
+    _command("SELECT", st.sampled_from(["0", "1"])),
+    _command(
+        st.sampled_from(["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"]),
+        KEY,
+        st.sampled_from(["100", "200000", "0", "-5", "99999999999", "x"]),
+        EXPIRE_OPTIONS,
+    ),
+    _command("PERSIST", KEY),
+    _command(st.sampled_from(["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"]), KEY),
+    _command("OBJECT", st.sampled_from(["ENCODING", "REFCOUNT"]), KEY),
+    _command("RPUSH", KEY, VALUE),
+    st.just(("KEYS", "*")),
+    st.just(("DBSIZE",)),
+    st.just(("RANDOMKEY",)),
+    st.just(("SCAN",)),
+)
+
+# Replies that hold a time: ms or s, compared with this much leeway.
+_TIMES = {"TTL": 1, "EXPIRETIME": 1, "PTTL": 1000, "PEXPIRETIME": 1000}
+
+
+def _same(args, real, mini):
+    name = args[0]
+    if isinstance(name, str) and name in _TIMES and isinstance(real, int):
+        if real >= 0 and mini >= 0:
+            return abs(real - mini) <= _TIMES[name]
+    if args == ("KEYS", "*"):
+        return sorted(real) == sorted(mini)
+    if args == ("RANDOMKEY",):
+        return (real is None) == (mini is None)
+    return real == mini and type(real) is type(mini)
+
+
+def _scan_all(conn):
+    keys, cursor = set(), "0"
+    while True:
+        cursor, page = conn.call("SCAN", cursor, "COUNT", "2")
+        keys.update(page)
+        if cursor == b"0":
+            return keys
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_random_commands_match_redis(redis_server, mini_server, proto):
+    lists = Differ(redis_server.port, mini_server.port).both("RPUSH", "probe", "x")
+    lists_work = lists[0] == lists[1]
+
+    class Commands(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.differ = Differ(redis_server.port, mini_server.port, proto=proto)
+            self.differ.both("FLUSHALL")
+
+        @rule(args=COMMAND)
+        def run(self, args):
+            if args[0] == "RPUSH" and not lists_work:
+                return
+            if args == ("SCAN",):
+                real, mini = _scan_all(self.differ.real), _scan_all(self.differ.mini)
+            else:
+                real, mini = self.differ.both(*args)
+            assert _same(args, real, mini), (
+                "%r: redis-server said %r, miniredis said %r" % (args, real, mini)
+            )
+
+        def teardown(self):
+            self.differ.close()
+
+    run_state_machine_as_test(
+        Commands,
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        ),
     )

@@ -1,0 +1,181 @@
+"""
+Key expiry: lazy on every access, the active cycle for keys nobody reads,
+and what TTLs read as the fake clock moves.
+"""
+
+import time
+
+import pytest
+
+from miniredis.resp import ReplyError
+from tests.local import Local
+
+
+@pytest.fixture
+def server():
+    local = Local()
+    yield local
+    local.close()
+
+
+@pytest.fixture
+def lazy(server):
+    """A server whose active expire cycle is stopped: only lazy expiry."""
+    server.factory.expiry.stop()
+    return server
+
+
+def test_ttl_counts_down(server):
+    call = server.call
+    call("SET", "k", "v", "PX", "2500")
+    assert (call("TTL", "k"), call("PTTL", "k")) == (3, 2500)
+    server.advance(1.001)
+    assert (call("TTL", "k"), call("PTTL", "k")) == (1, 1499)
+    server.advance(1.499)
+    assert (call("TTL", "k"), call("PTTL", "k")) == (-2, -2)
+    assert call("GET", "k") is None
+
+
+def test_key_is_gone_at_its_deadline(lazy):
+    call = lazy.call
+    call("SET", "k", "v", "PX", "100")
+    lazy.advance(0.099)
+    assert call("GET", "k") == b"v"
+    assert call("PTTL", "k") == 1
+    lazy.advance(0.001)
+    assert call("GET", "k") is None
+    assert lazy.store.expired_keys == 1
+
+
+def test_no_command_sees_an_expired_key(lazy):
+    call = lazy.call
+    expired = []
+    lazy.store.expire_listeners.append(lambda index, key: expired.append(key))
+
+    def fresh():
+        call("SET", "k", "12", "PX", "10")
+        lazy.advance(0.010)
+        assert lazy.store.db(0).data.get(b"k") == b"12"  # still there...
+
+    for args, reply in [
+        (("EXISTS", "k"), 0),
+        (("TYPE", "k"), b"none"),
+        (("TTL", "k"), -2),
+        (("PEXPIRETIME", "k"), -2),
+        (("MGET", "k"), [None]),
+        (("STRLEN", "k"), 0),
+        (("GETRANGE", "k", "0", "-1"), b""),
+        (("INCR", "k"), 1),
+        (("APPEND", "k", "x"), 1),
+        (("SETNX", "k", "x"), 1),
+        (("SET", "k", "x", "NX", "GET"), None),
+        (("TOUCH", "k"), 0),
+        (("COPY", "k", "k2"), 0),
+        (("MOVE", "k", "1"), 0),
+        (("RENAME", "k", "k2"), ReplyError("ERR no such key")),
+        (("EXPIRE", "k", "100"), 0),
+        (("PERSIST", "k"), 0),
+        (("OBJECT", "ENCODING", "k"), None),
+        (("KEYS", "*"), []),
+        (("SCAN", "0"), [b"0", []]),
+        (("RANDOMKEY",), None),
+        (("DEL", "k"), 0),
+    ]:
+        call("DEL", "k")
+        fresh()
+        assert call(*args) == reply, args
+    assert len(expired) >= 20
+
+
+def test_active_cycle_removes_keys_nobody_reads(server):
+    deleted = []
+    server.store.expire_listeners.append(lambda index, key: deleted.append(key))
+    call = server.call
+    for i in range(1000):
+        call("SET", "k%d" % i, "v", "PX", "50")
+    call("SET", "stays", "v", "EX", "100")
+    call("SELECT", "3")
+    call("SET", "other", "v", "PX", "150")
+    assert server.store.db(0).data.__len__() == 1001
+    server.advance(0.1)  # one cycle, several rounds of 200 keys
+    assert len(server.store.db(0)) == 1
+    assert len(deleted) == 1000
+    assert call("DBSIZE") == 1
+    server.advance(0.1)
+    assert call("DBSIZE") == 0
+    assert server.store.expired_keys == 1001
+
+
+def test_keepttl_and_what_clears_a_deadline(server):
+    call = server.call
+    for command in [
+        ("SET", "k", "w", "KEEPTTL"),
+        ("INCR", "n"),
+        ("INCRBYFLOAT", "n", "1.5"),
+        ("APPEND", "k", "x"),
+        ("SETRANGE", "k", "0", "y"),
+    ]:
+        call("SET", "k", "v", "EX", "100")
+        call("SET", "n", "1", "EX", "100")
+        call(*command)
+        assert call("TTL", command[1]) == 100, command
+    for command in [
+        ("SET", "k", "w"),
+        ("GETSET", "k", "w"),
+        ("MSET", "k", "w"),
+        ("GETEX", "k", "PERSIST"),
+        ("PERSIST", "k"),
+    ]:
+        call("SET", "k", "v", "EX", "100")
+        call(*command)
+        assert call("TTL", "k") == -1, command
+
+
+def test_expire_in_the_past_deletes_and_is_logged_as_del(server):
+    call = server.call
+    call("SET", "k", "v")
+    assert call("EXPIREAT", "k", str(int(server.clock.seconds()))) == 1
+    assert call("EXISTS", "k") == 0
+    assert server.logged[-1] == (0, [b"DEL", b"k"])
+
+
+def test_lru_clock_ticks_with_the_cycle(server):
+    start = server.store.lru_clock
+    server.advance(2.05)
+    assert server.store.lru_clock == start + 2
+
+
+def test_access_records_of_deleted_keys_are_pruned(server):
+    db = server.store.db(0)
+    for i in range(3000):
+        server.call("SET", "k%d" % i, "v")
+    server.call("FLUSHDB")
+    server.call("SET", "kept", "v")
+    assert len(db.access) > 3000
+    server.advance(0.1)
+    assert list(db.access) == [b"kept"]
+
+
+def test_expired_keys_vanish_on_real_servers(differ):
+    differ.run(
+        [
+            ("SET", "a", "1", "PX", "1"),
+            ("SET", "b", "2"),
+            ("PEXPIRE", "b", "1"),
+            ("SET", "c", "3", "PX", "100000"),
+        ]
+    )
+    time.sleep(0.01)
+    differ.run(
+        [
+            ("GET", "a"),
+            ("EXISTS", "a", "b", "c"),
+            ("TTL", "b"),
+            ("TYPE", "b"),
+            ("KEYS", "*"),
+            ("SCAN", "0"),
+            ("RANDOMKEY",),
+            ("MGET", "a", "b", "c"),
+            ("RENAME", "a", "z"),
+        ]
+    )
