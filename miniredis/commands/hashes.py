@@ -1,0 +1,257 @@
+"""
+Hash commands (Redis's t_hash.c).
+
+A hash is a C{dict} of field -> value byte strings; it keeps insertion
+order as Redis's small (listpack) hashes do, and a hash that becomes empty
+is deleted. HINCRBYFLOAT computes in long double (L{miniredis.longdouble})
+and is logged as the HSET of its result.
+"""
+
+import random
+
+from miniredis import longdouble
+from miniredis.commands import command, wrong_arity
+from miniredis.commands.keys import encoding
+from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
+from miniredis.glob import matcher
+from miniredis.resp import OK, ReplyError
+from miniredis.scan import parse_cursor, parse_options
+
+LLONG_MIN = -(1 << 63)
+LLONG_MAX = (1 << 63) - 1
+COUNT_RANGE = (
+    "ERR value is out of range, value must between -9223372036854775807 "
+    "and 9223372036854775807"
+)
+
+
+def _hash(db, key):
+    """@return: the hash at C{key}, None if absent; WRONGTYPE otherwise."""
+    return db.get_typed(key, dict)
+
+
+def _hash_for_write(db, key):
+    """@return: the hash at C{key}, created empty if absent."""
+    value = _hash(db, key)
+    if value is None:
+        value = {}
+        db.set(key, value)
+    return value
+
+
+def pairs(session, items):
+    """
+    A reply of C{[a, b]} pairs: an array of pairs in RESP3, one flat array
+    in RESP2 (as HRANDFIELD WITHVALUES answers).
+    """
+    if session.proto == 3:
+        return [list(pair) for pair in items]
+    return [x for pair in items for x in pair]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _set_fields(session, argv):
+    if len(argv) % 2:
+        raise wrong_arity(argv[0].decode("utf-8", "replace").lower())
+    db = session.db
+    key = argv[1]
+    value = _hash_for_write(db, key)
+    added = 0
+    for i in range(2, len(argv), 2):
+        field = argv[i]
+        if field not in value:
+            added += 1
+        value[field] = argv[i + 1]
+    db.modified(key)
+    return added
+
+
+@command("hset", -4, "write denyoom fast", keys=(1, 1, 1))
+def hset(session, argv):
+    return _set_fields(session, argv)
+
+
+@command("hmset", -4, "write denyoom fast", keys=(1, 1, 1))
+def hmset(session, argv):
+    _set_fields(session, argv)
+    return OK
+
+
+@command("hsetnx", 4, "write denyoom fast", keys=(1, 1, 1))
+def hsetnx(session, argv):
+    db = session.db
+    key, field = argv[1], argv[2]
+    value = _hash(db, key)
+    if value is not None and field in value:
+        return 0
+    _hash_for_write(db, key)[field] = argv[3]
+    db.modified(key)
+    return 1
+
+
+@command("hdel", -3, "write fast", keys=(1, 1, 1))
+def hdel(session, argv):
+    db = session.db
+    key = argv[1]
+    value = _hash(db, key)
+    if value is None:
+        return 0
+    deleted = 0
+    for field in argv[2:]:
+        if value.pop(field, None) is not None:
+            deleted += 1
+    if deleted:
+        db.modified(key)
+        db.remove_if_empty(key, value)
+    return deleted
+
+
+@command("hincrby", 4, "write denyoom fast", keys=(1, 1, 1))
+def hincrby(session, argv):
+    increment = parse_int(argv[3])
+    db = session.db
+    key, field = argv[1], argv[2]
+    value = _hash(db, key)
+    current = None if value is None else value.get(field)
+    old = (
+        0 if current is None else parse_int(current, "ERR hash value is not an integer")
+    )
+    new = old + increment
+    if not LLONG_MIN <= new <= LLONG_MAX:
+        raise ReplyError("ERR increment or decrement would overflow")
+    _hash_for_write(db, key)[field] = b"%d" % new
+    db.modified(key)
+    return new
+
+
+@command("hincrbyfloat", 4, "write denyoom fast", keys=(1, 1, 1))
+def hincrbyfloat(session, argv):
+    try:
+        increment = longdouble.parse(argv[3])
+    except ValueError:
+        raise ReplyError(NOT_FLOAT)
+    if increment in (longdouble.INFINITY, -longdouble.INFINITY):
+        raise ReplyError("ERR value is NaN or Infinity")
+    db = session.db
+    key, field = argv[1], argv[2]
+    value = _hash(db, key)
+    current = None if value is None else value.get(field)
+    try:
+        old = 0 if current is None else longdouble.parse(current)
+    except ValueError:
+        raise ReplyError("ERR hash value is not a float")
+    try:
+        new = longdouble.format_human(longdouble.add(old, increment))
+    except longdouble.Overflow:
+        raise ReplyError("ERR increment would produce NaN or Infinity")
+    _hash_for_write(db, key)[field] = new
+    db.modified(key)
+    session.rewrite([b"HSET", key, field, new])
+    return new
+
+
+# ---------------------------------------------------------------- reading
+
+
+@command("hget", 3, "readonly fast", keys=(1, 1, 1))
+def hget(session, argv):
+    value = _hash(session.db, argv[1])
+    return None if value is None else value.get(argv[2])
+
+
+@command("hmget", -3, "readonly fast", keys=(1, 1, 1))
+def hmget(session, argv):
+    value = _hash(session.db, argv[1]) or {}
+    return [value.get(field) for field in argv[2:]]
+
+
+@command("hexists", 3, "readonly fast", keys=(1, 1, 1))
+def hexists(session, argv):
+    value = _hash(session.db, argv[1])
+    return int(value is not None and argv[2] in value)
+
+
+@command("hlen", 2, "readonly fast", keys=(1, 1, 1))
+def hlen(session, argv):
+    value = _hash(session.db, argv[1])
+    return 0 if value is None else len(value)
+
+
+@command("hstrlen", 3, "readonly fast", keys=(1, 1, 1))
+def hstrlen(session, argv):
+    value = _hash(session.db, argv[1]) or {}
+    return len(value.get(argv[2], b""))
+
+
+@command("hgetall", 2, "readonly", keys=(1, 1, 1))
+def hgetall(session, argv):
+    return dict(_hash(session.db, argv[1]) or {})
+
+
+@command("hkeys", 2, "readonly", keys=(1, 1, 1))
+def hkeys(session, argv):
+    return list(_hash(session.db, argv[1]) or ())
+
+
+@command("hvals", 2, "readonly", keys=(1, 1, 1))
+def hvals(session, argv):
+    return list((_hash(session.db, argv[1]) or {}).values())
+
+
+@command("hrandfield", -2, "readonly", keys=(1, 1, 1))
+def hrandfield(session, argv):
+    if len(argv) == 2:
+        value = _hash(session.db, argv[1])
+        return random.choice(list(value)) if value else None
+    count = parse_int(argv[2])
+    if count == LLONG_MIN:
+        raise ReplyError(COUNT_RANGE)
+    withvalues = len(argv) == 4 and argv[3].lower() == b"withvalues"
+    if len(argv) >= 4 and not withvalues:
+        raise ReplyError(SYNTAX)
+    if withvalues and abs(count) > LLONG_MAX // 2:
+        raise ReplyError("ERR value is out of range")
+    value = _hash(session.db, argv[1])
+    if not value:
+        return []
+    fields = random_picks(list(value), count)
+    if withvalues:
+        return pairs(session, [(field, value[field]) for field in fields])
+    return fields
+
+
+def random_picks(items, count):
+    """
+    Pick as Redis's random-member commands do: C{count >= 0} distinct
+    items (all of them, in order, when there are no more), C{count < 0}
+    then C{-count} items that may repeat.
+    """
+    if count < 0:
+        return random.choices(items, k=-count)
+    if count >= len(items):
+        return items
+    return random.sample(items, count)
+
+
+@command("hscan", -3, "readonly", keys=(1, 1, 1))
+def hscan(session, argv):
+    cursor = parse_cursor(argv[2])
+    db = session.db
+    key = argv[1]
+    value = _hash(db, key)
+    if value is None:
+        return [b"0", []]
+    pattern, count, _ = parse_options(argv, 3)
+    server = session.server
+    if encoding(db, key, value, server.config) == "listpack":
+        cursor, fields = 0, list(value)  # Redis answers all at once
+    else:
+        cursor, fields = server.cursors.page(cursor, lambda: list(value), count)
+    match = matcher(pattern) if pattern is not None else None
+    items = []
+    for field in fields:
+        if field in value and (match is None or match(field)):
+            items += (field, value[field])
+    return [b"%d" % cursor, items]
