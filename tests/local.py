@@ -72,11 +72,20 @@ class Connection:
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)
 
-    def call(self, *args):
-        self.transport.clear()
+    def send(self, *args):
+        """Send a request without waiting for its reply (a blocking pop)."""
         self.protocol.dataReceived(encode_command(list(args)))
+
+    def replies(self):
+        """@return: the replies received since the last call, decoded."""
         decoder = Decoder(inline=False)
         decoder.feed(self.transport.value())
-        replies = decoder.values()
+        self.transport.clear()
+        return decoder.values()
+
+    def call(self, *args):
+        self.transport.clear()
+        self.send(*args)
+        replies = self.replies()
         assert len(replies) == 1, replies
         return replies[0]

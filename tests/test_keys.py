@@ -193,6 +193,34 @@ def test_copy_is_deep(server):
     assert call("GET", "t2") == [1, [2, 3]]
 
 
+def test_blocked_clients_are_served_by_keys_arriving(server):
+    call = server.call
+    waiting = server.connect()
+
+    def served(*commands):
+        for args in commands:
+            call(*args)
+        replies = waiting.replies()
+        server.advance(0)  # the waiting client goes on with its requests
+        return replies
+
+    waiting.send("BLPOP", "dst", "0")
+    assert served(("RPUSH", "src", "1"), ("RENAME", "src", "dst")) == [[b"dst", b"1"]]
+    waiting.send("BLPOP", "copied", "0")
+    assert served(("RPUSH", "src", "2"), ("COPY", "src", "copied")) == [
+        [b"copied", b"2"]
+    ]
+    waiting.call("SELECT", "1")
+    waiting.send("BLPOP", "src", "0")
+    assert served(
+        ("MOVE", "src", "1"),
+    ) == [[b"src", b"2"]]
+    waiting.send("BLPOP", "swapped", "0")
+    assert served(("RPUSH", "swapped", "3"), ("SWAPDB", "0", "1")) == [
+        [b"swapped", b"3"]
+    ]
+
+
 def test_swapdb_moves_deadlines(server):
     call = server.call
     call("SET", "a", "1", "EX", "100")
