@@ -878,7 +878,7 @@ def test_random_commands_match_redis(redis_server, mini_server, proto):
     run_state_machine_as_test(
         Commands,
         settings=settings(
-            max_examples=20,
+            max_examples=30,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=list(HealthCheck),
