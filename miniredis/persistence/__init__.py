@@ -360,12 +360,13 @@ class Persistence(service.Service):
             self.stats["aof_last_bgrewrite_ok"] = True
             self.stats["aof_rewrite_failures"] = 0
             self.stats["aof_rewrites"] += 1
-            if self.log is not None:
-                self.log.reopen(job.path)
-            elif self.config["appendonly"]:
+            if self.log is None and self.config["appendonly"]:
                 self.log = aof.AppendOnlyFile(
                     job.path, self.clock, self.config["appendfsync"], self.run_in_thread
                 )
+                self.log.selected = job.selected
+            elif self.log is not None:
+                self.log.reopen(job.path, job.selected)
             log.info(
                 "Background AOF rewrite finished successfully ({size} bytes)",
                 size=job.size,

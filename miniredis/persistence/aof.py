@@ -28,9 +28,7 @@ from twisted.logger import Logger
 
 from miniredis.commands import call, lookup, plain_args
 from miniredis.persistence import files
-from miniredis.resp import ProtocolError, ReplyError, encode_into
-from miniredis.resp import _Incomplete as _IncompleteFrame
-from miniredis.resp import _parse as _parse_frame
+from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_into
 
 try:
     import hiredis
@@ -206,17 +204,19 @@ class AppendOnlyFile:
 
     # -- switching files
 
-    def reopen(self, path):
+    def reopen(self, path, selected=-1):
         """
         Continue in the (complete, durable) file C{path}, which replaces
         this log: what was buffered is already in it.
+
+        @param selected: the database the file's last C{SELECT} chose.
         """
         old = self.fd
         self.path = path
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self.size = self.base_size = os.fstat(self.fd).st_size
         self.buffer = []
-        self.selected = -1
+        self.selected = selected
         self.written += 1
         self.synced = self.written
         self.last_write_ok = True
@@ -252,6 +252,85 @@ class AppendOnlyFile:
 # ---------------------------------------------------------------- reading
 
 
+class _Truncated(Exception):
+    """The data ends inside a frame."""
+
+
+def _length(data, pos, nl):
+    try:
+        return int(data[pos + 1 : nl])
+    except ValueError:
+        raise ProtocolError("invalid length at offset %d" % (pos,))
+
+
+def _line_end(data, pos):
+    nl = data.find(b"\r\n", pos)
+    if nl < 0:
+        raise _Truncated()
+    return nl
+
+
+def _skip(data, pos):
+    """
+    @return: the offset just past the RESP value at C{pos}.
+    @raise _Truncated: the data ends inside it.
+    @raise ProtocolError: it is not RESP.
+    """
+    if pos >= len(data):
+        raise _Truncated()
+    kind = data[pos]
+    nl = _line_end(data, pos)
+    if kind in b"$=!":
+        count = _length(data, pos, nl)
+        end = nl + 2 if count < 0 else nl + 4 + count
+        if end > len(data):
+            raise _Truncated()
+        return end
+    if kind in b"*~>%|":
+        count = _length(data, pos, nl)
+        pos = nl + 2
+        for _ in range(count * 2 if kind in b"%|" else count):
+            pos = _skip(data, pos)
+        return pos
+    if kind in b"+-:_,#(":
+        return nl + 2
+    raise ProtocolError("unexpected type byte %r at offset %d" % (chr(kind), pos))
+
+
+def _typed_frame(data, pos):
+    """@return: C{(value, end)} of any frame, decoded by the server's decoder."""
+    end = _skip(data, pos)
+    decoder = Decoder(inline=False)
+    decoder.feed(bytes(data[pos:end]))
+    return decoder.values()[0], end
+
+
+def _read_frame(data, pos):
+    """
+    @return: C{(argv, end)} of the request at C{pos}: an array of bulk
+        strings read here, anything else through L{_typed_frame}.
+    """
+    if data[pos] != 42:  # *
+        return _typed_frame(data, pos)
+    nl = _line_end(data, pos)
+    count = _length(data, pos, nl)
+    argv = []
+    at = nl + 2
+    for _ in range(count):
+        if at >= len(data):
+            raise _Truncated()
+        if data[at] != 36:  # $
+            return _typed_frame(data, pos)
+        nl = _line_end(data, at)
+        size = _length(data, at, nl)
+        stop = nl + 2 + size
+        if size < 0 or stop + 2 > len(data):
+            return _typed_frame(data, pos)
+        argv.append(data[nl + 2 : stop])
+        at = stop + 2
+    return argv, at
+
+
 class Scan:
     """
     The commands of a log image, in order, with their offsets.
@@ -274,13 +353,6 @@ class Scan:
         if hiredis is not None:
             return self._fast()
         return self._pure()
-
-    def _frame(self, pos):
-        """Parse the frame at C{pos} with the pure parser."""
-        try:
-            return _parse_frame(self.data, pos)
-        except _IncompleteFrame:
-            return _MORE, pos
 
     def _check(self, value):
         if type(value) is not list or not value:
@@ -305,9 +377,9 @@ class Scan:
             size = _bulk_frame_size(value)
             if size is None:
                 try:
-                    value, end = self._frame(pos)
-                except ProtocolError as e:
-                    self.error = str(e)
+                    value, end = _typed_frame(data, pos)
+                except (ProtocolError, _Truncated) as e:
+                    self.error = str(e) or "malformed frame"
                     return
             else:
                 end = pos + size
@@ -318,14 +390,14 @@ class Scan:
         self.truncated = pos < len(data)
 
     def _pure(self):
-        pos, size = self.start, len(self.data)
+        data, pos, size = self.data, self.start, len(self.data)
         while pos < size:
             try:
-                value, end = self._frame(pos)
+                value, end = _read_frame(data, pos)
             except ProtocolError as e:
                 self.error = str(e)
                 return
-            if value is _MORE:
+            except _Truncated:
                 self.truncated = True
                 return
             if not self._check(value):

@@ -434,7 +434,7 @@ def _load(reader, store, now_ms, result):
         if kind == EXPIRETIME:
             deadline = int.from_bytes(reader.take(4), "little", signed=True) * 1000
             continue
-        if kind < MODULE_AUX:
+        if kind < FUNCTION_2:
             key = string()
             value = _read_value(reader, kind, key)
             if deadline is not None and deadline <= now_ms:

@@ -139,6 +139,7 @@ class Rewrite:
     @ivar path: the log it will replace.
     @ivar temp: the temporary file it writes.
     @ivar size: bytes written so far.
+    @ivar selected: the database the stream's last C{SELECT} chose.
     @ivar started: when it started (clock seconds).
     @ivar slice: seconds of work per reactor turn.
     """
@@ -166,7 +167,7 @@ class Rewrite:
         self._dumped = [set() for _ in store.databases]
         self._db = 0
         self._queue = deque()
-        self._selected = -1
+        self.selected = -1
         self._synced_once = False
         self._call = None
         self._finished = False
@@ -304,9 +305,9 @@ class Rewrite:
     # -- the stream
 
     def _select(self, db):
-        if db != self._selected:
+        if db != self.selected:
             self._queue.append(select_command(db))
-            self._selected = db
+            self.selected = db
 
     def _dump(self, db, key):
         """Put the current state of C{key} into the stream."""

@@ -1,0 +1,626 @@
+"""
+The append-only file on a fake clock: what is logged, when replies go out
+under each C{appendfsync} policy, loading (truncated, corrupt, with an RDB
+preamble), CONFIG SET at run time, rewrites (with writes woven in) and the
+check tool.
+"""
+
+import io
+import os
+import random
+from collections import deque
+
+import pytest
+from twisted.internet import defer, task
+from twisted.internet.testing import StringTransport
+from twisted.logger import globalLogPublisher
+
+from miniredis.persistence import Persistence, aof, check, rdb
+from miniredis.persistence.rewrite import Rewrite
+from miniredis.protocol import MiniRedisFactory
+from miniredis.resp import Decoder, encode_command
+from miniredis.store import Typed
+from miniredis.zset import ZSet
+
+EPOCH = 1_700_000_000
+
+
+class Threads:
+    """A stand-in for the thread pool: calls run when the test says so."""
+
+    def __init__(self):
+        self.pending = []
+        self.calls = 0
+
+    def __call__(self, f, *args):
+        d = defer.Deferred()
+        self.pending.append((f, args, d))
+        self.calls += 1
+        return d
+
+    def run(self):
+        pending, self.pending = self.pending, []
+        for f, args, d in pending:
+            d.callback(f(*args))
+
+
+class Client:
+    def __init__(self, factory):
+        self.protocol = factory.buildProtocol(None)
+        self.transport = StringTransport()
+        self.protocol.makeConnection(self.transport)
+        self.decoder = Decoder(inline=False)
+
+    def send(self, *args):
+        self.protocol.dataReceived(encode_command(list(args)))
+
+    def replies(self):
+        self.decoder.feed(self.transport.value())
+        self.transport.clear()
+        return self.decoder.values()
+
+
+class Server:
+    """A factory with its L{Persistence} started, on a fake clock and threads."""
+
+    def __init__(self, directory, **config):
+        self.clock = task.Clock()
+        self.clock.advance(EPOCH)
+        self.directory = str(directory)
+        self.factory = MiniRedisFactory(clock=self.clock, dir=self.directory, **config)
+        self.threads = Threads()
+        self.persistence = Persistence(self.factory, run_in_thread=self.threads)
+        self.factory.doStart()
+        self.persistence.startService()
+        self.store = self.factory.store
+        self.client = Client(self.factory)
+
+    def call(self, *args):
+        """Send, let the turn end and any fsync run; @return: the reply."""
+        self.client.send(*args)
+        self.settle()
+        (reply,) = self.client.replies()
+        return reply
+
+    def settle(self):
+        for _ in range(50):
+            self.clock.advance(0)
+            if not self.threads.pending:
+                break
+            self.threads.run()
+
+    def aof(self):
+        with open(os.path.join(self.directory, "appendonly.aof"), "rb") as f:
+            return f.read()
+
+    def stop(self):
+        self.persistence.stopService()
+        self.factory.doStop()
+
+
+@pytest.fixture
+def events():
+    seen = []
+    globalLogPublisher.addObserver(seen.append)
+    yield seen
+    globalLogPublisher.removeObserver(seen.append)
+
+
+def texts(events):
+    from twisted.logger import formatEvent
+
+    return "\n".join(formatEvent(e) for e in events)
+
+
+def commands_of(data):
+    """@return: the argv lists of a log image."""
+    return [argv for _, _, argv in aof.Scan(data)]
+
+
+def snapshot(store):
+    """@return: every key's value and deadline, comparable."""
+    out = {}
+    for db in store.databases:
+        for key, value in db.data.items():
+            if isinstance(value, ZSet):
+                value = ("zset", sorted(value.scores.items()))
+            elif isinstance(value, deque):
+                value = ("list", list(value))
+            out[(db.index, key)] = (value, db.expires.deadlines.get(key))
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def test_persistence_off_stays_off_the_write_path(tmp_path):
+    server = Server(tmp_path)
+    assert server.factory.propagate is None and server.factory.durable is None
+    assert server.call("SET", "k", "v") == b"OK"
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_log_holds_effective_writes(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    server.call("SET", "a", "1")
+    server.call("INCRBYFLOAT", "a", "1.5")
+    server.call("GET", "a")
+    server.call("SELECT", "2")
+    server.call("SET", "b", "x", "EX", "100")
+    server.call("MULTI")
+    server.call("SET", "c", "1")
+    server.call("DEL", "b")
+    server.call("EXEC")
+    assert commands_of(server.aof()) == [
+        [b"SELECT", b"0"],
+        [b"SET", b"a", b"1"],
+        [b"SET", b"a", b"2.5", b"KEEPTTL"],
+        [b"SELECT", b"2"],
+        [b"SET", b"b", b"x", b"PXAT", b"%d" % ((EPOCH + 100) * 1000)],
+        [b"MULTI"],
+        [b"SET", b"c", b"1"],
+        [b"DEL", b"b"],
+        [b"EXEC"],
+    ]
+
+
+def test_expired_keys_are_logged_as_del(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    server.call("SET", "lazy", "v", "PX", "10")
+    server.call("SET", "active", "v", "PX", "10")
+    server.clock.advance(0.005)
+    server.call("SET", "plain", "v")
+    server.clock.advance(0.02)
+    assert server.call("GET", "lazy") is None
+    server.clock.advance(0.2)
+    logged = commands_of(server.aof())
+    assert [b"DEL", b"lazy"] in logged and [b"DEL", b"active"] in logged
+    assert logged.index([b"DEL", b"lazy"]) > logged.index([b"SET", b"plain", b"v"])
+
+
+def test_typed_values_are_logged_as_nested_resp(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    server.call("SET", "k", {b"a": [1, 2.5, None]})
+    assert (
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n%1\r\n$1\r\na\r\n*3\r\n:1\r\n,2.5\r\n_\r\n"
+        in (server.aof())
+    )
+    server.stop()
+    again = Server(tmp_path, appendonly=True)
+    assert again.store.db(0).data[b"k"] == Typed({b"a": [1, 2.5, None]})
+
+
+def test_always_holds_replies_until_one_fsync_covers_them(tmp_path):
+    server = Server(tmp_path, appendonly=True, appendfsync="always")
+    one, two, reader = server.client, Client(server.factory), Client(server.factory)
+    one.send("SET", "a", "1")
+    two.send("SET", "b", "2")
+    assert one.replies() == [] and two.replies() == []
+    server.clock.advance(0)  # end of the turn: one write, one fsync started
+    assert b"SET" in server.aof()
+    assert server.threads.calls == 1
+    reader.send("GET", "a")  # it saw a write that is not on disk yet
+    one.send("SET", "c", "3")  # the reactor goes on while the fsync runs
+    server.clock.advance(0)
+    assert server.threads.calls == 1
+    assert one.replies() == [] and reader.replies() == []
+    server.threads.run()  # the first fsync completes, the second starts
+    assert one.replies() == [b"OK"] and two.replies() == [b"OK"]
+    assert reader.replies() == [b"1"]
+    assert server.threads.calls == 2
+    server.threads.run()
+    assert one.replies() == [b"OK"]
+    reader.send("GET", "c")  # nothing pending: answered at once
+    assert reader.replies() == [b"3"]
+
+
+def test_always_holds_quit_and_pushes_in_order(tmp_path):
+    server = Server(tmp_path, appendonly=True, appendfsync="always")
+    client = server.client
+    client.send("SET", "a", "1")
+    client.send("QUIT")
+    assert client.transport.value() == b"" and not client.transport.disconnecting
+    server.settle()
+    assert client.replies() == [b"OK", b"OK"]
+    assert client.transport.disconnecting
+
+
+def test_everysec_writes_each_turn_and_fsyncs_each_second(tmp_path):
+    server = Server(tmp_path, appendonly=True, appendfsync="everysec")
+    server.client.send("SET", "a", "1")
+    assert server.client.replies() == [b"OK"]
+    server.clock.advance(0)
+    assert b"SET" in server.aof() and server.threads.calls == 0
+    server.clock.advance(1.0)
+    assert server.threads.calls == 1
+    server.threads.run()
+    server.clock.advance(1.0)
+    assert server.threads.calls == 1  # nothing new to sync
+
+
+def test_no_policy_never_fsyncs(tmp_path):
+    server = Server(tmp_path, appendonly=True, appendfsync="no")
+    server.call("SET", "a", "1")
+    server.clock.advance(5)
+    assert server.threads.calls == 0 and b"SET" in server.aof()
+
+
+def test_config_set_appendfsync(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    assert server.factory.durable is None
+    server.call("CONFIG", "SET", "appendfsync", "always")
+    assert server.factory.durable is not None
+    server.call("CONFIG", "SET", "appendfsync", "no")
+    assert server.factory.durable is None
+
+
+def test_config_set_appendonly_writes_the_data_then_logs(tmp_path):
+    server = Server(tmp_path)
+    server.call("SET", "before", "1")
+    server.call("CONFIG", "SET", "appendonly", "yes")
+    server.call("SET", "after", "2")
+    assert server.persistence.log is not None
+    assert commands_of(server.aof()) == [
+        [b"SELECT", b"0"],
+        [b"SET", b"before", b"1"],
+        [b"SET", b"after", b"2"],
+    ]
+    server.call("CONFIG", "SET", "appendonly", "no")
+    assert server.factory.propagate is None and server.persistence.log is None
+    server.call("SET", "ignored", "3")
+    assert b"ignored" not in server.aof()
+
+
+# ---------------------------------------------------------------- loading
+
+
+@pytest.fixture(params=["hiredis", "pure"])
+def scanner(request, monkeypatch):
+    """Scan with hiredis (CPython) and without (PyPy)."""
+    if request.param == "pure":
+        monkeypatch.setattr(aof, "hiredis", None)
+    elif aof.hiredis is None:
+        pytest.skip("hiredis is not installed")
+    return aof.Scan
+
+
+def test_scan_offsets_typed_values_and_endings(scanner):
+    typed = b"*3\r\n$3\r\nSET\r\n$1\r\nt\r\n%1\r\n+a\r\n*2\r\n:1\r\n,2.5\r\n"
+    data = GOOD + typed + GOOD
+    scan = scanner(data)
+    found = list(scan)
+    assert [(start, end) for start, end, _ in found] == [
+        (0, 23),
+        (23, 50),
+        (50, 50 + len(typed)),
+        (50 + len(typed), 73 + len(typed)),
+        (73 + len(typed), len(data)),
+    ]
+    assert found[2][2] == [b"SET", b"t", {b"a": [1, 2.5]}]
+    assert scan.error is None and not scan.truncated
+    for cut in (51, 60, 50 + len(typed) - 3):
+        scan = scanner(data[:cut])
+        assert len(list(scan)) == 2 and scan.truncated and scan.end == 50
+    scan = scanner(GOOD + b"?junk\r\n" + GOOD)
+    assert len(list(scan)) == 2 and scan.error and scan.end == 50
+    scan = scanner(GOOD + b":12\r\n")
+    assert len(list(scan)) == 2 and "array" in scan.error
+
+
+def write_file(tmp_path, data, name="appendonly.aof"):
+    with open(str(tmp_path / name), "wb") as f:
+        f.write(data)
+
+
+GOOD = encode_command(["SELECT", "0"]) + encode_command(["SET", "a", "1"])
+
+
+def test_truncated_last_command_is_dropped_and_cut(tmp_path, events):
+    write_file(tmp_path, GOOD + b"*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$5\r\nhal")
+    server = Server(tmp_path, appendonly=True)
+    assert server.store.db(0).data == {b"a": b"1"}
+    assert server.aof() == GOOD
+    assert "short read while loading the AOF" in texts(events)
+    server.call("SET", "b", "2")
+    assert commands_of(server.aof())[-1] == [b"SET", b"b", b"2"]
+
+
+def test_unfinished_transaction_is_dropped(tmp_path):
+    tail = encode_command(["MULTI"]) + encode_command(["SET", "b", "2"])
+    write_file(tmp_path, GOOD + tail)
+    server = Server(tmp_path, appendonly=True)
+    assert server.store.db(0).data == {b"a": b"1"}
+    assert server.aof() == GOOD
+
+
+def test_truncation_refused_when_configured(tmp_path):
+    write_file(tmp_path, GOOD + b"*2\r\n$3\r\nDEL")
+    with pytest.raises(SystemExit, match="Unexpected end of file .* offset 50"):
+        Server(tmp_path, appendonly=True, aof_load_truncated=False)
+
+
+def test_corruption_inside_stops_start_up_with_the_offset(tmp_path):
+    write_file(tmp_path, GOOD + b"garbage" + encode_command(["SET", "b", "2"]))
+    with pytest.raises(SystemExit) as raised:
+        Server(tmp_path, appendonly=True)
+    message = str(raised.value)
+    assert "Bad file format reading the append only file appendonly.aof" in message
+    assert "at offset 50" in message and "miniredis-check-aof --fix" in message
+
+
+def test_unknown_command_stops_start_up(tmp_path):
+    write_file(tmp_path, GOOD + encode_command(["NOSUCH", "x"]))
+    with pytest.raises(SystemExit, match="offset 50: ERR unknown command 'NOSUCH'"):
+        Server(tmp_path, appendonly=True)
+
+
+def test_aof_wins_over_rdb(tmp_path):
+    first = Server(tmp_path)
+    first.call("SET", "from", "rdb")
+    first.call("SAVE")
+    write_file(tmp_path, encode_command(["SET", "from", "aof"]))
+    assert Server(tmp_path, appendonly=True).store.db(0).data == {b"from": b"aof"}
+    assert Server(tmp_path).store.db(0).data == {b"from": b"rdb"}
+
+
+def test_rdb_is_loaded_and_logged_when_there_is_no_aof(tmp_path):
+    first = Server(tmp_path)
+    first.call("SET", "k", "v")
+    first.call("SAVE")
+    server = Server(tmp_path, appendonly=True)
+    assert commands_of(server.aof()) == [[b"SELECT", b"0"], [b"SET", b"k", b"v"]]
+
+
+def test_rdb_preamble(tmp_path):
+    first = Server(tmp_path)
+    first.call("SET", "k", "v")
+    first.call("SAVE")
+    preamble = open(str(tmp_path / "dump.rdb"), "rb").read()
+    write_file(tmp_path, preamble + encode_command(["SET", "k2", "v2"]))
+    server = Server(tmp_path, appendonly=True)
+    assert server.store.db(0).data == {b"k": b"v", b"k2": b"v2"}
+
+
+# ---------------------------------------------------------------- rewrite
+
+
+def test_rewrite_compacts(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    for _ in range(10):
+        server.call("INCR", "n")
+    server.call("SET", "gone", "x")
+    server.call("DEL", "gone")
+    server.call("SET", "t", "v", "PX", "5000")
+    assert (
+        server.call("BGREWRITEAOF") == b"Background append only file rewriting started"
+    )
+    server.settle()
+    assert server.persistence.rewrite is None
+    assert commands_of(server.aof()) == [
+        [b"SELECT", b"0"],
+        [b"SET", b"n", b"10"],
+        [b"SET", b"t", b"v"],
+        [b"PEXPIREAT", b"t", b"%d" % (EPOCH * 1000 + 5000)],
+    ]
+    server.call("SET", "after", "1")
+    assert commands_of(server.aof())[-2:] == [
+        [b"PEXPIREAT", b"t", b"%d" % (EPOCH * 1000 + 5000)],
+        [b"SET", b"after", b"1"],
+    ]
+    info = server.call("INFO", "persistence")
+    assert b"aof_rewrites:1" in info and b"aof_base_size:" in info
+
+
+def test_rewrite_batches_large_values_by_64(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    db = server.store.db(0)
+    db.set(b"l", deque(b"%d" % i for i in range(200)))
+    db.set(b"s", {b"%d" % i for i in range(65)})
+    db.set(b"h", {b"f%d" % i: b"v" for i in range(130)})
+    db.set(b"z", ZSet((b"m%d" % i, i / 7) for i in range(64)))
+    db.set(b"typed", Typed([1, {b"x": None}]))
+    server.call("BGREWRITEAOF")
+    server.settle()
+    logged = commands_of(server.aof())
+    sizes = [(argv[0], len(argv) - 2) for argv in logged if argv[0] != b"SELECT"]
+    assert sizes == [
+        (b"RPUSH", 64),
+        (b"RPUSH", 64),
+        (b"RPUSH", 64),
+        (b"RPUSH", 8),
+        (b"SADD", 64),
+        (b"SADD", 1),
+        (b"HSET", 128),
+        (b"HSET", 128),
+        (b"HSET", 4),
+        (b"ZADD", 128),
+        (b"SET", 1),
+    ]
+    before = snapshot(server.store)
+    server.stop()
+    assert snapshot(Server(tmp_path, appendonly=True).store) == before
+
+
+def test_one_rewrite_at_a_time(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    server.client.send("BGREWRITEAOF")
+    server.client.send("BGREWRITEAOF")
+    assert server.client.replies()[1].message == (
+        "ERR Background append only file rewriting already in progress"
+    )
+
+
+def test_automatic_rewrite(tmp_path):
+    server = Server(
+        tmp_path,
+        appendonly=True,
+        auto_aof_rewrite_min_size=1000,
+        auto_aof_rewrite_percentage=100,
+    )
+    for _ in range(100):
+        server.call("SET", "k", "x" * 20)
+    server.clock.advance(0.1)
+    server.settle()
+    assert server.persistence.stats["aof_rewrites"] == 1
+    assert commands_of(server.aof()) == [[b"SELECT", b"0"], [b"SET", b"k", b"x" * 20]]
+
+
+def stepped_rewrite(server):
+    """A L{Rewrite} of the server's store that the test drives step by step."""
+    done = []
+    job = Rewrite(
+        server.store,
+        str(server.directory) + "/rewritten.aof",
+        server.clock,
+        server.threads,
+        lambda job, error: done.append(error),
+    )
+    job.slice = 0  # one key (or one batch) per step
+    return job, done
+
+
+def test_writes_during_a_rewrite_are_woven_in(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    for i in range(20):
+        server.call("SET", "k%d" % i, "v")
+    server.store.db(0).set(b"big", deque(b"x%d" % i for i in range(300)))
+    server.call("SELECT", "1")
+    server.call("SET", "one", "1")
+    server.call("SELECT", "0")
+    job, done = stepped_rewrite(server)
+    factory = server.factory
+    propagate = factory.propagate
+
+    def both(db, argvs):
+        propagate(db, argvs)
+        job.feed(db, argvs)
+
+    factory.propagate = both
+    job.start()
+    script = [
+        ("SET", "k0", "new"),
+        ("APPEND", "k19", "tail"),
+        ("DEL", "k18"),
+        ("RENAME", "k1", "k17"),
+        ("SET", "fresh", "1"),
+        ("MOVE", "k2", "1"),
+        ("COPY", "k3", "one", "DB", "1", "REPLACE"),
+        ("SET", "k4", "t", "PX", "100000"),
+        ("SWAPDB", "0", "1"),
+        ("SET", "k5", "after-swap"),
+        ("FLUSHDB",),
+        ("SET", "k6", "after-flush"),
+        ("SWAPDB", "0", "1"),
+        ("MULTI",),
+        ("INCR", "k7"),
+        ("SET", "k8", "m"),
+        ("EXEC",),
+    ]
+    for args in script:
+        server.client.send(*args)
+        server.clock.advance(0)  # one step of the rewrite per command
+    for _ in range(2000):
+        if done:
+            break
+        server.clock.advance(0)
+        server.threads.run()
+    assert done == [None]
+    expected = snapshot(server.store)
+    fresh = Server(tmp_path / "fresh")
+    aof.replay(fresh.factory, open(job.path, "rb").read())
+    assert snapshot(fresh.store) == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_writes_during_a_rewrite(tmp_path, seed):
+    """Whatever the interleaving, the rewritten log rebuilds the data."""
+    rng = random.Random(seed)
+    server = Server(tmp_path, appendonly=True)
+    keys = ["k%d" % i for i in range(30)]
+    for key in keys[:20]:
+        server.call("SET", key, "v")
+    job, done = stepped_rewrite(server)
+    propagate = server.factory.propagate
+    server.factory.propagate = lambda db, argvs: (
+        propagate(db, argvs),
+        job.feed(db, argvs),
+    )
+    job.start()
+    for _ in range(150):
+        key, other = rng.choice(keys), rng.choice(keys)
+        args = rng.choice(
+            [
+                ("SET", key, "%d" % rng.randrange(100)),
+                ("APPEND", key, "x"),
+                ("INCR", "n%d" % rng.randrange(3)),
+                ("DEL", key, other),
+                ("RENAME", key, other),
+                ("COPY", key, other, "REPLACE"),
+                ("MOVE", key, "1"),
+                ("SELECT", "%d" % rng.randrange(2)),
+                ("PEXPIRE", key, "%d" % rng.randrange(1, 5000)),
+                ("SWAPDB", "0", "1"),
+                ("FLUSHDB",),
+            ]
+        )
+        if args[0] == "FLUSHDB" and rng.random() < 0.8:
+            continue
+        server.client.send(*args)
+        for _ in range(rng.randrange(3)):
+            server.clock.advance(0)
+    for _ in range(2000):
+        if done:
+            break
+        server.clock.advance(0)
+        server.threads.run()
+    assert done == [None]
+    expected = snapshot(server.store)
+    fresh = Server(tmp_path / "fresh")
+    fresh.clock.advance(server.clock.seconds() - fresh.clock.seconds())
+    aof.replay(fresh.factory, open(job.path, "rb").read())
+    assert snapshot(fresh.store) == expected
+
+
+# ---------------------------------------------------------------- the tool
+
+
+def run_check(path, *flags, answer="y\n"):
+    out = io.StringIO()
+    status = check.main(list(flags) + [str(path)], io.StringIO(answer), out)
+    return status, out.getvalue()
+
+
+def test_check_tool(tmp_path):
+    path = tmp_path / "appendonly.aof"
+    write_file(tmp_path, GOOD)
+    status, out = run_check(path)
+    assert status == 0 and "is valid" in out
+    assert "size=50, ok_up_to=50, ok_up_to_line=13, diff=0" in out
+    write_file(tmp_path, GOOD + b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$2\r\nxy")
+    status, out = run_check(path)
+    assert status == 1 and "ok_up_to=50, ok_up_to_line=19, diff=26" in out
+    assert "Use the --fix option" in out
+    status, out = run_check(path, "--fix", answer="n\n")
+    assert status == 1 and "Aborting" in out and path.stat().st_size == 76
+    status, out = run_check(path, "--fix")
+    assert status == 0 and "Successfully truncated" in out
+    assert open(str(path), "rb").read() == GOOD
+
+
+def test_check_tool_finds_unfinished_transactions_and_garbage(tmp_path):
+    path = tmp_path / "appendonly.aof"
+    write_file(tmp_path, GOOD + encode_command(["MULTI"]) + GOOD)
+    status, out = run_check(path)
+    assert "Reached EOF before reading EXEC for MULTI" in out and "ok_up_to=50," in out
+    write_file(tmp_path, GOOD + b"xx" + GOOD)
+    status, out = run_check(path, "--fix")
+    assert "Bad file format" in out and status == 0
+    assert open(str(path), "rb").read() == GOOD
+    assert run_check(tmp_path / "nosuch")[0] == 1
+
+
+def test_check_tool_reads_an_rdb_preamble(tmp_path):
+    parts = []
+    rdb.write_rdb(parts.append, Server(tmp_path).store)
+    write_file(tmp_path, b"".join(parts) + GOOD)
+    assert run_check(tmp_path / "appendonly.aof")[0] == 0
