@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
+    invariant,
     rule,
     run_state_machine_as_test,
 )
@@ -337,7 +338,7 @@ def test_large_hash_scan_and_getall(differ):
 
 # ---------------------------------------------------------------- state machine
 
-keys = st.sampled_from(["h1", "h2", "str"])
+keys = st.sampled_from(["h1", "h2", "h1", "h2", "str"])
 fields = st.sampled_from(["a", "b", "c", "n"])
 values = st.sampled_from(["x", "1", "-2", "1.5", "10"])
 
@@ -351,6 +352,13 @@ class HashMachine(RuleBasedStateMachine):
     def start(self):
         self.differ.both("FLUSHALL")
         self.differ.check("SET", "str", "x")
+        self.differ.check("HSET", "h1", "a", "x", "b", "1", "n", "1.5")
+        self.differ.check("HSET", "h2", "c", "10")
+
+    @invariant()
+    def same_hashes(self):
+        for key in ("h1", "h2"):
+            self.differ.check("HGETALL", key)
 
     @rule(
         name=st.sampled_from(["HSET", "HMSET"]),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
+    invariant,
     rule,
     run_state_machine_as_test,
 )
@@ -431,7 +432,7 @@ def test_blocking_commands_inside_exec(differ):
 
 # ---------------------------------------------------------------- state machine
 
-KEYS = ["k1", "k2", "str"]
+KEYS = ["k1", "k2", "k1", "k2", "str"]
 VALUES = ["a", "b", "c", "1"]
 keys = st.sampled_from(KEYS)
 values = st.sampled_from(VALUES)
@@ -448,6 +449,13 @@ class ListMachine(RuleBasedStateMachine):
     def start(self):
         self.differ.both("FLUSHALL")
         self.differ.check("SET", "str", "x")
+        self.differ.check("RPUSH", "k1", "a", "b", "c", "a", "1")
+        self.differ.check("RPUSH", "k2", "b", "a")
+
+    @invariant()
+    def same_lists(self):
+        for key in ("k1", "k2"):
+            self.differ.check("LRANGE", key, "0", "-1")
 
     @rule(
         name=st.sampled_from(["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]),
@@ -536,10 +544,6 @@ class ListMachine(RuleBasedStateMachine):
         self.differ.check("MULTI")
         self.differ.check("BLMOVE", source, destination, wherefrom, whereto, "0")
         self.differ.check("EXEC")
-
-    @rule(key=keys)
-    def delete(self, key):
-        self.differ.check("DEL", key)
 
     @rule(key=keys)
     def llen(self, key):

@@ -1,0 +1,302 @@
+"""
+Set commands (Redis's t_set.c).
+
+A set is a Python C{set} of byte strings; a set that becomes empty is
+deleted. Replies list a small set of integers in ascending order, as Redis
+does for its intset encoding; any other set comes in no particular order.
+SPOP is logged as the SREM of what it popped.
+"""
+
+import random
+
+from miniredis.commands import command
+from miniredis.commands.hashes import COUNT_RANGE, LLONG_MIN, random_picks
+from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.glob import matcher
+from miniredis.resp import ReplyError, SetReply
+from miniredis.scan import parse_cursor, parse_options
+
+POSITIVE = "ERR value is out of range, must be positive"
+NUMKEYS = "ERR numkeys should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+
+
+def _set(db, key):
+    """@return: the set at C{key}, None if absent; WRONGTYPE otherwise."""
+    return db.get_typed(key, set)
+
+
+def _sets(db, keys):
+    """@return: the set (or None) at each of C{keys}, all type-checked."""
+    return [_set(db, key) for key in keys]
+
+
+def _as_integer(member):
+    try:
+        return parse_int(member)
+    except ReplyError:
+        return None
+
+
+def _intset_order(session, members):
+    """
+    @return: C{members} in ascending numeric order if Redis would hold them
+        as an intset (few, all integers), else None.
+    """
+    if len(members) > session.server.config["set-max-intset-entries"]:
+        return None
+    numbers = []
+    for member in members:
+        number = _as_integer(member)
+        if number is None:
+            return None
+        numbers.append((number, member))
+    numbers.sort()
+    return [member for _, member in numbers]
+
+
+def ordered(session, members):
+    """@return: C{members} as a list, in Redis's order for an intset."""
+    members = list(members)
+    return _intset_order(session, members) or members
+
+
+def _store(db, key, members):
+    """Replace C{key} with the set C{members}, or delete it if empty."""
+    if members:
+        db.set(key, members)
+    else:
+        db.delete(key)
+    return len(members)
+
+
+# ---------------------------------------------------------------- members
+
+
+@command("sadd", -3, "write denyoom fast", keys=(1, 1, 1))
+def sadd(session, argv):
+    db = session.db
+    key = argv[1]
+    value = _set(db, key)
+    if value is None:
+        value = set()
+        db.set(key, value)
+    size = len(value)
+    value.update(argv[2:])
+    if len(value) != size:
+        db.modified(key)
+    return len(value) - size
+
+
+@command("srem", -3, "write fast", keys=(1, 1, 1))
+def srem(session, argv):
+    db = session.db
+    key = argv[1]
+    value = _set(db, key)
+    if value is None:
+        return 0
+    size = len(value)
+    value.difference_update(argv[2:])
+    if len(value) != size:
+        db.modified(key)
+        db.remove_if_empty(key, value)
+    return size - len(value)
+
+
+@command("smove", 4, "write fast", keys=(1, 2, 1))
+def smove(session, argv):
+    db = session.db
+    source_key, target_key, member = argv[1], argv[2], argv[3]
+    source = _set(db, source_key)
+    if source is None:
+        return 0
+    target = _set(db, target_key)
+    if source is target:
+        return int(member in source)
+    if member not in source:
+        return 0
+    source.remove(member)
+    db.modified(source_key)
+    db.remove_if_empty(source_key, source)
+    if target is None:
+        target = set()
+        db.set(target_key, target)
+    target.add(member)
+    db.modified(target_key)
+    return 1
+
+
+@command("spop", -2, "write fast", keys=(1, 1, 1))
+def spop(session, argv):
+    if len(argv) > 3:
+        raise ReplyError(SYNTAX)
+    count = None
+    if len(argv) == 3:
+        count = parse_int(argv[2], POSITIVE)
+        if count < 0:
+            raise ReplyError(POSITIVE)
+    db = session.db
+    key = argv[1]
+    value = _set(db, key)
+    if count is None:
+        if value is None:
+            return None
+        popped = random_picks(list(value), 1)
+    elif value is None or count == 0:
+        return SetReply()
+    else:
+        popped = random_picks(ordered(session, value), count)
+    value.difference_update(popped)
+    db.modified(key)
+    db.remove_if_empty(key, value)
+    session.rewrite([b"SREM", key] + popped)
+    return popped[0] if count is None else SetReply(popped)
+
+
+@command("srandmember", -2, "readonly", keys=(1, 1, 1))
+def srandmember(session, argv):
+    if len(argv) > 3:
+        raise ReplyError(SYNTAX)
+    if len(argv) == 2:
+        value = _set(session.db, argv[1])
+        return random.choice(list(value)) if value else None
+    count = parse_int(argv[2])
+    if count == LLONG_MIN:
+        raise ReplyError(COUNT_RANGE)
+    value = _set(session.db, argv[1])
+    if not value:
+        return []
+    if count >= len(value):
+        return ordered(session, value)
+    return random_picks(list(value), count)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@command("smembers", 2, "readonly", keys=(1, 1, 1))
+def smembers(session, argv):
+    return SetReply(ordered(session, _set(session.db, argv[1]) or ()))
+
+
+@command("sismember", 3, "readonly fast", keys=(1, 1, 1))
+def sismember(session, argv):
+    value = _set(session.db, argv[1])
+    return int(value is not None and argv[2] in value)
+
+
+@command("smismember", -3, "readonly fast", keys=(1, 1, 1))
+def smismember(session, argv):
+    value = _set(session.db, argv[1]) or ()
+    return [int(member in value) for member in argv[2:]]
+
+
+@command("scard", 2, "readonly fast", keys=(1, 1, 1))
+def scard(session, argv):
+    value = _set(session.db, argv[1])
+    return 0 if value is None else len(value)
+
+
+@command("sscan", -3, "readonly", keys=(1, 1, 1))
+def sscan(session, argv):
+    cursor = parse_cursor(argv[2])
+    value = _set(session.db, argv[1])
+    if value is None:
+        return [b"0", []]
+    pattern, count, _ = parse_options(argv, 3)
+    members = _intset_order(session, value)
+    if members is not None:
+        cursor = 0  # Redis answers an intset all at once
+    else:
+        cursor, members = session.server.cursors.page(
+            cursor, lambda: list(value), count
+        )
+    match = matcher(pattern) if pattern is not None else None
+    return [
+        b"%d" % cursor,
+        [m for m in members if m in value and (match is None or match(m))],
+    ]
+
+
+# ---------------------------------------------------------------- algebra
+
+
+def _inter(sets):
+    if any(s is None for s in sets):
+        return set()
+    smallest, *others = sorted(sets, key=len)
+    return smallest.intersection(*others)
+
+
+def _union(sets):
+    return set().union(*(s for s in sets if s is not None))
+
+
+def _diff(sets):
+    first = sets[0]
+    if first is None:
+        return set()
+    return first.difference(*(s for s in sets[1:] if s is not None))
+
+
+@command("sinter", -2, "readonly", keys=(1, -1, 1))
+def sinter(session, argv):
+    return SetReply(ordered(session, _inter(_sets(session.db, argv[1:]))))
+
+
+@command("sunion", -2, "readonly", keys=(1, -1, 1))
+def sunion(session, argv):
+    return SetReply(ordered(session, _union(_sets(session.db, argv[1:]))))
+
+
+@command("sdiff", -2, "readonly", keys=(1, -1, 1))
+def sdiff(session, argv):
+    return SetReply(ordered(session, _diff(_sets(session.db, argv[1:]))))
+
+
+@command("sinterstore", -3, "write denyoom", keys=(1, -1, 1))
+def sinterstore(session, argv):
+    db = session.db
+    return _store(db, argv[1], _inter(_sets(db, argv[2:])))
+
+
+@command("sunionstore", -3, "write denyoom", keys=(1, -1, 1))
+def sunionstore(session, argv):
+    db = session.db
+    return _store(db, argv[1], _union(_sets(db, argv[2:])))
+
+
+@command("sdiffstore", -3, "write denyoom", keys=(1, -1, 1))
+def sdiffstore(session, argv):
+    db = session.db
+    return _store(db, argv[1], _diff(_sets(db, argv[2:])))
+
+
+@command("sintercard", -3, "readonly movablekeys")
+def sintercard(session, argv):
+    numkeys = parse_int(argv[1], NUMKEYS)
+    if numkeys < 1:
+        raise ReplyError(NUMKEYS)
+    if numkeys > len(argv) - 2:
+        raise ReplyError("ERR Number of keys can't be greater than number of args")
+    limit = 0
+    i = 2 + numkeys
+    while i < len(argv):
+        if argv[i].lower() == b"limit" and i + 1 < len(argv):
+            limit = parse_int(argv[i + 1], LIMIT_NEGATIVE)
+            if limit < 0:
+                raise ReplyError(LIMIT_NEGATIVE)
+            i += 2
+        else:
+            raise ReplyError(SYNTAX)
+    sets = _sets(session.db, argv[2 : 2 + numkeys])
+    if any(s is None for s in sets):
+        return 0
+    smallest, *others = sorted(sets, key=len)
+    count = 0
+    for member in smallest:
+        if all(member in other for other in others):
+            count += 1
+            if count == limit:
+                break
+    return count
