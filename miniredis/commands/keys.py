@@ -462,8 +462,8 @@ def encoding(db, key, value, config):
             return "intset"
         return "hashtable"
     if kind is ZSet:
-        if len(value) <= config["zset-max-listpack-entries"] and _all_short(
-            value.scores, config["zset-max-listpack-value"]
+        if value.is_listpack(
+            config["zset-max-listpack-entries"], config["zset-max-listpack-value"]
         ):
             return "listpack"
         return "skiplist"
