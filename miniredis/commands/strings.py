@@ -175,6 +175,10 @@ def get(session, argv):
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), typed=True)
 def set_(session, argv):
+    value = argv[2]
+    if len(argv) == 3 and type(argv[1]) is bytes:  # the common case, fast
+        session.db.set(argv[1], value if type(value) is bytes else stored(value))
+        return OK
     argv = plain_except(argv, _third)
     options = _Options(argv, for_set=True)
     deadline = None
@@ -346,8 +350,17 @@ def flush(session, argv):
 
 
 def _integer(db, key):
-    value = read_bytes(db, key)
-    return 0 if value is None else parse_int(value)
+    value = db.get_string(key)
+    if value is None:
+        return 0
+    if (
+        type(value) is bytes
+        and 0 < len(value) < 19
+        and value.isdigit()
+        and (value[0] != 48 or len(value) == 1)
+    ):
+        return int(value)  # the common case, fast
+    return parse_int(as_bytes(value))
 
 
 def _increment(session, key, delta):
