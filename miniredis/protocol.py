@@ -242,6 +242,8 @@ class MiniRedisFactory(ServerFactory):
         once every write logged so far is on disk (C{appendfsync always}):
         connections send their replies through it.
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
+    @ivar busy: None, or the script running past C{busy-reply-threshold}
+        (L{miniredis.scripting}): other clients then get C{-BUSY}.
     """
 
     protocol = RedisServerProtocol
@@ -273,6 +275,7 @@ class MiniRedisFactory(ServerFactory):
         self.propagate = None
         self.durable = None
         self.shutdown_hooks = []
+        self.busy = None
         self.expiry = ActiveExpiry(self.store, clock)
         self.cursors = Cursors()
         self.pubsub = PubSub()

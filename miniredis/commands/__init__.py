@@ -20,6 +20,10 @@ import pkgutil
 from miniredis.resp import ReplyError, Status
 
 QUEUED = Status(b"QUEUED")
+BUSY = (
+    "BUSY Redis is busy running a script. "
+    "You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+)
 
 
 class _Blocked:
@@ -252,6 +256,11 @@ def dispatch(session, argv):
         return e
     if not session.authenticated and "no_auth" not in cmd.flags:
         return ReplyError("NOAUTH Authentication required.")
+    server = session.server
+    if server.busy is not None and "allow_busy" not in cmd.flags:
+        if session.multi is not None:
+            session.multi_failed = True
+        return ReplyError(BUSY)
     if session.multi is not None and cmd.name not in _NOT_QUEUED:
         return queue_in_multi(session, cmd, argv)
     if session.subscribed and session.proto == 2:
@@ -263,9 +272,8 @@ def dispatch(session, argv):
             )
     session.last_command = cmd.name
     reply = call(session, cmd, argv)
-    server = session.server
     server.stats.commands += 1
-    if server.store.ready:
+    if server.store.ready and server.busy is None:
         server.waits.serve_ready()
     return reply
 

@@ -1,0 +1,144 @@
+"""
+Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+
+The Lua runtime, its sandbox and the busy-script machinery live in
+L{miniredis.scripting}; the engine is made on first use, so a server that
+runs no script never starts Lua.
+"""
+
+from miniredis.commands import command, container
+from miniredis.commands.parsing import parse_int
+from miniredis.resp import OK, ReplyError, Status
+
+
+def engine(server):
+    """@return: the server's L{miniredis.scripting.Scripts}, made on first use."""
+    scripts = getattr(server, "scripts", None)
+    if scripts is None:
+        from miniredis.scripting import Scripts
+
+        scripts = server.scripts = Scripts(server)
+    return scripts
+
+
+def _keys_and_args(argv):
+    numkeys = parse_int(argv[2])
+    if numkeys > len(argv) - 3:
+        raise ReplyError("ERR Number of keys can't be greater than number of args")
+    if numkeys < 0:
+        raise ReplyError("ERR Number of keys can't be negative")
+    return argv[3 : 3 + numkeys], argv[3 + numkeys :]
+
+
+def _run(session, script, keys, args, readonly):
+    if readonly and script.shebang and script.writes:
+        raise ReplyError(
+            "ERR Can not execute a script with write flag using *_ro command."
+        )
+    return engine(session.server).evaluate(session, script, keys, args, readonly)
+
+
+def _eval(session, argv, readonly):
+    keys, args = _keys_and_args(argv)
+    script = engine(session.server).compile(argv[1])
+    return _run(session, script, keys, args, readonly)
+
+
+def _evalsha(session, argv, readonly):
+    script = engine(session.server).lookup(argv[1])
+    if script is None:
+        raise ReplyError("NOSCRIPT No matching script. Please use EVAL.")
+    keys, args = _keys_and_args(argv)
+    return _run(session, script, keys, args, readonly)
+
+
+_EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"
+
+
+@command("eval", -3, _EVAL_FLAGS + " may_replicate")
+def eval_(session, argv):
+    return _eval(session, argv, False)
+
+
+@command("evalsha", -3, _EVAL_FLAGS + " may_replicate")
+def evalsha(session, argv):
+    return _evalsha(session, argv, False)
+
+
+@command("eval_ro", -3, "readonly " + _EVAL_FLAGS)
+def eval_ro(session, argv):
+    return _eval(session, argv, True)
+
+
+@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS)
+def evalsha_ro(session, argv):
+    return _evalsha(session, argv, True)
+
+
+container("script", -2)
+
+
+@command("script|load", 3, "noscript stale")
+def script_load(session, argv):
+    return engine(session.server).compile(argv[2]).sha
+
+
+@command("script|exists", -3, "noscript")
+def script_exists(session, argv):
+    scripts = engine(session.server)
+    return [int(scripts.lookup(sha) is not None) for sha in argv[2:]]
+
+
+@command("script|flush", -2, "noscript may_replicate")
+def script_flush(session, argv):
+    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
+        raise ReplyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+    engine(session.server).flush()
+    return OK
+
+
+@command("script|kill", 2, "noscript allow_busy")
+def script_kill(session, argv):
+    scripts = getattr(session.server, "scripts", None)
+    if scripts is None:
+        raise ReplyError("NOTBUSY No scripts in execution right now.")
+    scripts.kill()
+    return OK
+
+
+@command("script|debug", 3, "noscript")
+def script_debug(session, argv):
+    mode = argv[2].lower()
+    if mode == b"no":
+        return OK
+    if mode in (b"yes", b"sync"):
+        raise ReplyError(
+            "ERR SCRIPT DEBUG is not supported: miniredis has no Lua debugger"
+        )
+    raise ReplyError("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+
+
+_HELP = [
+    b"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"DEBUG (YES|SYNC|NO)",
+    b"    Set the debug mode for subsequent scripts executed.",
+    b"EXISTS <sha1> [<sha1> ...]",
+    b"    Return information about the existence of the scripts in the script cache.",
+    b"FLUSH [ASYNC|SYNC]",
+    b"    Flush the Lua scripts cache. Very dangerous on replicas.",
+    b"    When called without the optional mode argument, the behavior is determined by the",
+    b"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    b"    * ASYNC: Asynchronously flush the scripts cache.",
+    b"    * SYNC: Synchronously flush the scripts cache.",
+    b"KILL",
+    b"    Kill the currently executing Lua script.",
+    b"LOAD <script>",
+    b"    Load a script into the scripts cache without executing it.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("script|help", 2, "loading stale")
+def script_help(session, argv):
+    return [Status(line) for line in _HELP]

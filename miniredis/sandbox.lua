@@ -1,0 +1,784 @@
+-- The sandbox scripts run in, built once per Lua runtime by miniredis.scripting.
+--
+-- It receives the Python callables it needs, keeps them (and the debug
+-- library) as upvalues that no script can reach, empties the real global
+-- table and makes it a read-only view of what Redis 7.0 offers scripts.
+-- It returns the functions the Python side calls: compile, run, shape, slice.
+
+local py_call, py_killed, py_log, py_sha1hex, py_setresp, py_set_repl,
+      py_command_exists, py_bit = ...
+
+local getinfo, sethook = debug.getinfo, debug.sethook
+local error, type, tostring, tonumber, select, unpack = error, type, tostring, tonumber, select, unpack
+local pcall, xpcall, next, pairs, ipairs = pcall, xpcall, next, pairs, ipairs
+local rawget, rawset, setmetatable, getmetatable = rawget, rawset, setmetatable, getmetatable
+local loadstring, load, newproxy = loadstring, load, newproxy
+local concat, insert, remove, sort, setn = table.concat, table.insert, table.remove, table.sort, table.setn
+local floor, min = math.floor, math.min
+
+local BOOT = getinfo(1, "S").source
+local READONLY = "Attempt to modify a readonly table"
+local KILLED = "ERR Script killed by user with SCRIPT KILL..."
+local HOOK_EVERY = 100000
+
+-- read-only views: view -> the table it shows
+local hidden = setmetatable({}, {__mode = "k"})
+
+local function refuse()
+  error(READONLY, 2)
+end
+
+local function readonly(t)
+  local view = setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+  hidden[view] = t
+  return view
+end
+
+-- the frame that last looked up a field of a watched table (see where)
+local looked_up
+
+-- a read-only view that notes the frame reading it
+local function watched(t)
+  local view = setmetatable({}, {
+    __index = function(_, name)
+      looked_up = getinfo(2, "Sl")
+      return t[name]
+    end,
+    __newindex = refuse,
+    __metatable = false,
+  })
+  hidden[view] = t
+  return view
+end
+
+local function copy(t)
+  local out = {}
+  for k, v in pairs(t) do
+    out[k] = v
+  end
+  return out
+end
+
+local function guarded(f)
+  return function(t, ...)
+    if hidden[t] then
+      error(READONLY, 0)
+    end
+    return f(t, ...)
+  end
+end
+
+-- ------------------------------------------------------------ the redis table
+
+local redis = {}
+
+local function command_error(message)
+  error({err = message})
+end
+
+function redis.call(...)
+  local ok, value = py_call(true, ...)
+  if ok then
+    return value
+  end
+  command_error(value)
+end
+
+function redis.pcall(...)
+  local _, value = py_call(false, ...)
+  return value
+end
+
+local function reply_argument(...)
+  local value = ...
+  if select("#", ...) ~= 1 or type(value) ~= "string" then
+    return nil
+  end
+  return value
+end
+
+function redis.error_reply(...)
+  local message = reply_argument(...)
+  if message == nil then
+    return {err = "ERR wrong number or type of arguments"}
+  end
+  if message:sub(1, 1) == "-" then
+    message = message:sub(2)
+  end
+  if not message:find(" ", 1, true) then
+    message = "ERR " .. message
+  end
+  return {err = message}
+end
+
+function redis.status_reply(...)
+  local message = reply_argument(...)
+  if message == nil then
+    return {err = "ERR wrong number or type of arguments"}
+  end
+  return {ok = message}
+end
+
+function redis.sha1hex(...)
+  if select("#", ...) ~= 1 then
+    command_error("ERR wrong number of arguments")
+  end
+  local text = ...
+  if type(text) == "number" then
+    text = tostring(text)
+  elseif type(text) ~= "string" then
+    text = ""
+  end
+  return py_sha1hex(text)
+end
+
+function redis.log(...)
+  local n = select("#", ...)
+  if n < 2 then
+    command_error("ERR redis.log() requires two arguments or more.")
+  end
+  local level = ...
+  if type(level) ~= "number" then
+    command_error("ERR First argument must be a number (log level).")
+  end
+  if level < 0 or level > 3 then
+    command_error("ERR Invalid debug level.")
+  end
+  local parts = {}
+  for i = 2, n do
+    local part = select(i, ...)
+    local kind = type(part)
+    if kind == "string" or kind == "number" then
+      parts[#parts + 1] = tostring(part)
+    end
+  end
+  py_log(level, concat(parts, " "))
+end
+
+function redis.setresp(...)
+  if select("#", ...) ~= 1 then
+    command_error("ERR redis.setresp() requires one argument.")
+  end
+  local resp = tonumber((...))
+  if resp ~= nil then
+    resp = resp >= 0 and floor(resp) or -floor(-resp)
+  end
+  if resp ~= 2 and resp ~= 3 then
+    command_error("ERR RESP version must be 2 or 3.")
+  end
+  py_setresp(resp)
+end
+
+function redis.set_repl(...)
+  if select("#", ...) ~= 1 then
+    command_error("ERR redis.set_repl() requires one argument.")
+  end
+  local flags = tonumber((...))
+  if flags == nil or flags < 0 or flags > 3 or flags ~= floor(flags) then
+    command_error("ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+  end
+  py_set_repl(flags)
+end
+
+function redis.replicate_commands()
+  return true
+end
+
+function redis.breakpoint()
+  return false
+end
+
+function redis.debug()
+end
+
+function redis.acl_check_cmd(...)
+  if select("#", ...) < 1 then
+    command_error("ERR Please specify at least one argument for this redis lib call")
+  end
+  if not py_command_exists(...) then
+    command_error("ERR Invalid command passed to redis.acl_check_cmd()")
+  end
+  return true
+end
+
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = "7.0.15", 0x07000f
+
+-- ------------------------------------------------------------ bit and cjson
+
+local bit = {}
+for _, name in ipairs({"tobit", "tohex", "bnot", "band", "bor", "bxor", "lshift",
+                       "rshift", "arshift", "rol", "ror", "bswap"}) do
+  bit[name] = function(...)
+    local ok, value = py_bit(name, ...)
+    if not ok then
+      error(value, 2)
+    end
+    return value
+  end
+end
+
+local cjson = {_NAME = "cjson", _VERSION = "2.1.0"}
+local null = newproxy(false)
+cjson.null = null
+local format, char, byte, find, sub = string.format, string.char, string.byte, string.find, string.sub
+local huge = math.huge
+local MAX_DEPTH = 1000
+
+local escapes = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["/"] = "\\/", ["\b"] = "\\b",
+  ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+}
+
+local function escape(c)
+  return escapes[c] or format("\\u%04x", byte(c))
+end
+
+local function encode_string(s)
+  return '"' .. s:gsub('[%c"\\/]', escape) .. '"'
+end
+
+local function encode_number(n)
+  if n ~= n or n == huge or n == -huge then
+    error("Cannot serialise number: must not be NaN or Infinity", 0)
+  end
+  return format("%.14g", n)
+end
+
+-- the length of an array-like table, or nil for one cjson encodes as an object
+local function array_length(t)
+  local max, count = 0, 0
+  for k in next, t do
+    if type(k) ~= "number" or k < 1 or floor(k) ~= k then
+      return nil
+    end
+    if k > max then
+      max = k
+    end
+    count = count + 1
+  end
+  if max > 10 and max > count * 2 then
+    error("Cannot serialise table: excessively sparse array", 0)
+  end
+  if max > 0 then
+    return max
+  end
+end
+
+local encode_value
+
+local function encode_table(t, depth, out)
+  if depth > MAX_DEPTH then
+    error("Cannot serialise, excessive nesting (" .. depth .. ")", 0)
+  end
+  local n = array_length(t)
+  if n then
+    out[#out + 1] = "["
+    for i = 1, n do
+      if i > 1 then
+        out[#out + 1] = ","
+      end
+      encode_value(t[i], depth, out)
+    end
+    out[#out + 1] = "]"
+    return
+  end
+  out[#out + 1] = "{"
+  local first = true
+  for k, v in next, t do
+    if not first then
+      out[#out + 1] = ","
+    end
+    first = false
+    if type(k) == "string" then
+      out[#out + 1] = encode_string(k)
+    elseif type(k) == "number" then
+      out[#out + 1] = '"' .. encode_number(k) .. '"'
+    else
+      error("Cannot serialise table: table key must be a number or string", 0)
+    end
+    out[#out + 1] = ":"
+    encode_value(v, depth, out)
+  end
+  out[#out + 1] = "}"
+end
+
+encode_value = function(v, depth, out)
+  local kind = type(v)
+  if kind == "string" then
+    out[#out + 1] = encode_string(v)
+  elseif kind == "number" then
+    out[#out + 1] = encode_number(v)
+  elseif kind == "boolean" then
+    out[#out + 1] = v and "true" or "false"
+  elseif v == nil or v == null then
+    out[#out + 1] = "null"
+  elseif kind == "table" then
+    encode_table(hidden[v] or v, depth + 1, out)
+  else
+    error("Cannot serialise " .. kind .. ": type not supported", 0)
+  end
+end
+
+function cjson.encode(...)
+  if select("#", ...) ~= 1 then
+    error("bad argument #1 to 'encode' (expected 1 argument)", 2)
+  end
+  local out = {}
+  local ok, e = pcall(encode_value, (...), 0, out)
+  if not ok then
+    error(e, 2)
+  end
+  return concat(out)
+end
+
+local tokens = {
+  ["{"] = "T_OBJ_BEGIN", ["}"] = "T_OBJ_END", ["["] = "T_ARR_BEGIN", ["]"] = "T_ARR_END",
+  [":"] = "T_COLON", [","] = "T_COMMA", ['"'] = "T_STRING", ["t"] = "T_BOOLEAN",
+  ["f"] = "T_BOOLEAN", ["n"] = "T_NULL", [""] = "T_END",
+}
+
+local function expected(what, s, i)
+  local c = sub(s, i, i)
+  local found = tokens[c] or (find(c, "^[%-%d]") and "T_NUMBER") or "invalid token"
+  error(format("Expected %s but found %s at character %d", what, found, i), 0)
+end
+
+local function skip(s, i)
+  return find(s, "[^ \t\n\r]", i) or #s + 1
+end
+
+local function utf8(code)
+  if code < 0x80 then
+    return char(code)
+  elseif code < 0x800 then
+    return char(0xC0 + floor(code / 0x40), 0x80 + code % 0x40)
+  elseif code < 0x10000 then
+    return char(0xE0 + floor(code / 0x1000), 0x80 + floor(code / 0x40) % 0x40, 0x80 + code % 0x40)
+  end
+  return char(0xF0 + floor(code / 0x40000), 0x80 + floor(code / 0x1000) % 0x40,
+              0x80 + floor(code / 0x40) % 0x40, 0x80 + code % 0x40)
+end
+
+local unescapes = {
+  ['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r", t = "\t",
+}
+
+local function decode_string(s, i)
+  local parts = {}
+  local j = i + 1
+  while true do
+    local stop = find(s, '["\\]', j)
+    if stop == nil then
+      error(format("Expected value but found invalid token at character %d", i), 0)
+    end
+    parts[#parts + 1] = sub(s, j, stop - 1)
+    if sub(s, stop, stop) == '"' then
+      return concat(parts), stop + 1
+    end
+    local c = sub(s, stop + 1, stop + 1)
+    if c == "u" then
+      local code = tonumber(sub(s, stop + 2, stop + 5), 16)
+      j = stop + 6
+      if code and code >= 0xD800 and code <= 0xDBFF and sub(s, j, j + 1) == "\\u" then
+        local low = tonumber(sub(s, j + 2, j + 5), 16)
+        if low and low >= 0xDC00 and low <= 0xDFFF then
+          code = 0x10000 + (code - 0xD800) * 0x400 + (low - 0xDC00)
+          j = j + 6
+        end
+      end
+      if code == nil then
+        error(format("Expected value but found invalid unicode escape code at character %d", i), 0)
+      end
+      parts[#parts + 1] = utf8(code)
+    elseif unescapes[c] then
+      parts[#parts + 1] = unescapes[c]
+      j = stop + 2
+    else
+      error(format("Expected value but found invalid escape code at character %d", i), 0)
+    end
+  end
+end
+
+local decode_value
+
+local function decode_array(s, i, depth)
+  local out, n = {}, 0
+  i = skip(s, i + 1)
+  if sub(s, i, i) == "]" then
+    return out, i + 1
+  end
+  while true do
+    n = n + 1
+    out[n], i = decode_value(s, i, depth)
+    i = skip(s, i)
+    local c = sub(s, i, i)
+    if c == "]" then
+      return out, i + 1
+    elseif c ~= "," then
+      expected("comma or array end", s, i)
+    end
+    i = skip(s, i + 1)
+  end
+end
+
+local function decode_object(s, i, depth)
+  local out = {}
+  i = skip(s, i + 1)
+  if sub(s, i, i) == "}" then
+    return out, i + 1
+  end
+  while true do
+    if sub(s, i, i) ~= '"' then
+      expected("object key string", s, i)
+    end
+    local key
+    key, i = decode_string(s, i)
+    i = skip(s, i)
+    if sub(s, i, i) ~= ":" then
+      expected("colon", s, i)
+    end
+    out[key], i = decode_value(s, skip(s, i + 1), depth)
+    i = skip(s, i)
+    local c = sub(s, i, i)
+    if c == "}" then
+      return out, i + 1
+    elseif c ~= "," then
+      expected("comma or object end", s, i)
+    end
+    i = skip(s, i + 1)
+  end
+end
+
+local literals = {["true"] = true, ["false"] = false}
+
+decode_value = function(s, i, depth)
+  local c = sub(s, i, i)
+  if c == "{" or c == "[" then
+    if depth >= MAX_DEPTH then
+      error(format("Found too many nested data structures (%d) at character %d", depth + 1, i), 0)
+    end
+    if c == "{" then
+      return decode_object(s, i, depth + 1)
+    end
+    return decode_array(s, i, depth + 1)
+  elseif c == '"' then
+    return decode_string(s, i)
+  end
+  local number = s:match("^-?%d+%.?%d*[eE][-+]?%d+", i) or s:match("^-?%d+%.?%d*", i)
+  if number then
+    return tonumber(number), i + #number
+  end
+  for word, value in next, literals do
+    if sub(s, i, i + #word - 1) == word then
+      return value, i + #word
+    end
+  end
+  if sub(s, i, i + 3) == "null" then
+    return null, i + 4
+  end
+  expected("value", s, i)
+end
+
+function cjson.decode(...)
+  if select("#", ...) ~= 1 then
+    error("bad argument #1 to 'decode' (expected 1 argument)", 2)
+  end
+  local text = ...
+  if type(text) ~= "string" then
+    error("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ")", 2)
+  end
+  local ok, value, i = pcall(decode_value, text, skip(text, 1), 0)
+  if ok then
+    i = skip(text, i)
+    if i <= #text then
+      ok, value = pcall(expected, "the end", text, i)
+    end
+  end
+  if not ok then
+    error(value, 2)
+  end
+  return value
+end
+
+-- ------------------------------------------------------------ guarded builtins
+
+local function safe_loadstring(text, name)
+  if type(text) == "string" and text:byte(1) == 27 then
+    return nil, "binary chunks are not allowed"
+  end
+  return loadstring(text, name)
+end
+
+local function safe_load(reader, name)
+  if type(reader) ~= "function" then
+    return load(reader, name)
+  end
+  local parts = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == "" then
+      break
+    end
+    if type(piece) ~= "string" then
+      return nil, "reader function must return a string"
+    end
+    parts[#parts + 1] = piece
+  end
+  return safe_loadstring(concat(parts), name or "=(load)")
+end
+
+local function unwrap_error(ok, ...)
+  if ok then
+    return ok, ...
+  end
+  local e = ...
+  if type(e) == "table" then
+    local message = rawget(e, "err")
+    local kind = type(message)
+    if kind == "string" or kind == "number" then
+      e = message
+    end
+  end
+  return false, e
+end
+
+local function safe_pcall(...)
+  return unwrap_error(pcall(...))
+end
+
+local function safe_pairs(t)
+  local shown = hidden[t]
+  if shown then
+    return function(_, k)
+      return next(shown, k)
+    end, t, nil
+  end
+  return pairs(t)
+end
+
+local function safe_ipairs(t)
+  local shown = hidden[t]
+  if shown then
+    return function(_, i)
+      i = i + 1
+      local v = shown[i]
+      if v ~= nil then
+        return i, v
+      end
+    end, t, 0
+  end
+  return ipairs(t)
+end
+
+local function safe_next(t, k)
+  return next(hidden[t] or t, k)
+end
+
+local function safe_rawget(t, k)
+  return rawget(hidden[t] or t, k)
+end
+
+local tablelib = copy(table)
+tablelib.insert = guarded(insert)
+tablelib.remove = guarded(remove)
+tablelib.sort = guarded(sort)
+tablelib.setn = guarded(setn)
+
+-- ------------------------------------------------------------ the globals
+
+local globals = _G
+local base = {
+  _VERSION = _VERSION,
+  assert = assert,
+  collectgarbage = collectgarbage,
+  error = error,
+  gcinfo = gcinfo,
+  getmetatable = function(t)
+    if hidden[t] and t ~= globals then
+      return nil
+    end
+    return getmetatable(t)
+  end,
+  ipairs = safe_ipairs,
+  load = safe_load,
+  loadstring = safe_loadstring,
+  next = safe_next,
+  pairs = safe_pairs,
+  pcall = safe_pcall,
+  rawequal = rawequal,
+  rawget = safe_rawget,
+  rawset = guarded(rawset),
+  select = select,
+  setmetatable = guarded(setmetatable),
+  tonumber = tonumber,
+  tostring = tostring,
+  type = type,
+  unpack = unpack,
+  xpcall = xpcall,
+  string = readonly(copy(string)),
+  table = readonly(tablelib),
+  math = readonly(copy(math)),
+  coroutine = readonly(copy(coroutine)),
+  redis = watched(redis),
+  bit = watched(bit),
+  cjson = watched(cjson),
+}
+
+-- lupa itself looks up the global "debug" (for a traceback) from C before
+-- each call into Lua: it must find nil there, not an error
+setmetatable(base, {
+  __index = function(_, name)
+    local caller = getinfo(2, "S")
+    if caller and caller.what ~= "C" then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+  end,
+})
+
+base._G = globals
+for name in pairs(copy(globals)) do
+  globals[name] = nil
+end
+local globals_meta = {__index = base, __newindex = refuse}
+globals_meta.__metatable = readonly({__index = getmetatable(base).__index})
+setmetatable(globals, globals_meta)
+hidden[globals] = base
+
+local string_meta = getmetatable("")
+string_meta.__index = base.string
+string_meta.__metatable = readonly({__index = base.string})
+
+-- ------------------------------------------------------------ running
+
+-- The frame of the script an error comes from. A script's
+-- "return redis.call(...)" is a tail call that drops the script's own frame
+-- (Redis's functions are C functions, never tail-called): then the frame is
+-- the one that last looked up a field of redis, cjson or bit.
+local function where()
+  local level = 3
+  while true do
+    local info = getinfo(level, "Sl")
+    if info == nil or info.what == "tail" then
+      return looked_up
+    end
+    if info.what ~= "C" and info.source ~= BOOT then
+      return info
+    end
+    level = level + 1
+  end
+end
+
+local function handler(e)
+  local info = where()
+  local message
+  if type(e) == "table" then
+    message = rawget(e, "err")
+  else
+    message = tostring(e)
+    if info then
+      local at = (info.short_src .. ":" .. info.currentline .. ": "):gsub("%%", "%%%%")
+      message = message:gsub("^miniredis:%d+: ", at)
+    end
+    message = "ERR " .. message
+  end
+  if info then
+    return {err = message, source = info.source, line = info.currentline}
+  end
+  return {err = message}
+end
+
+local hook
+-- once killed, raise in the script's own code (not in ours) at every line:
+-- a script may catch the error with pcall, and is then stopped again
+hook = function()
+  if py_killed() and getinfo(2, "S").source ~= BOOT then
+    sethook(hook, "l", HOOK_EVERY)
+    error({err = KILLED})
+  end
+end
+
+local function finish(ok, result)
+  if ok then
+    return true, result
+  end
+  if type(result) ~= "table" then
+    return false, "ERR " .. tostring(result)
+  end
+  local message = rawget(result, "err")
+  if type(message) == "number" then
+    message = tostring(message)
+  elseif type(message) ~= "string" then
+    message = "ERR Script raised an error object with no 'err' message"
+  end
+  return false, message, rawget(result, "source"), rawget(result, "line")
+end
+
+local function run(f, keys, argv)
+  base.KEYS, base.ARGV = keys, argv
+  looked_up = nil
+  sethook(hook, "", HOOK_EVERY)
+  return finish(xpcall(f, handler))
+end
+
+local function compile(code)
+  if code:byte(1) == 27 then
+    return nil, "user_script: binary chunks are not allowed"
+  end
+  local f, e = loadstring(code, "@user_script")
+  return f, e
+end
+
+-- what a script returned, for the Python side: a kind and its parts
+local CHUNK = 4000
+
+local function shape(v)
+  local x = rawget(v, "err")
+  if type(x) == "string" then
+    return "err", x
+  end
+  x = rawget(v, "ok")
+  if type(x) == "string" then
+    return "ok", x
+  end
+  x = rawget(v, "double")
+  if type(x) == "number" then
+    return "double", x
+  end
+  x = rawget(v, "big_number")
+  if type(x) == "string" then
+    return "big_number", x
+  end
+  x = rawget(v, "map")
+  if type(x) == "table" then
+    local flat = {}
+    for key, value in next, x do
+      flat[#flat + 1] = key
+      flat[#flat + 1] = value
+    end
+    return "map", #flat, flat, unpack(flat, 1, min(#flat, CHUNK))
+  end
+  x = rawget(v, "set")
+  if type(x) == "table" then
+    local flat = {}
+    for key in next, x do
+      flat[#flat + 1] = key
+    end
+    return "set", #flat, flat, unpack(flat, 1, min(#flat, CHUNK))
+  end
+  x = rawget(v, "verbatim_string")
+  if type(x) == "table" then
+    local format, text = rawget(x, "format"), rawget(x, "string")
+    if type(format) == "string" and type(text) == "string" then
+      return "verbatim", format, text
+    end
+  end
+  local n = 0
+  while rawget(v, n + 1) ~= nil do
+    n = n + 1
+  end
+  return "array", n, v, unpack(v, 1, min(n, CHUNK))
+end
+
+return compile, run, shape, unpack, CHUNK

@@ -1,0 +1,788 @@
+"""
+Lua scripting: the sandboxed Lua 5.1 runtime (lupa), the script cache, the
+Lua <-> RESP conversions and the thread scripts run on.
+
+Usage (what EVAL does)::
+
+    scripts = Scripts(server)
+    script = scripts.compile(b"return redis.call('get', KEYS[1])")
+    reply = scripts.evaluate(session, script, [b"key"], [])
+
+The sandbox (C{sandbox.lua}) offers what Redis 7.0 offers scripts: the
+C{redis} table, C{string}, C{table}, C{math}, C{coroutine}, C{bit} and
+C{cjson}, with the global table and every library table read-only. No
+script can reach C{os}, C{io}, C{debug}, C{require}, C{loadfile},
+C{dofile}, lupa's C{python} module or any Python object: the Python
+callables behind C{redis.call} and friends are upvalues of Lua closures,
+and the runtime's attribute filter refuses any attribute access anyway.
+
+Busy scripts
+============
+Redis runs a script to its end, but once it has run longer than
+C{busy-reply-threshold} ms it answers other clients C{-BUSY} (all but the
+commands flagged C{allow_busy}, among them SCRIPT KILL), and SCRIPT KILL
+stops a script that has not written. Here every script runs on one worker
+thread (lupa releases the GIL while Lua runs):
+
+  - The reactor thread hands the script to the worker and waits for it,
+    up to the threshold. Meanwhile nothing else runs, so the script's
+    C{redis.call} runs commands directly on the worker thread: the one
+    thread touching data is the worker. A script that ends in time costs
+    one thread hand-off (about 20-40 us) over running inline.
+  - Past the threshold the reactor thread stops waiting and the command
+    returns L{BLOCKED}: the caller's connection holds its next requests,
+    C{server.busy} makes the dispatcher answer others C{BUSY}, and every
+    later C{redis.call} is sent to the reactor thread and run there, so
+    again only one thread touches data. When the script ends, the reactor
+    thread sends the caller its reply and serves blocked clients.
+  - SCRIPT KILL sets a flag a Lua count hook checks every 100000
+    instructions; the hook then raises C{ERR Script killed by user with
+    SCRIPT KILL...}.
+
+A script called inside MULTI/EXEC, or by a session with no connection, is
+waited for to its end (it cannot be BLOCKED).
+
+While a script runs the store's clock is frozen at the script's start, as
+Redis does, so keys do not expire under it. Its writes are logged to
+persistence as the commands it ran, between MULTI and EXEC.
+"""
+
+import hashlib
+import math
+import os
+import struct
+import threading
+
+from lupa import lua51
+from twisted.logger import Logger, LogLevel
+
+from miniredis import __redis_version__
+from miniredis.commands import BLOCKED, COMMANDS, call
+from miniredis.resp import (
+    NULL_ARRAY,
+    BigNumber,
+    ReplyError,
+    SetReply,
+    Status,
+    Verbatim,
+    format_double,
+)
+
+log = Logger(namespace="miniredis.scripting")
+
+NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
+LLONG_MIN = -(1 << 63)
+MAX_DEPTH = 200
+
+_SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.lua")
+_SHEBANG_FLAGS = frozenset(
+    [
+        b"no-writes",
+        b"allow-oom",
+        b"allow-stale",
+        b"no-cluster",
+        b"allow-cross-slot-keys",
+    ]
+)
+_LOG_LEVELS = [LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn]
+assert __redis_version__ == "7.0.15", "sandbox.lua states the version"
+
+
+def sha1hex(data):
+    """@return: the SHA1 of C{data} as 40 lower-case hex digits (bytes)."""
+    return hashlib.sha1(data).hexdigest().encode()
+
+
+def _refuse_attributes(obj, name, is_setting):
+    raise AttributeError("scripts cannot reach Python objects")
+
+
+class Script:
+    """
+    A compiled script of the cache.
+
+    @ivar sha: its SHA1 (bytes, lower-case hex).
+    @ivar function: the Lua function of its body.
+    @ivar shebang: whether it starts with C{#!lua} (then Redis 7 semantics:
+        it may write only without the C{no-writes} flag).
+    @ivar flags: the flags of its shebang line.
+    """
+
+    def __init__(self, sha, function, shebang, flags):
+        self.sha = sha
+        self.function = function
+        self.shebang = shebang
+        self.flags = flags
+
+    @property
+    def writes(self):
+        """Whether the script may write (EVAL_RO refuses those with a shebang)."""
+        return b"no-writes" not in self.flags
+
+
+def parse_shebang(body):
+    """
+    Split a script's C{#!lua flags=...} line off.
+
+    @return: C{(has shebang, flags, code)}, the code keeping the line's
+        newline so that error line numbers stay right.
+    @raise ReplyError: for a malformed shebang.
+    """
+    if not body.startswith(b"#!"):
+        return False, frozenset(), body
+    end = body.find(b"\n")
+    if end < 0:
+        raise ReplyError("ERR Invalid script shebang")
+    parts = body[:end].split()
+    if parts[0] != b"#!lua":
+        raise ReplyError(
+            "ERR Unexpected engine in script shebang: %s" % (_text(parts[0]),)
+        )
+    flags = set()
+    for part in parts[1:]:
+        if not part.startswith(b"flags="):
+            raise ReplyError("ERR Unknown lua shebang option: %s" % (_text(part),))
+        for flag in part[6:].split(b","):
+            if flag and flag not in _SHEBANG_FLAGS:
+                raise ReplyError(
+                    "ERR Unexpected flag in script shebang: %s" % (_text(flag),)
+                )
+            flags.add(flag)
+    return True, frozenset(flags), body[end:]
+
+
+def _text(raw):
+    return raw.decode("utf-8", "replace")
+
+
+class Run:
+    """
+    One execution of a script.
+
+    @ivar caller: the L{Session} that called EVAL.
+    @ivar resp: the RESP version C{redis.setresp} chose (2 by default).
+    @ivar wrote: a write command ran (SCRIPT KILL then refuses).
+    @ivar killed: SCRIPT KILL asked the script to stop.
+    @ivar busy: the reactor thread stopped waiting (past the threshold).
+    @ivar finished: the worker is done; C{reply} is the result.
+    @ivar logged: C{(db index, argvs)} of the writes, for persistence.
+    @ivar lock: guards C{busy}/C{finished}, and is held while a command
+        runs on the worker thread.
+    """
+
+    def __init__(self, caller, script, keys, args, readonly):
+        self.caller = caller
+        self.script = script
+        self.keys = keys
+        self.args = args
+        self.readonly = readonly
+        self.resp = 2
+        self.replicate = True
+        self.wrote = False
+        self.killed = False
+        self.busy = False
+        self.finished = False
+        self.reply = None
+        self.logged = []
+        self.lock = threading.Lock()
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.saved_clock = None
+        self.saved_propagate = None
+
+    def log_write(self, db_index, argvs):
+        if self.replicate:
+            self.logged.append((db_index, argvs))
+
+
+class _Worker:
+    """A daemon thread running one task at a time."""
+
+    def __init__(self):
+        self._wake = threading.Lock()
+        self._wake.acquire()
+        self._task = None
+        thread = threading.Thread(target=self._loop, name="miniredis-lua")
+        thread.daemon = True
+        thread.start()
+
+    def submit(self, task):
+        self._task = task
+        self._wake.release()
+
+    def _loop(self):
+        while True:
+            self._wake.acquire()
+            task, self._task = self._task, None
+            task()
+
+
+class Scripts:
+    """
+    The scripting engine of one server: its Lua runtime and script cache.
+
+    @ivar cache: sha -> L{Script}.
+    @ivar current: the L{Run} in progress, or None.
+    """
+
+    def __init__(self, server):
+        self.server = server
+        self.cache = {}
+        self.current = None
+        self._session = server.session()
+        self._session.authenticated = True
+        self._session.deny_blocking = True
+        self._worker = None
+        self.lua = lua51.LuaRuntime(
+            encoding=None,
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_filter=_refuse_attributes,
+        )
+        with open(_SANDBOX, "rb") as f:
+            sandbox = f.read()
+        self._compile, self._run, self._shape, self._unpack, self._chunk = (
+            self.lua.execute(
+                sandbox,
+                self._redis_call,
+                self._killed,
+                self._log,
+                sha1hex,
+                self._setresp,
+                self._set_repl,
+                self._command_exists,
+                bit_operation,
+                name=b"=miniredis",
+            )
+        )
+
+    # -- the cache
+
+    def compile(self, body):
+        """
+        @return: the cached L{Script} of C{body}, compiling it if new.
+        @raise ReplyError: for a bad shebang or a syntax error.
+        """
+        sha = sha1hex(body)
+        script = self.cache.get(sha)
+        if script is None:
+            shebang, flags, code = parse_shebang(body)
+            function, error = self._compile(code)
+            if function is None:
+                raise ReplyError(
+                    b"ERR Error compiling script (new function): " + _bytes(error)
+                )
+            script = self.cache[sha] = Script(sha, function, shebang, flags)
+        return script
+
+    def lookup(self, sha):
+        """@return: the cached L{Script} of a SHA1 (any case), or None."""
+        return self.cache.get(sha.lower())
+
+    def flush(self):
+        self.cache.clear()
+
+    # -- running
+
+    def evaluate(self, caller, script, keys, args, readonly=False):
+        """
+        Run C{script} for C{caller} (a L{Session}).
+
+        @return: the reply, or L{BLOCKED} when the script went past the
+            busy threshold (its caller then gets the reply when it ends).
+        """
+        run = Run(caller, script, keys, args, readonly or not script.writes)
+        self._begin(run)
+        if self._worker is None:
+            self._worker = _Worker()
+        self._worker.submit(lambda: self._work(run))
+        threshold = self.server.config["busy-reply-threshold"]
+        if threshold > 0 and self._may_go_busy(caller):
+            if not run.done.acquire(timeout=threshold / 1000.0):
+                with run.lock:
+                    run.busy = not run.finished
+                if run.busy:
+                    self._go_busy(run)
+                    return BLOCKED
+                run.done.acquire()
+        else:
+            run.done.acquire()
+        return self._end(run)
+
+    def _may_go_busy(self, caller):
+        return (
+            caller.connection is not None
+            and not caller.deny_blocking
+            and hasattr(self.server.clock, "callFromThread")
+        )
+
+    def _begin(self, run):
+        server = self.server
+        store = server.store
+        run.saved_clock = store.now_ms
+        frozen = store.now_ms()
+        store.now_ms = lambda: frozen
+        if server.propagate is not None and not run.caller.deny_blocking:
+            run.saved_propagate = server.propagate
+            server.propagate = run.log_write
+        session = self._session
+        session.db = run.caller.db
+        session.proto = 2
+        self.current = run
+
+    def _end(self, run):
+        """Undo L{_begin}, log the writes; @return: the script's reply."""
+        server = self.server
+        self.current = None
+        server.store.now_ms = run.saved_clock
+        propagate = run.saved_propagate
+        if propagate is not None:
+            server.propagate = propagate
+            if run.logged:
+                propagate(run.logged[0][0], [[b"MULTI"]])
+                for db_index, argvs in run.logged:
+                    propagate(db_index, argvs)
+                propagate(run.logged[-1][0], [[b"EXEC"]])
+        return run.reply
+
+    def _go_busy(self, run):
+        self.server.busy = run
+        log.warn(
+            "Slow script detected: still in execution after {ms} milliseconds. "
+            "You can try killing the script using the SCRIPT KILL command. "
+            "Script name is: {sha}.",
+            ms=self.server.config["busy-reply-threshold"],
+            sha=run.script.sha.decode(),
+        )
+
+    def _end_busy(self, run):
+        """On the reactor thread: a script that went busy has ended."""
+        server = self.server
+        server.busy = None
+        reply = self._end(run)
+        if run.killed:
+            log.warn("Lua script killed by user with SCRIPT KILL.")
+        run.caller.resume(reply)
+        if server.store.ready:
+            server.waits.serve_ready()
+
+    def kill(self):
+        """
+        SCRIPT KILL.
+
+        @raise ReplyError: NOTBUSY or UNKILLABLE.
+        """
+        run = self.server.busy
+        if run is None:
+            raise ReplyError("NOTBUSY No scripts in execution right now.")
+        if run.wrote:
+            raise ReplyError(
+                "UNKILLABLE Sorry the script already executed write commands "
+                "against the dataset. You can either wait the script termination "
+                "or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+            )
+        run.killed = True
+
+    # -- on the worker thread
+
+    def _work(self, run):
+        try:
+            run.reply = self._execute(run)
+        except lua51.LuaError as e:
+            run.reply = ReplyError(b"ERR Error running script: " + _bytes(e.args[0]))
+        except Exception:
+            log.failure("script {sha} failed", sha=run.script.sha.decode())
+            run.reply = ReplyError("ERR internal error running the script")
+        with run.lock:
+            run.finished = True
+            busy = run.busy
+        if busy:
+            self.server.clock.callFromThread(self._end_busy, run)
+        else:
+            run.done.release()
+
+    def _execute(self, run):
+        lua = self.lua
+        result = self._run(
+            run.script.function, lua.table_from(run.keys), lua.table_from(run.args)
+        )
+        if result[0]:
+            return self.from_lua(result[1], run.resp)
+        message = _bytes(result[1])
+        if len(result) > 3 and result[2] is not None:
+            message += b" script: %s, on %s:%d." % (
+                run.script.sha,
+                _bytes(result[2]),
+                result[3],
+            )
+        return ReplyError(message)
+
+    def _run_command(self, run, cmd, argv):
+        if run.busy:
+            return self._on_reactor(call, self._session, cmd, argv)
+        with run.lock:
+            if not run.busy:
+                return call(self._session, cmd, argv)
+        return self._on_reactor(call, self._session, cmd, argv)
+
+    def _on_reactor(self, f, *args):
+        """Run C{f(*args)} on the reactor thread and wait for its result."""
+        box = []
+        done = threading.Lock()
+        done.acquire()
+
+        def task():
+            try:
+                box.append(f(*args))
+            except Exception:
+                log.failure("command of a script failed")
+                box.append(ReplyError("ERR internal error"))
+            finally:
+                done.release()
+
+        self.server.clock.callFromThread(task)
+        done.acquire()
+        return box[0]
+
+    # -- the callables behind the redis table (worker thread; never raise)
+
+    def _redis_call(self, raise_errors, *args):
+        run = self.current
+        try:
+            argv = [_argument(arg) for arg in args]
+            if not argv:
+                raise ReplyError(
+                    "ERR Please specify at least one argument for this redis lib call"
+                )
+            cmd = _script_command(argv)
+            if cmd.write:
+                if run.readonly:
+                    raise ReplyError(
+                        "ERR Write commands are not allowed from read-only scripts."
+                    )
+                run.wrote = True
+            reply = self._run_command(run, cmd, argv)
+            if reply is BLOCKED:
+                reply = ReplyError("ERR This Redis command is not allowed from script")
+        except ReplyError as e:
+            reply = e
+        except Exception:
+            log.failure("redis.call failed")
+            reply = ReplyError("ERR internal error")
+        if type(reply) is ReplyError:
+            if raise_errors:
+                return False, _bytes(reply.message)
+            return True, self.lua.table_from({b"err": _bytes(reply.message)})
+        try:
+            return True, self.to_lua(reply, run.resp)
+        except Exception:
+            log.failure("converting a reply for Lua failed")
+            return False, b"ERR internal error"
+
+    def _killed(self):
+        run = self.current
+        return run is not None and run.killed
+
+    def _log(self, level, message):
+        log.emit(_LOG_LEVELS[level], "{message}", message=_text(message))
+
+    def _setresp(self, resp):
+        self.current.resp = resp
+        self._session.proto = resp
+
+    def _set_repl(self, flags):
+        self.current.replicate = bool(flags & 1)
+
+    def _command_exists(self, *args):
+        try:
+            argv = [_argument(arg) for arg in args]
+        except ReplyError:
+            return False
+        cmd = COMMANDS.get(argv[0].lower())
+        if cmd is not None and cmd.subcommands is not None and len(argv) > 1:
+            return argv[1].lower() in cmd.subcommands
+        return cmd is not None
+
+    # -- conversions
+
+    def to_lua(self, value, resp):
+        """
+        Convert a command's reply to what C{redis.call} returns, by the
+        rules of RESP C{resp} (what C{redis.setresp} chose).
+        """
+        kind = type(value)
+        if kind is bytes or kind is int:
+            return value
+        if kind is Status:
+            return self.lua.table_from({b"ok": bytes(value)})
+        if kind is list:
+            return self.lua.table_from([self.to_lua(v, resp) for v in value])
+        if value is None or value is NULL_ARRAY:
+            return False if resp == 2 else None
+        if kind is ReplyError:
+            return self.lua.table_from({b"err": _bytes(value.message)})
+        if kind is bool:
+            return value if resp == 3 else int(value)
+        if kind is float:
+            if resp == 2:
+                return format_double(value)
+            return self.lua.table_from({b"double": value})
+        if kind is dict:
+            if resp == 2:
+                flat = []
+                for k, v in value.items():
+                    flat.append(self.to_lua(k, resp))
+                    flat.append(self.to_lua(v, resp))
+                return self.lua.table_from(flat)
+            entries = {
+                self._key(k, resp): self.to_lua(v, resp) for k, v in value.items()
+            }
+            return self.lua.table_from({b"map": self.lua.table_from(entries)})
+        if isinstance(value, SetReply) and resp == 3:
+            members = {self._key(m, resp): True for m in value}
+            return self.lua.table_from({b"set": self.lua.table_from(members)})
+        if isinstance(value, BigNumber):
+            digits = b"%d" % value
+            if resp == 2:
+                return digits
+            return self.lua.table_from({b"big_number": digits})
+        if isinstance(value, Verbatim):
+            if resp == 2:
+                return bytes(value)
+            inner = self.lua.table_from(
+                {b"format": value.format, b"string": bytes(value)}
+            )
+            return self.lua.table_from({b"verbatim_string": inner})
+        if isinstance(value, bytes):
+            return self.to_lua(
+                Status(value) if isinstance(value, Status) else bytes(value), resp
+            )
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return self.to_lua(list(value), resp)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, str):
+            return value.encode("utf-8")
+        raise TypeError("cannot convert %r for Lua" % (value,))
+
+    def _key(self, key, resp):
+        converted = self.to_lua(key, resp)
+        return False if converted is None else converted
+
+    def from_lua(self, value, resp, depth=0):
+        """
+        Convert what a script returned to a reply, by Redis's rules for
+        RESP C{resp} (what C{redis.setresp} chose).
+        """
+        kind = type(value)
+        if kind is bytes or value is None:
+            return value
+        if kind is int:
+            return value
+        if kind is float:
+            if value != value or not -(2.0**63) <= value < 2.0**63:
+                return LLONG_MIN
+            return int(value)
+        if kind is bool:
+            if resp == 3:
+                return value
+            return 1 if value else None
+        if lua51.lua_type(value) != "table":
+            return None
+        if depth >= MAX_DEPTH:
+            return ReplyError("ERR reached lua stack limit")
+        shape = self._shape(value)
+        tag = shape[0]
+        if tag == b"array":
+            items = self._items(shape)
+            return [self.from_lua(item, resp, depth + 1) for item in items]
+        if tag == b"err":
+            return ReplyError(shape[1])
+        if tag == b"ok":
+            return Status(shape[1])
+        if tag == b"double":
+            return float(shape[1])
+        if tag == b"map":
+            items = self._items(shape)
+            return {
+                _hashable(self.from_lua(items[i], resp, depth + 1)): self.from_lua(
+                    items[i + 1], resp, depth + 1
+                )
+                for i in range(0, len(items), 2)
+            }
+        if tag == b"set":
+            return SetReply(
+                self.from_lua(item, resp, depth + 1) for item in self._items(shape)
+            )
+        if tag == b"big_number":
+            try:
+                return BigNumber(int(shape[1]))
+            except ValueError:
+                return shape[1]
+        verbatim = Verbatim(shape[2])
+        verbatim.format = shape[1]
+        return verbatim
+
+    def _items(self, shape):
+        """@return: the elements of an array, map or set C{shape} as a list."""
+        count, table = shape[1], shape[2]
+        items = list(shape[3:])
+        chunk = self._chunk
+        while len(items) < count:
+            start = len(items) + 1
+            more = self._unpack(table, start, min(count, start + chunk - 1))
+            items.extend(more if type(more) is tuple else (more,))
+        return items
+
+
+def _hashable(value):
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value
+
+
+def _bytes(message):
+    if isinstance(message, bytes):
+        return message
+    return str(message).encode("utf-8")
+
+
+def _argument(value):
+    """A C{redis.call} argument as bytes, formatted as Redis formats numbers."""
+    kind = type(value)
+    if kind is bytes:
+        return value
+    if kind is int:
+        return b"%.17g" % value
+    if kind is float:
+        if math.isnan(value):
+            return b"-nan" if math.copysign(1.0, value) < 0 else b"nan"
+        return b"%.17g" % value
+    raise ReplyError("ERR Lua redis lib command arguments must be strings or integers")
+
+
+def _script_command(argv):
+    """
+    Look up a command called by a script.
+
+    @raise ReplyError: with the errors Redis gives scripts.
+    """
+    cmd = COMMANDS.get(argv[0].lower())
+    if cmd is None:
+        raise ReplyError("ERR Unknown Redis command called from script")
+    if not cmd.arity_ok(len(argv)):
+        raise ReplyError("ERR Wrong number of args calling Redis command from script")
+    if cmd.subcommands is not None:
+        cmd = cmd.subcommands.get(argv[1].lower())
+        if cmd is None:
+            raise ReplyError("ERR Unknown Redis command called from script")
+        if not cmd.arity_ok(len(argv)):
+            raise ReplyError(
+                "ERR Wrong number of args calling Redis command from script"
+            )
+    if "noscript" in cmd.flags:
+        raise ReplyError("ERR This Redis command is not allowed from script")
+    return cmd
+
+
+# ------------------------------------------------------------ the bit library
+
+
+def _bit_argument(value, index, name):
+    """Normalize a number to 32 bits the way LuaBitOp does."""
+    if type(value) is bytes:
+        try:
+            value = float(value)
+        except ValueError:
+            value = None
+    if type(value) not in (int, float):
+        kind = _LUA_TYPES.get(type(value), "table")
+        raise ValueError(
+            "bad argument #%d to '%s' (number expected, got %s)" % (index, name, kind)
+        )
+    shifted = float(value) + 6755399441055744.0
+    return struct.unpack("<Q", struct.pack("<d", shifted))[0] & 0xFFFFFFFF
+
+
+_LUA_TYPES = {type(None): "nil", bool: "boolean", bytes: "string"}
+
+
+def _signed(bits):
+    return bits - (1 << 32) if bits & 0x80000000 else bits
+
+
+def _fold(op):
+    def fold(name, args):
+        if not args:
+            raise ValueError(
+                "bad argument #1 to '%s' (number expected, got no value)" % (name,)
+            )
+        result = _bit_argument(args[0], 1, name)
+        for i, arg in enumerate(args[1:], 2):
+            result = op(result, _bit_argument(arg, i, name))
+        return result
+
+    return fold
+
+
+def _unary(op):
+    def unary(name, args):
+        return op(_bit_argument(args[0] if args else None, 1, name))
+
+    return unary
+
+
+def _shift(op):
+    def shift(name, args):
+        value = _bit_argument(args[0] if args else None, 1, name)
+        count = _bit_argument(args[1] if len(args) > 1 else None, 2, name) & 31
+        return op(value, count) & 0xFFFFFFFF
+
+    return shift
+
+
+def _tohex(name, args):
+    value = _bit_argument(args[0] if args else None, 1, name)
+    digits = 8
+    if len(args) > 1 and args[1] is not None:
+        digits = _signed(_bit_argument(args[1], 2, name))
+    upper = digits < 0
+    digits = min(abs(digits), 8)
+    if digits < 8:
+        value &= (1 << (4 * digits)) - 1
+    text = ("%0*X" if upper else "%0*x") % (digits, value)
+    return text.encode() if digits else b""
+
+
+_BIT = {
+    "tobit": _unary(lambda x: x),
+    "bnot": _unary(lambda x: ~x & 0xFFFFFFFF),
+    "bswap": _unary(lambda x: int.from_bytes(x.to_bytes(4, "little"), "big")),
+    "band": _fold(lambda a, b: a & b),
+    "bor": _fold(lambda a, b: a | b),
+    "bxor": _fold(lambda a, b: a ^ b),
+    "lshift": _shift(lambda x, n: x << n),
+    "rshift": _shift(lambda x, n: x >> n),
+    "arshift": _shift(lambda x, n: _signed(x) >> n),
+    "rol": _shift(lambda x, n: (x << n) | (x >> (32 - n))),
+    "ror": _shift(lambda x, n: (x >> n) | (x << (32 - n))),
+    "tohex": _tohex,
+}
+
+
+def bit_operation(name, *args):
+    """
+    The functions of the C{bit} library (LuaBitOp): 32-bit operations on
+    Lua numbers.
+
+    @return: C{(True, result)} or C{(False, error message)}.
+    """
+    name = name.decode()
+    try:
+        result = _BIT[name](name, args)
+    except ValueError as e:
+        return False, str(e).encode()
+    return True, result if type(result) is bytes else _signed(result)
