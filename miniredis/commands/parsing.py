@@ -19,6 +19,8 @@ _FLOAT = re.compile(
     re.IGNORECASE,
 )
 
+_PLAIN_TIMEOUT = re.compile(rb"([0-9]{1,12})(?:\.([0-9]{1,9}))?")
+
 
 def parse_int(raw, error=NOT_INTEGER):
     """
@@ -55,6 +57,11 @@ def parse_timeout(raw, unit=1.0):
 
     @return: the timeout in seconds, 0 for none.
     """
+    match = _PLAIN_TIMEOUT.fullmatch(raw) if unit == 1.0 else None
+    if match:  # the common case, in exact integer arithmetic
+        fraction = match.group(2) or b""
+        scale = 10 ** len(fraction)
+        return -(-int(match.group(1) + fraction) * 1000 // scale) / 1000.0
     try:
         value = longdouble.parse(raw)
     except ValueError:
