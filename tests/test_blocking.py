@@ -314,3 +314,25 @@ def test_blocked_timeout(differ, waiters):
     for connection in waiters:
         connection.send("BRPOP", "k", "0.1")
     assert waiters[1].read() == waiters[0].read() is None
+
+
+def test_blocked_clients_served_in_order(differ, redis_server, mini_server):
+    connections = []
+    try:
+        for port, commands in (
+            (redis_server.port, differ.real),
+            (mini_server.port, differ.mini),
+        ):
+            first, second = (RawConnection(port, differ.proto) for _ in range(2))
+            connections += [first, second]
+            first.send("BRPOP", "k", "0")
+            wait_until_blocked(commands, 1)
+            second.send("BLPOP", "other", "k", "0")
+            wait_until_blocked(commands, 2)
+        differ.check("RPUSH", "k", "a", "b", "c")
+        replies = [connection.read() for connection in connections]
+        assert replies[2:] == replies[:2] == [[b"k", b"c"], [b"k", b"a"]]
+        differ.check("LRANGE", "k", "0", "-1")
+    finally:
+        for connection in connections:
+            connection.close()
