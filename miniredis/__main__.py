@@ -1,6 +1,8 @@
 """
-C{python -m miniredis [options]} (the C{miniredis} command): run the server
-in the foreground, like C{twistd -n miniredis} but without twistd's pid file.
+C{python -m miniredis [options] [/path/to/miniredis.conf]} (the C{miniredis}
+command): run the server in the foreground, logging to standard output, like
+C{twistd -n miniredis} but without twistd's pid file. C{--help} lists the
+options.
 """
 
 import sys
@@ -9,20 +11,36 @@ from twisted.python import usage
 
 
 def main(argv=None):
-    from twisted.internet import reactor
-    from twisted.logger import globalLogBeginner, textFileLogObserver
+    """
+    Run the server until the reactor stops (Ctrl-C, SIGTERM, SHUTDOWN).
 
-    from miniredis.tap import Options, makeService
+    @return: the process's exit status.
+    """
+    from miniredis.tap import Options
 
     options = Options()
     try:
         options.parseOptions(sys.argv[1:] if argv is None else argv)
     except usage.UsageError as e:
-        sys.stderr.write("%s\n%s\n" % (options, e))
+        sys.stderr.write("miniredis: %s\nRun with --help for the options.\n" % (e,))
         return 2
+    return _run(options)
+
+
+def _run(options):
+    from twisted.internet import reactor
+    from twisted.internet.error import CannotListenError
+    from twisted.logger import globalLogBeginner, textFileLogObserver
+
+    from miniredis.tap import makeService
+
     globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)])
     server = makeService(options)
-    server.startService()
+    try:
+        server.startService()
+    except CannotListenError as e:
+        sys.stderr.write("miniredis: %s\n" % (e,))
+        return 1
     reactor.addSystemEventTrigger("before", "shutdown", server.stopService)
     reactor.run()
     return 0

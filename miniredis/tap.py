@@ -58,7 +58,11 @@ class Options(usage.Options):
 
     opt_l = opt_listen
 
-    def parseArgs(self, config=None):
+    def parseArgs(self, config=None, *extra):
+        if extra:
+            raise usage.UsageError(
+                "Options go before the configuration file: [options] %s" % (config,)
+            )
         if config is not None:
             if self["config"] is not None:
                 raise usage.UsageError("Give the configuration file only once.")
@@ -106,6 +110,8 @@ def endpoints(options, config):
     if options["listen"]:
         return list(options["listen"])
     out = []
+    if config["unixsocket"]:
+        out.append("unix:" + config["unixsocket"].replace(":", "\\:"))
     port = config["port"]
     if port:
         for address in config["bind"].split():
@@ -119,8 +125,6 @@ def endpoints(options, config):
                 )
             else:
                 out.append("tcp:%d:interface=%s" % (port, address))
-    if config["unixsocket"]:
-        out.append("unix:" + config["unixsocket"].replace(":", "\\:"))
     return out
 
 
