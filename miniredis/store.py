@@ -192,7 +192,7 @@ class Database:
     def clear(self):
         """Empty the database; @return: how many keys it held."""
         count = len(self.data)
-        keys = list(self.watched)
+        keys = [key for key in self.watched if key in self.data]
         self.data.clear()
         self.expires.clear()
         for key in keys:
@@ -281,7 +281,8 @@ class Store:
         one.encodings, two.encodings = two.encodings, one.encodings
         for db in (one, two):
             for key in list(db.watched):
-                db.modified(key)
+                if key in one.data or key in two.data:
+                    db.modified(key)
             for key in db.blocked:
                 if key in db.data:
                     self.ready.append((db, key))

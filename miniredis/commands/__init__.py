@@ -251,24 +251,24 @@ def dispatch(session, argv):
         if not cmd.typed:
             argv = plain_args(argv)
     except ReplyError as e:
-        if session.multi is not None:
-            session.multi_failed = True
-        return e
+        return rejected(session, argv[0], e)
     if not session.authenticated and "no_auth" not in cmd.flags:
-        return ReplyError("NOAUTH Authentication required.")
+        return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
     server = session.server
     if server.busy is not None and "allow_busy" not in cmd.flags:
-        if session.multi is not None:
-            session.multi_failed = True
-        return ReplyError(BUSY)
+        return rejected(session, argv[0], ReplyError(BUSY))
     if session.multi is not None and cmd.name not in _NOT_QUEUED:
         return queue_in_multi(session, cmd, argv)
     if session.subscribed and session.proto == 2:
         if cmd.name.partition("|")[0].encode() not in _ALLOWED_WHEN_SUBSCRIBED:
-            return ReplyError(
-                "ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
-                "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-                % (cmd.name,)
+            return rejected(
+                session,
+                argv[0],
+                ReplyError(
+                    "ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
+                    "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                    % (cmd.name,)
+                ),
             )
     session.last_command = cmd.name
     reply = call(session, cmd, argv)
@@ -276,6 +276,24 @@ def dispatch(session, argv):
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
     return reply
+
+
+def rejected(session, name, error):
+    """
+    Refuse a request before it runs: inside MULTI this dooms the
+    transaction, and a refused EXEC discards it (EXECABORT with the reason).
+    """
+    if type(name) is bytes and name.lower() == b"exec":
+        from miniredis.commands.transactions import discard_transaction
+
+        discard_transaction(session)
+        reason = error.message
+        if reason.startswith("ERR "):
+            reason = reason[4:]
+        return ReplyError("EXECABORT Transaction discarded because of: " + reason)
+    if session.multi is not None:
+        session.multi_failed = True
+    return error
 
 
 def queue_in_multi(session, cmd, argv):

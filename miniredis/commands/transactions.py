@@ -23,10 +23,15 @@ def multi(session, argv):
 def discard(session, argv):
     if session.multi is None:
         raise ReplyError("ERR DISCARD without MULTI")
+    discard_transaction(session)
+    return OK
+
+
+def discard_transaction(session):
+    """Leave MULTI, forgetting the queued commands and the watched keys."""
     session.multi = None
     session.multi_failed = False
     unwatch_all(session)
-    return OK
 
 
 @command("exec", 1, "noscript loading stale skip_slowlog")
