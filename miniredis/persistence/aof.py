@@ -38,6 +38,7 @@ except ImportError:  # PyPy
 log = Logger(namespace="miniredis.persistence.aof")
 
 _MORE = object()
+_CHUNK = 1 << 16
 
 
 class AOFError(Exception):
@@ -170,8 +171,8 @@ class AppendOnlyFile:
         self._close_if_retired(fd)
         self.synced = max(self.synced, target)
         self._release()
-        if self.policy == "always" and (self.written > self.synced or self.buffer):
-            self.flush()
+        if self.policy == "always" and self.written > self.synced:
+            self.sync()
 
     def _sync_failed(self, failure, fd):
         self.syncing = False
@@ -361,10 +362,12 @@ class Scan:
         return True
 
     def _fast(self):
+        # hiredis moves its unread input to the front of its buffer as it
+        # goes: fed a whole file at once, that is quadratic. Feed it a
+        # chunk at a time.
         data = self.data
         reader = hiredis.Reader(notEnoughData=_MORE)
-        reader.feed(data, self.start)
-        pos = self.start
+        pos = fed = self.start
         gets = reader.gets
         while True:
             try:
@@ -373,7 +376,12 @@ class Scan:
                 self.error = str(e)
                 return
             if value is _MORE:
-                break
+                if fed >= len(data):
+                    break
+                chunk = min(_CHUNK, len(data) - fed)
+                reader.feed(data, fed, chunk)
+                fed += chunk
+                continue
             size = _bulk_frame_size(value)
             if size is None:
                 try:
