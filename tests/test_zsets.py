@@ -351,6 +351,7 @@ def test_null_shapes(differ):
         ("ZRANGE", "nokey", "0", "-1"),
         ("ZRANDMEMBER", "nokey", "2"),
         ("ZSCAN", "nokey", "0"),
+        ("ZPOPMIN", "z", "1"),  # huey's priority pop
     ]:
         check_raw(differ, *args)
 
