@@ -82,7 +82,10 @@ def missing_after_restart(conn, writers):
     lost = []
     for n, acked in enumerate(writers.acked):
         logged = {int(i) for i in conn.call("LRANGE", "log%d" % n, "0", "-1")}
-        values = conn.call("MGET", *["w%d:%d" % (n, i) for i, _ in acked] or ["-"])
+        values = []
+        for start in range(0, len(acked), 50):
+            keys = ["w%d:%d" % (n, i) for i, _ in acked[start : start + 50]]
+            values += conn.call("MGET", *keys)
         lost.append(
             [
                 i
