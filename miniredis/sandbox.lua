@@ -37,6 +37,33 @@ end
 -- the frame that last looked up a field of a watched table (see where)
 local looked_up
 
+-- The frame of the script an error comes from. A script's
+-- "return redis.call(...)" is a tail call that drops the script's own frame
+-- (Redis's functions are C functions, never tail-called): then the frame is
+-- the one that last looked up a field of redis, cjson or bit.
+local function where()
+  local level = 3
+  while true do
+    local info = getinfo(level, "Sl")
+    if info == nil or info.what == "tail" then
+      return looked_up
+    end
+    if info.what ~= "C" and info.source ~= BOOT then
+      return info
+    end
+    level = level + 1
+  end
+end
+
+-- raise an error positioned at the script's line, as C functions' errors are
+local function raise(message)
+  local info = where()
+  if info then
+    message = info.short_src .. ":" .. info.currentline .. ": " .. message
+  end
+  error(message, 0)
+end
+
 -- a read-only view that notes the frame reading it
 local function watched(t)
   local view = setmetatable({}, {
@@ -213,7 +240,7 @@ for _, name in ipairs({"tobit", "tohex", "bnot", "band", "bor", "bxor", "lshift"
   bit[name] = function(...)
     local ok, value = py_bit(name, ...)
     if not ok then
-      error(value, 2)
+      raise(value)
     end
     return value
   end
@@ -241,7 +268,7 @@ end
 
 local function encode_number(n)
   if n ~= n or n == huge or n == -huge then
-    error("Cannot serialise number: must not be NaN or Infinity", 0)
+    error("Cannot serialise number: must not be NaN or Inf", 0)
   end
   return format("%.14g", n)
 end
@@ -323,12 +350,12 @@ end
 
 function cjson.encode(...)
   if select("#", ...) ~= 1 then
-    error("bad argument #1 to 'encode' (expected 1 argument)", 2)
+    raise("bad argument #1 to 'encode' (expected 1 argument)")
   end
   local out = {}
   local ok, e = pcall(encode_value, (...), 0, out)
   if not ok then
-    error(e, 2)
+    raise(e)
   end
   return concat(out)
 end
@@ -483,11 +510,13 @@ end
 
 function cjson.decode(...)
   if select("#", ...) ~= 1 then
-    error("bad argument #1 to 'decode' (expected 1 argument)", 2)
+    raise("bad argument #1 to 'decode' (expected 1 argument)")
   end
   local text = ...
-  if type(text) ~= "string" then
-    error("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ")", 2)
+  if type(text) == "number" then
+    text = tostring(text)
+  elseif type(text) ~= "string" then
+    raise("bad argument #1 to 'decode' (string expected, got " .. type(text) .. ")")
   end
   local ok, value, i = pcall(decode_value, text, skip(text, 1), 0)
   if ok then
@@ -497,7 +526,7 @@ function cjson.decode(...)
     end
   end
   if not ok then
-    error(value, 2)
+    raise(value)
   end
   return value
 end
@@ -651,24 +680,6 @@ string_meta.__index = base.string
 string_meta.__metatable = readonly({__index = base.string})
 
 -- ------------------------------------------------------------ running
-
--- The frame of the script an error comes from. A script's
--- "return redis.call(...)" is a tail call that drops the script's own frame
--- (Redis's functions are C functions, never tail-called): then the frame is
--- the one that last looked up a field of redis, cjson or bit.
-local function where()
-  local level = 3
-  while true do
-    local info = getinfo(level, "Sl")
-    if info == nil or info.what == "tail" then
-      return looked_up
-    end
-    if info.what ~= "C" and info.source ~= BOOT then
-      return info
-    end
-    level = level + 1
-  end
-end
 
 local function handler(e)
   local info = where()
