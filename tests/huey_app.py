@@ -82,6 +82,11 @@ class App:
             return a + b
 
         @huey.task()
+        def timed(value):
+            """@return: C{value} doubled, and when the task ran."""
+            return [value * 2, time.time()]
+
+        @huey.task()
         def record(tag):
             """Append C{tag} to the runs list; return it."""
             conn.rpush(runs_key, tag)
@@ -121,6 +126,7 @@ class App:
             return value
 
         self.add = add
+        self.timed = timed
         self.record = record
         self.stamp = stamp
         self.flaky = flaky
