@@ -14,8 +14,150 @@ import time
 
 import pytest
 
+from miniredis.persistence import rdb
+from miniredis.resp import ReplyError
+from miniredis.store import Store
 from tests.servers import RawConnection, miniredis_process, redis_process
+from tests.test_aof import EPOCH, Server, commands_of
 from tests.test_rdb import populate, read_back
+
+# ------------------------------------------------- commands, on a fake clock
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("BGSAVE", "foo"),
+        ("BGSAVE", "SCHEDULE", "x"),
+        ("SHUTDOWN", "foo"),
+        ("SHUTDOWN", "NOSAVE", "SAVE"),
+        ("SHUTDOWN", "ABORT"),
+        ("SHUTDOWN", "ABORT", "NOW"),
+        ("SAVE", "x"),
+        ("LASTSAVE", "x"),
+        ("BGREWRITEAOF", "x"),
+    ],
+)
+def test_command_errors_match_redis(differ, args):
+    differ.check(*args)
+
+
+def saved(directory):
+    store = Store()
+    with open(os.path.join(str(directory), "dump.rdb"), "rb") as f:
+        rdb.load_rdb(f.read(), store)
+    return store.db(0).data
+
+
+def test_save_lastsave_and_info(tmp_path):
+    server = Server(tmp_path)
+    server.call("SET", "k", "v")
+    assert b"rdb_changes_since_last_save:1" in server.call("INFO", "persistence")
+    server.clock.advance(7)
+    assert server.call("SAVE") == b"OK"
+    assert server.call("LASTSAVE") == EPOCH + 7
+    info = server.call("INFO", "persistence")
+    assert b"rdb_changes_since_last_save:0" in info and b"rdb_saves:1" in info
+    assert saved(tmp_path) == {b"k": b"v"}
+
+
+def test_bgsave_forks_a_child_that_writes_the_snapshot(tmp_path):
+    server = Server(tmp_path)
+    server.call("SET", "k", "v")
+    assert server.call("BGSAVE") == b"Background saving started"
+    server.call("SET", "k", "changed after the fork")
+    assert server.call("BGSAVE") == ReplyError(
+        "ERR Background save already in progress"
+    )
+    assert server.call("SAVE") == ReplyError("ERR Background save already in progress")
+    assert b"rdb_bgsave_in_progress:1" in server.call("INFO", "persistence")
+    done = server.persistence.bgsave_done()
+    for _ in range(500):
+        if done.called:
+            break
+        server.clock.advance(0.1)
+        time.sleep(0.01)
+    assert done.called
+    assert saved(tmp_path) == {b"k": b"v"}
+    info = server.call("INFO", "persistence")
+    assert b"rdb_last_bgsave_status:ok" in info and b"rdb_saves:1" in info
+    assert b"rdb_changes_since_last_save:1" in info
+
+
+def test_save_rules_start_a_bgsave(tmp_path):
+    server = Server(tmp_path, save="10 2")
+    server.call("SET", "a", "1")
+    server.call("SET", "b", "2")
+    server.clock.advance(5)
+    assert server.persistence.child is None
+    server.clock.advance(5)
+    assert server.persistence.child is not None
+    server.persistence._kill_child()
+
+
+def test_shutdown_saves_as_configured_and_closes_the_log(tmp_path):
+    server = Server(tmp_path, appendonly=True, save="3600 1")
+    stops = []
+    server.factory.shutdown_hooks.append(lambda: stops.append(True))
+    server.call("SET", "k", "v")
+    server.client.send("SHUTDOWN")
+    server.settle()
+    assert server.client.replies() == [] and stops == [True]
+    assert saved(tmp_path) == {b"k": b"v"}
+    assert commands_of(server.aof())[-1] == [b"SET", b"k", b"v"]
+    assert server.factory.propagate is None
+    server.persistence.stopService()  # the reactor's stop: nothing more to do
+    assert saved(tmp_path) == {b"k": b"v"}
+
+
+def test_shutdown_nosave_and_failed_saves(tmp_path):
+    server = Server(tmp_path, save="3600 1", dbfilename="no/such/dir/dump.rdb")
+    server.call("SET", "k", "v")
+    assert server.call("SHUTDOWN") == ReplyError(
+        "ERR Errors trying to SHUTDOWN. Check logs."
+    )
+    assert not server.persistence.finished
+    server.client.send("SHUTDOWN", "NOSAVE")
+    assert server.client.replies() == [] and server.persistence.finished
+    other = Server(tmp_path / "other", dbfilename="no/dir/dump.rdb")
+    other.client.send("SHUTDOWN", "SAVE", "FORCE")
+    assert other.client.replies() == [] and other.persistence.finished
+
+
+def test_debug_reload_and_loadaof(tmp_path):
+    server = Server(tmp_path, appendonly=True, enable_debug_command="yes")
+    server.call("SET", "k", "v", "PX", "50000")
+    server.call("RPUSH", "l", "a", "b")
+    before = dict(server.store.db(0).data), dict(server.store.db(0).expires.deadlines)
+    assert server.call("DEBUG", "RELOAD") == b"OK"
+    assert (
+        dict(server.store.db(0).data),
+        server.store.db(0).expires.deadlines,
+    ) == before
+    server.store.db(0).data[b"l"].append(b"not logged")
+    assert server.call("DEBUG", "LOADAOF") == b"OK"
+    assert (
+        dict(server.store.db(0).data),
+        server.store.db(0).expires.deadlines,
+    ) == before
+    assert server.call("DEBUG", "RELOAD", "BAD") == ReplyError("ERR syntax error")
+    os.unlink(str(tmp_path / "dump.rdb"))
+    assert server.call("DEBUG", "RELOAD", "NOSAVE") == ReplyError(
+        "ERR Error trying to load the RDB dump, check server logs."
+    )
+
+
+def test_appendonly_off_while_being_turned_on(tmp_path):
+    server = Server(tmp_path)
+    server.call("SET", "k", "v")
+    server.client.send("CONFIG", "SET", "appendonly", "yes")
+    server.client.send("CONFIG", "SET", "appendonly", "no")
+    server.settle()
+    assert server.persistence.log is None and server.factory.propagate is None
+    assert commands_of(server.aof()) == [[b"SELECT", b"0"], [b"SET", b"k", b"v"]]
+
+
+# ------------------------------------------------------------ real processes
 
 
 def start(directory, *options):

@@ -65,11 +65,13 @@ def shutdown(session, argv):
         raise ReplyError("ERR No shutdown in progress.")
     server = session.server
     wanted = b"save" in flags or bool(server.config["save"]) and b"nosave" not in flags
+    keeper = persistence(session)
     try:
-        persistence(session).shutdown(save=wanted)
+        keeper.shutdown(save=wanted)
     except (ReplyError, OSError):
         if b"force" not in flags:
             raise ReplyError("ERR Errors trying to SHUTDOWN. Check logs.")
+        keeper.shutdown(save=False)
     for hook in server.shutdown_hooks:
         hook()
     clock = server.clock

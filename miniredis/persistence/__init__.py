@@ -175,7 +175,7 @@ class Persistence(service.Service):
         try:
             result = rdb.load_rdb(data, self.store, verify=self.config["rdbchecksum"])
         except rdb.RDBError as e:
-            raise LoadError("Short read or OOM loading DB from %s: %s" % (path, e))
+            raise LoadError("Bad RDB file %s: %s" % (path, e))
         self._loaded(result)
         return result
 
@@ -258,10 +258,13 @@ class Persistence(service.Service):
 
     def reload_aof(self):
         """DEBUG LOADAOF: write out the log, empty the store, load the log."""
+        path = self.aof_path()
         if self.log is not None:
             self.log.flush()
+        elif not os.path.exists(path):
+            raise LoadError("no append only file at %s" % (path,))
         self.store.flushall()
-        self.load_aof(self.aof_path())
+        self.load_aof(path)
 
     # -- the log
 
@@ -299,16 +302,16 @@ class Persistence(service.Service):
         self._propagate(db, [[b"DEL", key]])
 
     def _appendonly_changed(self, enabled):
-        if enabled and self.log is None:
-            if self.rewrite is None and not self.rewrite_scheduled:
+        """
+        On: write the current data as a new log (a rewrite), whose end opens
+        it. Off: close the log; a rewrite in progress only writes its file.
+        """
+        if enabled:
+            if self.log is None and self.rewrite is None and not self.rewrite_scheduled:
                 self.start_rewrite()
-        elif not enabled:
-            if self.rewrite is not None:
-                self.rewrite.abort()
-                self.rewrite = None
-            if self.log is not None:
-                self.log.close()
-                self.log = None
+        elif self.log is not None:
+            self.log.close()
+            self.log = None
             self._update_hooks()
 
     def _appendfsync_changed(self, policy):

@@ -187,10 +187,6 @@ class AppendOnlyFile:
             _, action, args = held.popleft()
             action(*args)
 
-    def pending(self):
-        """@return: whether logged writes are not yet known to be on disk."""
-        return bool(self.buffer) or self.written > self.synced
-
     def durable(self, action, *args):
         """
         Run C{action(*args)} once every write logged so far is on disk: at
