@@ -222,12 +222,25 @@ def command_info(cmd):
     ]
 
 
+def summary(func, default):
+    """@return: the first paragraph of C{func}'s docstring, on one line."""
+    lines = []
+    for line in (func.__doc__ or "").strip().splitlines():
+        line = line.strip()
+        if not line or line.startswith("@"):
+            break
+        lines.append(line)
+    return " ".join(lines) or default
+
+
 def command_docs(cmd):
-    """@return: the COMMAND DOCS map of C{cmd}: summary, since, group."""
-    doc = (cmd.func.__doc__ or "").strip()
-    summary = doc.splitlines()[0] if doc else "The %s command." % (cmd.name.upper(),)
+    """
+    @return: the COMMAND DOCS map of C{cmd}: its docstring's summary, the
+        miniredis version as C{since}, and Redis's name of its group.
+    """
+    default = "The %s command." % (cmd.name.upper(),)
     docs = {
-        b"summary": summary.encode(),
+        b"summary": summary(cmd.func, default).encode(),
         b"since": __version__.encode(),
         b"group": _GROUPS.get(_group(cmd), (None, "server"))[1].encode(),
     }
@@ -848,9 +861,10 @@ def debug_set_active_expire(session, argv):
 
 @debug_subcommand("help", 2)
 def debug_help(session, argv):
+    """Prints this help."""
     lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
     for name in sorted(_DEBUG):
         func = _DEBUG[name][0]
         lines.append(name.decode().upper())
-        lines.append("    " + (func.__doc__ or "Prints this help.").strip())
+        lines.append("    " + summary(func, ""))
     return _help(lines)
