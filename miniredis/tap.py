@@ -15,6 +15,8 @@ Usage (embedding the whole server as a service)::
     makeService(options).setServiceParent(application)
 """
 
+import re
+
 from twisted.application import service, strports
 from twisted.python import usage
 
@@ -82,7 +84,8 @@ class Options(usage.Options):
     def make_config(self):
         """
         @return: the L{Config}: defaults, then the configuration file, then
-            the command line.
+            the command line; with C{--listen} endpoints, C{port} is the first
+            TCP one's (what INFO reports as C{tcp_port}).
         @raise usage.UsageError: for a bad file or value.
         """
         from miniredis import conffile
@@ -99,6 +102,11 @@ class Options(usage.Options):
                 config[name] = raw
             except ValueError as e:
                 raise usage.UsageError("--%s: %s" % (name, e))
+        for endpoint in self["listen"]:
+            found = re.match(r"tcp6?:(?:port=)?(\d+)(?::|$)", endpoint)
+            if found:
+                config["port"] = int(found.group(1))
+                break
         return config
 
 

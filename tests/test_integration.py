@@ -359,8 +359,11 @@ def test_tap_endpoints_and_config(tmp_path):
     ]
     options = parsed("--port", "0", "--unixsocket", "/tmp/a:b")
     assert endpoints(options, options.server_config) == ["unix:/tmp/a\\:b"]
-    options = parsed("--listen", "tcp:1", "-l", "unix:/x", "--port", "5")
-    assert endpoints(options, options.server_config) == ["tcp:1", "unix:/x"]
+    options = parsed("-l", "unix:/x", "--listen", "tcp:1", "--port", "5")
+    assert endpoints(options, options.server_config) == ["unix:/x", "tcp:1"]
+    assert options.server_config["port"] == 1
+    options = parsed("-l", "tcp6:port=7002:interface=\\:\\:1")
+    assert options.server_config["port"] == 7002
     path = tmp_path / "m.conf"
     path.write_text("port 7100\nmaxclients 5\n")
     options = parsed("--maxclients", "6", "--requirepass", "pw", str(path))
