@@ -348,6 +348,8 @@ def test_tap_endpoints_and_config(tmp_path):
         options.parseOptions(list(argv))
         return options
 
+    options = parsed()
+    assert endpoints(options, options.server_config) == ["tcp:6379:interface=127.0.0.1"]
     options = parsed(
         "--bind", "127.0.0.1 -::1 *", "--port", "7000", "--unixsocket", "/s"
     )
