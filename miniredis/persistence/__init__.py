@@ -233,7 +233,7 @@ class Persistence(service.Service):
                 dropped=len(data) - result.end,
                 offset=result.end,
             )
-            os.truncate(path, result.end)
+            files.truncate(path, result.end)
         if result.errors:
             log.warn(
                 "{errors} commands of the AOF answered with an error",
@@ -399,7 +399,7 @@ class Persistence(service.Service):
         dirty = self.store.dirty
         try:
             self._write_rdb(self.rdb_path())
-        except OSError as e:
+        except (OSError, rdb.RDBError) as e:
             log.error("Failed saving the DB: {error}", error=e)
             raise ReplyError("ERR")
         self._saved(dirty)
@@ -430,7 +430,12 @@ class Persistence(service.Service):
         path = self.rdb_path()
         dirty = self.store.dirty
         self.stats["rdb_last_bgsave_try"] = self.clock.seconds()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            log.error("Can't save in background: fork: {error}", error=e)
+            self.stats["rdb_last_bgsave_ok"] = False
+            raise ReplyError("ERR Can't save in background: fork: %s" % (e.strerror,))
         if pid == 0:
             self._child_save(path)
         self.child = (pid, self.clock.seconds(), dirty)
@@ -463,7 +468,10 @@ class Persistence(service.Service):
     def _reap_child(self, block=False):
         """See whether the BGSAVE child is done (wait for it if C{block})."""
         pid, started, dirty = self.child
-        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        try:
+            done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, -1
         if done == 0:
             return
         self.child = None

@@ -6,9 +6,9 @@ C{redis-check-aof} does.
 Exit status: 0 for a valid file (or one fixed), 1 otherwise.
 """
 
-import os
 import sys
 
+from miniredis.persistence import files
 from miniredis.persistence.aof import Scan
 from miniredis.persistence.rdb import RDBError, load_rdb
 from miniredis.store import Store
@@ -127,7 +127,7 @@ def main(argv=None, stdin=None, stdout=None):
     if stdin.readline().strip().lower() not in ("y", "yes"):
         stdout.write("Aborting...\n")
         return 1
-    os.truncate(path, report.ok_up_to)
+    files.truncate(path, report.ok_up_to)
     stdout.write("Successfully truncated AOF %s\n" % (path,))
     return 0
 

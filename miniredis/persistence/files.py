@@ -22,6 +22,16 @@ def fsync_directory(path):
         os.close(fd)
 
 
+def truncate(path, size):
+    """Cut the file at C{path} to C{size} bytes, durably."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_all(fd, data):
     """C{os.write} until every byte of C{data} is written."""
     view = memoryview(data)
