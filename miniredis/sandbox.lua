@@ -3,10 +3,11 @@
 -- It receives the Python callables it needs, keeps them (and the debug
 -- library) as upvalues that no script can reach, empties the real global
 -- table and makes it a read-only view of what Redis 7.0 offers scripts.
--- It returns the functions the Python side calls: compile, run, shape, slice.
+-- It returns what the Python side calls: compile, run, shape and unpack,
+-- and the size of the chunks shape and unpack hand over at once.
 
 local py_call, py_killed, py_log, py_sha1hex, py_setresp, py_set_repl,
-      py_command_exists, py_bit = ...
+      py_command_exists, py_bit, REDIS_VERSION, REDIS_VERSION_NUM = ...
 
 local getinfo, sethook = debug.getinfo, debug.sethook
 local error, type, tostring, tonumber, select, unpack = error, type, tostring, tonumber, select, unpack
@@ -230,7 +231,7 @@ end
 
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
-redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = "7.0.15", 0x07000f
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = REDIS_VERSION, REDIS_VERSION_NUM
 
 -- ------------------------------------------------------------ bit and cjson
 
