@@ -6,6 +6,7 @@ The tests enqueue from this process with the same application
 (L{tests.huey_app}) and check every result.
 """
 
+import os
 import time
 import uuid
 
@@ -14,15 +15,21 @@ from huey.contrib.helpers import RedisSemaphore
 from huey.exceptions import TaskException
 
 from tests import huey_app
-from tests.servers import miniredis_process
+from tests.servers import miniredis_process, redis_process
 
 WAIT = 20  # seconds a blocking result get may take at most
 
 
 @pytest.fixture(scope="module")
 def huey_server(tmp_path_factory):
-    """A miniredis process of its own for this module."""
-    server = miniredis_process(str(tmp_path_factory.mktemp("huey-miniredis")))
+    """
+    A miniredis process of its own for this module (a real redis-server
+    with C{MINIREDIS_HUEY_AGAINST=redis}, to check the tests themselves).
+    """
+    make = miniredis_process
+    if os.environ.get("MINIREDIS_HUEY_AGAINST") == "redis":
+        make = redis_process
+    server = make(str(tmp_path_factory.mktemp("huey-server")))
     server.start()
     yield server
     server.stop()
