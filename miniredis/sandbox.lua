@@ -165,10 +165,11 @@ function redis.log(...)
   if n < 2 then
     command_error("ERR redis.log() requires two arguments or more.")
   end
-  local level = ...
-  if type(level) ~= "number" then
+  local level = tonumber((...))
+  if level == nil then
     command_error("ERR First argument must be a number (log level).")
   end
+  level = level >= 0 and floor(level) or -floor(-level)
   if level < 0 or level > 3 then
     command_error("ERR Invalid debug level.")
   end

@@ -501,7 +501,7 @@ class Scripts:
         return run is not None and run.killed
 
     def _log(self, level, message):
-        log.emit(_LOG_LEVELS[level], "{message}", message=_text(message))
+        log.emit(_LOG_LEVELS[int(level)], "{message}", message=_text(message))
 
     def _setresp(self, resp):
         self.current.resp = resp
@@ -799,4 +799,6 @@ def bit_operation(name, *args):
         result = _BIT[name](name, args)
     except ValueError as e:
         return False, str(e).encode()
+    except Exception:
+        return False, b"bad argument to '%s'" % (name.encode(),)
     return True, result if type(result) is bytes else _signed(result)

@@ -298,6 +298,9 @@ def test_redis_library(differ):
             "return redis.log(7, 'x')",
             "return redis.log(1)",
             "return redis.log('x', 'y')",
+            "return redis.log('3', 'x')",
+            "redis.log(3.7, 'x') redis.log(-0.5, 'y') return 1",
+            "return redis.log(4, 'x')",
             "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}",
             "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, "
             "redis.REPL_SLAVE, redis.REPL_ALL}",
