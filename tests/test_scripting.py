@@ -6,6 +6,7 @@ scripts), the sandbox, persistence of a script's writes, and busy scripts
 """
 
 import hashlib
+import threading
 import time
 
 import pytest
@@ -923,3 +924,53 @@ def test_script_session_is_reused(server):
     server.eval("return 2")
     assert server.factory.scripts._session is first
     assert first.id not in server.factory.clients
+
+
+def test_busy_scripts_under_load(mini_server):
+    """Fast scripts from four clients while slow ones go busy: nothing lost."""
+    port = mini_server.port
+    admin = RawConnection(port)
+    admin.call("DEL", "n", "l")
+    admin.call("CONFIG", "SET", "busy-reply-threshold", "30")
+    fast = admin.call(
+        "SCRIPT",
+        "LOAD",
+        "redis.call('incr', 'n') redis.call('rpush', 'l', ARGV[1]) "
+        "return redis.call('get', 'n')",
+    )
+    slow = (
+        "local t = redis.call('time') local s = t[1] * 1e6 + t[2] "
+        "repeat t = redis.call('time') until t[1] * 1e6 + t[2] - s > 50000 "
+        "return redis.call('incr', 'n')"
+    )
+    done = {"fast": 0, "slow": 0, "busy": 0}
+    lock = threading.Lock()
+    stop = time.time() + 1.5
+
+    def client(script):
+        connection = RawConnection(port)
+        while time.time() < stop:
+            if script is None:
+                reply = connection.call("EVAL", slow, "0")
+            else:
+                reply = connection.call("EVALSHA", script, "0", "x")
+            with lock:
+                if isinstance(reply, ReplyError):
+                    assert reply.message.startswith("BUSY"), reply
+                    done["busy"] += 1
+                else:
+                    done["fast" if script else "slow"] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(fast,)) for _ in range(4)]
+    threads.append(threading.Thread(target=client, args=(None,)))
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        admin.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+    assert done["slow"] > 0 and done["busy"] > 0 and done["fast"] > 0
+    assert int(admin.call("GET", "n")) == done["fast"] + done["slow"]
+    assert admin.call("LLEN", "l") == done["fast"]
