@@ -25,8 +25,9 @@ except ImportError:  # PyPy, or hiredis not installed
     hiredis = None
 
 PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
-MAX_MULTIBULK = 1024 * 1024
+MAX_MULTIBULK = 2**31 - 1
 MAX_INLINE = 64 * 1024
+MAX_DEPTH = 128
 
 
 class ProtocolError(Exception):
@@ -95,123 +96,171 @@ OK = Status(b"OK")
 
 
 class _Incomplete(Exception):
-    pass
+    """
+    A frame is cut short by the end of the input.
+
+    @ivar need: the buffer length that could complete it (0: unknown).
+    """
+
+    def __init__(self, need=0):
+        self.need = need
 
 
-_INCOMPLETE = _Incomplete()
+def _length(raw, what):
+    """
+    Read a length as Redis does: digits without sign, space or leading
+    zero, or C{-N} (a null).
+
+    @raise ProtocolError: C{invalid <what> length}.
+    """
+    if len(raw) < 20:
+        if raw.isdigit():
+            if raw[0] != 48 or len(raw) == 1:
+                return int(raw)
+        elif raw[:1] == b"-" and raw[1:].isdigit() and raw[1] != 48:
+            return -int(raw[1:])
+    raise ProtocolError("invalid %s length" % (what,))
 
 
-def _int(raw, what):
-    try:
-        return int(raw)
-    except ValueError:
-        raise ProtocolError("invalid %s length" % (what,))
+# The lengths met most, read by a look-up (faster than int() on bytes).
+_LENGTHS = {b"%d" % n: n for n in range(1024)}
 
 
-def _line(buf, pos):
+def _line(buf, pos, limit):
     end = buf.find(b"\r\n", pos)
     if end < 0:
-        raise _INCOMPLETE
+        if len(buf) - pos > limit:
+            raise ProtocolError("too big bulk count string")
+        raise _Incomplete()
     return buf[pos:end], end + 2
 
 
-def _parse(buf, pos):
+def _parse(buf, pos, depth, limit):
     """
     Parse one RESP value of C{buf} at C{pos}.
 
+    @param depth: how many levels of aggregates may still open.
+    @param limit: the longest line (without its end) waited for.
     @return: C{(value, next position)}
     @raise _Incomplete: the value is not all there yet.
+    @raise ProtocolError: the bytes are not RESP, or break a limit.
     """
     if pos >= len(buf):
-        raise _INCOMPLETE
+        raise _Incomplete()
     kind = buf[pos]
     if kind == 36:  # $
-        raw, pos = _line(buf, pos + 1)
-        length = _int(raw, "bulk")
-        if length < 0:
-            return None, pos
-        if length > PROTO_MAX_BULK_LEN:
-            raise ProtocolError("invalid bulk length")
+        raw, pos = _line(buf, pos + 1, limit)
+        length = _LENGTHS.get(raw)
+        if length is None:
+            length = _length(raw, "bulk")
+            if length < 0:
+                return None, pos
+            if length > PROTO_MAX_BULK_LEN:
+                raise ProtocolError("invalid bulk length")
         end = pos + length
         if end + 2 > len(buf):
-            raise _INCOMPLETE
+            raise _Incomplete(end + 2)
         return buf[pos:end], end + 2
-    if kind in (42, 126, 62, 37):  # * ~ > %
-        raw, pos = _line(buf, pos + 1)
-        count = _int(raw, "multibulk")
+    if kind in _AGGREGATES:
+        raw, pos = _line(buf, pos + 1, limit)
+        count = _length(raw, "multibulk")
         if count < 0:
             return None, pos
         if count > MAX_MULTIBULK:
             raise ProtocolError("invalid multibulk length")
-        if kind == 37:
-            result = {}
-            for _ in range(count):
-                key, pos = _parse(buf, pos)
-                value, pos = _parse(buf, pos)
-                try:
-                    result[key] = value
-                except TypeError:
-                    raise ProtocolError("unhashable map key")
-            return result, pos
+        if depth <= 0:
+            raise ProtocolError("too deeply nested value")
+        if kind == 37:  # %
+            return _map_items(buf, pos, count, depth - 1, limit)
+        if kind == 124:  # | attributes: parsed and dropped before their value
+            _, pos = _map_items(buf, pos, count, depth - 1, limit)
+            return _parse(buf, pos, depth, limit)
         items = []
         for _ in range(count):
-            item, pos = _parse(buf, pos)
+            item, pos = _parse(buf, pos, depth - 1, limit)
             items.append(item)
         if kind == 126:
             items = SetReply(items)
         elif kind == 62:
             items = Push(items)
         return items, pos
-    if kind == 58:  # :
-        raw, pos = _line(buf, pos + 1)
-        try:
-            return int(raw), pos
-        except ValueError:
-            raise ProtocolError("invalid integer")
-    if kind == 43:  # +
-        raw, pos = _line(buf, pos + 1)
-        return Status(raw), pos
-    if kind == 45:  # -
-        raw, pos = _line(buf, pos + 1)
-        return ReplyError(raw.decode("utf-8", "replace")), pos
-    if kind == 95:  # _
-        raw, pos = _line(buf, pos + 1)
-        return None, pos
-    if kind == 44:  # ,
-        raw, pos = _line(buf, pos + 1)
-        try:
-            return float(raw), pos
-        except ValueError:
-            raise ProtocolError("invalid double")
-    if kind == 35:  # #
-        raw, pos = _line(buf, pos + 1)
-        if raw not in (b"t", b"f"):
-            raise ProtocolError("invalid boolean")
-        return raw == b"t", pos
-    if kind == 40:  # (
-        raw, pos = _line(buf, pos + 1)
-        try:
-            return BigNumber(int(raw)), pos
-        except ValueError:
-            raise ProtocolError("invalid big number")
+    if kind in _LINES:
+        raw, pos = _line(buf, pos + 1, limit)
+        return _LINES[kind](raw), pos
     if kind in (61, 33):  # = !
-        raw, pos = _line(buf, pos + 1)
-        length = _int(raw, "bulk")
+        raw, pos = _line(buf, pos + 1, limit)
+        length = _length(raw, "bulk")
+        if not 0 <= length <= PROTO_MAX_BULK_LEN:
+            raise ProtocolError("invalid bulk length")
         end = pos + length
         if end + 2 > len(buf):
-            raise _INCOMPLETE
+            raise _Incomplete(end + 2)
         body = buf[pos:end]
         if kind == 33:
             return ReplyError(body.decode("utf-8", "replace")), end + 2
+        if body[3:4] != b":":
+            raise ProtocolError("invalid verbatim string")
         value = Verbatim(body[4:])
         value.format = body[:3]
         return value, end + 2
-    if kind == 124:  # | attribute: parsed and dropped
-        raw, pos = _line(buf, pos + 1)
-        for _ in range(2 * _int(raw, "multibulk")):
-            _, pos = _parse(buf, pos)
-        return _parse(buf, pos)
     raise ProtocolError("unexpected type byte %r" % (chr(kind),))
+
+
+_AGGREGATES = frozenset(b"*~>%|")
+
+
+def _map_items(buf, pos, count, depth, limit):
+    result = {}
+    for _ in range(count):
+        key, pos = _parse(buf, pos, depth, limit)
+        value, pos = _parse(buf, pos, depth, limit)
+        try:
+            result[key] = value
+        except TypeError:
+            raise ProtocolError("unhashable map key")
+    return result, pos
+
+
+def _integer(raw):
+    if raw.isdigit() or raw[:1] == b"-" and raw[1:].isdigit():
+        try:
+            return int(raw)
+        except ValueError:  # more digits than Python converts
+            pass
+    raise ProtocolError("invalid integer")
+
+
+def _double_value(raw):
+    try:
+        return float(raw)
+    except ValueError:
+        raise ProtocolError("invalid double")
+
+
+def _boolean(raw):
+    if raw not in (b"t", b"f"):
+        raise ProtocolError("invalid boolean")
+    return raw == b"t"
+
+
+def _big_number(raw):
+    return BigNumber(_integer(raw))
+
+
+def _null_line(raw):
+    if raw:
+        raise ProtocolError("invalid null")
+
+
+_LINES = {
+    43: Status,  # +
+    45: lambda raw: ReplyError(raw.decode("utf-8", "replace")),  # -
+    58: _integer,  # :
+    95: _null_line,  # _
+    44: _double_value,  # ,
+    35: _boolean,  # #
+    40: _big_number,  # (
+}
 
 
 def split_inline(line):
@@ -223,7 +272,7 @@ def split_inline(line):
     args = []
     i, n = 0, len(line)
     while True:
-        while i < n and line[i] in b" \t\n\r\v\f":
+        while i < n and line[i] in _SPACES:
             i += 1
         if i >= n:
             return args
@@ -231,10 +280,10 @@ def split_inline(line):
         quote = None
         while True:
             if quote is None:
-                if i >= n or line[i] in b" \t\n\r\v\f\x00":
+                if i >= n or line[i] in _SPACES:
                     break
                 c = line[i]
-                if c in b"\"'":
+                if c == 34 or c == 39:
                     quote = c
                 else:
                     current.append(c)
@@ -262,7 +311,7 @@ def split_inline(line):
                 i += 2
                 continue
             if c == quote:
-                if i + 1 < n and line[i + 1] not in b" \t\n\r\v\f":
+                if i + 1 < n and line[i + 1] not in _SPACES:
                     raise ProtocolError("unbalanced quotes in request")
                 quote = None
                 i += 1
@@ -272,6 +321,7 @@ def split_inline(line):
         args.append(bytes(current))
 
 
+_SPACES = frozenset(b" \t\n\r\v\f")
 _ESCAPES = {110: 10, 114: 13, 116: 9, 98: 8, 97: 7}
 
 
@@ -284,46 +334,76 @@ class Decoder:
     Incremental pure-Python decoder of a stream of RESP values.
 
     Feed it bytes as they arrive with L{feed}; L{requests} (for a server)
-    or L{values} (for a client) return every complete frame so far.
+    or L{values} (for a client) return every complete frame so far. Input
+    is joined only once there can be a new frame in it, and a request cut
+    by the end of the input is resumed where it stopped, so a large value
+    arriving in many reads costs time in proportion to its size.
 
     @ivar inline: whether a line not starting with a RESP type byte is an
         inline command (servers: yes; clients: no).
+    @ivar error: the L{ProtocolError} that stopped L{requests}, or None.
     """
 
     def __init__(self, inline=True):
         self._buf = b""
         self._pos = 0
+        self._more = []
+        self._size = 0
+        self._need = 0
+        self._args = None
+        self._left = 0
         self.inline = inline
         self.error = None
 
     def feed(self, data):
-        if self._pos:
-            self._buf = self._buf[self._pos :] + data
-            self._pos = 0
-        elif self._buf:
-            self._buf += data
-        else:
-            self._buf = data
+        self._more.append(data)
+        self._size += len(data)
 
     def pending(self):
-        """@return: how many fed bytes are not yet a complete frame."""
-        return len(self._buf) - self._pos
+        """@return: how many fed bytes are not yet part of a returned frame."""
+        return self._size
+
+    def idle(self):
+        """@return: whether no part of a frame is waiting for more input."""
+        return self._size == 0 and self._args is None and self.error is None
+
+    def _gather(self):
+        """@return: the unparsed input in one buffer (it is C{self._buf})."""
+        more = self._more
+        if more:
+            self._more = []
+            if self._pos < len(self._buf):
+                more.insert(0, memoryview(self._buf)[self._pos :])
+            self._buf = more[0] if len(more) == 1 else b"".join(more)
+        elif self._pos:
+            self._buf = self._buf[self._pos :]
+        self._pos = 0
+        return self._buf
+
+    def _stop(self, pos, end, need):
+        """Remember where parsing stopped and how much input it waits for."""
+        self._pos = pos
+        self._size = end - pos
+        self._need = need - pos if need > end else end - pos + 1
 
     def values(self):
         """
         @return: every complete value fed so far, in order.
-        @raise ProtocolError: on malformed input.
+        @raise ProtocolError: on malformed input (the decoder is then done).
         """
         out = []
-        buf, pos, end = self._buf, self._pos, len(self._buf)
+        if self._size < self._need:
+            return out
+        buf = self._gather()
+        pos, end = 0, len(buf)
+        need = 0
         try:
             while pos < end:
-                value, pos = _parse(buf, pos)
+                value, pos = _parse(buf, pos, 2 * MAX_DEPTH, PROTO_MAX_BULK_LEN)
                 out.append(value)
-        except _Incomplete:
-            pass
-        finally:
-            self._pos = pos
+        except _Incomplete as e:
+            need = e.need
+        self._stop(pos, end, need)
         return out
 
     def requests(self):
@@ -333,80 +413,135 @@ class Decoder:
             set to the L{ProtocolError} and nothing more is decoded.
         """
         out = []
-        if self.error is not None:
+        if self._size < self._need or self.error is not None:
             return out
+        more = self._more
+        if len(more) == 1 and self._pos == len(self._buf):
+            buf = self._buf = more[0]  # the common case: all before was used
+            self._more = []
+            self._pos = 0
+        else:
+            buf = self._gather()
+        pos, end = 0, len(buf)
         append = out.append
-        buf, pos, end = self._buf, self._pos, len(self._buf)
         find = buf.find
+        args, left = self._args, self._left
+        need = 0
         try:
-            while pos < end:
-                if buf[pos] == 42:  # the common case: an array of bulk strings
+            while True:
+                if args is None:
+                    if pos >= end:
+                        break
+                    kind = buf[pos]
+                    if kind != 42 and kind not in _ARRAY_REQUESTS:
+                        pos = self._other(buf, pos, append)
+                        continue
                     nl = find(b"\r\n", pos)
                     if nl < 0:
                         if end - pos > MAX_INLINE:
                             raise ProtocolError("too big mbulk count string")
                         break
-                    try:
-                        count = int(buf[pos + 1 : nl])
-                    except ValueError:
-                        raise ProtocolError("invalid multibulk length")
-                    if count > MAX_MULTIBULK:
-                        raise ProtocolError("invalid multibulk length")
-                    p = nl + 2
+                    raw = buf[pos + 1 : nl]
+                    left = _LENGTHS.get(raw)
+                    if left is None:
+                        left = _length(raw, "multibulk")
+                        if left > MAX_MULTIBULK:
+                            raise ProtocolError("invalid multibulk length")
+                    if kind == 124:  # attributes: their keys and values
+                        left *= 2
+                    pos = nl + 2
+                    if left <= 0:
+                        continue
                     args = []
-                    for _ in range(count):
-                        if p < end and buf[p] == 36:
-                            nl = find(b"\r\n", p)
-                            if nl < 0:
-                                raise _INCOMPLETE
-                            try:
-                                length = int(buf[p + 1 : nl])
-                            except ValueError:
-                                raise ProtocolError("invalid bulk length")
+                while left:
+                    if pos < end and buf[pos] == 36:
+                        nl = find(b"\r\n", pos)
+                        if nl < 0:
+                            if end - pos > MAX_INLINE:
+                                raise ProtocolError("too big bulk count string")
+                            raise _Incomplete()
+                        raw = buf[pos + 1 : nl]
+                        length = _LENGTHS.get(raw)
+                        if length is None:
+                            length = _length(raw, "bulk")
                             if not 0 <= length <= PROTO_MAX_BULK_LEN:
                                 raise ProtocolError("invalid bulk length")
-                            p = nl + 2 + length
-                            if p + 2 > end:
-                                raise _INCOMPLETE
-                            args.append(buf[nl + 2 : p])
-                            p += 2
-                        else:
-                            value, p = _parse(buf, p)
-                            args.append(value)
-                    pos = p
-                    if count > 0:
-                        append(args)
-                elif self.inline and buf[pos] not in _TYPE_BYTES:
-                    nl = find(b"\n", pos)
-                    if nl < 0:
-                        if end - pos > MAX_INLINE:
-                            raise ProtocolError("too big inline request")
-                        break
-                    line = buf[pos:nl]
-                    pos = nl + 1
-                    args = split_inline(line)
-                    if args:
-                        append(args)
-                else:
-                    value, pos = _parse(buf, pos)
-                    request = _as_request(value)
-                    if request:
-                        append(request)
-        except _Incomplete:
-            pass
+                        start = nl + 2
+                        stop = start + length
+                        if stop + 2 > end:
+                            need = stop + 2
+                            raise _Incomplete()
+                        args.append(buf[start:stop])
+                        pos = stop + 2
+                    else:
+                        value, pos = _element(buf, pos)
+                        args.append(value)
+                    left -= 1
+                append(args)
+                args = None
+        except _Incomplete as e:
+            need = max(need, e.need)
         except ProtocolError as e:
             self.error = e
-        self._pos = pos
+        self._args, self._left = args, left
+        self._stop(pos, end, need)
         return out
 
+    def _other(self, buf, pos, append):
+        """
+        Decode a request that is not an array: an inline command, or a
+        single RESP value (a string is split on spaces).
 
+        @return: the position after it.
+        @raise _Incomplete: it is not all there yet.
+        """
+        if self.inline and buf[pos] not in _TYPE_BYTES:
+            nl = buf.find(b"\n", pos)
+            if nl < 0:
+                if len(buf) - pos > MAX_INLINE:
+                    raise ProtocolError("too big inline request")
+                raise _Incomplete()
+            args = split_inline(buf[pos:nl])
+            pos = nl + 1
+        else:
+            if buf.find(b"\r\n", pos) < 0 and len(buf) - pos > MAX_INLINE:
+                raise ProtocolError("too big inline request")
+            value, pos = _parse(buf, pos, MAX_DEPTH, MAX_INLINE)
+            args = _as_request(value)
+        if args:
+            append(args)
+        return pos
+
+
+def _element(buf, pos):
+    """
+    Parse an argument of a request array that is not a bulk string.
+
+    A simple string, a verbatim string or a big number is a string there,
+    as hiredis reads it (so that both decoders agree); anything else is a
+    typed value.
+
+    @return: C{(value, next position)}
+    """
+    kind = buf[pos] if pos < len(buf) else None
+    if kind == 43 or kind == 40:  # + (
+        raw, pos = _line(buf, pos + 1, MAX_INLINE)
+        digits = raw[1:] if raw[:1] == b"-" else raw
+        if kind == 40 and digits and not digits.isdigit():
+            raise ProtocolError("invalid big number")
+        return raw, pos
+    value, pos = _parse(buf, pos, MAX_DEPTH, MAX_INLINE)
+    if type(value) is Verbatim:
+        value = bytes(value)
+    return value, pos
+
+
+_ARRAY_REQUESTS = frozenset(b"~>|")
 _TYPE_BYTES = frozenset(b"$*:+-_,#(=!~>%|")
 
 
 def _as_request(value):
     """A request that is not an array: a string is split on spaces."""
-    if isinstance(value, list):
-        return list(value)
     if isinstance(value, (bytes, int)):
         return split_inline(value if isinstance(value, bytes) else b"%d" % value)
     if value is None:
@@ -418,111 +553,208 @@ class HiredisDecoder:
     """
     A request decoder that parses with C{hiredis.Reader}, in C.
 
-    It counts the bytes of each request hiredis returns, so it always knows
-    where the unparsed input starts. With that it checks the header of a
-    partial request against Redis's limits (hiredis has none), and it hands
-    the rest of the stream to the pure L{Decoder} for good when the input is
-    something hiredis cannot return faithfully: an inline command (what
-    telnet and PING_INLINE send) or a request with typed values.
+    hiredis returns simple strings, verbatim strings and big numbers inside
+    an array as plain bytes, keeps no limits, and waits for a whole frame
+    whatever its size. So this decoder keeps the bytes it gave hiredis and
+    holds each request to what a Redis client sends: an array of bulk
+    strings byte for byte (which also gives its exact size), whose headers
+    keep Redis's limits even while the request is cut short by the end of
+    the input. Anything else (an inline command, typed values, a header out
+    of bounds) goes to a pure L{Decoder} from the start of that request,
+    until the pure decoder has used up all it was given.
+
+    @ivar error: the L{ProtocolError} that stopped decoding, or None.
     """
 
     def __init__(self):
-        self._reader = hiredis.Reader(notEnoughData=_INCOMPLETE)
+        self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
         self._chunks = []
+        self._offset = 0
         self._unconsumed = 0
-        self._checked = 0
+        self._partial = None
         self._fallback = None
         self.error = None
 
     def feed(self, data):
-        if self._fallback is not None:
-            self._fallback.feed(data)
-        elif self._unconsumed == 0 and data[:1] != b"*":
+        if not data:
+            return
+        fallback = self._fallback
+        if fallback is not None:
+            if data[0] != 42 or not fallback.idle():
+                fallback.feed(data)
+                return
+            self._fallback = None
+            self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
+        elif self._unconsumed == 0 and data[0] != 42:
             self._switch(data)
-        elif data:
-            self._reader.feed(data)
-            self._chunks.append(data)
-            self._unconsumed += len(data)
-
-    def _tail(self, limit=None):
-        data = b"".join(self._chunks)
-        start = len(data) - self._unconsumed
-        return data[start:] if limit is None else data[start : start + limit]
-
-    def _switch(self, rest):
-        self._fallback = Decoder()
-        self._fallback.feed(rest)
-        self._reader = self._chunks = None
+            return
+        self._reader.feed(data)
+        self._chunks.append(data)
+        self._unconsumed += len(data)
 
     def requests(self):
-        if self._fallback is None:
-            out = self._parse()
-            if self._fallback is None:
-                return out
-        else:
-            out = []
-        out.extend(self._fallback.requests())
-        self.error = self._fallback.error
+        out = self._parse() if self._fallback is None else []
+        if self._fallback is not None:
+            out.extend(self._fallback.requests())
+            self.error = self._fallback.error
         return out
 
     def _parse(self):
         out = []
-        if self.error is not None:
-            return out
         gets = self._reader.gets
-        while True:
+        try:
+            value = gets()
+        except hiredis.ProtocolError:
+            self._switch(self._rest(self._offset))
+            return out
+        if value is _NOT_ENOUGH:
+            if self._unconsumed and not self._check_partial():
+                self._switch(self._rest(self._offset))
+            return out
+        chunks = self._chunks
+        buf = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        pos = self._offset
+        while value is not _NOT_ENOUGH:
+            # Where the request ends, if it is an array of bulk strings byte
+            # for byte (hiredis returns simple strings, verbatim strings and
+            # big numbers as bytes too, and reads attributes as arrays).
+            if type(value) is not list or buf[pos] != 42:
+                self._switch(buf[pos:])
+                return out
+            count = len(value)
+            end = pos + (_HEADER_SIZES[count] if count < 100 else _header_size(count))
+            try:
+                for arg in value:
+                    if buf[end] != 36:
+                        raise TypeError()
+                    n = len(arg)  # TypeError for the None of $-1
+                    end += _BULK_SIZES[n] if n < 1000 else n + 5 + len(b"%d" % n)
+            except TypeError:
+                self._switch(buf[pos:])
+                return out
+            pos = end
+            if value:
+                out.append(value)
             try:
                 value = gets()
             except hiredis.ProtocolError:
-                self._switch(self._tail())
+                self._switch(buf[pos:])
                 return out
-            if value is _INCOMPLETE:
-                break
-            size = _frame_size(value)
-            if size is None:
-                self._switch(self._tail())
-                return out
-            self._unconsumed -= size
-            self._checked = 0
-            if value:
-                out.append(value)
-        if self._unconsumed <= 0:
-            self._chunks = []
-            self._unconsumed = 0
+        self._partial = None
+        if pos < len(buf):
+            self._chunks = [buf]
+            self._offset = pos
+            self._unconsumed = len(buf) - pos
+            if not self._check_partial():
+                self._switch(buf[pos:])
         else:
-            self._keep_tail_chunks()
-            if self._checked < MAX_INLINE:
-                head = self._tail(MAX_INLINE)
-                self._checked = len(head)
-                check = Decoder()
-                check.feed(head)
-                check.requests()
-                self.error = check.error
+            self._chunks = []
+            self._offset = self._unconsumed = 0
         return out
 
-    def _keep_tail_chunks(self):
-        kept, size = [], 0
+    def _rest(self, pos):
+        """@return: the input from C{pos} of the first chunk on."""
+        chunks = self._chunks
+        return (chunks[0] if len(chunks) == 1 else b"".join(chunks))[pos:]
+
+    def _switch(self, rest):
+        """Go on with the pure decoder, from C{rest}."""
+        self._fallback = Decoder()
+        self._fallback.feed(rest)
+        self._reader = None
+        self._chunks = []
+        self._offset = self._unconsumed = 0
+        self._partial = None
+
+    def _check_partial(self):
+        """@return: whether the request cut short keeps Redis's limits so far."""
+        partial = self._partial
+        if partial is None:
+            partial = self._partial = _PartialRequest()
+        new = self._unconsumed - partial.seen
+        pieces = []
         for chunk in reversed(self._chunks):
-            kept.append(chunk)
-            size += len(chunk)
-            if size >= self._unconsumed:
+            if new <= 0:
                 break
-        kept.reverse()
-        self._chunks = kept
+            pieces.append(chunk)
+            new -= len(chunk)
+        start = -new
+        for chunk in reversed(pieces):
+            if not partial.scan(chunk, start):
+                return False
+            start = 0
+        return True
 
 
-def _frame_size(value):
-    """@return: the wire size of a request of bulk strings, else None."""
-    if type(value) is not list:
-        return None
-    count = len(value)
-    size = 4 if count < 10 else 5 if count < 100 else 3 + len(b"%d" % count)
-    for arg in value:
-        if type(arg) is not bytes:
-            return None
-        n = len(arg)
-        size += n + (6 if n < 10 else 7 if n < 100 else 5 + len(b"%d" % n))
-    return size
+_NOT_ENOUGH = object()
+
+
+def _header_size(count):
+    """@return: the size of C{*<count>\\r\\n}."""
+    return 3 + len(b"%d" % count)
+
+
+_HEADER_SIZES = {count: _header_size(count) for count in range(100)}
+_BULK_SIZES = tuple(n + 5 + len(b"%d" % n) for n in range(1000))
+
+
+class _PartialRequest:
+    """
+    The headers of a request array whose end has not arrived, followed as
+    its bytes come in.
+
+    @ivar seen: how many bytes of the request were looked at.
+    """
+
+    def __init__(self):
+        self.seen = 0
+        self._line = b""
+        self._left = None
+        self._skip = 0
+
+    def scan(self, data, i):
+        """
+        Look at C{data[i:]}, the next bytes of the request.
+
+        @return: False if the request is not a well-formed array of bulk
+            strings within Redis's limits so far, or may not be.
+        """
+        end = len(data)
+        self.seen += end - i
+        while i < end:
+            if self._skip:
+                step = min(self._skip, end - i)
+                self._skip -= step
+                i += step
+                continue
+            if self._line[-1:] == b"\r" and data[i] == 10:
+                line = self._line[:-1]
+                i += 1
+            else:
+                nl = data.find(b"\r\n", i)
+                if nl < 0:
+                    self._line += data[i:]
+                    return len(self._line) <= MAX_INLINE
+                line = self._line + data[i:nl]
+                i = nl + 2
+            self._line = b""
+            if not self._header(line):
+                return False
+        return True
+
+    def _header(self, line):
+        raw = line[1:]
+        if len(raw) > 10 or not raw.isdigit() or raw[0] == 48 and len(raw) > 1:
+            return False
+        n = int(raw)
+        if self._left is None:
+            self._left = n
+            return line[0] == 42 and 0 < n <= MAX_MULTIBULK
+        if line[0] != 36 or n > PROTO_MAX_BULK_LEN or not self._left:
+            return False
+        self._left -= 1
+        self._skip = n + 2
+        return True
 
 
 def request_decoder():
@@ -626,8 +858,9 @@ def _verbatim(value, proto, out):
 
 
 def _other(value, proto, out):
-    for kind, encoder in _ENCODERS.items():
-        if isinstance(value, kind):
+    for kind in type(value).__mro__:
+        encoder = _ENCODERS.get(kind)
+        if encoder is not None:
             return encoder(value, proto, out)
     if isinstance(value, str):
         return _bulk(value.encode("utf-8"), proto, out)
