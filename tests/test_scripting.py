@@ -765,7 +765,6 @@ def server():
         "module",
         "newproxy",
         "print",
-        "struct",
     ],
 )
 def test_sandbox_hides(server, name):
