@@ -36,9 +36,9 @@ def pypy_executable():
 def _miniredis(directory, pypy):
     if not pypy:
         return miniredis_process(directory, "--appendonly", "no", "--save", "")
-    executable = pypy_executable()
+    executable = shutil.which(pypy)
     if executable is None:
-        raise SystemExit("--pypy: no pypy3 on PATH (apt-get install pypy3)")
+        raise SystemExit("--pypy: no interpreter %r" % (pypy,))
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT
@@ -49,11 +49,13 @@ def _miniredis(directory, pypy):
 
 
 @contextlib.contextmanager
-def servers(pypy=False):
+def servers(pypy=None):
     """
     Run a redis-server and a miniredis process for the duration of the block.
 
-    @param pypy: run miniredis under C{pypy3} rather than this interpreter.
+    @param pypy: None, or the PyPy interpreter to run miniredis with rather
+        than this one (C{"pypy3"}, or the python of a PyPy virtualenv that
+        has miniredis's dependencies).
     @return: a context manager giving C{(redis, miniredis)}
         L{tests.servers.ServerProcess} objects.
     """

@@ -75,7 +75,14 @@ def parse_args(argv):
         default=3,
         help="runs per server and storage; the median is shown (%(default)s)",
     )
-    parser.add_argument("--pypy", action="store_true", help="run miniredis under pypy3")
+    parser.add_argument(
+        "--pypy",
+        nargs="?",
+        const="pypy3",
+        metavar="PYTHON",
+        help="run miniredis under PyPy: pypy3, or the given interpreter "
+        "(a PyPy virtualenv's python with Twisted, sortedcontainers, lupa)",
+    )
     options = parser.parse_args(argv)
     options.storages = [s.strip() for s in options.storages.split(",")]
     unknown = set(options.storages) - set(huey_app.STORAGES)

@@ -172,7 +172,14 @@ def parse_args(argv):
         default=20000,
         help="requests of an unmeasured first run of each test (%(default)s)",
     )
-    parser.add_argument("--pypy", action="store_true", help="run miniredis under pypy3")
+    parser.add_argument(
+        "--pypy",
+        nargs="?",
+        const="pypy3",
+        metavar="PYTHON",
+        help="run miniredis under PyPy: pypy3, or the given interpreter "
+        "(a PyPy virtualenv's python with Twisted, sortedcontainers, lupa)",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print every sample"
     )
