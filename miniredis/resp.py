@@ -75,6 +75,16 @@ class SetReply(list):
     """A RESP3 set (an array under RESP2)."""
 
 
+class Pairs(list):
+    """
+    A list of two-element lists: an array of pairs under RESP3, one flat
+    array under RESP2 (ZRANGE WITHSCORES, HRANDFIELD WITHVALUES).
+    """
+
+    def flat(self):
+        return [item for pair in self for item in pair]
+
+
 class Push(list):
     """A RESP3 out-of-band push (an array under RESP2)."""
 
@@ -604,7 +614,7 @@ class HiredisDecoder:
         gets = self._reader.gets
         try:
             value = gets()
-        except hiredis.ProtocolError:
+        except Exception:  # hiredis.ProtocolError, or a list as map key
             self._switch(self._rest(self._offset))
             return out
         if value is _NOT_ENOUGH:
@@ -637,7 +647,7 @@ class HiredisDecoder:
                 out.append(value)
             try:
                 value = gets()
-            except hiredis.ProtocolError:
+            except Exception:  # hiredis.ProtocolError, or a list as map key
                 self._switch(buf[pos:])
                 return out
         self._partial = None
@@ -840,6 +850,15 @@ def _replies(value, proto, out):
         _ENCODERS.get(type(item), _other)(item, proto, out)
 
 
+def _pairs(value, proto, out):
+    if proto == 3:
+        out.append(b"*%d\r\n" % len(value))
+        for pair in value:
+            _ENCODERS[list](pair, proto, out)
+    else:
+        _ENCODERS[list](value.flat(), proto, out)
+
+
 def _map(value, proto, out):
     if proto == 3:
         out.append(b"%%%d\r\n" % len(value))
@@ -882,6 +901,7 @@ _ENCODERS = {
     list: _aggregate(b"*"),
     SetReply: _aggregate(b"~"),
     Push: _aggregate(b">"),
+    Pairs: _pairs,
     Replies: _replies,
     dict: _map,
     ReplyError: _error,

@@ -71,6 +71,7 @@ from miniredis.commands import BLOCKED, COMMANDS, call
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
+    Pairs,
     ReplyError,
     SetReply,
     Status,
@@ -534,6 +535,8 @@ class Scripts:
             return self.lua.table_from({b"ok": bytes(value)})
         if kind is list:
             return self.lua.table_from([self.to_lua(v, resp) for v in value])
+        if kind is Pairs:
+            return self.to_lua(value.flat() if resp == 2 else list(value), resp)
         if value is None or value is NULL_ARRAY:
             return False if resp == 2 else None
         if kind is ReplyError:

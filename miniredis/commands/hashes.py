@@ -14,7 +14,7 @@ from miniredis.commands import command, wrong_arity
 from miniredis.commands.keys import encoding
 from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
 from miniredis.glob import matcher
-from miniredis.resp import OK, ReplyError
+from miniredis.resp import OK, Pairs, ReplyError
 from miniredis.scan import parse_cursor, parse_options
 
 LLONG_MIN = -(1 << 63)
@@ -39,14 +39,12 @@ def _hash_for_write(db, key):
     return value
 
 
-def pairs(session, items):
+def pairs(items):
     """
     A reply of C{[a, b]} pairs: an array of pairs in RESP3, one flat array
     in RESP2 (as HRANDFIELD WITHVALUES answers).
     """
-    if session.proto == 3:
-        return [list(pair) for pair in items]
-    return [x for pair in items for x in pair]
+    return Pairs(list(pair) for pair in items)
 
 
 # ---------------------------------------------------------------- writing
@@ -218,7 +216,7 @@ def hrandfield(session, argv):
         return []
     fields = random_picks(list(value), count)
     if withvalues:
-        return pairs(session, [(field, value[field]) for field in fields])
+        return pairs([(field, value[field]) for field in fields])
     return fields
 
 

@@ -4,7 +4,7 @@ score and lex, pops (blocking ones too), set operations and ZSCAN.
 
 Scores are Python floats; the encoder writes them as RESP3 doubles or RESP2
 bulk strings. Where Redis answers pairs, RESP2 gets them flattened and
-RESP3 as two-element arrays, so those replies depend on C{session.proto}.
+RESP3 as two-element arrays: L{Pairs} replies, shaped by the encoder.
 """
 
 import math
@@ -14,7 +14,7 @@ import re
 from miniredis.commands import BLOCKED, command
 from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int, parse_timeout
 from miniredis.glob import matcher
-from miniredis.resp import NULL_ARRAY, ReplyError, format_double
+from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import WRONGTYPE
 from miniredis.zset import ZSet
@@ -180,13 +180,13 @@ def _flat(pairs):
 
 
 def _nested(pairs):
-    """C{(score, member)} pairs as C{[[member, score], ...]}."""
+    """C{(score, member)} pairs as C{[[member, score], ...]} in every protocol."""
     return [[member, score] for score, member in pairs]
 
 
-def _scored(session, pairs):
+def _scored(pairs):
     """The WITHSCORES shape: flat under RESP2, pairs under RESP3."""
-    return _nested(pairs) if session.proto == 3 else _flat(pairs)
+    return Pairs([member, score] for score, member in pairs)
 
 
 def _store(session, key, zs):
@@ -404,7 +404,7 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     zs = session.db.get_typed(argv[at], ZSet)
     pairs = [] if zs is None else _select(zs, kind, bounds, reverse, offset, limit)
     if destination is None:
-        return _scored(session, pairs) if withscores else [m for _, m in pairs]
+        return _scored(pairs) if withscores else [m for _, m in pairs]
     limits = _limits(session)
     result = ZSet()
     result.compact = kind != "rank" or len(pairs) <= limits[0]
@@ -619,7 +619,7 @@ def zrandmember(session, argv):
         pairs = list(order)
     else:
         pairs = random.sample(list(order), count)
-    return _scored(session, pairs) if withscores else [m for _, m in pairs]
+    return _scored(pairs) if withscores else [m for _, m in pairs]
 
 
 @command("zscan", -3, "readonly", keys=(1, 1, 1))
@@ -729,7 +729,7 @@ def _zpop(session, argv, highest):
     if zs is None or count == 0:
         return []
     pairs = _pop(db, argv[1], zs, highest, 1 if count is None else count)
-    return _flat(pairs) if count is None else _scored(session, pairs)
+    return _flat(pairs) if count is None else _scored(pairs)
 
 
 @command("zpopmin", -2, "write fast", keys=(1, 1, 1))
@@ -986,7 +986,7 @@ def _setop(session, argv, name, destination=None):
     result = _OPERATIONS[name.replace("store", "")](sources, op)
     if destination is None:
         pairs = sorted((score, member) for member, score in result.items())
-        return _scored(session, pairs) if op.withscores else [m for _, m in pairs]
+        return _scored(pairs) if op.withscores else [m for _, m in pairs]
     zs = ZSet()
     for member, score in result.items():
         zs.add(member, score)
