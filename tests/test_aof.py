@@ -118,10 +118,13 @@ def commands_of(data):
 
 
 def snapshot(store):
-    """@return: every key's value and deadline, comparable."""
+    """@return: every live key's value and deadline, comparable."""
     out = {}
+    now = store.now_ms()
     for db in store.databases:
         for key, value in db.data.items():
+            if db.expires.deadlines.get(key, now + 1) <= now:
+                continue
             if isinstance(value, ZSet):
                 value = ("zset", sorted(value.scores.items()))
             elif isinstance(value, deque):
@@ -465,29 +468,49 @@ def test_automatic_rewrite(tmp_path):
     assert commands_of(server.aof()) == [[b"SELECT", b"0"], [b"SET", b"k", b"x" * 20]]
 
 
+class Steps:
+    """
+    The clock of a L{Rewrite} under test: its calls run one per L{step}
+    (a C{task.Clock} would run a call scheduled by a call at once).
+    """
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.calls = deque()
+
+    def seconds(self):
+        return self.clock.seconds()
+
+    def callLater(self, delay, f, *args):
+        call = task.DelayedCall(0, f, args, {}, self.calls.remove, None, self.seconds)
+        self.calls.append(call)
+        return call
+
+    def step(self):
+        if self.calls:
+            call = self.calls.popleft()
+            call.called = 1
+            call.func(*call.args)
+
+
 def stepped_rewrite(server):
-    """A L{Rewrite} of the server's store that the test drives step by step."""
+    """
+    A L{Rewrite} of the server's store, fed every write as persistence
+    feeds its own, that the test drives one step (one key or one batch of a
+    large value) at a time.
+
+    @return: the job, the list its end appends to, and its L{Steps}.
+    """
     done = []
+    steps = Steps(server.clock)
     job = Rewrite(
         server.store,
         str(server.directory) + "/rewritten.aof",
-        server.clock,
+        steps,
         server.threads,
         lambda job, error: done.append(error),
     )
-    job.slice = 0  # one key (or one batch) per step
-    return job, done
-
-
-def test_writes_during_a_rewrite_are_woven_in(tmp_path):
-    server = Server(tmp_path, appendonly=True)
-    for i in range(20):
-        server.call("SET", "k%d" % i, "v")
-    server.store.db(0).set(b"big", deque(b"x%d" % i for i in range(300)))
-    server.call("SELECT", "1")
-    server.call("SET", "one", "1")
-    server.call("SELECT", "0")
-    job, done = stepped_rewrite(server)
+    job.slice = 0
     factory = server.factory
     propagate = factory.propagate
 
@@ -497,8 +520,37 @@ def test_writes_during_a_rewrite_are_woven_in(tmp_path):
 
     factory.propagate = both
     job.start()
+    return job, done, steps
+
+
+def finish(server, job, done, steps):
+    """Run the job to its end; @return: the data its file rebuilds."""
+    for _ in range(100000):
+        if done:
+            break
+        steps.step()
+        server.clock.advance(0)
+        server.threads.run()
+    assert done == [None]
+    fresh = Server(server.directory + "/fresh")
+    fresh.clock.advance(server.clock.seconds() - fresh.clock.seconds())
+    aof.replay(fresh.factory, open(job.path, "rb").read())
+    return snapshot(fresh.store)
+
+
+def test_writes_during_a_rewrite_are_woven_in(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    for i in range(20):
+        server.call("SET", "k%d" % i, "v")
+    server.store.db(0).set(b"big", deque(b"x%d" % i for i in range(300)))
+    server.call("ZADD", "zsrc", "1", "a")  # dumped last
+    server.call("SELECT", "1")
+    server.call("SET", "one", "1")
+    server.call("SELECT", "0")
+    job, done, steps = stepped_rewrite(server)
     script = [
         ("SET", "k0", "new"),
+        ("ZUNIONSTORE", "k0", "1", "zsrc"),  # reads a key not yet dumped
         ("APPEND", "k19", "tail"),
         ("DEL", "k18"),
         ("RENAME", "k1", "k17"),
@@ -506,6 +558,7 @@ def test_writes_during_a_rewrite_are_woven_in(tmp_path):
         ("MOVE", "k2", "1"),
         ("COPY", "k3", "one", "DB", "1", "REPLACE"),
         ("SET", "k4", "t", "PX", "100000"),
+        ("RPUSH", "big", "pushed while being written"),
         ("SWAPDB", "0", "1"),
         ("SET", "k5", "after-swap"),
         ("FLUSHDB",),
@@ -518,67 +571,119 @@ def test_writes_during_a_rewrite_are_woven_in(tmp_path):
     ]
     for args in script:
         server.client.send(*args)
-        server.clock.advance(0)  # one step of the rewrite per command
-    for _ in range(2000):
-        if done:
-            break
         server.clock.advance(0)
-        server.threads.run()
-    assert done == [None]
-    expected = snapshot(server.store)
-    fresh = Server(tmp_path / "fresh")
-    aof.replay(fresh.factory, open(job.path, "rb").read())
-    assert snapshot(fresh.store) == expected
+        steps.step()
+        steps.step()
+    assert not done
+    assert finish(server, job, done, steps) == snapshot(server.store)
 
 
-@pytest.mark.parametrize("seed", range(6))
+def random_command(rng, keys):
+    """@return: a random write (or SELECT) over every type, on C{keys}."""
+    key, other = rng.choice(keys), rng.choice(keys)
+    member = "m%d" % rng.randrange(8)
+    return rng.choice(
+        [
+            ("SET", key, "%d" % rng.randrange(100)),
+            ("APPEND", key, "x"),
+            ("INCR", "n%d" % rng.randrange(3)),
+            ("DEL", key, other),
+            ("RENAME", key, other),
+            ("COPY", key, other, "REPLACE"),
+            ("MOVE", key, "1"),
+            ("SELECT", "%d" % rng.randrange(2)),
+            ("PEXPIRE", key, "%d" % rng.randrange(1, 50)),
+            ("PERSIST", key),
+            ("SWAPDB", "0", "1"),
+            ("RPUSH", key, member, "x"),
+            ("LPOP", key),
+            ("LMOVE", key, other, "LEFT", "RIGHT"),
+            ("HSET", key, member, "v"),
+            ("HDEL", key, member),
+            ("SADD", key, member),
+            ("SPOP", key),
+            ("SMOVE", key, other, member),
+            ("SINTERSTORE", key, other, key),
+            ("ZADD", key, "%d" % rng.randrange(5), member),
+            ("ZPOPMIN", key),
+            ("ZUNIONSTORE", key, "2", key, other),
+        ]
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_random_writes_during_a_rewrite(tmp_path, seed):
     """Whatever the interleaving, the rewritten log rebuilds the data."""
     rng = random.Random(seed)
     server = Server(tmp_path, appendonly=True)
-    keys = ["k%d" % i for i in range(30)]
-    for key in keys[:20]:
-        server.call("SET", key, "v")
-    job, done = stepped_rewrite(server)
-    propagate = server.factory.propagate
-    server.factory.propagate = lambda db, argvs: (
-        propagate(db, argvs),
-        job.feed(db, argvs),
-    )
-    job.start()
-    for _ in range(150):
-        key, other = rng.choice(keys), rng.choice(keys)
-        args = rng.choice(
-            [
-                ("SET", key, "%d" % rng.randrange(100)),
-                ("APPEND", key, "x"),
-                ("INCR", "n%d" % rng.randrange(3)),
-                ("DEL", key, other),
-                ("RENAME", key, other),
-                ("COPY", key, other, "REPLACE"),
-                ("MOVE", key, "1"),
-                ("SELECT", "%d" % rng.randrange(2)),
-                ("PEXPIRE", key, "%d" % rng.randrange(1, 5000)),
-                ("SWAPDB", "0", "1"),
-                ("FLUSHDB",),
-            ]
-        )
-        if args[0] == "FLUSHDB" and rng.random() < 0.8:
+    keys = ["k%d" % i for i in range(20)]
+    for i, key in enumerate(keys[:15]):
+        kind = i % 5
+        if kind == 0:
+            server.call("SET", key, "v")
+        elif kind == 1:
+            server.call("RPUSH", key, *["e%d" % n for n in range(150)])
+        elif kind == 2:
+            server.call("HSET", key, *["f%d" % (n // 2) for n in range(200)])
+        elif kind == 3:
+            server.call("SADD", key, *["m%d" % n for n in range(100)])
+        else:
+            server.call(
+                "ZADD", key, *[x for n in range(70) for x in (str(n), "m%d" % n)]
+            )
+    job, done, steps = stepped_rewrite(server)
+    for _ in range(300):
+        args = random_command(rng, keys)
+        if args[0] == "SWAPDB" and rng.random() < 0.7:
             continue
+        if rng.random() < 0.05:
+            server.client.send("MULTI")
+            server.client.send(*args)
+            args = random_command(rng, keys)
+            server.client.send(*args)
+            server.client.send("EXEC")
+        else:
+            server.client.send(*args)
+        server.clock.advance(rng.choice([0, 0, 0.01]))
+        for _ in range(rng.randrange(4)):
+            steps.step()
+    assert not done  # the file's fsync waits: the job ends after the writes
+    assert finish(server, job, done, steps) == snapshot(server.store)
+
+
+def test_a_transaction_that_swaps_databases_starts_the_rewrite_over(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    for i in range(10):
+        server.call("SET", "k%d" % i, "v")
+    job, done, steps = stepped_rewrite(server)
+    steps.step()
+    steps.step()
+    assert job.size > 0
+    for args in [("MULTI",), ("SET", "k9", "new"), ("SWAPDB", "0", "1"), ("EXEC",)]:
         server.client.send(*args)
-        for _ in range(rng.randrange(3)):
-            server.clock.advance(0)
-    for _ in range(2000):
-        if done:
-            break
-        server.clock.advance(0)
-        server.threads.run()
-    assert done == [None]
-    expected = snapshot(server.store)
-    fresh = Server(tmp_path / "fresh")
-    fresh.clock.advance(server.clock.seconds() - fresh.clock.seconds())
-    aof.replay(fresh.factory, open(job.path, "rb").read())
-    assert snapshot(fresh.store) == expected
+    assert job.size == 0
+    server.client.send("SET", "k1", "after")
+    assert finish(server, job, done, steps) == snapshot(server.store)
+
+
+def test_keys_expiring_inside_a_transaction_go_with_it(tmp_path):
+    server = Server(tmp_path, appendonly=True)
+    server.call("RPUSH", "l", "old")
+    server.call("PEXPIRE", "l", "10")
+    server.call("SET", "other", "v")
+    job, done, steps = stepped_rewrite(server)
+    steps.step()
+    server.clock.advance(0.02)
+    for args in [("MULTI",), ("RPUSH", "l", "new"), ("EXEC",)]:
+        server.client.send(*args)
+    server.clock.advance(0)
+    assert commands_of(server.aof())[-4:] == [
+        [b"MULTI"],
+        [b"DEL", b"l"],
+        [b"RPUSH", b"l", b"new"],
+        [b"EXEC"],
+    ]
+    assert finish(server, job, done, steps) == snapshot(server.store)
 
 
 # ---------------------------------------------------------------- the tool

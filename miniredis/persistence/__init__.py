@@ -299,7 +299,13 @@ class Persistence(service.Service):
             self.rewrite.feed(db, argvs)
 
     def _expired(self, db, key):
-        self._propagate(db, [[b"DEL", key]])
+        """
+        Log a key found expired as a C{DEL}, through the factory's hook so
+        that inside a transaction or a script it goes with their writes.
+        """
+        propagate = self.factory.propagate
+        if propagate is not None:
+            propagate(db, [[b"DEL", key]])
 
     def _appendonly_changed(self, enabled):
         """

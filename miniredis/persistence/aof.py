@@ -447,7 +447,9 @@ def replay(factory, data, start=0, name="appendonly.aof"):
     Run the commands of a log image against C{factory}'s store.
 
     A transaction left open at the end counts as a truncated tail: its
-    commands are not run.
+    commands are not run. As in Redis, no key expires while the log loads
+    (the store's time stands at 0): the log says with a C{DEL} when a key
+    went, and a deadline passed by now takes effect once loading is done.
 
     @param name: the file's name, for messages.
     @rtype: L{Replay}
@@ -459,6 +461,27 @@ def replay(factory, data, start=0, name="appendonly.aof"):
     session.authenticated = True
     session.deny_blocking = True
     result.end = start
+    store = factory.store
+    now_ms, store.now_ms = store.now_ms, _loading_time
+    try:
+        scan = _replay_commands(session, data, start, name, result)
+    finally:
+        store.now_ms = now_ms
+    if scan.error is not None:
+        raise AOFError(
+            "Bad file format reading the append only file %s at offset %d: %s"
+            % (name, scan.end, scan.error),
+            scan.end,
+        )
+    return result
+
+
+def _loading_time():
+    return 0
+
+
+def _replay_commands(session, data, start, name, result):
+    """Run the commands of the log; @return: the L{Scan}."""
     queued = None
     scan = Scan(data, start)
     for offset, end, argv in scan:
@@ -475,14 +498,8 @@ def replay(factory, data, start=0, name="appendonly.aof"):
         else:
             _run(session, argv, offset, name, result)
             result.end = end
-    if scan.error is not None:
-        raise AOFError(
-            "Bad file format reading the append only file %s at offset %d: %s"
-            % (name, scan.end, scan.error),
-            scan.end,
-        )
     result.truncated = scan.truncated or queued is not None
-    return result
+    return scan
 
 
 def _run(session, argv, offset, name, result):

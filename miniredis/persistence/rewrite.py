@@ -8,9 +8,9 @@ and the writes that happen meanwhile go into it in the order they happen,
 so replaying the stream gives the data as it is when the rewrite ends.
 
 The rule that makes this exact: a key is I{dumped} once the stream holds
-its state. A write that touches only dumped keys goes into the stream as
-it is; a write that touches a key not yet dumped is replaced by the
-current state of each key it touched (that state already includes the
+its state. A write that reads and changes only dumped keys goes into the
+stream as it is; a write that touches a key not yet dumped is replaced by
+the current state of each key it touched (that state already includes the
 write), which dumps them. Keys not yet dumped are, in the stream, absent.
 C{FLUSHALL}, C{FLUSHDB} and C{SWAPDB} go in as they are and adjust the
 bookkeeping of whole databases.
@@ -41,6 +41,7 @@ from miniredis.store import Typed
 from miniredis.zset import ZSet
 
 BATCH = 64
+_WHOLE_DATABASES = (b"flushall", b"flushdb", b"swapdb")
 
 
 # --------------------------------------------------- values as commands
@@ -86,47 +87,56 @@ def _batched(verb, key, items, width):
 
 # ------------------------------------------------ which keys a write touches
 
+# Commands whose keys the table's (first, last, step) does not all name:
+# where their key count is, and the positions of the keys before it.
 _MOVABLE = {
-    b"lmpop": 1,
-    b"zmpop": 1,
-    b"blmpop": 2,
-    b"bzmpop": 2,
-    b"eval": 2,
-    b"evalsha": 2,
-    b"eval_ro": 2,
-    b"evalsha_ro": 2,
-    b"fcall": 2,
-    b"fcall_ro": 2,
+    b"lmpop": (1, ()),
+    b"zmpop": (1, ()),
+    b"blmpop": (2, ()),
+    b"bzmpop": (2, ()),
+    b"eval": (2, ()),
+    b"evalsha": (2, ()),
+    b"eval_ro": (2, ()),
+    b"evalsha_ro": (2, ()),
+    b"fcall": (2, ()),
+    b"fcall_ro": (2, ()),
+    b"zunionstore": (2, (1,)),
+    b"zinterstore": (2, (1,)),
+    b"zdiffstore": (2, (1,)),
 }
 
 
 def touched_keys(db, argv, verb):
     """
-    @return: the C{(database, key)} pairs the write C{argv}, run on database
-        C{db}, may change.
+    @return: C{(keys, exact)}: the C{(database, key)} pairs the write
+        C{argv}, run on database C{db}, reads or changes, and whether that
+        is all it reads (SORT's BY and GET patterns read any key).
     """
     if verb in _MOVABLE:
-        at = _MOVABLE[verb]
+        at, fixed = _MOVABLE[verb]
         count = int(argv[at])
-        return [(db, key) for key in argv[at + 1 : at + 1 + count]]
+        keys = [argv[i] for i in fixed] + argv[at + 1 : at + 1 + count]
+        return [(db, key) for key in keys], True
     if verb == b"move":
-        return [(db, argv[1]), (int(argv[2]), argv[1])]
+        return [(db, argv[1]), (int(argv[2]), argv[1])], True
     if verb == b"copy":
         target = db
         for i in range(3, len(argv) - 1):
             if argv[i].lower() == b"db":
                 target = int(argv[i + 1])
-        return [(db, argv[1]), (target, argv[2])]
+        return [(db, argv[1]), (target, argv[2])], True
     try:
         keys = lookup(argv).key_names(argv)
     except ReplyError:
         keys = []
     touched = [(db, key) for key in keys]
+    exact = True
     for i in range(2, len(argv) - 1):
         arg = argv[i]
         if type(arg) is bytes and arg.lower() in (b"store", b"storedist"):
             touched.append((db, argv[i + 1]))
-    return touched
+            exact = False
+    return touched, exact
 
 
 # ---------------------------------------------------------------- the job
@@ -162,15 +172,22 @@ class Rewrite:
         self.fd = None
         self.size = 0
         self.started = clock.seconds()
-        self._pending = [list(db.data) for db in store.databases]
-        self._positions = [0] * len(store.databases)
-        self._dumped = [set() for _ in store.databases]
-        self._db = 0
-        self._queue = deque()
-        self.selected = -1
-        self._synced_once = False
         self._call = None
         self._finished = False
+        self._epoch = 0
+        self._snapshot()
+
+    def _snapshot(self):
+        """Take the list of keys to dump, and start an empty stream."""
+        databases = self.store.databases
+        self._pending = [list(db.data) for db in databases]
+        self._positions = [0] * len(databases)
+        self._dumped = [set() for _ in databases]
+        self._db = 0
+        self._queue = deque()
+        self._transaction = None
+        self.selected = -1
+        self._synced_once = False
 
     # -- driving
 
@@ -219,15 +236,17 @@ class Rewrite:
                 self._schedule()
             elif not self._synced_once:
                 d = self.run_in_thread(os.fsync, self.fd)
-                d.addCallbacks(self._bulk_synced, self._fail_failure)
+                d.addCallbacks(
+                    self._bulk_synced, self._fail_failure, callbackArgs=(self._epoch,)
+                )
             else:
                 os.fsync(self.fd)
                 self._complete()
         except Exception as e:
             self._fail(e)
 
-    def _bulk_synced(self, ignored):
-        if not self._finished:
+    def _bulk_synced(self, ignored, epoch):
+        if not self._finished and epoch == self._epoch:
             self._synced_once = True
             self._schedule()
 
@@ -261,7 +280,6 @@ class Rewrite:
         out = []
         queue = self._queue
         more = True
-        count = 0
         while more:
             if queue:
                 piece = queue[0]
@@ -276,10 +294,8 @@ class Rewrite:
                         out.append(chunk)
             else:
                 more = self._visit_next()
-            count += 1
-            if deadline is not None and count & 31 == 0:
-                if time.monotonic() >= deadline:
-                    break
+            if deadline is not None and time.monotonic() >= deadline:
+                break
         data = b"".join(out)
         files.write_all(self.fd, data)
         self.size += len(data)
@@ -330,35 +346,66 @@ class Rewrite:
             self._queue.append(encode_request([b"PEXPIREAT", key, b"%d" % deadline]))
 
     def feed(self, db, argvs):
-        """Weave the writes C{argvs}, just run on database C{db}, into the stream."""
+        """
+        Weave the writes C{argvs}, just run on database C{db}, into the
+        stream. A transaction (C{MULTI} ... C{EXEC}, also what a script
+        did) is taken whole: all its writes ran before it is fed.
+        """
         if self._finished:
             return
         for argv in argvs:
             verb = argv[0].lower()
-            if verb in (b"multi", b"exec"):
-                self._queue.append(encode_request(argv))
-            elif verb == b"flushall":
+            if self._transaction is not None:
+                if verb == b"exec":
+                    writes, self._transaction = self._transaction, None
+                    self._commit(writes)
+                else:
+                    self._transaction.append((db, argv, verb))
+            elif verb == b"multi":
+                self._transaction = []
+            else:
+                self._commit([(db, argv, verb)])
+
+    def _commit(self, writes):
+        """Put the C{(db, argv, verb)} writes, run together, into the stream."""
+        touched = []
+        exact = True
+        whole = False
+        for db, argv, verb in writes:
+            if verb in _WHOLE_DATABASES:
+                whole = True
+            else:
+                keys, known = touched_keys(db, argv, verb)
+                touched += keys
+                exact = exact and known
+        dumped = self._dumped
+        if exact and all(key in dumped[index] for index, key in touched):
+            self._verbatim(writes)
+        elif whole:
+            self._start_over()
+        else:
+            for index, key in dict.fromkeys(touched):
+                self._dump(index, key)
+
+    def _verbatim(self, writes):
+        queue = self._queue
+        if len(writes) > 1:
+            queue.append(encode_request([b"MULTI"]))
+        for db, argv, verb in writes:
+            if verb == b"flushall":
                 self._forget(range(len(self._dumped)))
-                self._queue.append(encode_request(argv))
-            elif verb == b"flushdb":
-                self._select(db)
-                self._forget([db])
-                self._queue.append(encode_request(argv))
             elif verb == b"swapdb":
                 self._swap(int(argv[1]), int(argv[2]))
-                self._queue.append(encode_request(argv))
             else:
-                self._write(db, argv, verb)
-
-    def _write(self, db, argv, verb):
-        touched = touched_keys(db, argv, verb)
-        dumped = self._dumped
-        if all(key in dumped[index] for index, key in touched):
-            self._select(db)
-            self._queue.append(encode_request(argv))
-        else:
-            for index, key in touched:
-                self._dump(index, key)
+                self._select(db)
+                if verb == b"flushdb":
+                    self._forget([db])
+                else:
+                    for index, key in touched_keys(db, argv, verb)[0]:
+                        self._dumped[index].add(key)
+            queue.append(encode_request(argv))
+        if len(writes) > 1:
+            queue.append(encode_request([b"EXEC"]))
 
     def _forget(self, databases):
         for db in databases:
@@ -370,3 +417,16 @@ class Rewrite:
         for table in (self._pending, self._positions, self._dumped):
             table[a], table[b] = table[b], table[a]
         self._db = min(self._db, a, b)
+
+    def _start_over(self):
+        """
+        Begin again from the current data: for a transaction that emptied
+        or swapped databases while changing keys not yet dumped.
+        """
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        self.size = 0
+        self._epoch += 1
+        self._snapshot()
+        if self._call is None or not self._call.active():
+            self._schedule()
