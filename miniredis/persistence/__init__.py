@@ -201,7 +201,8 @@ class Persistence(service.Service):
         start = 0
         if data.startswith(b"REDIS"):
             try:
-                result = rdb.load_rdb(data, self.store, verify=True)
+                # keys past their deadline stay: the commands may use them
+                result = rdb.load_rdb(data, self.store, now_ms=0)
             except rdb.RDBError as e:
                 raise LoadError("Bad RDB preamble in the AOF %s: %s" % (path, e))
             self._loaded(result)
