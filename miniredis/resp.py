@@ -17,6 +17,7 @@ Usage::
     encode([b"a", 1, None], 2)  # b"*3\\r\\n$1\\r\\na\\r\\n:1\\r\\n$-1\\r\\n"
 """
 
+import ctypes
 import math
 
 try:
@@ -577,7 +578,7 @@ class HiredisDecoder:
     """
 
     def __init__(self):
-        self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
+        self._reader = _reader()
         self._chunks = []
         self._offset = 0
         self._unconsumed = 0
@@ -594,7 +595,7 @@ class HiredisDecoder:
                 fallback.feed(data)
                 return
             self._fallback = None
-            self._reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
+            self._reader = _reader()
         elif self._unconsumed == 0 and data[0] != 42:
             self._switch(data)
             return
@@ -767,9 +768,58 @@ class _PartialRequest:
         return True
 
 
+def _element_limit():
+    """
+    hiredis allocates an array in full as soon as it reads its header, so
+    fourteen bytes claiming two billion elements would cost seconds of CPU
+    to free when the connection closes. Its C reader has a limit for that
+    (C{maxelements}), which hiredis-py does not expose.
+
+    @return: a function setting that limit on a C{hiredis.Reader}, which
+        finds the field in the reader's C struct, after checking on a probe
+        that the fields around it hold what they must; or None if they do
+        not (then hiredis is not used).
+    """
+    if hiredis is None or ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None
+    if hiredis.__version__.split(".")[0] not in ("2", "3"):
+        return None
+
+    def fields(reader):
+        # hiredis_ReaderObject: PyObject_HEAD, then its redisReader *; in
+        # that: int err, char errstr[128], char *buf, size_t pos, len,
+        # maxbuf, long long maxelements.
+        struct = ctypes.c_void_p.from_address(id(reader) + 16).value
+        return (ctypes.c_int64 * 3).from_address(struct + 152)
+
+    probe = hiredis.Reader()
+    probe.feed(b"+probe")
+    probe.setmaxbuf(12345)
+    if list(fields(probe)) != [6, 12345, 2**32 - 1]:
+        return None
+
+    def limit(reader, count):
+        fields(reader)[2] = count
+        return reader
+
+    return limit
+
+
+_limit_elements = _element_limit()
+
+# Larger requests are decoded by the pure decoder, which never allocates
+# before elements arrive.
+HIREDIS_MAX_ELEMENTS = 65536
+
+
+def _reader():
+    reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
+    return _limit_elements(reader, HIREDIS_MAX_ELEMENTS)
+
+
 def request_decoder():
     """@return: the fastest request decoder available here."""
-    if hiredis is not None:
+    if _limit_elements is not None:
         return HiredisDecoder()
     return Decoder()
 
