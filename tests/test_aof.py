@@ -274,6 +274,28 @@ def test_config_set_appendonly_writes_the_data_then_logs(tmp_path):
     assert b"ignored" not in server.aof()
 
 
+def test_turning_appendonly_on_is_retried_after_a_failure(tmp_path, monkeypatch):
+    server = Server(tmp_path)
+    server.call("SET", "k", "v")
+    open_file = Rewrite._open
+    failures = []
+
+    def failing(job):
+        if not failures:
+            failures.append(job)
+            raise OSError("disk on fire")
+        open_file(job)
+
+    monkeypatch.setattr(Rewrite, "_open", failing)
+    server.call("CONFIG", "SET", "appendonly", "yes")
+    assert server.persistence.log is None
+    assert b"aof_last_bgrewrite_status:err" in server.call("INFO", "persistence")
+    server.clock.advance(5.1)
+    server.settle()
+    assert server.persistence.log is not None
+    assert commands_of(server.aof()) == [[b"SELECT", b"0"], [b"SET", b"k", b"v"]]
+
+
 # ---------------------------------------------------------------- loading
 
 

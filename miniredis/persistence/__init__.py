@@ -31,6 +31,7 @@ from miniredis.resp import ReplyError
 log = Logger(namespace="miniredis.persistence")
 
 BGSAVE_RETRY_DELAY = 5
+REWRITE_RETRY_DELAY = 5
 
 
 class LoadError(Exception):
@@ -93,6 +94,7 @@ class Persistence(service.Service):
         self._waiting_bgsave = []
         self._watch = None
         self._last_fsync = 0
+        self._last_rewrite_end = 0
         self._cron = task.LoopingCall(self._tick)
         self._cron.clock = self.clock
         factory.persistence = self
@@ -360,6 +362,7 @@ class Persistence(service.Service):
 
     def _rewritten(self, job, error):
         self.rewrite = None
+        self._last_rewrite_end = self.clock.seconds()
         seconds = int(self.clock.seconds() - job.started)
         self.stats["aof_last_rewrite_time_sec"] = seconds
         if error is not None:
@@ -392,6 +395,17 @@ class Persistence(service.Service):
             return False
         base = log_.base_size or 1
         return log_.size * 100 // base - 100 >= percentage
+
+    def _enabling_due(self):
+        """Whether to try again to write the log C{appendonly} asks for."""
+        return (
+            self.config["appendonly"]
+            and not self.finished
+            and self.log is None
+            and self.rewrite is None
+            and not self.rewrite_scheduled
+            and self.clock.seconds() - self._last_rewrite_end >= REWRITE_RETRY_DELAY
+        )
 
     # -- snapshots
 
@@ -428,7 +442,7 @@ class Persistence(service.Service):
     def bgsave(self):
         """
         BGSAVE: a forked child writes the RDB file from its copy-on-write
-        image of the data; L{_tick} notices when it exits.
+        image of the data; a watcher notices when it exits.
 
         @raise ReplyError: when one is already in progress.
         """
@@ -520,7 +534,7 @@ class Persistence(service.Service):
         try:
             if self.child is None and self.config["save"] and self._save_rule_due():
                 self.bgsave()
-            if self._auto_rewrite_due():
+            if self._auto_rewrite_due() or self._enabling_due():
                 self.start_rewrite()
             log_ = self.log
             now = self.clock.seconds()

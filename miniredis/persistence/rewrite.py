@@ -13,7 +13,9 @@ stream as it is; a write that touches a key not yet dumped is replaced by
 the current state of each key it touched (that state already includes the
 write), which dumps them. Keys not yet dumped are, in the stream, absent.
 C{FLUSHALL}, C{FLUSHDB} and C{SWAPDB} go in as they are and adjust the
-bookkeeping of whole databases.
+bookkeeping of whole databases. A transaction (or a script) is fed once all
+its writes have run, so it is taken as one write; one that empties or swaps
+databases while touching keys not yet dumped makes the rewrite start over.
 
 A value is copied when it is dumped (a cheap C-level copy) and large ones
 are then written 64 items per command (C{RPUSH}, C{SADD}, C{HSET},
