@@ -8,7 +8,7 @@ Usage::
 
     python3 bench/persistence.py                     # defaults below
     python3 bench/persistence.py --load 0 -n 20000   # throughput only
-    python3 bench/persistence.py --pypy              # miniredis under pypy3
+    python3 bench/persistence.py --pypy venv/bin/python   # miniredis on PyPy
 
 Runs alternate between the servers so that the noise of a shared machine
 falls on both; each cell is the median of C{--repeat} runs.
@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import ROOT, median, pypy_executable, ratio, table
+from benchlib import ROOT, median, ratio, table
 from redis_benchmark import run_benchmark
 from twisted.internet import task
 
@@ -39,10 +39,13 @@ MODES = {
 
 
 def miniredis(directory, options, pypy):
-    """@return: a miniredis L{ServerProcess} (not started) in C{directory}."""
-    executable = pypy_executable() if pypy else sys.executable
+    """
+    @param pypy: None, or the PyPy interpreter to run it with.
+    @return: a miniredis L{ServerProcess} (not started) in C{directory}.
+    """
+    executable = shutil.which(pypy) if pypy else sys.executable
     if executable is None:
-        raise SystemExit("--pypy: no pypy3 on PATH")
+        raise SystemExit("--pypy: no interpreter %r" % (pypy,))
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT
@@ -212,7 +215,12 @@ def parse_args(argv):
         default=1000000,
         help="keys of the start-up benchmark, 0 to skip it (%(default)s)",
     )
-    parser.add_argument("--pypy", action="store_true", help="run miniredis under pypy3")
+    parser.add_argument(
+        "--pypy",
+        metavar="PYTHON",
+        help="run miniredis with this PyPy interpreter (pypy3, or the python of "
+        "a PyPy virtualenv holding miniredis's dependencies)",
+    )
     options = parser.parse_args(argv)
     options.pipelines = [int(p) for p in options.pipelines.split(",")]
     return options
