@@ -32,29 +32,32 @@ from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import ReplyError, encode_command, encode_into, request_decoder
 
 WORKLOADS = {
-    "get": lambda i: [b"GET", b"key:%012d" % (i % 1000)],
-    "set": lambda i: [b"SET", b"key:%012d" % (i % 1000), b"xxx"],
-    "incr": lambda i: [b"INCR", b"counter:%012d" % (i % 1000)],
-    "ping": lambda i: [b"PING"],
+    "get": lambda key: [b"GET", b"key:%012d" % key],
+    "set": lambda key: [b"SET", b"key:%012d" % key, b"xxx"],
+    "incr": lambda key: [b"INCR", b"counter:%012d" % key],
+    "ping": lambda key: [b"PING"],
 }
 
 
-def chunks(name, commands, pipeline):
-    """@return: the requests as wire bytes, C{pipeline} commands a chunk."""
+def chunks(name, commands, pipeline, keys):
+    """
+    @return: the requests as wire bytes, C{pipeline} commands a chunk, on
+        C{keys} distinct keys visited in a scattered order.
+    """
     make = WORKLOADS[name]
     return [
-        b"".join(encode_command(make(i + j)) for j in range(pipeline))
+        b"".join(encode_command(make((i + j) * 7919 % keys)) for j in range(pipeline))
         for i in range(0, commands, pipeline)
     ]
 
 
-def server():
+def server(keys):
     """@return: a connected protocol on a C{StringTransport}, its keys set."""
     factory = MiniRedisFactory(clock=task.Clock())
     protocol = factory.buildProtocol(None)
     protocol.makeConnection(StringTransport())
     db = factory.store.db(0)
-    for i in range(1000):
+    for i in range(keys):
         db.set(b"key:%012d" % i, b"xxx")
     return protocol
 
@@ -123,10 +126,10 @@ def best(repeat, f):
     return min(without_gc(f) for _ in range(repeat))
 
 
-def measure(name, commands, pipeline, repeat):
+def measure(name, commands, pipeline, keys, repeat):
     """@return: microseconds per command: total and by stage."""
-    data = chunks(name, commands, pipeline)
-    protocol = server()
+    data = chunks(name, commands, pipeline, keys)
+    protocol = server(keys)
     session = protocol.session
     requests = decode_all(data)
     replies = dispatch_only(session, requests)
@@ -155,9 +158,9 @@ def known(argv):
     return True
 
 
-def profile(name, commands, pipeline):
-    data = chunks(name, commands, pipeline)
-    protocol = server()
+def profile(name, commands, pipeline, keys):
+    data = chunks(name, commands, pipeline, keys)
+    protocol = server(keys)
     profiler = cProfile.Profile()
     profiler.runcall(run_protocol, protocol, data)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
@@ -169,12 +172,19 @@ def main(argv=None):
     parser.add_argument("-P", "--pipeline", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
+        "--keys",
+        type=int,
+        default=1000,
+        help="distinct keys, visited in a scattered order (%(default)s); "
+        "100000 is what redis_benchmark.py's -r gives, cache misses included",
+    )
+    parser.add_argument(
         "--profile", choices=sorted(WORKLOADS), help="cProfile one workload"
     )
     options = parser.parse_args(argv)
     load_all()
     if options.profile:
-        profile(options.profile, options.commands, options.pipeline)
+        profile(options.profile, options.commands, options.pipeline, options.keys)
         return 0
     stages = ["total", "decode", "dispatch", "command", "encode", "rest"]
     rows = []
@@ -182,11 +192,13 @@ def main(argv=None):
         if not known(make(0)):
             rows.append([name.upper()] + ["n/a"] * len(stages))
             continue
-        us = measure(name, options.commands, options.pipeline, options.repeat)
+        us = measure(
+            name, options.commands, options.pipeline, options.keys, options.repeat
+        )
         rows.append([name.upper()] + ["%.2f" % us[s] for s in stages])
     print(
-        "us per command, %d commands, %d per read (rest = protocol glue)"
-        % (options.commands, options.pipeline)
+        "us per command, %d commands, %d per read, %d keys (rest = protocol glue)"
+        % (options.commands, options.pipeline, options.keys)
     )
     print(table(["command"] + stages, rows))
     return 0
