@@ -1,0 +1,81 @@
+"""
+miniredis on PyPy3 (Debian's pypy3 is Python 3.9): the pure-Python decoder,
+Python 3.9 syntax, and lupa built from source. A PyPy virtualenv gets the
+package and runs a representative part of this suite, whose servers then
+run under PyPy too.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.servers import ROOT
+
+pytestmark = pytest.mark.slow
+
+SUITES = [
+    "tests/test_resp.py",
+    "tests/test_strings.py",
+    "tests/test_keys.py",
+    "tests/test_lists.py",
+    "tests/test_hashes.py",
+    "tests/test_zsets.py",
+    "tests/test_transactions.py",
+    "tests/test_scripting.py",
+]
+
+
+@pytest.fixture(scope="module")
+def pypy(tmp_path_factory):
+    """The python of a PyPy virtualenv with miniredis and the test tools."""
+    interpreter = shutil.which("pypy3")
+    if interpreter is None:
+        pytest.fail(
+            "pypy3 is not installed (apt-get install pypy3 pypy3-venv pypy3-dev)"
+        )
+    venv = str(tmp_path_factory.mktemp("pypy") / "venv")
+    subprocess.run([interpreter, "-m", "venv", venv], check=True)
+    python = os.path.join(venv, "bin", "python")
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            ROOT,
+            "pytest",
+            "pytest-twisted",
+            "pytest-timeout",
+            "hypothesis",
+            "redis",
+        ],
+        check=True,
+        timeout=1500,
+    )
+    return python
+
+
+def test_hiredis_is_not_used(pypy):
+    out = subprocess.run(
+        [pypy, "-c", "from miniredis import resp; print(resp.request_decoder())"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "resp.Decoder" in out
+
+
+def test_suite_passes_on_pypy(pypy):
+    result = subprocess.run(
+        [pypy, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"] + SUITES,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout.splitlines()[-1]
