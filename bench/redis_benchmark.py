@@ -65,12 +65,12 @@ def run_benchmark(port, test, pipeline, requests, clients, keyspace):
         str(requests),
         "-P",
         str(pipeline),
-        "-r",
-        str(keyspace),
         "-t",
         test,
         "--csv",
     ]
+    if keyspace:
+        argv[-1:-1] = ["-r", str(keyspace)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         return None
@@ -164,7 +164,8 @@ def parse_args(argv):
         "--keyspace",
         type=int,
         default=100000,
-        help="random keys per test, as redis-benchmark -r (%(default)s)",
+        help="random keys per test, as redis-benchmark -r (%(default)s); "
+        "0: every request on the same key",
     )
     parser.add_argument(
         "--warmup",
