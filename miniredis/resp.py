@@ -932,7 +932,7 @@ def _other(value, proto, out):
         if encoder is not None:
             return encoder(value, proto, out)
     if isinstance(value, str):
-        return _bulk(value.encode("utf-8"), proto, out)
+        return _bulk(value.encode("utf-8", "surrogateescape"), proto, out)
     if isinstance(value, (tuple, set, frozenset)):
         return _ENCODERS[list](list(value), proto, out)
     raise TypeError("cannot encode %r as RESP" % (value,))
@@ -988,7 +988,7 @@ def encode_command(args):
         if type(arg) is bytes:
             out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
         elif isinstance(arg, str):
-            arg = arg.encode("utf-8")
+            arg = arg.encode("utf-8", "surrogateescape")
             out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
         elif isinstance(arg, float) and not isinstance(arg, bool):
             text = repr(arg).encode()
