@@ -112,7 +112,14 @@ class RedisServerProtocol(Protocol):
             self.transport.loseConnection()
 
     def send_reply(self, value):
-        """Send C{value} now, after any replies being built for this read."""
+        """
+        Send C{value} now, after any replies being built for this read.
+
+        Out of a read (a pub/sub message, the end of a blocking wait) the
+        reply is queued with C{transport.write}, not sent at once: the
+        reactor then sends all that one turn of the loop queued for this
+        client in one go (one syscall, not one per message).
+        """
         if self.session is None or self.transport is None:
             return
         if self._out is not None:
@@ -122,7 +129,7 @@ class RedisServerProtocol(Protocol):
         else:
             payload = encode(value, self.session.proto)
             self.factory.stats.net_output_bytes += len(payload)
-            write_now(self.transport, payload)
+            self.transport.write(payload)
 
     def resume(self, reply):
         """Send the reply that ends a blocking wait, then run what queued up."""
