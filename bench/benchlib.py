@@ -5,7 +5,7 @@ persistence.
 
 Usage::
 
-    with servers(pypy=False) as (redis, mini):
+    with servers() as (redis, mini):
         print(redis.port, mini.port)
 """
 
@@ -26,11 +26,6 @@ from tests.servers import (  # noqa: E402
     miniredis_process,
     redis_process,
 )
-
-
-def pypy_executable():
-    """@return: the path of C{pypy3}, or None."""
-    return shutil.which("pypy3")
 
 
 def _miniredis(directory, pypy):
