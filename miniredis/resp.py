@@ -19,6 +19,7 @@ Usage::
 
 import ctypes
 import math
+import sys
 
 try:
     import hiredis
@@ -133,8 +134,21 @@ def _length(raw, what):
     raise ProtocolError("invalid %s length" % (what,))
 
 
-# The lengths met most, read by a look-up (faster than int() on bytes).
-_LENGTHS = {b"%d" % n: n for n in range(1024)}
+def _small_length(raw):
+    """
+    @return: the number C{raw} writes, if it is below 1024 and written as
+        Redis writes it (no sign, space or leading zero); else None.
+    """
+    if len(raw) < 5 and raw.isdigit() and (raw[0] != 48 or len(raw) == 1):
+        n = int(raw)
+        if n < 1024:
+            return n
+    return None
+
+
+if sys.implementation.name == "cpython":
+    # There a look-up is much faster than int() on bytes (on PyPy, slower).
+    _small_length = {b"%d" % n: n for n in range(1024)}.get
 
 
 def _line(buf, pos, limit):
@@ -161,7 +175,7 @@ def _parse(buf, pos, depth, limit):
     kind = buf[pos]
     if kind == 36:  # $
         raw, pos = _line(buf, pos + 1, limit)
-        length = _LENGTHS.get(raw)
+        length = _small_length(raw)
         if length is None:
             length = _length(raw, "bulk")
             if length < 0:
@@ -453,7 +467,7 @@ class Decoder:
                             raise ProtocolError("too big mbulk count string")
                         break
                     raw = buf[pos + 1 : nl]
-                    left = _LENGTHS.get(raw)
+                    left = _small_length(raw)
                     if left is None:
                         left = _length(raw, "multibulk")
                         if left > MAX_MULTIBULK:
@@ -472,7 +486,7 @@ class Decoder:
                                 raise ProtocolError("too big bulk count string")
                             raise _Incomplete()
                         raw = buf[pos + 1 : nl]
-                        length = _LENGTHS.get(raw)
+                        length = _small_length(raw)
                         if length is None:
                             length = _length(raw, "bulk")
                             if not 0 <= length <= PROTO_MAX_BULK_LEN:
