@@ -102,12 +102,19 @@ class Client(RedisCommands):
         if self._sock is None or self._closed_by_server():
             self._connect()
         reply = self._call(args)
-        name = command_name(args)
+        self._remember(command_name(args), args)
+        return reply
+
+    def _remember(self, name, args):
+        """Keep what a reconnection must set up again."""
         if name == "select":
             self.db = int(args[1])
         elif name == "hello" and len(args) > 1:
             self.protocol = int(args[1])
-        return reply
+        elif name == "auth":
+            self.password = args[-1]
+        elif name == "reset":
+            self.db, self.protocol = 0, 2
 
     def close(self):
         """Close the connection (the next call opens a new one)."""

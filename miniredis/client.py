@@ -98,7 +98,7 @@ def _command(name, syntax=""):
     def method(self, *args):
         return self.execute(*(words + args))
 
-    method.__name__ = "_".join(words).lower()
+    method.__name__ = "_".join(words).lower().replace("-", "_")
     method.__doc__ = "C{%s %s}" % (name, syntax)
     return method
 
@@ -472,8 +472,11 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
             self.setTimeout(self.replyTimeout)
         self._pending.append(deferred)
         self.transport.write(encode_command(args))
-        if command_name(args) == "hello" and len(args) > 1:
+        name = command_name(args)
+        if name == "hello" and len(args) > 1:
             deferred.addCallback(self._switched, int(args[1]))
+        elif name == "reset":
+            deferred.addCallback(self._switched, 2)
         return deferred
 
     def _switched(self, reply, version):

@@ -106,6 +106,14 @@ def test_reconnect_keeps_what_was_switched(port):
         assert client.get("k") == b"v"
 
 
+def test_reset_forgets_what_was_switched(port):
+    with Client(port=port, db=4, protocol=3) as client:
+        assert client.reset() == b"RESET"
+        kill(port, client)
+        info = client.client_info()
+        assert b" db=0 " in info and b" resp=2" in info
+
+
 def test_reconnects_after_a_restart(tmp_path):
     server = miniredis_process(str(tmp_path)).start()
     try:

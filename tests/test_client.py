@@ -127,6 +127,11 @@ def test_resp3(server):
     assert (yield client.get("missing")) is None
     info = yield client.hello()
     assert info[b"proto"] == 3
+    yield client.reset()
+    assert client.protocolVersion == 2
+    assert (yield client.get("missing")) is None
+    yield client.execute("HELLO", "3")
+    assert client.protocolVersion == 3
 
 
 @pytest_twisted.inlineCallbacks
