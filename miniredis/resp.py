@@ -585,8 +585,9 @@ class HiredisDecoder:
     strings byte for byte (which also gives its exact size), whose headers
     keep Redis's limits even while the request is cut short by the end of
     the input. Anything else (an inline command, typed values, a header out
-    of bounds) goes to a pure L{Decoder} from the start of that request,
-    until the pure decoder has used up all it was given.
+    of bounds, more than L{HIREDIS_MAX_ELEMENTS} elements) goes to a pure
+    L{Decoder} from the start of that request, until the pure decoder has
+    used up all it was given.
 
     @ivar error: the L{ProtocolError} that stopped decoding, or None.
     """
