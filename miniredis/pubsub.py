@@ -35,6 +35,7 @@ class PubSub:
             return False
         mine.add(channel)
         registry.setdefault(channel, set()).add(session)
+        session.subscribed = True
         return True
 
     def unsubscribe(self, session, channel, shard=False):
@@ -44,6 +45,7 @@ class PubSub:
             return False
         mine.discard(channel)
         _discard(registry, channel, session)
+        _still_subscribed(session)
         return True
 
     def psubscribe(self, session, pattern):
@@ -53,6 +55,7 @@ class PubSub:
         if pattern not in self.patterns:
             self._matchers[pattern] = matcher(pattern)
         self.patterns.setdefault(pattern, set()).add(session)
+        session.subscribed = True
         return True
 
     def punsubscribe(self, session, pattern):
@@ -62,6 +65,7 @@ class PubSub:
         _discard(self.patterns, pattern, session)
         if pattern not in self.patterns:
             del self._matchers[pattern]
+        _still_subscribed(session)
         return True
 
     def publish(self, channel, message, shard=False):
@@ -89,6 +93,12 @@ class PubSub:
             self.unsubscribe(session, channel, shard=True)
         for pattern in list(session.patterns):
             self.punsubscribe(session, pattern)
+
+
+def _still_subscribed(session):
+    session.subscribed = bool(
+        session.channels or session.patterns or session.shard_channels
+    )
 
 
 def _discard(registry, name, session):

@@ -91,6 +91,10 @@ class Push(list):
     """A RESP3 out-of-band push (an array under RESP2)."""
 
 
+class TypedRequest(list):
+    """A request with typed arguments (ints, arrays, maps, null)."""
+
+
 class Replies(list):
     """Several replies to one command, sent one after the other (SUBSCRIBE)."""
 
@@ -500,6 +504,8 @@ class Decoder:
                         pos = stop + 2
                     else:
                         value, pos = _element(buf, pos)
+                        if type(value) is not bytes and type(args) is list:
+                            args = TypedRequest(args)
                         args.append(value)
                     left -= 1
                 append(args)

@@ -23,7 +23,8 @@ class Session:
     @ivar watching: C{(database, key)} pairs under WATCH.
     @ivar watch_dirty: a watched key changed: the next EXEC fails.
     @ivar channels: subscribed channels; C{patterns}: subscribed patterns;
-        C{shard_channels}: SSUBSCRIBEd channels.
+        C{shard_channels}: SSUBSCRIBEd channels; C{subscribed}: whether any
+        of them is not empty (kept by L{miniredis.pubsub.PubSub}).
     @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
@@ -47,6 +48,7 @@ class Session:
         self.channels = set()
         self.patterns = set()
         self.shard_channels = set()
+        self.subscribed = False
         self.blocked = None
         self.rewrites = None
         self.last_command = "NULL"
@@ -54,10 +56,6 @@ class Session:
         self.last_interaction = self.created
         self.closing = False
         self.deny_blocking = False
-
-    @property
-    def subscribed(self):
-        return bool(self.channels or self.patterns or self.shard_channels)
 
     def select(self, index):
         self.db = self.server.store.db(index)

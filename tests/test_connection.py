@@ -128,7 +128,7 @@ def test_client_kill_by_id_and_self(factory):
 
 def test_client_kill_by_type(factory):
     one, two = Client(factory), Client(factory)
-    two.session.channels.add(b"news")
+    factory.pubsub.subscribe(two.session, b"news")
     assert one.call("CLIENT", "KILL", "TYPE", "pubsub") == 1
     assert two.transport.disconnecting
 

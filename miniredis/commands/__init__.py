@@ -176,7 +176,8 @@ def lookup(argv):
     return cmd
 
 
-def _plain(arg):
+def plain_arg(arg):
+    """A scalar typed argument (an int, a double, a boolean) as bytes."""
     if type(arg) is bytes:
         return arg
     if isinstance(arg, bool):
@@ -192,11 +193,8 @@ def _plain(arg):
 
 
 def plain_args(argv):
-    """Turn scalar typed arguments into their byte strings."""
-    for arg in argv:
-        if type(arg) is not bytes:
-            return [_plain(a) for a in argv]
-    return argv
+    """Turn the scalar typed arguments of a L{TypedRequest} into bytes."""
+    return [plain_arg(a) for a in argv]
 
 
 def call(session, cmd, argv):
@@ -206,9 +204,14 @@ def call(session, cmd, argv):
     @return: the reply; an error reply as a L{ReplyError} value.
     """
     server = session.server
+    session.rewrites = None
+    if server.propagate is None:
+        try:
+            return cmd.func(session, argv)
+        except ReplyError as e:
+            return e
     store = server.store
     dirty = store.dirty
-    session.rewrites = None
     try:
         reply = cmd.func(session, argv)
     except ReplyError as e:
@@ -239,6 +242,28 @@ _ALLOWED_WHEN_SUBSCRIBED = frozenset(
 _NOT_QUEUED = frozenset(["exec", "discard", "multi", "watch", "quit", "reset"])
 
 
+_BY_NAME = {}
+
+
+def _entry(argv):
+    """
+    The table entry for a request, checked for arity: from a cache of names
+    as clients spell them (no lower-casing on the hot path), else L{lookup}.
+
+    @raise ReplyError: as L{lookup} does.
+    """
+    cmd = _BY_NAME.get(argv[0])
+    if cmd is not None:
+        arity, argc = cmd.arity, len(argv)
+        if argc == arity or (arity < 0 and argc >= -arity):
+            return cmd
+    cmd = lookup(argv)
+    if cmd.subcommands is None and "|" not in cmd.name and len(_BY_NAME) < 4096:
+        if type(argv[0]) is bytes:
+            _BY_NAME[argv[0]] = cmd
+    return cmd
+
+
 def dispatch(session, argv):
     """
     Run one request of a client: the table lookup, then the checks Redis
@@ -247,15 +272,38 @@ def dispatch(session, argv):
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
     try:
-        cmd = lookup(argv)
-        if not cmd.typed:
+        cmd = _entry(argv)
+        if type(argv) is not list and not cmd.typed:
             argv = plain_args(argv)
     except ReplyError as e:
         return rejected(session, argv[0], e)
+    server = session.server
+    if (
+        not session.authenticated
+        or server.busy is not None
+        or session.multi is not None
+        or session.subscribed
+    ):
+        refusal = _refusal(session, cmd, argv)
+        if refusal is not None:
+            return refusal
+    session.last_command = cmd.name
+    reply = call(session, cmd, argv)
+    server.stats.commands += 1
+    if server.store.ready and server.busy is None:
+        server.waits.serve_ready()
+    return reply
+
+
+def _refusal(session, cmd, argv):
+    """
+    The checks of a client that is not simply authenticated and idle.
+
+    @return: the reply refusing or queueing the request, or None to run it.
+    """
     if not session.authenticated and "no_auth" not in cmd.flags:
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
-    server = session.server
-    if server.busy is not None and "allow_busy" not in cmd.flags:
+    if session.server.busy is not None and "allow_busy" not in cmd.flags:
         return rejected(session, argv[0], ReplyError(BUSY))
     if session.multi is not None and cmd.name not in _NOT_QUEUED:
         return queue_in_multi(session, cmd, argv)
@@ -270,12 +318,7 @@ def dispatch(session, argv):
                     % (cmd.name,)
                 ),
             )
-    session.last_command = cmd.name
-    reply = call(session, cmd, argv)
-    server.stats.commands += 1
-    if server.store.ready and server.busy is None:
-        server.waits.serve_ready()
-    return reply
+    return None
 
 
 def rejected(session, name, error):

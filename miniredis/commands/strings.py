@@ -15,7 +15,7 @@ WRONGTYPE there.
 import copy
 
 from miniredis import longdouble
-from miniredis.commands import command, plain_args, wrong_arity
+from miniredis.commands import command, plain_arg, wrong_arity
 from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
 from miniredis.resp import OK, ReplyError
 from miniredis.store import WRONGTYPE, Typed
@@ -75,8 +75,7 @@ def plain_except(argv, is_value):
     for i, arg in enumerate(argv):
         if type(arg) is not bytes and not is_value(i):
             return [
-                arg if is_value(j) else plain_args([arg])[0]
-                for j, arg in enumerate(argv)
+                arg if is_value(j) else plain_arg(arg) for j, arg in enumerate(argv)
             ]
     return argv
 

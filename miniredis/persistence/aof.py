@@ -511,7 +511,7 @@ def _run(session, argv, offset, name, result):
             "at offset %d: %s" % (name, offset, e.message),
             offset,
         )
-    if not cmd.typed:
+    if type(argv) is not list and not cmd.typed:
         argv = plain_args(argv)
     reply = call(session, cmd, argv)
     result.commands += 1
