@@ -7,7 +7,7 @@ clients, BLPOP and friends, are L{miniredis.waits}.)
 Usage::
 
     >>> from miniredis.blocking import Client
-    >>> client = Client(port=6379, protocol=3, decode_responses=True)
+    >>> client = Client(port=6379, decode_responses=True)
     >>> client.mset("k1", "v1", "k2", ["v2-0", 1, "v2-2"], "k3", "v3")
     'OK'
     >>> client.get("k2")
@@ -53,14 +53,15 @@ class Client(RedisCommands):
         port=6379,
         password=None,
         db=0,
-        protocol=2,
+        protocol=3,
         timeout=None,
         decode_responses=False,
     ):
         """
         @param password: sent with C{AUTH} (or C{HELLO 3 AUTH}) when given.
         @param db: the database to C{SELECT}.
-        @param protocol: the RESP version to speak: 2, or 3 (C{HELLO 3}).
+        @param protocol: the RESP version to speak: 3 (C{HELLO 3}: maps come
+            back as dicts, as typed values were stored), or 2.
         @param timeout: seconds to wait for the connection and for each
             reply (then C{TimeoutError}, and the connection is dropped);
             None to wait for ever.

@@ -640,7 +640,7 @@ def connect(
     endpoint="tcp:127.0.0.1:6379",
     password=None,
     db=0,
-    protocol=2,
+    protocol=3,
     timeout=None,
     decode_responses=False,
 ):
@@ -652,7 +652,8 @@ def connect(
         L{clientFromString} reads it (C{"unix:path=/run/redis.sock"}, ...).
     @param password: sent with C{AUTH} (or C{HELLO 3 AUTH}) when given.
     @param db: the database to C{SELECT}, if not 0.
-    @param protocol: the RESP version to speak, 2 or 3 (C{HELLO 3}).
+    @param protocol: the RESP version to speak: 3 (C{HELLO 3}; maps come
+        back as dicts, pub/sub pushes reach L{pushReceived}), or 2.
     @param timeout: seconds to wait for each reply, None for ever.
     @param decode_responses: decode replies' byte strings to C{str}.
     @return: a L{Deferred} firing with the connected L{RedisClientProtocol}.

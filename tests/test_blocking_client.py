@@ -36,7 +36,7 @@ def kill(port, client):
 
 def test_origin_session(port):
     """The session of /work/shared/notes/origin.md gives those very shapes."""
-    client = Client(port=port, protocol=3, decode_responses=True)
+    client = Client(port=port, decode_responses=True)
     assert client.mset("k1", "v1", "k2", ["v2-0", 1, "v2-2"], "k3", "v3") == "OK"
     assert client.get("k2") == ["v2-0", 1, "v2-2"]
     assert client.mget("k3", "k1") == ["v3", "v1"]
@@ -49,8 +49,8 @@ def test_origin_session(port):
     client.close()
 
 
-def test_defaults_bytes_and_resp2(port):
-    with Client(port=port) as client:
+def test_bytes_by_default_and_resp2(port):
+    with Client(port=port, protocol=2) as client:
         reply = client.set("k", "v")
         assert reply == OK and type(reply) is Status
         assert client.get("k") == b"v"
@@ -205,7 +205,7 @@ class FakeServer:
 def test_pushes_are_dropped():
     server = FakeServer([b">2\r\n$3\r\nfoo\r\n$3\r\nbar\r\n+PONG\r\n", b":1\r\n"])
     try:
-        with Client(port=server.port) as client:
+        with Client(port=server.port, protocol=2) as client:
             assert client.ping() == b"PONG"
             assert client.exists("k") == 1
         assert server.requests[1] == b"*2\r\n$6\r\nEXISTS\r\n$1\r\nk\r\n"

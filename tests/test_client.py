@@ -93,7 +93,7 @@ def test_origin_commands(server):
 
 @pytest_twisted.inlineCallbacks
 def test_typed_values_resp2(server):
-    client = yield server.connect()
+    client = yield server.connect(protocol=2)
     assert client.protocolVersion == 2
     yield client.set("t", {"a": [1, None, 2.5], "b": -7})
     assert (yield client.get("t")) == [b"a", [1, None, b"2.5"], b"b", -7]
@@ -101,7 +101,7 @@ def test_typed_values_resp2(server):
 
 @pytest_twisted.inlineCallbacks
 def test_replies_as_the_codec_reads_them(server):
-    client = yield server.connect()
+    client = yield server.connect(protocol=2)
     reply = yield client.set("k", "v")
     assert type(reply) is Status
     assert (yield client.set("k", "w", ex=100, get=True)) == b"v"
@@ -216,11 +216,11 @@ def test_connect_with_password_and_db(secured):
 @pytest_twisted.inlineCallbacks
 def test_connect_refused_password(secured):
     with pytest.raises(RedisError) as caught:
-        yield secured.connect(password="wrong")
+        yield secured.connect(password="wrong", protocol=2)
     assert caught.value.message.startswith("WRONGPASS")
     with pytest.raises(RedisError):
-        yield secured.connect(password="wrong", protocol=3)
-    client = yield secured.connect()
+        yield secured.connect(password="wrong")
+    client = yield secured.connect(protocol=2)
     with pytest.raises(RedisError, match="NOAUTH"):
         yield client.get("k")
 
@@ -271,7 +271,7 @@ def test_pub_sub_resp3(server):
 
 @pytest_twisted.inlineCallbacks
 def test_pub_sub_needs_resp3(server):
-    client = yield server.connect()
+    client = yield server.connect(protocol=2)
     with pytest.raises(ValueError, match="RESP3"):
         yield client.subscribe("news")
 
