@@ -45,7 +45,7 @@ class RedisServerProtocol(Protocol):
     session = None
 
     def __init__(self):
-        self._decoder = request_decoder()
+        self._decoder = None
         self._backlog = None
         self._out = None
         self.local_address = ""
@@ -59,6 +59,7 @@ class RedisServerProtocol(Protocol):
             return
         if ITCPTransport.providedBy(self.transport):
             self.transport.setTcpNoDelay(True)
+        self._decoder = request_decoder(factory.config["proto-max-bulk-len"])
         self.session = Session(factory, self, _address(self.transport.getPeer()))
         self.local_address = _address(self.transport.getHost())
         factory.clients[self.session.id] = self.session

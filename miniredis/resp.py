@@ -370,10 +370,13 @@ class Decoder:
 
     @ivar inline: whether a line not starting with a RESP type byte is an
         inline command (servers: yes; clients: no).
+    @ivar max_bulk: the longest argument a request may carry
+        (C{proto-max-bulk-len}).
     @ivar error: the L{ProtocolError} that stopped L{requests}, or None.
     """
 
-    def __init__(self, inline=True):
+    def __init__(self, inline=True, max_bulk=PROTO_MAX_BULK_LEN):
+        self.max_bulk = max_bulk
         self._buf = b""
         self._pos = 0
         self._more = []
@@ -493,7 +496,7 @@ class Decoder:
                         length = _small_length(raw)
                         if length is None:
                             length = _length(raw, "bulk")
-                            if not 0 <= length <= PROTO_MAX_BULK_LEN:
+                            if not 0 <= length <= self.max_bulk:
                                 raise ProtocolError("invalid bulk length")
                         start = nl + 2
                         stop = start + length
@@ -595,10 +598,12 @@ class HiredisDecoder:
     L{Decoder} from the start of that request, until the pure decoder has
     used up all it was given.
 
+    @ivar max_bulk: the longest argument a request may carry.
     @ivar error: the L{ProtocolError} that stopped decoding, or None.
     """
 
-    def __init__(self):
+    def __init__(self, max_bulk=PROTO_MAX_BULK_LEN):
+        self.max_bulk = max_bulk
         self._reader = _reader()
         self._chunks = []
         self._offset = 0
@@ -691,7 +696,7 @@ class HiredisDecoder:
 
     def _switch(self, rest):
         """Go on with the pure decoder, from C{rest}."""
-        self._fallback = Decoder()
+        self._fallback = Decoder(max_bulk=self.max_bulk)
         self._fallback.feed(rest)
         self._reader = None
         self._chunks = []
@@ -702,7 +707,7 @@ class HiredisDecoder:
         """@return: whether the request cut short keeps Redis's limits so far."""
         partial = self._partial
         if partial is None:
-            partial = self._partial = _PartialRequest()
+            partial = self._partial = _PartialRequest(self.max_bulk)
         new = self._unconsumed - partial.seen
         pieces = []
         for chunk in reversed(self._chunks):
@@ -738,7 +743,8 @@ class _PartialRequest:
     @ivar seen: how many bytes of the request were looked at.
     """
 
-    def __init__(self):
+    def __init__(self, max_bulk):
+        self._max_bulk = max_bulk
         self.seen = 0
         self._line = b""
         self._left = None
@@ -782,7 +788,7 @@ class _PartialRequest:
         if self._left is None:
             self._left = n
             return line[0] == 42 and 0 < n <= MAX_MULTIBULK
-        if line[0] != 36 or n > PROTO_MAX_BULK_LEN or not self._left:
+        if line[0] != 36 or n > self._max_bulk or not self._left:
             return False
         self._left -= 1
         self._skip = n + 2
@@ -838,11 +844,14 @@ def _reader():
     return _limit_elements(reader, HIREDIS_MAX_ELEMENTS)
 
 
-def request_decoder():
-    """@return: the fastest request decoder available here."""
+def request_decoder(max_bulk=PROTO_MAX_BULK_LEN):
+    """
+    @param max_bulk: the longest argument a request may carry.
+    @return: the fastest request decoder available here.
+    """
     if _limit_elements is not None:
-        return HiredisDecoder()
-    return Decoder()
+        return HiredisDecoder(max_bulk)
+    return Decoder(max_bulk=max_bulk)
 
 
 # ---------------------------------------------------------------- encoding

@@ -289,3 +289,20 @@ def test_waits_timeout(factory, clock):
     assert factory.waits.count == 0
     clock.advance(0)
     assert clock.getDelayedCalls() == []
+
+
+def test_proto_max_bulk_len_is_honoured():
+    """CONFIG SET proto-max-bulk-len holds for the connections made after it."""
+    factory = MiniRedisFactory(clock=task.Clock())
+    factory.config.set("proto-max-bulk-len", b"1048576")
+    for decoder_kind in ("small", "large"):
+        protocol = factory.buildProtocol(None)
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        size = 1048576 if decoder_kind == "small" else 1048577
+        protocol.dataReceived(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size)
+        if decoder_kind == "small":
+            assert not transport.disconnecting
+        else:
+            assert transport.value() == b"-ERR Protocol error: invalid bulk length\r\n"
+            assert transport.disconnecting
