@@ -86,6 +86,9 @@ class RedisServerProtocol(Protocol):
         session.last_interaction = time.time()
         for index, argv in enumerate(requests):
             reply = dispatch(session, argv)
+            if type(reply) is bytes:
+                out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
+                continue
             if reply is BLOCKED:
                 self._backlog = deque(requests[index + 1 :])
                 break

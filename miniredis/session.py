@@ -77,6 +77,8 @@ class Session:
 
     def rewrite(self, *argvs):
         """Log C{argvs} to persistence in place of the running command."""
+        if self.server.propagate is None:
+            return
         if self.rewrites is None:
             self.rewrites = []
         self.rewrites.extend(argvs)

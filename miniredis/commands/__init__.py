@@ -204,12 +204,12 @@ def call(session, cmd, argv):
     @return: the reply; an error reply as a L{ReplyError} value.
     """
     server = session.server
-    session.rewrites = None
     if server.propagate is None:
         try:
             return cmd.func(session, argv)
         except ReplyError as e:
             return e
+    session.rewrites = None
     store = server.store
     dirty = store.dirty
     try:

@@ -169,7 +169,12 @@ class _Options:
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1))
 def get(session, argv):
-    return loaded(session.db.get_string(argv[1]))
+    value = session.db.lookup(argv[1])
+    if value is None or type(value) is bytes:
+        return value
+    if type(value) is Typed:
+        return value.value
+    raise ReplyError(WRONGTYPE)
 
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), typed=True)
