@@ -8,7 +8,7 @@ with one it needs that password.
 
 from miniredis import __redis_version__
 from miniredis.commands import command, container
-from miniredis.commands.parsing import parse_int
+from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.transactions import unwatch_all
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 
@@ -218,9 +218,7 @@ def client_list(session, argv):
 def _kill_filter(option, value):
     """@return: a test on clients for one C{option value} pair of CLIENT KILL."""
     if option == b"id":
-        wanted = parse_int(value, "ERR client-id should be greater than 0")
-        if wanted <= 0:
-            raise ReplyError("ERR client-id should be greater than 0")
+        wanted = parse_int_at_least(value, 1, "ERR client-id should be greater than 0")
         return lambda client: client.id == wanted
     if option == b"type":
         return _client_type(value)

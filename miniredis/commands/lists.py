@@ -15,12 +15,17 @@ from collections import deque
 from itertools import islice
 
 from miniredis.commands import BLOCKED, command, wrong_arity
-from miniredis.commands.parsing import SYNTAX, parse_int, parse_timeout
+from miniredis.commands.parsing import (
+    COUNT_POSITIVE,
+    NUMKEYS,
+    POSITIVE,
+    SYNTAX,
+    parse_int,
+    parse_int_at_least,
+    parse_timeout,
+)
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 
-POSITIVE = "ERR value is out of range, must be positive"
-NUMKEYS = "ERR numkeys should be greater than 0"
-COUNT_POSITIVE = "ERR count should be greater than 0"
 RANK_ZERO = (
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
     "second ... or use negative to start from the end of the list"
@@ -127,9 +132,7 @@ def _pop(session, argv, left):
         raise wrong_arity(argv[0].decode("utf-8", "replace").lower())
     count = None
     if len(argv) == 3:
-        count = parse_int(argv[2], POSITIVE)
-        if count < 0:
-            raise ReplyError(POSITIVE)
+        count = parse_int_at_least(argv[2], 0, POSITIVE)
     db = session.db
     key = argv[1]
     value = _list(db, key)
@@ -235,19 +238,12 @@ def _lpos_options(argv):
             if rank == 0:
                 raise ReplyError(RANK_ZERO)
         elif option == b"count":
-            count = _not_negative(argv[i + 1], "ERR COUNT can't be negative")
+            count = parse_int_at_least(argv[i + 1], 0, "ERR COUNT can't be negative")
         elif option == b"maxlen":
-            maxlen = _not_negative(argv[i + 1], "ERR MAXLEN can't be negative")
+            maxlen = parse_int_at_least(argv[i + 1], 0, "ERR MAXLEN can't be negative")
         else:
             raise ReplyError(SYNTAX)
     return rank, count, maxlen
-
-
-def _not_negative(raw, error):
-    value = parse_int(raw, error)
-    if value < 0:
-        raise ReplyError(error)
-    return value
 
 
 # ---------------------------------------------------------------- changing
@@ -394,9 +390,7 @@ def _mpop_arguments(argv, numkeys_index):
 
     @return: C{(keys, left, count)}.
     """
-    numkeys = parse_int(argv[numkeys_index], NUMKEYS)
-    if numkeys < 1:
-        raise ReplyError(NUMKEYS)
+    numkeys = parse_int_at_least(argv[numkeys_index], 1, NUMKEYS)
     where_index = numkeys_index + numkeys + 1
     if where_index >= len(argv):
         raise ReplyError(SYNTAX)
@@ -405,9 +399,7 @@ def _mpop_arguments(argv, numkeys_index):
     i = where_index + 1
     while i < len(argv):
         if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
-            count = parse_int(argv[i + 1], COUNT_POSITIVE)
-            if count < 1:
-                raise ReplyError(COUNT_POSITIVE)
+            count = parse_int_at_least(argv[i + 1], 1, COUNT_POSITIVE)
             i += 2
         else:
             raise ReplyError(SYNTAX)

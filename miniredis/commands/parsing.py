@@ -12,6 +12,10 @@ from miniredis.resp import ReplyError
 NOT_INTEGER = "ERR value is not an integer or out of range"
 NOT_FLOAT = "ERR value is not a valid float"
 SYNTAX = "ERR syntax error"
+POSITIVE = "ERR value is out of range, must be positive"
+NUMKEYS = "ERR numkeys should be greater than 0"
+COUNT_POSITIVE = "ERR count should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 
 _INTEGER = re.compile(rb"-?[1-9][0-9]{0,19}|0")
 _FLOAT = re.compile(
@@ -34,6 +38,18 @@ def parse_int(raw, error=NOT_INTEGER):
         if -(1 << 63) <= value < (1 << 63):
             return value
     raise ReplyError(error)
+
+
+def parse_int_at_least(raw, minimum, error):
+    """
+    Parse a 64-bit integer (as L{parse_int}) no smaller than C{minimum}.
+
+    @raise ReplyError: C{error} if C{raw} is not one.
+    """
+    value = parse_int(raw, error)
+    if value < minimum:
+        raise ReplyError(error)
+    return value
 
 
 def parse_float(raw, error=NOT_FLOAT):

@@ -11,14 +11,17 @@ import random
 
 from miniredis.commands import command
 from miniredis.commands.hashes import COUNT_RANGE, LLONG_MIN, random_picks
-from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.commands.parsing import (
+    LIMIT_NEGATIVE,
+    NUMKEYS,
+    POSITIVE,
+    SYNTAX,
+    parse_int,
+    parse_int_at_least,
+)
 from miniredis.glob import matcher
 from miniredis.resp import ReplyError, SetReply
 from miniredis.scan import parse_cursor, parse_options
-
-POSITIVE = "ERR value is out of range, must be positive"
-NUMKEYS = "ERR numkeys should be greater than 0"
-LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 
 
 def _set(db, key):
@@ -132,9 +135,7 @@ def spop(session, argv):
         raise ReplyError(SYNTAX)
     count = None
     if len(argv) == 3:
-        count = parse_int(argv[2], POSITIVE)
-        if count < 0:
-            raise ReplyError(POSITIVE)
+        count = parse_int_at_least(argv[2], 0, POSITIVE)
     db = session.db
     key = argv[1]
     value = _set(db, key)
@@ -274,18 +275,14 @@ def sdiffstore(session, argv):
 
 @command("sintercard", -3, "readonly movablekeys")
 def sintercard(session, argv):
-    numkeys = parse_int(argv[1], NUMKEYS)
-    if numkeys < 1:
-        raise ReplyError(NUMKEYS)
+    numkeys = parse_int_at_least(argv[1], 1, NUMKEYS)
     if numkeys > len(argv) - 2:
         raise ReplyError("ERR Number of keys can't be greater than number of args")
     limit = 0
     i = 2 + numkeys
     while i < len(argv):
         if argv[i].lower() == b"limit" and i + 1 < len(argv):
-            limit = parse_int(argv[i + 1], LIMIT_NEGATIVE)
-            if limit < 0:
-                raise ReplyError(LIMIT_NEGATIVE)
+            limit = parse_int_at_least(argv[i + 1], 0, LIMIT_NEGATIVE)
             i += 2
         else:
             raise ReplyError(SYNTAX)

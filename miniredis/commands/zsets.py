@@ -12,7 +12,17 @@ import random
 import re
 
 from miniredis.commands import BLOCKED, command
-from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int, parse_timeout
+from miniredis.commands.parsing import (
+    COUNT_POSITIVE,
+    LIMIT_NEGATIVE,
+    NOT_FLOAT,
+    NUMKEYS,
+    POSITIVE,
+    SYNTAX,
+    parse_int,
+    parse_int_at_least,
+    parse_timeout,
+)
 from miniredis.glob import matcher
 from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
@@ -112,17 +122,6 @@ def lex_bound(raw):
     if kind in (b"[", b"("):
         return kind, raw[1:]
     raise ReplyError(NOT_LEX_RANGE)
-
-
-def _range_long(raw, low, high, error):
-    """Parse an integer in C{[low, high]}; C{error} for anything else."""
-    try:
-        value = parse_int(raw)
-    except ReplyError:
-        raise ReplyError(error)
-    if not low <= value <= high:
-        raise ReplyError(error)
-    return value
 
 
 def d2string(value):
@@ -721,9 +720,7 @@ def _zpop(session, argv, highest):
         raise ReplyError(SYNTAX)
     count = None
     if len(argv) == 3:
-        count = _range_long(
-            argv[2], 0, LONG_MAX, "ERR value is out of range, must be positive"
-        )
+        count = parse_int_at_least(argv[2], 0, POSITIVE)
     db = session.db
     zs = db.get_typed(argv[1], ZSet)
     if zs is None or count == 0:
@@ -748,7 +745,7 @@ def _parse_mpop(argv, at):
 
     @return: C{(keys, highest, count)}.
     """
-    numkeys = _range_long(argv[at], 1, LONG_MAX, "ERR numkeys should be greater than 0")
+    numkeys = parse_int_at_least(argv[at], 1, NUMKEYS)
     where = at + numkeys + 1
     if where >= len(argv) or argv[where].lower() not in (b"min", b"max"):
         raise ReplyError(SYNTAX)
@@ -756,9 +753,7 @@ def _parse_mpop(argv, at):
     i = where + 1
     while i < len(argv):
         if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
-            count = _range_long(
-                argv[i + 1], 1, LONG_MAX, "ERR count should be greater than 0"
-            )
+            count = parse_int_at_least(argv[i + 1], 1, COUNT_POSITIVE)
             i += 2
         else:
             raise ReplyError(SYNTAX)
@@ -907,9 +902,7 @@ class _SetOp:
                 self.withscores = True
                 at += 1
             elif cardinality and left >= 2 and option == b"limit":
-                self.limit = _range_long(
-                    argv[at + 1], 0, LONG_MAX, "ERR LIMIT can't be negative"
-                )
+                self.limit = parse_int_at_least(argv[at + 1], 0, LIMIT_NEGATIVE)
                 at += 2
             else:
                 raise ReplyError(SYNTAX)
