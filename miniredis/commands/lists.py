@@ -16,12 +16,11 @@ from itertools import islice
 
 from miniredis.commands import BLOCKED, command, wrong_arity
 from miniredis.commands.parsing import (
-    COUNT_POSITIVE,
-    NUMKEYS,
     POSITIVE,
     SYNTAX,
     parse_int,
     parse_int_at_least,
+    parse_mpop,
     parse_timeout,
 )
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
@@ -39,6 +38,9 @@ LLONG_MIN = -(1 << 63)
 def _list(db, key):
     """@return: the list at C{key}, None if absent; WRONGTYPE otherwise."""
     return db.get_typed(key, deque)
+
+
+_LEFT_RIGHT = (b"left", b"right")
 
 
 def _where(raw):
@@ -384,28 +386,6 @@ def rpoplpush(session, argv):
 # ---------------------------------------------------------------- multi-key pops
 
 
-def _mpop_arguments(argv, numkeys_index):
-    """
-    Parse C{numkeys key [key ...] LEFT|RIGHT [COUNT count]} (LMPOP, BLMPOP).
-
-    @return: C{(keys, left, count)}.
-    """
-    numkeys = parse_int_at_least(argv[numkeys_index], 1, NUMKEYS)
-    where_index = numkeys_index + numkeys + 1
-    if where_index >= len(argv):
-        raise ReplyError(SYNTAX)
-    left = _where(argv[where_index])
-    count = None
-    i = where_index + 1
-    while i < len(argv):
-        if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
-            count = parse_int_at_least(argv[i + 1], 1, COUNT_POSITIVE)
-            i += 2
-        else:
-            raise ReplyError(SYNTAX)
-    return argv[numkeys_index + 1 : where_index], left, count or 1
-
-
 def _pop_for_reply(db, key, value, left, count):
     """
     Pop for a multi-key pop: BLPOP/BRPOP (C{count} None) or [B]LMPOP.
@@ -437,7 +417,7 @@ def _first_nonempty(db, keys):
 
 @command("lmpop", -4, "write movablekeys")
 def lmpop(session, argv):
-    keys, left, count = _mpop_arguments(argv, 1)
+    keys, left, count = parse_mpop(argv, 1, _LEFT_RIGHT)
     db = session.db
     key, value = _first_nonempty(db, keys)
     if key is None:
@@ -488,7 +468,7 @@ def brpop(session, argv):
 
 @command("blmpop", -5, "write blocking movablekeys")
 def blmpop(session, argv):
-    keys, left, count = _mpop_arguments(argv, 2)
+    keys, left, count = parse_mpop(argv, 2, _LEFT_RIGHT)
     timeout = parse_timeout(argv[1])
     return _blocking_pop(session, keys, timeout, left, count)
 

@@ -52,6 +52,30 @@ def parse_int_at_least(raw, minimum, error):
     return value
 
 
+def parse_mpop(argv, at, ends):
+    """
+    Parse C{numkeys key [key ...] END [COUNT count]} starting at C{argv[at]}
+    (LMPOP, ZMPOP and their blocking forms).
+
+    @param ends: the two lowercase words END may be (in any case).
+    @return: C{(keys, first, count)}, C{first} true when END is C{ends[0]},
+        C{count} 1 without COUNT.
+    """
+    numkeys = parse_int_at_least(argv[at], 1, NUMKEYS)
+    where = at + numkeys + 1
+    if where >= len(argv) or argv[where].lower() not in ends:
+        raise ReplyError(SYNTAX)
+    count = None
+    i = where + 1
+    while i < len(argv):
+        if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
+            count = parse_int_at_least(argv[i + 1], 1, COUNT_POSITIVE)
+            i += 2
+        else:
+            raise ReplyError(SYNTAX)
+    return argv[at + 1 : where], argv[where].lower() == ends[0], count or 1
+
+
 def parse_float(raw, error=NOT_FLOAT):
     """
     Parse a double as Redis's C{strtod} checks do: no spaces, no NaN.

@@ -13,14 +13,13 @@ import re
 
 from miniredis.commands import BLOCKED, command
 from miniredis.commands.parsing import (
-    COUNT_POSITIVE,
     LIMIT_NEGATIVE,
     NOT_FLOAT,
-    NUMKEYS,
     POSITIVE,
     SYNTAX,
     parse_int,
     parse_int_at_least,
+    parse_mpop,
     parse_timeout,
 )
 from miniredis.glob import matcher
@@ -739,25 +738,7 @@ def zpopmax(session, argv):
     return _zpop(session, argv, True)
 
 
-def _parse_mpop(argv, at):
-    """
-    Parse C{numkeys key... MIN|MAX [COUNT count]} starting at C{at}.
-
-    @return: C{(keys, highest, count)}.
-    """
-    numkeys = parse_int_at_least(argv[at], 1, NUMKEYS)
-    where = at + numkeys + 1
-    if where >= len(argv) or argv[where].lower() not in (b"min", b"max"):
-        raise ReplyError(SYNTAX)
-    count = None
-    i = where + 1
-    while i < len(argv):
-        if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
-            count = parse_int_at_least(argv[i + 1], 1, COUNT_POSITIVE)
-            i += 2
-        else:
-            raise ReplyError(SYNTAX)
-    return argv[at + 1 : where], argv[where].lower() == b"max", count or 1
+_MAX_MIN = (b"max", b"min")
 
 
 def _first_zset(db, keys):
@@ -779,7 +760,7 @@ def _bzpop_reply(key, pairs):
 
 @command("zmpop", -4, "write", keys=(0, 0, 0))
 def zmpop(session, argv):
-    keys, highest, count = _parse_mpop(argv, 1)
+    keys, highest, count = parse_mpop(argv, 1, _MAX_MIN)
     found = _first_zset(session.db, keys)
     if found is None:
         return NULL_ARRAY
@@ -834,7 +815,7 @@ def bzpopmax(session, argv):
 
 @command("bzmpop", -5, "write blocking", keys=(0, 0, 0))
 def bzmpop(session, argv):
-    keys, highest, count = _parse_mpop(argv, 2)
+    keys, highest, count = parse_mpop(argv, 2, _MAX_MIN)
     timeout = parse_timeout(argv[1])
     return _blocking_pop(session, keys, highest, count, timeout, _mpop_reply)
 
