@@ -17,44 +17,43 @@ def _confirm(kind, name, session):
     return Push([kind, name, count])
 
 
+def _each(session, kind, names, change):
+    """
+    Apply C{change(session, name)} to each of C{names} in turn, confirming
+    each with a C{kind} push that counts the subscriptions after it.
+    """
+    replies = Replies()
+    for name in names:
+        change(session, name)
+        replies.append(_confirm(kind, name, session))
+    return replies
+
+
 @command("subscribe", -2, "pubsub noscript loading stale")
 def subscribe(session, argv):
-    pubsub = session.server.pubsub
-    replies = Replies()
-    for channel in argv[1:]:
-        pubsub.subscribe(session, channel)
-        replies.append(_confirm(b"subscribe", channel, session))
-    return replies
+    return _each(session, b"subscribe", argv[1:], session.server.pubsub.subscribe)
 
 
 @command("ssubscribe", -2, "pubsub noscript loading stale", keys=(1, -1, 1))
 def ssubscribe(session, argv):
     pubsub = session.server.pubsub
-    replies = Replies()
-    for channel in argv[1:]:
-        pubsub.subscribe(session, channel, shard=True)
-        replies.append(_confirm(b"ssubscribe", channel, session))
-    return replies
+    return _each(
+        session,
+        b"ssubscribe",
+        argv[1:],
+        lambda s, name: pubsub.subscribe(s, name, shard=True),
+    )
 
 
 @command("psubscribe", -2, "pubsub noscript loading stale")
 def psubscribe(session, argv):
-    pubsub = session.server.pubsub
-    replies = Replies()
-    for pattern in argv[1:]:
-        pubsub.psubscribe(session, pattern)
-        replies.append(_confirm(b"psubscribe", pattern, session))
-    return replies
+    return _each(session, b"psubscribe", argv[1:], session.server.pubsub.psubscribe)
 
 
 def _unsubscribe_all(session, kind, names, remove):
-    replies = Replies()
     if not names:
         return Replies([_confirm(kind, None, session)])
-    for name in names:
-        remove(session, name)
-        replies.append(_confirm(kind, name, session))
-    return replies
+    return _each(session, kind, names, remove)
 
 
 @command("unsubscribe", -1, "pubsub noscript loading stale")
