@@ -16,11 +16,11 @@ from itertools import islice
 
 from miniredis.commands import BLOCKED, command, wrong_arity
 from miniredis.commands.parsing import (
-    POSITIVE,
     SYNTAX,
     parse_int,
     parse_int_at_least,
     parse_mpop,
+    parse_pop_count,
     parse_timeout,
 )
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
@@ -132,9 +132,7 @@ def rpushx(session, argv):
 def _pop(session, argv, left):
     if len(argv) > 3:
         raise wrong_arity(argv[0].decode("utf-8", "replace").lower())
-    count = None
-    if len(argv) == 3:
-        count = parse_int_at_least(argv[2], 0, POSITIVE)
+    count = parse_pop_count(argv)
     db = session.db
     key = argv[1]
     value = _list(db, key)

@@ -52,6 +52,21 @@ def parse_int_at_least(raw, minimum, error):
     return value
 
 
+def parse_pop_count(argv):
+    """
+    Parse C{key [count]} of LPOP, RPOP, SPOP, ZPOPMIN and ZPOPMAX.
+
+    @return: the count, None without one.
+    @raise ReplyError: a syntax error past the count, an out of range one
+        for a negative count.
+    """
+    if len(argv) > 3:
+        raise ReplyError(SYNTAX)
+    if len(argv) < 3:
+        return None
+    return parse_int_at_least(argv[2], 0, POSITIVE)
+
+
 def parse_mpop(argv, at, ends):
     """
     Parse C{numkeys key [key ...] END [COUNT count]} starting at C{argv[at]}

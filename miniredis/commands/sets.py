@@ -14,10 +14,10 @@ from miniredis.commands.hashes import COUNT_RANGE, LLONG_MIN, random_picks
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
     NUMKEYS,
-    POSITIVE,
     SYNTAX,
     parse_int,
     parse_int_at_least,
+    parse_pop_count,
 )
 from miniredis.glob import matcher
 from miniredis.resp import ReplyError, SetReply
@@ -131,11 +131,7 @@ def smove(session, argv):
 
 @command("spop", -2, "write fast", keys=(1, 1, 1))
 def spop(session, argv):
-    if len(argv) > 3:
-        raise ReplyError(SYNTAX)
-    count = None
-    if len(argv) == 3:
-        count = parse_int_at_least(argv[2], 0, POSITIVE)
+    count = parse_pop_count(argv)
     db = session.db
     key = argv[1]
     value = _set(db, key)

@@ -15,11 +15,11 @@ from miniredis.commands import BLOCKED, command
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
     NOT_FLOAT,
-    POSITIVE,
     SYNTAX,
     parse_int,
     parse_int_at_least,
     parse_mpop,
+    parse_pop_count,
     parse_timeout,
 )
 from miniredis.glob import matcher
@@ -715,11 +715,7 @@ def _pop_log(key, highest, count):
 
 
 def _zpop(session, argv, highest):
-    if len(argv) > 3:
-        raise ReplyError(SYNTAX)
-    count = None
-    if len(argv) == 3:
-        count = parse_int_at_least(argv[2], 0, POSITIVE)
+    count = parse_pop_count(argv)
     db = session.db
     zs = db.get_typed(argv[1], ZSet)
     if zs is None or count == 0:
