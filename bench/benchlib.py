@@ -71,6 +71,18 @@ def servers(pypy=None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def add_pypy_option(parser):
+    """Add C{--pypy [PYTHON]} to C{parser}: the interpreter for L{servers}."""
+    parser.add_argument(
+        "--pypy",
+        nargs="?",
+        const="pypy3",
+        metavar="PYTHON",
+        help="run miniredis under PyPy: pypy3, or the given interpreter "
+        "(a PyPy virtualenv's python with Twisted, sortedcontainers, lupa)",
+    )
+
+
 def median(values):
     """@return: the median of C{values}, or None when there are none."""
     return statistics.median(values) if values else None

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import median, ratio, servers, table
+from benchlib import add_pypy_option, median, ratio, servers, table
 
 # isort: split
 from tests import huey_app  # benchlib put the checkout on the path
@@ -75,14 +75,7 @@ def parse_args(argv):
         default=3,
         help="runs per server and storage; the median is shown (%(default)s)",
     )
-    parser.add_argument(
-        "--pypy",
-        nargs="?",
-        const="pypy3",
-        metavar="PYTHON",
-        help="run miniredis under PyPy: pypy3, or the given interpreter "
-        "(a PyPy virtualenv's python with Twisted, sortedcontainers, lupa)",
-    )
+    add_pypy_option(parser)
     options = parser.parse_args(argv)
     options.storages = [s.strip() for s in options.storages.split(",")]
     unknown = set(options.storages) - set(huey_app.STORAGES)

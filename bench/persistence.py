@@ -22,7 +22,7 @@ import tempfile
 import time
 
 from benchlib import ROOT, median, ratio, table
-from redis_benchmark import run_benchmark
+from redis_benchmark import add_load_options, run_benchmark
 from twisted.internet import task
 
 from miniredis.persistence import rdb
@@ -197,15 +197,7 @@ def parse_args(argv):
         default=50000,
         help="SET requests per run (%(default)s)",
     )
-    parser.add_argument(
-        "-P",
-        "--pipelines",
-        default="1,16",
-        help="comma-separated pipeline depths (%(default)s)",
-    )
-    parser.add_argument(
-        "-c", "--clients", type=int, default=50, help="connections (%(default)s)"
-    )
+    add_load_options(parser)
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per cell (%(default)s)"
     )
@@ -222,7 +214,6 @@ def parse_args(argv):
         "a PyPy virtualenv holding miniredis's dependencies)",
     )
     options = parser.parse_args(argv)
-    options.pipelines = [int(p) for p in options.pipelines.split(",")]
     return options
 
 

@@ -20,7 +20,7 @@ import io
 import subprocess
 import sys
 
-from benchlib import median, ratio, servers, table
+from benchlib import add_pypy_option, median, ratio, servers, table
 
 TESTS = {
     "ping_inline": "PING_INLINE",
@@ -125,6 +125,24 @@ def report(samples):
     return table(header, rows)
 
 
+def _depths(text):
+    return [int(p) for p in text.split(",")]
+
+
+def add_load_options(parser):
+    """Add C{-P/--pipelines} (a list of depths) and C{-c/--clients}."""
+    parser.add_argument(
+        "-P",
+        "--pipelines",
+        type=_depths,
+        default="1,16",
+        help="comma-separated pipeline depths (%(default)s)",
+    )
+    parser.add_argument(
+        "-c", "--clients", type=int, default=50, help="connections (%(default)s)"
+    )
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -132,12 +150,7 @@ def parse_args(argv):
         default="set,get,incr,mset,ping_inline",
         help="comma-separated redis-benchmark tests (%(default)s)",
     )
-    parser.add_argument(
-        "-P",
-        "--pipelines",
-        default="1,16",
-        help="comma-separated pipeline depths (%(default)s)",
-    )
+    add_load_options(parser)
     parser.add_argument(
         "--n-p1",
         type=int,
@@ -149,9 +162,6 @@ def parse_args(argv):
         type=int,
         default=100000,
         help="requests per run with pipelining (%(default)s)",
-    )
-    parser.add_argument(
-        "-c", "--clients", type=int, default=50, help="connections (%(default)s)"
     )
     parser.add_argument(
         "--repeat",
@@ -173,14 +183,7 @@ def parse_args(argv):
         default=20000,
         help="requests of an unmeasured first run of each test (%(default)s)",
     )
-    parser.add_argument(
-        "--pypy",
-        nargs="?",
-        const="pypy3",
-        metavar="PYTHON",
-        help="run miniredis under PyPy: pypy3, or the given interpreter "
-        "(a PyPy virtualenv's python with Twisted, sortedcontainers, lupa)",
-    )
+    add_pypy_option(parser)
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print every sample"
     )
@@ -189,7 +192,6 @@ def parse_args(argv):
     unknown = [t for t in options.tests if t not in TESTS]
     if unknown:
         parser.error("unknown tests: %s (known: %s)" % (unknown, ", ".join(TESTS)))
-    options.pipelines = [int(p) for p in options.pipelines.split(",")]
     return options
 
 
