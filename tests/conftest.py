@@ -1,6 +1,7 @@
 import pytest
 
 from tests.differential import Differ
+from tests.local import Local
 from tests.servers import miniredis_process, redis_process
 
 
@@ -18,6 +19,22 @@ def mini_server(tmp_path_factory):
     server = miniredis_process(str(tmp_path_factory.mktemp("miniredis"))).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server():
+    """A socketless miniredis (L{Local}), its first client speaking RESP2."""
+    local = Local()
+    yield local
+    local.close()
+
+
+@pytest.fixture
+def server3():
+    """A socketless miniredis (L{Local}), its first client speaking RESP3."""
+    local = Local(proto=3)
+    yield local
+    local.close()
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])

@@ -8,7 +8,6 @@ import time
 import pytest
 
 from miniredis.resp import Decoder, ReplyError, encode_command
-from tests.local import Local
 from tests.servers import RawConnection
 from tests.test_lists import WRONGTYPE, check_raw
 
@@ -50,13 +49,6 @@ class Client:
 
     def disconnect(self):
         self.protocol.connectionLost(None)
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
 
 
 def blocked_on(server, key, index=0):

@@ -8,14 +8,6 @@ import time
 import pytest
 
 from miniredis.resp import ReplyError
-from tests.local import Local
-
-
-@pytest.fixture
-def server():
-    local = Local()
-    yield local
-    local.close()
 
 
 @pytest.fixture

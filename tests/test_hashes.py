@@ -14,23 +14,7 @@ from hypothesis.stateful import (
 )
 
 from miniredis.resp import ReplyError
-from tests.local import Local
 from tests.test_lists import MACHINE_SETTINGS, WRONGTYPE
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def server3():
-    server = Local(proto=3)
-    yield server
-    server.close()
-
 
 # ---------------------------------------------------------------- unit
 

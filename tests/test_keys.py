@@ -18,13 +18,6 @@ from tests.differential import Differ
 from tests.local import Local
 
 
-@pytest.fixture
-def server():
-    local = Local()
-    yield local
-    local.close()
-
-
 def put(server, key, value, db=0):
     """Store a value directly (for types whose commands live elsewhere)."""
     server.store.db(db).set(key, value)

@@ -15,19 +15,11 @@ from hypothesis.stateful import (
 )
 
 from miniredis.resp import Decoder, ReplyError, encode_command
-from tests.local import Local
 
 MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
 WRONGTYPE = ReplyError(
     "WRONGTYPE Operation against a key holding the wrong kind of value"
 )
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
 
 
 def raw_reply(connection, *args):

@@ -14,16 +14,7 @@ from hypothesis.stateful import (
 )
 
 from miniredis.resp import ReplyError, SetReply
-from tests.local import Local
 from tests.test_lists import MACHINE_SETTINGS, WRONGTYPE
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
-
 
 # ---------------------------------------------------------------- unit
 
@@ -46,14 +37,12 @@ def test_small_integer_sets_come_sorted(server):
     assert sorted(server.call("SINTER", "s", "t")) == [b"10", b"2"]
 
 
-def test_resp3_set_replies():
-    server = Local(proto=3)
-    server.call("SADD", "s", "a", "b")
+def test_resp3_set_replies(server3):
+    server3.call("SADD", "s", "a", "b")
     for args in [("SMEMBERS", "s"), ("SUNION", "s"), ("SPOP", "s", "1")]:
-        reply = server.call(*args)
+        reply = server3.call(*args)
         assert type(reply) is SetReply
-    assert type(server.call("SRANDMEMBER", "s", "1")) is list
-    server.close()
+    assert type(server3.call("SRANDMEMBER", "s", "1")) is list
 
 
 def test_spop_is_logged_as_srem(server):

@@ -16,20 +16,6 @@ WRONGTYPE = ReplyError(
 )
 
 
-@pytest.fixture
-def server():
-    local = Local()
-    yield local
-    local.close()
-
-
-@pytest.fixture
-def server3():
-    local = Local(proto=3)
-    yield local
-    local.close()
-
-
 def non_string(differ, key):
     """
     Make C{key} a non-string on both servers with whichever aggregate type

@@ -19,25 +19,10 @@ from hypothesis.stateful import (
 from miniredis.commands.zsets import d2string, parse_score, score_bound, strtod
 from miniredis.resp import ReplyError
 from miniredis.zset import TOP, ZSet
-from tests.local import Local
 from tests.test_lists import check_raw
 
 MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
 LONG = "L" * 70  # longer than zset-max-listpack-value: forces a skiplist
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def server3():
-    server = Local(proto=3)
-    yield server
-    server.close()
 
 
 # ---------------------------------------------------------------- unit: values

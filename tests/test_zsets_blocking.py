@@ -6,18 +6,9 @@ clock, and differential tests with two connections per real server.
 import pytest
 
 from miniredis.resp import ReplyError
-from tests.local import Local
 from tests.servers import RawConnection
 from tests.test_blocking import Client, blocked_on, wait_until_blocked
 from tests.test_lists import WRONGTYPE, check_raw
-
-
-@pytest.fixture
-def server():
-    server = Local()
-    yield server
-    server.close()
-
 
 # ---------------------------------------------------------------- unit
 
