@@ -3,8 +3,17 @@ Differential testing: the same commands against a real redis-server and
 against miniredis, replies compared one by one.
 """
 
-from miniredis.resp import ReplyError
+from hypothesis import settings
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    run_state_machine_as_test,
+)
+
+from miniredis.resp import Decoder, ReplyError, encode_command
 from tests.servers import RawConnection
+
+MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
 
 
 def _sorted_if(value, unordered):
@@ -51,3 +60,51 @@ class Differ:
     def close(self):
         self.real.close()
         self.mini.close()
+
+
+def raw_reply(connection, *args):
+    """Send C{args} on a L{tests.servers.RawConnection}; @return: reply bytes."""
+    assert not connection.pending
+    connection.sock.sendall(encode_command(list(args)))
+    decoder = Decoder(inline=False)
+    data = b""
+    while not decoder.values():
+        chunk = connection.sock.recv(65536)
+        assert chunk, "connection closed"
+        data += chunk
+        decoder.feed(chunk)
+    return data
+
+
+def check_raw(differ, *args):
+    """Assert both servers send the very same bytes (null shapes included)."""
+    real, mini = raw_reply(differ.real, *args), raw_reply(differ.mini, *args)
+    assert mini == real, "%r: redis-server sent %r, miniredis sent %r" % (
+        args,
+        real,
+        mini,
+    )
+    return mini
+
+
+class DifferMachine(RuleBasedStateMachine):
+    """
+    Random commands, each reply compared between both servers of C{differ}.
+
+    @cvar differ: the L{Differ}, set by L{run_machine}.
+    @cvar setup: the commands checked on emptied servers before each run.
+    """
+
+    differ = None
+    setup = ()
+
+    @initialize()
+    def start(self):
+        self.differ.both("FLUSHALL")
+        self.differ.run(self.setup)
+
+
+def run_machine(machine, differ):
+    """Run the L{DifferMachine} subclass C{machine} against C{differ}."""
+    machine.differ = differ
+    run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)

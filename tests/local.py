@@ -14,12 +14,16 @@ from twisted.internet import task
 from twisted.internet.testing import StringTransport
 
 from miniredis import MiniRedisFactory
-from miniredis.resp import Decoder, encode_command
+from miniredis.resp import Decoder, ReplyError, encode_command
 
 # Half a millisecond past a whole one: the fake clock keeps that offset as
 # it advances by whole milliseconds, so its time in ms never rounds down a
 # millisecond short whatever the float error.
 EPOCH = 1700000000.0005
+
+WRONGTYPE = ReplyError(
+    "WRONGTYPE Operation against a key holding the wrong kind of value"
+)
 
 
 class Local:

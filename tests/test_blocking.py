@@ -8,8 +8,9 @@ import time
 import pytest
 
 from miniredis.resp import Decoder, ReplyError, encode_command
+from tests.differential import check_raw
+from tests.local import WRONGTYPE
 from tests.servers import RawConnection
-from tests.test_lists import WRONGTYPE, check_raw
 
 
 class Client:

@@ -5,16 +5,11 @@ against a real redis-server, and a state machine comparing both.
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import invariant, rule
 
 from miniredis.resp import ReplyError
-from tests.test_lists import MACHINE_SETTINGS, WRONGTYPE
+from tests.differential import DifferMachine, run_machine
+from tests.local import WRONGTYPE
 
 # ---------------------------------------------------------------- unit
 
@@ -327,17 +322,14 @@ fields = st.sampled_from(["a", "b", "c", "n"])
 values = st.sampled_from(["x", "1", "-2", "1.5", "10"])
 
 
-class HashMachine(RuleBasedStateMachine):
+class HashMachine(DifferMachine):
     """Random hash commands, each reply compared between both servers."""
 
-    differ = None
-
-    @initialize()
-    def start(self):
-        self.differ.both("FLUSHALL")
-        self.differ.check("SET", "str", "x")
-        self.differ.check("HSET", "h1", "a", "x", "b", "1", "n", "1.5")
-        self.differ.check("HSET", "h2", "c", "10")
+    setup = (
+        ("SET", "str", "x"),
+        ("HSET", "h1", "a", "x", "b", "1", "n", "1.5"),
+        ("HSET", "h2", "c", "10"),
+    )
 
     @invariant()
     def same_hashes(self):
@@ -399,5 +391,4 @@ class HashMachine(RuleBasedStateMachine):
 
 
 def test_hash_state_machine(differ):
-    HashMachine.differ = differ
-    run_state_machine_as_test(HashMachine, settings=MACHINE_SETTINGS)
+    run_machine(HashMachine, differ)

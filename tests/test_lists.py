@@ -4,48 +4,11 @@ against a real redis-server, and a state machine comparing both.
 """
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import invariant, rule
 
-from miniredis.resp import Decoder, ReplyError, encode_command
-
-MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
-WRONGTYPE = ReplyError(
-    "WRONGTYPE Operation against a key holding the wrong kind of value"
-)
-
-
-def raw_reply(connection, *args):
-    """Send C{args} on a L{tests.servers.RawConnection}; @return: reply bytes."""
-    assert not connection.pending
-    connection.sock.sendall(encode_command(list(args)))
-    decoder = Decoder(inline=False)
-    data = b""
-    while not decoder.values():
-        chunk = connection.sock.recv(65536)
-        assert chunk, "connection closed"
-        data += chunk
-        decoder.feed(chunk)
-    return data
-
-
-def check_raw(differ, *args):
-    """Assert both servers send the very same bytes (null shapes included)."""
-    real, mini = raw_reply(differ.real, *args), raw_reply(differ.mini, *args)
-    assert mini == real, "%r: redis-server sent %r, miniredis sent %r" % (
-        args,
-        real,
-        mini,
-    )
-    return mini
-
+from tests.differential import DifferMachine, check_raw, run_machine
+from tests.local import WRONGTYPE
 
 # ---------------------------------------------------------------- unit
 
@@ -432,17 +395,14 @@ indexes = st.integers(-5, 5).map(str)
 wheres = st.sampled_from(["LEFT", "RIGHT"])
 
 
-class ListMachine(RuleBasedStateMachine):
+class ListMachine(DifferMachine):
     """Random list commands, each reply compared between both servers."""
 
-    differ = None
-
-    @initialize()
-    def start(self):
-        self.differ.both("FLUSHALL")
-        self.differ.check("SET", "str", "x")
-        self.differ.check("RPUSH", "k1", "a", "b", "c", "a", "1")
-        self.differ.check("RPUSH", "k2", "b", "a")
+    setup = (
+        ("SET", "str", "x"),
+        ("RPUSH", "k1", "a", "b", "c", "a", "1"),
+        ("RPUSH", "k2", "b", "a"),
+    )
 
     @invariant()
     def same_lists(self):
@@ -543,5 +503,4 @@ class ListMachine(RuleBasedStateMachine):
 
 
 def test_list_state_machine(differ):
-    ListMachine.differ = differ
-    run_state_machine_as_test(ListMachine, settings=MACHINE_SETTINGS)
+    run_machine(ListMachine, differ)

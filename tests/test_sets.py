@@ -5,16 +5,11 @@ against a real redis-server, and a state machine comparing both.
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import invariant, rule
 
 from miniredis.resp import ReplyError, SetReply
-from tests.test_lists import MACHINE_SETTINGS, WRONGTYPE
+from tests.differential import DifferMachine, run_machine
+from tests.local import WRONGTYPE
 
 # ---------------------------------------------------------------- unit
 
@@ -365,17 +360,14 @@ members = st.sampled_from(["a", "b", "c", "1", "2", "10"])
 some_keys = st.lists(keys, min_size=1, max_size=3)
 
 
-class SetMachine(RuleBasedStateMachine):
+class SetMachine(DifferMachine):
     """Random set commands, each reply compared between both servers."""
 
-    differ = None
-
-    @initialize()
-    def start(self):
-        self.differ.both("FLUSHALL")
-        self.differ.check("SET", "str", "x")
-        self.differ.check("SADD", "s1", "a", "b", "1", "2")
-        self.differ.check("SADD", "s2", "b", "c", "2", "10")
+    setup = (
+        ("SET", "str", "x"),
+        ("SADD", "s1", "a", "b", "1", "2"),
+        ("SADD", "s2", "b", "c", "2", "10"),
+    )
 
     def check(self, *args):
         self.differ.check(*args, unordered=True)
@@ -463,5 +455,4 @@ class SetMachine(RuleBasedStateMachine):
 
 
 def test_set_state_machine(differ):
-    SetMachine.differ = differ
-    run_state_machine_as_test(SetMachine, settings=MACHINE_SETTINGS)
+    run_machine(SetMachine, differ)

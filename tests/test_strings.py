@@ -9,11 +9,7 @@ import pytest
 
 from miniredis import longdouble
 from miniredis.resp import ReplyError, Status
-from tests.local import Local
-
-WRONGTYPE = ReplyError(
-    "WRONGTYPE Operation against a key holding the wrong kind of value"
-)
+from tests.local import WRONGTYPE, Local
 
 
 def non_string(differ, key):

@@ -7,21 +7,14 @@ comparing both servers command by command.
 import math
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import rule
 
 from miniredis.commands.zsets import d2string, parse_score, score_bound, strtod
 from miniredis.resp import ReplyError
 from miniredis.zset import TOP, ZSet
-from tests.test_lists import check_raw
+from tests.differential import DifferMachine, check_raw, run_machine
 
-MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
 LONG = "L" * 70  # longer than zset-max-listpack-value: forces a skiplist
 
 
@@ -867,15 +860,10 @@ indexes = st.integers(-4, 4).map(str)
 limits = st.none() | st.tuples(st.integers(-1, 3), st.integers(-1, 3))
 
 
-class ZSetMachine(RuleBasedStateMachine):
+class ZSetMachine(DifferMachine):
     """Random sorted set commands, each reply compared between both servers."""
 
-    differ = None
-
-    @initialize()
-    def start(self):
-        self.differ.both("FLUSHALL")
-        self.differ.check("SET", "str", "x")
+    setup = (("SET", "str", "x"),)
 
     @rule(
         key=keys,
@@ -1012,5 +1000,4 @@ class ZSetMachine(RuleBasedStateMachine):
 
 
 def test_zset_state_machine(differ):
-    ZSetMachine.differ = differ
-    run_state_machine_as_test(ZSetMachine, settings=MACHINE_SETTINGS)
+    run_machine(ZSetMachine, differ)

@@ -6,9 +6,10 @@ clock, and differential tests with two connections per real server.
 import pytest
 
 from miniredis.resp import ReplyError
+from tests.differential import check_raw
+from tests.local import WRONGTYPE
 from tests.servers import RawConnection
 from tests.test_blocking import Client, blocked_on, wait_until_blocked
-from tests.test_lists import WRONGTYPE, check_raw
 
 # ---------------------------------------------------------------- unit
 
