@@ -2,7 +2,7 @@ import pytest
 
 from tests.differential import Differ
 from tests.local import Local
-from tests.servers import miniredis_process, redis_process
+from tests.servers import RawConnection, miniredis_process, redis_process
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +44,15 @@ def differ(request, redis_server, mini_server):
     pair.both("FLUSHALL")
     yield pair
     pair.close()
+
+
+@pytest.fixture
+def waiters(differ, redis_server, mini_server):
+    """A second connection to each server: C{(real, mini)}."""
+    pair = (
+        RawConnection(redis_server.port, differ.proto),
+        RawConnection(mini_server.port, differ.proto),
+    )
+    yield pair
+    for connection in pair:
+        connection.close()

@@ -3,6 +3,8 @@ Differential testing: the same commands against a real redis-server and
 against miniredis, replies compared one by one.
 """
 
+import time
+
 from hypothesis import settings
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -108,3 +110,23 @@ def run_machine(machine, differ):
     """Run the L{DifferMachine} subclass C{machine} against C{differ}."""
     machine.differ = differ
     run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+
+
+def wait_until_blocked(connection, clients=1):
+    """Poll INFO until C{clients} clients are blocked on that server."""
+    for _ in range(200):
+        info = connection.call("INFO", "clients")
+        if b"blocked_clients:%d\r" % clients in info:
+            return
+        time.sleep(0.005)
+    raise AssertionError("no client blocked")
+
+
+def block_both(differ, waiters, *args):
+    """
+    Send the blocking command C{args} on C{waiters}, a second connection to
+    each server of C{differ}; return once each server counts it blocked.
+    """
+    for connection, commands in zip(waiters, (differ.real, differ.mini)):
+        connection.send(*args)
+        wait_until_blocked(commands)

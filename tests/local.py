@@ -93,3 +93,50 @@ class Connection:
         replies = self.replies()
         assert len(replies) == 1, replies
         return replies[0]
+
+
+class Client:
+    """
+    A client of a L{Local} server that may stay blocked: its replies are
+    read after the server's pending timers have run.
+    """
+
+    def __init__(self, server, proto=2):
+        self.server = server
+        self.connection = server.connect(proto)
+        self.protocol = self.connection.protocol
+        self.transport = self.connection.transport
+        self.decoder = Decoder(inline=False)
+        self.transport.clear()
+
+    @property
+    def session(self):
+        return self.protocol.session
+
+    def send(self, *args):
+        self.protocol.dataReceived(encode_command(list(args)))
+
+    def raw(self):
+        """@return: the bytes sent since the last look, after pending timers."""
+        self.server.advance(0)
+        data = self.transport.value()
+        self.transport.clear()
+        return data
+
+    def replies(self):
+        self.decoder.feed(self.raw())
+        return self.decoder.values()
+
+    def call(self, *args):
+        self.send(*args)
+        replies = self.replies()
+        assert len(replies) == 1, replies
+        return replies[0]
+
+    def disconnect(self):
+        self.protocol.connectionLost(None)
+
+
+def blocked_on(server, key, index=0):
+    """@return: the clients of C{server} blocked on C{key} of database C{index}."""
+    return list(server.store.db(index).blocked.get(key.encode(), ()))

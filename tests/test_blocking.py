@@ -3,58 +3,12 @@ Blocking pops (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP): unit tests on a fake
 clock, and differential tests with two connections per real server.
 """
 
-import time
-
 import pytest
 
-from miniredis.resp import Decoder, ReplyError, encode_command
-from tests.differential import check_raw
-from tests.local import WRONGTYPE
+from miniredis.resp import ReplyError
+from tests.differential import block_both, check_raw, wait_until_blocked
+from tests.local import WRONGTYPE, Client, blocked_on
 from tests.servers import RawConnection
-
-
-class Client:
-    """A connection of a L{Local} server that may stay blocked."""
-
-    def __init__(self, server, proto=2):
-        self.server = server
-        self.connection = server.connect(proto)
-        self.protocol = self.connection.protocol
-        self.transport = self.connection.transport
-        self.decoder = Decoder(inline=False)
-        self.transport.clear()
-
-    @property
-    def session(self):
-        return self.protocol.session
-
-    def send(self, *args):
-        self.protocol.dataReceived(encode_command(list(args)))
-
-    def raw(self):
-        """@return: the bytes sent since the last look, after pending timers."""
-        self.server.advance(0)
-        data = self.transport.value()
-        self.transport.clear()
-        return data
-
-    def replies(self):
-        self.decoder.feed(self.raw())
-        return self.decoder.values()
-
-    def call(self, *args):
-        self.send(*args)
-        replies = self.replies()
-        assert len(replies) == 1, replies
-        return replies[0]
-
-    def disconnect(self):
-        self.protocol.connectionLost(None)
-
-
-def blocked_on(server, key, index=0):
-    return list(server.store.db(index).blocked.get(key.encode(), ()))
-
 
 # ---------------------------------------------------------------- unit
 
@@ -259,28 +213,6 @@ def test_timeout_errors(server):
 # ---------------------------------------------------------------- differential
 
 
-def wait_until_blocked(connection, clients=1):
-    """Poll INFO until C{clients} clients are blocked on that server."""
-    for _ in range(200):
-        info = connection.call("INFO", "clients")
-        if b"blocked_clients:%d\r" % clients in info:
-            return
-        time.sleep(0.005)
-    raise AssertionError("no client blocked")
-
-
-@pytest.fixture
-def waiters(differ, redis_server, mini_server):
-    """A second connection to each server: C{(real, mini)}."""
-    pair = (
-        RawConnection(redis_server.port, differ.proto),
-        RawConnection(mini_server.port, differ.proto),
-    )
-    yield pair
-    for connection in pair:
-        connection.close()
-
-
 @pytest.mark.parametrize(
     "blocking, push",
     [
@@ -292,9 +224,7 @@ def waiters(differ, redis_server, mini_server):
     ],
 )
 def test_blocked_client_served(differ, waiters, blocking, push):
-    for connection, commands in zip(waiters, (differ.real, differ.mini)):
-        connection.send(*blocking)
-        wait_until_blocked(commands)
+    block_both(differ, waiters, *blocking)
     differ.check(*push)
     real, mini = (connection.read() for connection in waiters)
     assert mini == real

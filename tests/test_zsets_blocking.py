@@ -6,10 +6,8 @@ clock, and differential tests with two connections per real server.
 import pytest
 
 from miniredis.resp import ReplyError
-from tests.differential import check_raw
-from tests.local import WRONGTYPE
-from tests.servers import RawConnection
-from tests.test_blocking import Client, blocked_on, wait_until_blocked
+from tests.differential import block_both, check_raw
+from tests.local import WRONGTYPE, Client, blocked_on
 
 # ---------------------------------------------------------------- unit
 
@@ -226,18 +224,6 @@ def test_errors(server):
 # ---------------------------------------------------------------- differential
 
 
-@pytest.fixture
-def waiters(differ, redis_server, mini_server):
-    """A second connection to each server: C{(real, mini)}."""
-    pair = (
-        RawConnection(redis_server.port, differ.proto),
-        RawConnection(mini_server.port, differ.proto),
-    )
-    yield pair
-    for connection in pair:
-        connection.close()
-
-
 @pytest.mark.parametrize(
     "blocking, write",
     [
@@ -251,9 +237,7 @@ def waiters(differ, redis_server, mini_server):
 )
 def test_blocked_client_served(differ, waiters, blocking, write):
     differ.check("ZADD", "src", "3", "m", "4", "n")
-    for connection, commands in zip(waiters, (differ.real, differ.mini)):
-        connection.send(*blocking)
-        wait_until_blocked(commands)
+    block_both(differ, waiters, *blocking)
     differ.check(*write)
     real, mini = (connection.read() for connection in waiters)
     assert mini == real
