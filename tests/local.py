@@ -69,23 +69,33 @@ class Local:
 
 
 class Connection:
-    """One client of a L{Local} server."""
+    """One client of a L{Local} server, or of any factory, on a StringTransport."""
 
     def __init__(self, factory):
         self.protocol = factory.buildProtocol(None)
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)
+        self.decoder = Decoder(inline=False)
+
+    @property
+    def session(self):
+        return self.protocol.session
 
     def send(self, *args):
         """Send a request without waiting for its reply (a blocking pop)."""
         self.protocol.dataReceived(encode_command(list(args)))
 
+    def raw(self, *args):
+        """Send a request; @return: the bytes sent back at once."""
+        self.transport.clear()
+        self.send(*args)
+        return self.transport.value()
+
     def replies(self):
         """@return: the replies received since the last call, decoded."""
-        decoder = Decoder(inline=False)
-        decoder.feed(self.transport.value())
+        self.decoder.feed(self.transport.value())
         self.transport.clear()
-        return decoder.values()
+        return self.decoder.values()
 
     def call(self, *args):
         self.transport.clear()

@@ -12,15 +12,15 @@ from collections import deque
 
 import pytest
 from twisted.internet import defer, task
-from twisted.internet.testing import StringTransport
 from twisted.logger import globalLogPublisher
 
 from miniredis.persistence import Persistence, aof, check, rdb
 from miniredis.persistence.rewrite import Rewrite
 from miniredis.protocol import MiniRedisFactory
-from miniredis.resp import Decoder, encode_command
+from miniredis.resp import encode_command
 from miniredis.store import Typed
 from miniredis.zset import ZSet
+from tests.local import Connection
 
 EPOCH = 1_700_000_000
 
@@ -44,22 +44,6 @@ class Threads:
             d.callback(f(*args))
 
 
-class Client:
-    def __init__(self, factory):
-        self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
-        self.protocol.makeConnection(self.transport)
-        self.decoder = Decoder(inline=False)
-
-    def send(self, *args):
-        self.protocol.dataReceived(encode_command(list(args)))
-
-    def replies(self):
-        self.decoder.feed(self.transport.value())
-        self.transport.clear()
-        return self.decoder.values()
-
-
 class Server:
     """A factory with its L{Persistence} started, on a fake clock and threads."""
 
@@ -73,7 +57,7 @@ class Server:
         self.factory.doStart()
         self.persistence.startService()
         self.store = self.factory.store
-        self.client = Client(self.factory)
+        self.client = Connection(self.factory)
 
     def call(self, *args):
         """Send, let the turn end and any fsync run; @return: the reply."""
@@ -195,7 +179,11 @@ def test_typed_values_are_logged_as_nested_resp(tmp_path):
 
 def test_always_holds_replies_until_one_fsync_covers_them(tmp_path):
     server = Server(tmp_path, appendonly=True, appendfsync="always")
-    one, two, reader = server.client, Client(server.factory), Client(server.factory)
+    one, two, reader = (
+        server.client,
+        Connection(server.factory),
+        Connection(server.factory),
+    )
     one.send("SET", "a", "1")
     two.send("SET", "b", "2")
     assert one.replies() == [] and two.replies() == []

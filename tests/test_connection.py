@@ -7,42 +7,11 @@ with a real redis-server, with and without C{requirepass}.
 
 import pytest
 from twisted.internet import task
-from twisted.internet.testing import StringTransport
 
 from miniredis.protocol import MiniRedisFactory
-from miniredis.resp import NULL_ARRAY, Decoder, ReplyError, encode_command
+from miniredis.resp import NULL_ARRAY, ReplyError
+from tests.local import Connection
 from tests.servers import RawConnection, miniredis_process, redis_process
-
-
-class Client:
-    """A protocol on a StringTransport, and its decoded replies."""
-
-    def __init__(self, factory):
-        self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
-        self.protocol.makeConnection(self.transport)
-        self.decoder = Decoder(inline=False)
-
-    @property
-    def session(self):
-        return self.protocol.session
-
-    def raw(self, *args):
-        self.transport.clear()
-        self.protocol.dataReceived(encode_command(list(args)))
-        return self.transport.value()
-
-    def replies(self):
-        self.decoder.feed(self.transport.value())
-        self.transport.clear()
-        return self.decoder.values()
-
-    def call(self, *args):
-        self.transport.clear()
-        self.protocol.dataReceived(encode_command(list(args)))
-        replies = self.replies()
-        assert len(replies) == 1, replies
-        return replies[0]
 
 
 @pytest.fixture
@@ -51,7 +20,7 @@ def factory():
 
 
 def test_ping_echo_select(factory):
-    client = Client(factory)
+    client = Connection(factory)
     assert client.raw("PING") == b"+PONG\r\n"
     assert client.call("PING", "x") == b"x"
     assert client.call("ECHO", "hi") == b"hi"
@@ -64,13 +33,13 @@ def test_ping_echo_select(factory):
 
 
 def test_quit_closes_after_the_reply(factory):
-    client = Client(factory)
+    client = Connection(factory)
     assert client.raw("QUIT", "PING") == b"+OK\r\n"
     assert client.transport.disconnecting
 
 
 def test_hello_switches_the_encoding(factory):
-    client = Client(factory)
+    client = Connection(factory)
     raw = client.raw("HELLO", "3", "SETNAME", "worker")
     assert raw.startswith(b"%7\r\n")
     assert client.session.proto == 3 and client.session.name == b"worker"
@@ -82,7 +51,7 @@ def test_hello_switches_the_encoding(factory):
 
 def test_requirepass():
     factory = MiniRedisFactory(clock=task.Clock(), requirepass="s3cret")
-    client = Client(factory)
+    client = Connection(factory)
     noauth = ReplyError("NOAUTH Authentication required.")
     assert client.call("PING") == noauth
     assert client.call("CLIENT", "ID") == noauth
@@ -100,12 +69,12 @@ def test_requirepass():
 
 def test_requirepass_from_the_command_line_as_bytes():
     factory = MiniRedisFactory(clock=task.Clock(), requirepass=b"pw")
-    client = Client(factory)
+    client = Connection(factory)
     assert client.call("AUTH", "pw") == b"OK"
 
 
 def test_reset(factory):
-    client = Client(factory)
+    client = Connection(factory)
     client.call("HELLO", "3", "SETNAME", "n")
     client.call("SELECT", "2")
     client.call("MULTI")
@@ -116,7 +85,7 @@ def test_reset(factory):
 
 
 def test_client_kill_by_id_and_self(factory):
-    one, two = Client(factory), Client(factory)
+    one, two = Connection(factory), Connection(factory)
     assert one.call("CLIENT", "KILL", "ID", str(two.session.id)) == 1
     assert two.transport.disconnecting and not one.transport.disconnecting
     assert one.call("CLIENT", "KILL", "ID", str(one.session.id)) == 0
@@ -127,14 +96,14 @@ def test_client_kill_by_id_and_self(factory):
 
 
 def test_client_kill_by_type(factory):
-    one, two = Client(factory), Client(factory)
+    one, two = Connection(factory), Connection(factory)
     factory.pubsub.subscribe(two.session, b"news")
     assert one.call("CLIENT", "KILL", "TYPE", "pubsub") == 1
     assert two.transport.disconnecting
 
 
 def test_client_list_and_info(factory):
-    one, two = Client(factory), Client(factory)
+    one, two = Connection(factory), Connection(factory)
     two.call("CLIENT", "SETNAME", "second")
     listing = one.call("CLIENT", "LIST").decode().splitlines()
     assert len(listing) == 2
@@ -147,7 +116,7 @@ def test_client_list_and_info(factory):
 
 
 def test_client_unblock(factory):
-    blocked, other = Client(factory), Client(factory)
+    blocked, other = Connection(factory), Connection(factory)
     factory.waits.block(
         blocked.session, [b"k"], 0, lambda key: None, timeout_reply=NULL_ARRAY
     )

@@ -21,8 +21,8 @@ from miniredis.commands.server import (
 from miniredis.config import Config
 from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import ReplyError, Verbatim
+from tests.local import Connection
 from tests.servers import RawConnection, miniredis_process
-from tests.test_connection import Client
 
 load_all()
 
@@ -57,7 +57,7 @@ def test_human_bytes():
 
 
 def test_info_sections_and_registry(factory):
-    client = Client(factory)
+    client = Connection(factory)
     client.call("SET", "a", "1")
     client.call("SELECT", "2")
     client.call("SET", "b", "2", "EX", "100")
@@ -88,7 +88,7 @@ def test_info_sections_and_registry(factory):
 
 
 def test_info_is_verbatim_under_resp3(factory):
-    client = Client(factory)
+    client = Connection(factory)
     client.call("HELLO", "3")
     assert client.raw("INFO", "cluster") == (
         b"=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n"
@@ -99,7 +99,7 @@ def test_info_stats(factory):
     clock = factory.clock
     factory.startFactory()
     try:
-        client = Client(factory)
+        client = Connection(factory)
         for _ in range(50):
             client.call("PING")
         clock.advance(0.1)
@@ -120,7 +120,7 @@ def test_info_stats(factory):
 
 
 def test_info_blocked_clients(factory):
-    blocked, other = Client(factory), Client(factory)
+    blocked, other = Connection(factory), Connection(factory)
     factory.waits.block(blocked.session, [b"k"], 5, lambda key: None, None)
     clients = _info(other.call("INFO", "clients"))["Clients"]
     assert clients["blocked_clients"] == "1"
@@ -129,7 +129,7 @@ def test_info_blocked_clients(factory):
 
 
 def test_config_set_is_atomic(factory):
-    client = Client(factory)
+    client = Connection(factory)
     assert client.call("CONFIG", "SET", "hz", "20", "maxclients", "x") == ReplyError(
         "ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
         "argument couldn't be parsed into an integer"
@@ -162,7 +162,7 @@ def test_config_file_read_and_rewrite(tmp_path):
     assert config["save"] == [(900, 1), (300, 10)]
     assert config["maxclients"] == 200
     factory = MiniRedisFactory(config=config, clock=task.Clock())
-    client = Client(factory)
+    client = Connection(factory)
     client.call("AUTH", "pass word")
     assert client.call("CONFIG", "SET", "hz", "15", "maxclients", "300") == b"OK"
     assert client.call("CONFIG", "REWRITE") == b"OK"
@@ -206,7 +206,7 @@ def test_split_line():
 
 
 def test_config_rewrite_without_a_file(factory):
-    client = Client(factory)
+    client = Connection(factory)
     assert client.call("CONFIG", "REWRITE") == ReplyError(
         "ERR The server is running without a config file"
     )
@@ -214,12 +214,12 @@ def test_config_rewrite_without_a_file(factory):
 
 def test_time_follows_the_clock(factory):
     factory.clock.advance(1700000000.25)
-    assert Client(factory).call("TIME") == [b"1700000000", b"250000"]
+    assert Connection(factory).call("TIME") == [b"1700000000", b"250000"]
 
 
 def test_debug():
     factory = MiniRedisFactory(clock=task.Clock(), enable_debug_command="yes")
-    client = Client(factory)
+    client = Connection(factory)
     factory.startFactory()
     try:
         start = time.monotonic()
@@ -254,7 +254,7 @@ def test_categories_follow_flags_and_group():
             "connection",
         ]
         assert categories(COMMANDS[b"ping"]) == ["fast", "connection"]
-        client = Client(MiniRedisFactory(clock=task.Clock()))
+        client = Connection(MiniRedisFactory(clock=task.Clock()))
         info = client.call("COMMAND", "INFO", "testing-probe")[0]
         assert info[:6] == [b"testing-probe", -2, [b"write", b"denyoom"], 1, -1, 2]
         spec = dict(zip(info[8][0][::2], info[8][0][1::2]))
@@ -270,7 +270,7 @@ def test_categories_follow_flags_and_group():
 
 
 def test_command_count_and_list(factory):
-    client = Client(factory)
+    client = Connection(factory)
     assert client.call("COMMAND", "COUNT") == len(COMMANDS)
     names = client.call("COMMAND", "LIST")
     assert len(names) == len(list(all_commands()))
