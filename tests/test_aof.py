@@ -11,75 +11,16 @@ import random
 from collections import deque
 
 import pytest
-from twisted.internet import defer, task
+from twisted.internet import task
 from twisted.logger import globalLogPublisher
 
-from miniredis.persistence import Persistence, aof, check, rdb
+from miniredis.persistence import aof, check, rdb
 from miniredis.persistence.rewrite import Rewrite
-from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import encode_command
 from miniredis.store import Typed
 from miniredis.zset import ZSet
 from tests.local import Connection
-
-EPOCH = 1_700_000_000
-
-
-class Threads:
-    """A stand-in for the thread pool: calls run when the test says so."""
-
-    def __init__(self):
-        self.pending = []
-        self.calls = 0
-
-    def __call__(self, f, *args):
-        d = defer.Deferred()
-        self.pending.append((f, args, d))
-        self.calls += 1
-        return d
-
-    def run(self):
-        pending, self.pending = self.pending, []
-        for f, args, d in pending:
-            d.callback(f(*args))
-
-
-class Server:
-    """A factory with its L{Persistence} started, on a fake clock and threads."""
-
-    def __init__(self, directory, **config):
-        self.clock = task.Clock()
-        self.clock.advance(EPOCH)
-        self.directory = str(directory)
-        self.factory = MiniRedisFactory(clock=self.clock, dir=self.directory, **config)
-        self.threads = Threads()
-        self.persistence = Persistence(self.factory, run_in_thread=self.threads)
-        self.factory.doStart()
-        self.persistence.startService()
-        self.store = self.factory.store
-        self.client = Connection(self.factory)
-
-    def call(self, *args):
-        """Send, let the turn end and any fsync run; @return: the reply."""
-        self.client.send(*args)
-        self.settle()
-        (reply,) = self.client.replies()
-        return reply
-
-    def settle(self):
-        for _ in range(50):
-            self.clock.advance(0)
-            if not self.threads.pending:
-                break
-            self.threads.run()
-
-    def aof(self):
-        with open(os.path.join(self.directory, "appendonly.aof"), "rb") as f:
-            return f.read()
-
-    def stop(self):
-        self.persistence.stopService()
-        self.factory.doStop()
+from tests.persistence import EPOCH, Server, commands_of
 
 
 @pytest.fixture
@@ -94,11 +35,6 @@ def texts(events):
     from twisted.logger import formatEvent
 
     return "\n".join(formatEvent(e) for e in events)
-
-
-def commands_of(data):
-    """@return: the argv lists of a log image."""
-    return [argv for _, _, argv in aof.Scan(data)]
 
 
 def snapshot(store):

@@ -17,9 +17,8 @@ import pytest
 from miniredis.persistence import rdb
 from miniredis.resp import ReplyError
 from miniredis.store import Store
+from tests.persistence import EPOCH, Server, commands_of, populate, read_back
 from tests.servers import RawConnection, miniredis_process, redis_process
-from tests.test_aof import EPOCH, Server, commands_of
-from tests.test_rdb import populate, read_back
 
 # ------------------------------------------------- commands, on a fake clock
 

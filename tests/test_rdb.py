@@ -18,6 +18,7 @@ from miniredis.persistence.files import write_atomically
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.store import Store, Typed
 from miniredis.zset import ZSet
+from tests.persistence import populate, read_back
 from tests.servers import RawConnection, redis_process
 
 NOW = 1_700_000_000_000
@@ -406,60 +407,6 @@ def test_typed_prefix_is_documented_and_checked():
 
 
 # ------------------------------------------------------- a real redis-server
-
-
-def populate(conn):
-    """Every core type, small (compact encodings) and large, and expiries."""
-    conn.call("FLUSHALL")
-    conn.call("SET", "s", "hello")
-    conn.call("SET", "i", "12345")
-    conn.call("SET", "long", "x" * 1000)
-    conn.call("SET", "lzf", "abcdefgh" * 200)
-    conn.call("SET", "binary", bytes(range(256)) * 3)
-    conn.call("RPUSH", "l", "1", "2", "a", "b" * 100, "-70000")
-    conn.call("RPUSH", "biglist", *[str(i) for i in range(3000)])
-    conn.call("RPUSH", "hugeitems", "y" * 10000, "z" * 20000)
-    conn.call("SADD", "iset", *[str(i) for i in range(100)])
-    conn.call("SADD", "bigiset", *[str(i * 7) for i in range(1000)])
-    conn.call("SADD", "sset", "a", "b", "c")
-    conn.call("SADD", "bigset", *["m%d" % i for i in range(600)])
-    conn.call("HSET", "h", "f1", "v1", "f2", "2")
-    conn.call("HSET", "bigh", *[x for i in range(1000) for x in ("f%d" % i, "v%d" % i)])
-    conn.call("HSET", "longh", "f", "z" * 200)
-    conn.call("ZADD", "z", "1.5", "a", "-2", "b", "1e300", "c", "inf", "d")
-    conn.call(
-        "ZADD", "bigz", *[x for i in range(1000) for x in (repr(i / 3), "m%d" % i)]
-    )
-    conn.call("SET", "ex", "v", "PX", "100000000")
-    conn.call("PEXPIRE", "bigh", "100000000")
-    conn.call("PEXPIRE", "l", "100000000")
-    conn.call("SELECT", "3")
-    conn.call("SET", "db3", "x")
-    conn.call("SELECT", "0")
-
-
-def read_back(conn):
-    """@return: {(db, key): (type, value, pttl)} as redis-server says."""
-    out = {}
-    for index in (0, 3):
-        conn.call("SELECT", str(index))
-        for key in conn.call("KEYS", "*"):
-            kind = conn.call("TYPE", key)
-            if kind == b"string":
-                value = conn.call("GET", key)
-            elif kind == b"list":
-                value = conn.call("LRANGE", key, "0", "-1")
-            elif kind == b"set":
-                value = sorted(conn.call("SMEMBERS", key))
-            elif kind == b"hash":
-                flat = conn.call("HGETALL", key)
-                value = dict(zip(flat[::2], flat[1::2]))
-            else:
-                flat = conn.call("ZRANGE", key, "0", "-1", "WITHSCORES")
-                value = [(m, float(s)) for m, s in zip(flat[::2], flat[1::2])]
-            out[(index, key)] = (kind, value, conn.call("PEXPIRETIME", key))
-    conn.call("SELECT", "0")
-    return out
 
 
 def from_store(store):
