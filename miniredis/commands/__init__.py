@@ -247,16 +247,12 @@ _BY_NAME = {}
 
 def _entry(argv):
     """
-    The table entry for a request, checked for arity: from a cache of names
-    as clients spell them (no lower-casing on the hot path), else L{lookup}.
+    The table entry for a request, checked for arity, by L{lookup}; names as
+    clients spell them are remembered in C{_BY_NAME}, which L{dispatch}
+    tries first (no lower-casing on the hot path).
 
     @raise ReplyError: as L{lookup} does.
     """
-    cmd = _BY_NAME.get(argv[0])
-    if cmd is not None:
-        arity, argc = cmd.arity, len(argv)
-        if argc == arity or (arity < 0 and argc >= -arity):
-            return cmd
     cmd = lookup(argv)
     if cmd.subcommands is None and "|" not in cmd.name and len(_BY_NAME) < 4096:
         if type(argv[0]) is bytes:
@@ -271,12 +267,19 @@ def dispatch(session, argv):
 
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
-    try:
-        cmd = _entry(argv)
-        if type(argv) is not list and not cmd.typed:
+    cmd = _BY_NAME.get(argv[0])
+    if cmd is None or (
+        len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
+    ):
+        try:
+            cmd = _entry(argv)
+        except ReplyError as e:
+            return rejected(session, argv[0], e)
+    if type(argv) is not list and not cmd.typed:
+        try:
             argv = plain_args(argv)
-    except ReplyError as e:
-        return rejected(session, argv[0], e)
+        except ReplyError as e:
+            return rejected(session, argv[0], e)
     server = session.server
     if (
         not session.authenticated
@@ -288,7 +291,13 @@ def dispatch(session, argv):
         if refusal is not None:
             return refusal
     session.last_command = cmd.name
-    reply = call(session, cmd, argv)
+    if server.propagate is None:
+        try:
+            reply = cmd.func(session, argv)
+        except ReplyError as e:
+            reply = e
+    else:
+        reply = call(session, cmd, argv)
     server.stats.commands += 1
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
