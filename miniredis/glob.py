@@ -59,7 +59,3 @@ def matcher(pattern, nocase=False):
     match = _compile(bytes(pattern), nocase)
     return lambda value: match(value) is not None
 
-
-def match(pattern, value, nocase=False):
-    """@return: whether C{value} matches the glob C{pattern}."""
-    return matcher(pattern, nocase)(value)

@@ -118,9 +118,6 @@ class Database:
             return None
         return self.data.get(key)
 
-    def exists(self, key):
-        return self.lookup(key) is not None
-
     def get_typed(self, key, cls):
         """
         @return: the value at C{key} if it is of class C{cls}, None if absent.

@@ -133,9 +133,6 @@ class RawConnection:
     def send(self, *args):
         self.sock.sendall(encode_command(list(args)))
 
-    def send_raw(self, data):
-        self.sock.sendall(data)
-
     def read(self):
         while not self.pending:
             data = self.sock.recv(65536)

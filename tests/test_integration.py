@@ -23,10 +23,6 @@ from twisted.python.usage import UsageError
 from miniredis.tap import Options, endpoints, makeService
 from tests.servers import ROOT, ServerProcess, free_port, miniredis_process
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-cli") is None, reason="redis-cli is not installed"
-)
-
 
 def _env():
     env = dict(os.environ)
