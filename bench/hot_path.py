@@ -63,10 +63,13 @@ def server(keys):
 
 
 def run_protocol(protocol, data):
+    """Feed C{data} a chunk a reactor turn; the outbox sends after each."""
     transport = protocol.transport
     received = protocol.dataReceived
+    end_turn = protocol.factory.clock.advance
     for chunk in data:
         received(chunk)
+        end_turn(0)
         transport.clear()
 
 

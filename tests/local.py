@@ -26,6 +26,15 @@ WRONGTYPE = ReplyError(
 )
 
 
+def receive(protocol, data):
+    """
+    Give C{protocol} one read, then end the reactor's turn: the replies the
+    factory's outbox holds go out, as the reactor sends them after a poll.
+    """
+    protocol.dataReceived(data)
+    protocol.factory.outbox.flush()
+
+
 class Local:
     """
     A L{MiniRedisFactory} on a C{task.Clock}, its active expiry running,
@@ -83,7 +92,7 @@ class Connection:
 
     def send(self, *args):
         """Send a request without waiting for its reply (a blocking pop)."""
-        self.protocol.dataReceived(encode_command(list(args)))
+        receive(self.protocol, encode_command(list(args)))
 
     def raw(self, *args):
         """Send a request; @return: the bytes sent back at once."""
@@ -124,7 +133,7 @@ class Client:
         return self.protocol.session
 
     def send(self, *args):
-        self.protocol.dataReceived(encode_command(list(args)))
+        receive(self.protocol, encode_command(list(args)))
 
     def raw(self):
         """@return: the bytes sent since the last look, after pending timers."""

@@ -132,10 +132,12 @@ def test_always_holds_replies_until_one_fsync_covers_them(tmp_path):
     assert server.threads.calls == 1
     assert one.replies() == [] and reader.replies() == []
     server.threads.run()  # the first fsync completes, the second starts
+    server.clock.advance(0)
     assert one.replies() == [b"OK"] and two.replies() == [b"OK"]
     assert reader.replies() == [b"1"]
     assert server.threads.calls == 2
     server.threads.run()
+    server.clock.advance(0)
     assert one.replies() == [b"OK"]
     reader.send("GET", "c")  # nothing pending: answered at once
     assert reader.replies() == [b"3"]

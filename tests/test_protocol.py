@@ -12,6 +12,7 @@ from zope.interface import implementer
 
 from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import Decoder, ReplyError, encode_command
+from tests.local import receive
 
 
 class CountingTransport(StringTransport):
@@ -49,7 +50,7 @@ class Connection:
 
     def send(self, *requests):
         """Send C{requests} (argument lists) in one read."""
-        self.protocol.dataReceived(b"".join(encode_command(r) for r in requests))
+        receive(self.protocol, b"".join(encode_command(r) for r in requests))
 
     def replies(self):
         self.decoder.feed(self.transport.value())
@@ -77,19 +78,43 @@ def test_pipelined_requests_one_write(factory):
     assert client.transport.value() == b"+OK\r\n:2\r\n$1\r\n2\r\n+PONG\r\n$1\r\ne\r\n"
 
 
+def test_replies_go_out_at_the_end_of_the_reactor_turn(factory, clock):
+    """Every client served in one turn gets its replies after it, in one write."""
+    one, two = Connection(factory), Connection(factory)
+    one.protocol.dataReceived(encode_command(["SET", "k", "1"]))
+    two.protocol.dataReceived(encode_command(["SUBSCRIBE", "c"]))
+    one.protocol.dataReceived(encode_command(["PUBLISH", "c", "m"]))
+    assert one.transport.value() == two.transport.value() == b""
+    clock.advance(0)
+    assert (one.transport.writes, two.transport.writes) == (1, 1)
+    assert one.replies() == [b"OK", 1]
+    assert two.replies() == [[b"subscribe", b"c", 1], [b"message", b"c", b"m"]]
+    assert clock.getDelayedCalls() == []
+
+
+def test_quit_sends_what_the_turn_held_before_closing(factory, clock):
+    client = Connection(factory)
+    client.protocol.dataReceived(encode_command(["PING"]))
+    client.protocol.dataReceived(encode_command(["QUIT"]))
+    assert client.replies() == [b"PONG", b"OK"]
+    assert client.transport.disconnecting
+    clock.advance(0)
+    assert client.transport.writes == 1
+
+
 def test_request_split_across_reads(factory):
     client = Connection(factory)
     data = encode_command(["ECHO", "hello"])
-    client.protocol.dataReceived(data[:7])
+    receive(client.protocol, data[:7])
     assert client.transport.writes == 0
-    client.protocol.dataReceived(data[7:] + encode_command(["PING"]))
+    receive(client.protocol, data[7:] + encode_command(["PING"]))
     assert client.transport.writes == 1
     assert client.replies() == [b"hello", b"PONG"]
 
 
 def test_inline_commands(factory):
     client = Connection(factory)
-    client.protocol.dataReceived(b"PING\r\nECHO \"a b\"\nSET k 'v w'\r\nGET k\r\n")
+    receive(client.protocol, b"PING\r\nECHO \"a b\"\nSET k 'v w'\r\nGET k\r\n")
     assert client.replies() == [b"PONG", b"a b", b"OK", b"v w"]
 
 
@@ -215,7 +240,7 @@ def test_blocked_client_queues_again(factory, clock):
 def test_protocol_error_behind_a_blocked_client(factory, clock):
     client, pusher = Connection(factory), Connection(factory)
     client.send(["BLPOP", "list", "0"])
-    client.protocol.dataReceived(encode_command(["PING"]) + b"*1\r\n$x\r\n")
+    receive(client.protocol, encode_command(["PING"]) + b"*1\r\n$x\r\n")
     assert client.transport.value() == b""
     assert not client.transport.disconnecting
     pusher.send(["RPUSH", "list", "v"])
@@ -264,6 +289,7 @@ def test_waits_directly(factory, clock):
     db.set(b"k2", b"x")
     db.signal_ready(b"k2")
     factory.waits.serve_ready()
+    clock.advance(0)
     assert served == [(b"first", b"k2")]
     assert first.replies() == [b"served first"]
     assert first.session.blocked is None
@@ -271,6 +297,7 @@ def test_waits_directly(factory, clock):
     db.set(b"k1", b"y")
     db.signal_ready(b"k1")
     factory.waits.serve_ready()
+    clock.advance(0)
     assert served == [(b"first", b"k2"), (b"second", b"k1")]
     assert second.replies() == [b"served second"]
     assert factory.waits.count == 0
@@ -300,7 +327,7 @@ def test_proto_max_bulk_len_is_honoured():
         transport = StringTransport()
         protocol.makeConnection(transport)
         size = 1048576 if decoder_kind == "small" else 1048577
-        protocol.dataReceived(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size)
+        receive(protocol, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size)
         if decoder_kind == "small":
             assert not transport.disconnecting
         else:

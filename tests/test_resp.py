@@ -32,6 +32,7 @@ from miniredis.resp import (
     encode_command,
     split_inline,
 )
+from tests.local import receive
 
 needs_hiredis = pytest.mark.skipif(resp.hiredis is None, reason="hiredis missing")
 DECODERS = [Decoder]
@@ -611,7 +612,7 @@ class Connection:
 
     def send(self, data):
         self.transport.clear()
-        self.protocol.dataReceived(data)
+        receive(self.protocol, data)
         return self.transport.value()
 
 

@@ -16,6 +16,7 @@ from twisted.internet.testing import StringTransport
 from miniredis import MiniRedisFactory
 from miniredis.commands import dispatch
 from miniredis.resp import Decoder, ReplyError
+from tests.local import receive
 from tests.servers import RawConnection
 
 HUEY_SCHEDULE_POP = """\
@@ -890,7 +891,7 @@ def test_script_inside_exec_is_logged_once(server):
 
 def test_blocked_clients_are_served_after_the_script(server):
     waiter, transport = server.connect()
-    waiter.dataReceived(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nl\r\n$1\r\n0\r\n")
+    receive(waiter, b"*3\r\n$5\r\nBLPOP\r\n$1\r\nl\r\n$1\r\n0\r\n")
     assert transport.value() == b""
     reply = server.eval(
         "redis.call('rpush', 'l', 'a', 'b') "
@@ -898,6 +899,7 @@ def test_blocked_clients_are_served_after_the_script(server):
         "return {n, redis.call('llen', 'l')}"
     )
     assert reply == [2, 3]
+    server.factory.clock.advance(0)
     decoder = Decoder(inline=False)
     decoder.feed(transport.value())
     assert decoder.values() == [[b"l", b"a"]]

@@ -12,6 +12,7 @@ from twisted.internet.testing import StringTransport
 
 from miniredis import MiniRedisFactory
 from miniredis.resp import encode_command
+from tests.local import receive
 from tests.servers import RawConnection
 
 # ---------------------------------------------------------------- one client
@@ -305,7 +306,7 @@ class Client:
     def send(self, *args):
         """@return: the bytes answered to C{args}."""
         self.transport.clear()
-        self.protocol.dataReceived(encode_command(list(args)))
+        receive(self.protocol, encode_command(list(args)))
         return self.transport.value()
 
 
