@@ -58,4 +58,3 @@ def matcher(pattern, nocase=False):
         return lambda value: True
     match = _compile(bytes(pattern), nocase)
     return lambda value: match(value) is not None
-
