@@ -25,7 +25,7 @@ from miniredis.commands.transactions import unwatch_all
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
 from miniredis.pubsub import PubSub
-from miniredis.resp import ReplyError, encode, encode_into, request_decoder
+from miniredis.resp import OK, ReplyError, encode, encode_into, request_decoder
 from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
@@ -85,13 +85,21 @@ class RedisServerProtocol(Protocol):
         session = self.session
         out = self._out = []
         session.last_interaction = time.time()
-        for index, argv in enumerate(requests):
+        pending = iter(requests)
+        for argv in pending:
             reply = dispatch(session, argv)
+            # The replies of GET, SET and INCR, encoded here without a call.
             if type(reply) is bytes:
                 out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
                 continue
+            if reply is OK and not session.closing:  # QUIT answers OK too
+                out.append(b"+OK\r\n")
+                continue
+            if type(reply) is int:
+                out.append(b":%d\r\n" % reply)
+                continue
             if reply is BLOCKED:
-                self._backlog = deque(requests[index + 1 :])
+                self._backlog = deque(pending)
                 break
             encode_into(reply, session.proto, out)
             if session.closing:

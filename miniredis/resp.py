@@ -659,14 +659,18 @@ class HiredisDecoder:
                 self._switch(buf[pos:])
                 return out
             count = len(value)
-            end = pos + (_HEADER_SIZES[count] if count < 100 else _header_size(count))
+            start = pos + (_HEADER_SIZES[count] if count < 100 else _header_size(count))
+            end = start
             try:
                 for arg in value:
                     if buf[end] != 36:
                         raise TypeError()
-                    n = len(arg)  # TypeError for the None of $-1
-                    end += _BULK_SIZES[n] if n < 1000 else n + 5 + len(b"%d" % n)
+                    end += _BULK_SIZES[len(arg)]  # TypeError for the None of $-1
+            except IndexError:  # an argument of 1000 bytes or more
+                end = _bulk_end(buf, start, value)
             except TypeError:
+                end = -1
+            if end < 0:
                 self._switch(buf[pos:])
                 return out
             pos = end
@@ -733,6 +737,18 @@ def _header_size(count):
 
 _HEADER_SIZES = {count: _header_size(count) for count in range(100)}
 _BULK_SIZES = tuple(n + 5 + len(b"%d" % n) for n in range(1000))
+
+
+def _bulk_end(buf, pos, args):
+    """
+    @return: where the bulk strings C{args}, read from C{buf} at C{pos},
+        end, or -1 if one of them was not sent as a bulk string.
+    """
+    for arg in args:
+        if buf[pos] != 36 or type(arg) is not bytes:
+            return -1
+        pos += len(arg) + 5 + len(b"%d" % len(arg))
+    return pos
 
 
 class _PartialRequest:

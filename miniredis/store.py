@@ -149,12 +149,15 @@ class Database:
     def set(self, key, value, keepttl=False):
         """Store C{value} at C{key}; its deadline goes unless C{keepttl}."""
         self.data[key] = value
-        self.access[key] = self.store.lru_clock
+        store = self.store
+        self.access[key] = store.lru_clock
         if self.encodings:
             self.encodings.pop(key, None)
         if not keepttl and key in self.expires.deadlines:
             self.expires.remove(key)
-        self.modified(key)
+        store.dirty += 1  # modified(key), without the call
+        if self.watched:
+            self._alert_watchers(key)
 
     def delete(self, key):
         """@return: whether C{key} was there (and is now gone)."""
@@ -204,10 +207,13 @@ class Database:
         """
         self.store.dirty += 1
         if self.watched:
-            sessions = self.watched.get(key)
-            if sessions:
-                for session in sessions:
-                    session.watch_dirty = True
+            self._alert_watchers(key)
+
+    def _alert_watchers(self, key):
+        sessions = self.watched.get(key)
+        if sessions:
+            for session in sessions:
+                session.watch_dirty = True
 
     def signal_ready(self, key):
         """A push fed C{key}: clients blocked on it may now be served."""
