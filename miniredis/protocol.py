@@ -36,8 +36,9 @@ log = Logger(namespace="miniredis.protocol")
 
 class RedisServerProtocol(Protocol):
     """
-    One client connection: decode requests, run them in order, and send all
-    replies of one read with one write.
+    One client connection: decode requests, run them in order, and hand
+    their replies to the factory's L{Outbox}, which sends all that one turn
+    of the reactor produced for this client with one write.
 
     @ivar session: the client's L{Session}.
     """
