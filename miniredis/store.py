@@ -159,6 +159,18 @@ class Database:
         if self.watched:
             self._alert_watchers(key)
 
+    def replace(self, key, value):
+        """
+        Store C{value} at C{key}, whose live value L{lookup} has just
+        returned: its deadline and its access time stay as they are.
+        """
+        self.data[key] = value
+        if self.encodings:
+            self.encodings.pop(key, None)
+        self.store.dirty += 1
+        if self.watched:
+            self._alert_watchers(key)
+
     def delete(self, key):
         """@return: whether C{key} was there (and is now gone)."""
         if self.lookup(key) is None:

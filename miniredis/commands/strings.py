@@ -353,26 +353,29 @@ def flush(session, argv):
 # ---------------------------------------------------------------- counters
 
 
-def _integer(db, key):
-    value = db.get_string(key)
+def _increment(session, key, delta):
+    db = session.db
+    value = db.lookup(key)
     if value is None:
-        return 0
-    if (
+        current = 0
+    elif (
         type(value) is bytes
         and 0 < len(value) < 19
         and value.isdigit()
         and (value[0] != 48 or len(value) == 1)
     ):
-        return int(value)  # the common case, fast
-    return parse_int(as_bytes(value))
-
-
-def _increment(session, key, delta):
-    db = session.db
-    result = _integer(db, key) + delta
+        current = int(value)  # the common case, fast
+    elif type(value) is bytes or type(value) is Typed:
+        current = parse_int(as_bytes(value))
+    else:
+        raise ReplyError(WRONGTYPE)
+    result = current + delta
     if not LLONG_MIN <= result <= LLONG_MAX:
         raise ReplyError("ERR increment or decrement would overflow")
-    db.set(key, b"%d" % result, keepttl=True)
+    if value is None:
+        db.set(key, b"%d" % result)
+    else:
+        db.replace(key, b"%d" % result)
     return result
 
 
