@@ -431,6 +431,8 @@ def test_hiredis_decoder_counts_string_arguments_exactly():
 INLINE = [
     (b"SET k v", [b"SET", b"k", b"v"]),
     (b"  SET \t k   v  ", [b"SET", b"k", b"v"]),
+    (b"SET\vk\fv\r", [b"SET", b"k", b"v"]),
+    (b"ECHO a\x1cb\x85c\xa0d", [b"ECHO", b"a\x1cb\x85c\xa0d"]),
     (b'ECHO "a b"', [b"ECHO", b"a b"]),
     (b'ECHO "\\x41\\n\\r\\t\\b\\a"', [b"ECHO", b"A\n\r\t\b\a"]),
     (b'ECHO "\\x4"', [b"ECHO", b"x4"]),
