@@ -6,14 +6,17 @@ description), and files of a real redis-server 7.0 both ways.
 
 import math
 import os
+import platform
 import random
 import struct
+import sys
 from collections import deque
 
 import pytest
 
+from miniredis.persistence import crc64 as crc64_module
 from miniredis.persistence import rdb
-from miniredis.persistence.crc64 import _crc64_bytes, crc64
+from miniredis.persistence.crc64 import _crc64_bytes, crc64, crc64_python
 from miniredis.persistence.files import write_atomically
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.store import Store, Typed
@@ -26,17 +29,29 @@ NOW = 1_700_000_000_000
 # ---------------------------------------------------------------- CRC-64
 
 
-def test_crc64_check_value():
-    assert crc64(0, b"123456789") == 0xE9C6D914C4B8D9CA
-    assert crc64(0, b"") == 0
+@pytest.mark.parametrize("crc", [crc64, crc64_python, _crc64_bytes])
+def test_crc64_check_value(crc):
+    assert crc(0, b"123456789") == 0xE9C6D914C4B8D9CA
+    assert crc(0, b"") == 0
 
 
-def test_crc64_sliced_matches_bytewise_and_chains():
+@pytest.mark.parametrize("crc", [crc64, crc64_python])
+def test_crc64_matches_bytewise_and_chains(crc):
     data = random.Random(1).randbytes(1003)
     whole = _crc64_bytes(0, data)
-    assert crc64(0, data) == whole
-    assert crc64(crc64(0, data[:517]), data[517:]) == whole
-    assert crc64(0, memoryview(data)[3:]) == _crc64_bytes(0, data[3:])
+    assert crc(0, data) == whole
+    assert crc(crc(0, data[:517]), data[517:]) == whole
+    assert crc(0, memoryview(data)[3:]) == _crc64_bytes(0, data[3:])
+    assert crc(5, b"") == 5
+
+
+def test_crc64_runs_in_c_where_anycrc_is_a_dependency():
+    """pyproject.toml asks for anycrc on CPython 3.11+: the RDB checksum uses it."""
+    wanted = platform.python_implementation() == "CPython" and sys.version_info >= (
+        3,
+        11,
+    )
+    assert (crc64_module._anycrc is not None) == wanted
 
 
 # ---------------------------------------------------------------- LZF

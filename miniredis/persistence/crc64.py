@@ -2,9 +2,11 @@
 CRC-64 with the Jones polynomial, as Redis checksums its RDB files.
 
 The CRC is reflected, starts at 0 and has no final XOR: C{crc64(0,
-b"123456789") == 0xE9C6D914C4B8D9CA}. It runs eight bytes at a time with
-eight tables ("slicing by 8"), about twice the speed of a byte loop on
-CPython; PyPy, whose JIT prefers the simple loop, gets the byte loop.
+b"123456789") == 0xE9C6D914C4B8D9CA}. With C{anycrc} installed (a CPython
+dependency) it runs in C, at gigabytes a second. Without it, Python runs
+eight bytes at a time with eight tables ("slicing by 8"), about twice the
+speed of a byte loop on CPython; PyPy, whose JIT prefers the simple loop,
+gets the byte loop.
 
 Usage::
 
@@ -13,6 +15,13 @@ Usage::
 """
 
 import platform
+
+try:
+    from anycrc import Model
+except ImportError:
+    _anycrc = None
+else:
+    _anycrc = Model("CRC64-REDIS").calc
 
 _POLY = 0x95AC9329AC4BC9B5  # 0xAD93D23594C935A9 bit-reversed
 
@@ -72,12 +81,19 @@ def _little_endian():
 _FAST = platform.python_implementation() != "PyPy" and _little_endian()
 
 
+def crc64_python(crc, data):
+    """L{crc64} in Python, whatever is installed."""
+    if _FAST:
+        return _crc64_sliced(crc, data)
+    return _crc64_bytes(crc, data)
+
+
 def crc64(crc, data):
     """
     @param crc: the CRC of what came before (0 to start).
     @param data: the next bytes (any buffer).
     @return: the CRC of everything so far.
     """
-    if _FAST:
-        return _crc64_sliced(crc, data)
-    return _crc64_bytes(crc, data)
+    if _anycrc is not None:
+        return _anycrc(data, crc)
+    return crc64_python(crc, data)
