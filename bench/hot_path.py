@@ -35,6 +35,10 @@ WORKLOADS = {
     "get": lambda key: [b"GET", b"key:%012d" % key],
     "set": lambda key: [b"SET", b"key:%012d" % key, b"xxx"],
     "incr": lambda key: [b"INCR", b"counter:%012d" % key],
+    "mset": lambda key: (
+        [b"MSET"]
+        + [arg for j in range(10) for arg in (b"key:%012d:%d" % (key, j), b"xxx")]
+    ),
     "ping": lambda key: [b"PING"],
 }
 

@@ -302,6 +302,10 @@ def _pairs(argv):
 @command("mset", -3, "write denyoom", keys=(1, -1, 2), typed=True)
 def mset(session, argv):
     db = session.db
+    if type(argv) is list and len(argv) % 2:  # bulk strings only: the fast way
+        for i in range(1, len(argv), 2):
+            db.set(argv[i], argv[i + 1])
+        return OK
     for key, value in _pairs(argv):
         db.set(key, value)
     return OK
