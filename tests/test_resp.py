@@ -426,6 +426,28 @@ def test_hiredis_decoder_counts_string_arguments_exactly():
     assert decoder.error is None
 
 
+LONG_REQUESTS = {
+    "long-bulk": encode_command([b"SET", b"k", b"v" * 5000]),
+    "around-1000": encode_command([b"SET", b"v" * 999, b"w" * 1000, b"x"]),
+    "long-nested-array": encode_command([b"RPUSH", b"k", [b"e"] * 1500]),
+    "long-bulk-then-simple-string": b"*3\r\n$3\r\nSET\r\n$1500\r\n"
+    + b"v" * 1500
+    + b"\r\n+x\r\n",
+}
+
+
+@needs_hiredis
+@pytest.mark.parametrize("name", sorted(LONG_REQUESTS))
+def test_hiredis_decoder_long_arguments(name):
+    """Arguments of 1000 bytes or elements take the exact count's slow way."""
+    data = LONG_REQUESTS[name] + encode_command([b"ECHO", b"after"])
+    hiredis_decoder, pure = resp.HiredisDecoder(), resp.Decoder()
+    hiredis_decoder.feed(data)
+    pure.feed(data)
+    assert hiredis_decoder.requests() == pure.requests()
+    assert hiredis_decoder.error is pure.error is None
+
+
 # ---------------------------------------------------------------- inline commands
 
 INLINE = [
