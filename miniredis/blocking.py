@@ -98,13 +98,34 @@ class Client(RedisCommands):
         """
         if not args:
             raise ValueError("a command needs a name")
-        if command_name(args).endswith("subscribe"):
+        name = command_name(args)
+        if name.endswith("subscribe"):
             raise ValueError("pub/sub needs the Deferred client (miniredis.client)")
+        if name == "monitor":
+            raise ValueError("MONITOR takes the connection: use monitor()")
         if self._sock is None or self._closed_by_server():
             self._connect()
         reply = self._call(args)
-        self._remember(command_name(args), args)
+        self._remember(name, args)
         return reply
+
+    def monitor(self):
+        """
+        C{MONITOR}: yield each line the server then sends about the commands
+        it runs, until the connection breaks. The connection serves nothing
+        else and closes when the generator does::
+
+            for line in Client(port=6379).monitor():
+                print(line)
+        """
+        if self._sock is None or self._closed_by_server():
+            self._connect()
+        try:
+            self._call(("MONITOR",))
+            while True:
+                yield self._reply()
+        finally:
+            self.close()
 
     def _remember(self, name, args):
         """Keep what a reconnection must set up again."""
@@ -164,8 +185,17 @@ class Client(RedisCommands):
         return False
 
     def _call(self, args):
+        return self._reply(encode_command(args))
+
+    def _reply(self, request=None):
+        """
+        Send C{request}, if given, and read the next reply.
+
+        @return: the reply, decoded as asked; @raise: as L{execute} does.
+        """
         try:
-            self._sock.sendall(encode_command(args))
+            if request is not None:
+                self._sock.sendall(request)
             reply = self._read()
         except socket.timeout:
             self.close()

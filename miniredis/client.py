@@ -31,6 +31,7 @@ L{RedisCommands} holds the methods, one per command; the blocking client of
 L{miniredis.blocking} shares them.
 """
 
+import re
 from collections import deque
 
 from twisted.internet.defer import Deferred, TimeoutError, fail, inlineCallbacks
@@ -410,6 +411,10 @@ _SUBSCRIPTION_KINDS = {
 }
 
 
+# What starts a MONITOR line, and no reply a command sends.
+_MONITOR_LINE = re.compile(rb"\d+\.\d{6} \[")
+
+
 class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
     """
     A connection to a Redis server; every call returns a L{Deferred}.
@@ -421,7 +426,9 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
     closed connection fail at once.
 
     Out-of-band messages (RESP3 pushes: pub/sub messages, invalidations)
-    go to L{pushReceived}. The (un)subscribe methods need RESP3.
+    go to L{pushReceived}. The (un)subscribe methods need RESP3. After
+    L{monitor}, the server's lines about the commands it runs go to
+    L{monitorLineReceived}.
 
     @ivar protocolVersion: the RESP version the server speaks to us.
     @ivar replyTimeout: seconds to wait for a reply, or None.
@@ -430,6 +437,7 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
 
     protocolVersion = 2
     _lost = None
+    _monitoring = False
 
     def __init__(self, timeout=None, clock=None, decode_responses=False):
         """
@@ -476,12 +484,41 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
         if name == "hello" and len(args) > 1:
             deferred.addCallback(self._switched, int(args[1]))
         elif name == "reset":
-            deferred.addCallback(self._switched, 2)
+            deferred.addCallback(self._reset_done)
+        elif name == "monitor":
+            deferred.addCallback(self._monitor_started)
         return deferred
 
     def _switched(self, reply, version):
         self.protocolVersion = version
         return reply
+
+    def _reset_done(self, reply):
+        self._monitoring = False
+        return self._switched(reply, 2)
+
+    def monitor(self):
+        """
+        C{MONITOR}: once the server has said OK, each command it runs comes
+        to L{monitorLineReceived}, a line each. Other calls go on working
+        (but Redis refuses a monitoring client the commands that touch keys).
+
+        @return: a L{Deferred} firing with the OK.
+        """
+        return self.execute("MONITOR")
+
+    def _monitor_started(self, reply):
+        self._monitoring = True
+        return reply
+
+    def monitorLineReceived(self, line):
+        """
+        Override this to follow MONITOR.
+
+        @param line: a L{Status}, such as
+            C{1700000000.123456 [0 127.0.0.1:50312] "set" "k" "v"}.
+        """
+        log.debug("monitor line not handled: {line!r}", line=line)
 
     def _refused(self):
         """@return: a failed L{Deferred} if no command can be sent now."""
@@ -545,6 +582,12 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
         for value in values:
             if type(value) is Push:
                 self._pushed(value)
+            elif (
+                self._monitoring
+                and type(value) is Status
+                and _MONITOR_LINE.match(value)
+            ):
+                self.monitorLineReceived(self._value(value))
             else:
                 self._replied(value)
         if self._pending:

@@ -19,7 +19,7 @@ from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 
-from miniredis import commands
+from miniredis import commands, monitor
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.commands.transactions import unwatch_all
 from miniredis.config import Config
@@ -296,6 +296,8 @@ class MiniRedisFactory(ServerFactory):
     @ivar waits: the clients blocked in BLPOP and friends (L{Waits}).
     @ivar cursors: the snapshots behind SCAN cursors (L{Cursors}).
     @ivar pubsub: the channel and pattern subscriptions (L{PubSub}).
+    @ivar monitors: the sessions of the clients in MONITOR mode, in the
+        order they asked (L{miniredis.monitor}).
     @ivar propagate: None, or a callable C{(db_index, argvs)} given every
         write as it should be logged (persistence sets it).
     @ivar durable: None, or C{durable(action, *args)} which runs the action
@@ -341,6 +343,7 @@ class MiniRedisFactory(ServerFactory):
         self.expiry = ActiveExpiry(self.store, clock)
         self.cursors = Cursors()
         self.pubsub = PubSub()
+        self.monitors = []
         self.outbox = Outbox(clock)
 
     def startFactory(self):
@@ -353,11 +356,12 @@ class MiniRedisFactory(ServerFactory):
             self._sampler.stop()
 
     def forget(self, session):
-        """A client went away: drop its waits, watches and subscriptions."""
+        """A client went away: drop its waits, watches, subscriptions, monitor."""
         self.clients.pop(session.id, None)
         self.waits.cancel(session)
         unwatch_all(session)
         self.pubsub.drop(session)
+        monitor.stop(session)
         session.connection = None
 
     def session(self):

@@ -66,7 +66,7 @@ import threading
 from lupa import lua51
 from twisted.logger import Logger, LogLevel
 
-from miniredis import __redis_version__
+from miniredis import __redis_version__, monitor
 from miniredis.commands import BLOCKED, COMMANDS, call
 from miniredis.resp import (
     NULL_ARRAY,
@@ -245,6 +245,7 @@ class Scripts:
         self.cache = {}
         self.current = None
         self._session = server.session()
+        self._session.address = "lua"  # as MONITOR names a script's commands
         self._session.authenticated = True
         self._session.deny_blocking = True
         self._worker = None
@@ -437,11 +438,16 @@ class Scripts:
 
     def _run_command(self, run, cmd, argv):
         if run.busy:
-            return self._on_reactor(call, self._session, cmd, argv)
+            return self._on_reactor(self._call, cmd, argv)
         with run.lock:
             if not run.busy:
-                return call(self._session, cmd, argv)
-        return self._on_reactor(call, self._session, cmd, argv)
+                return self._call(cmd, argv)
+        return self._on_reactor(self._call, cmd, argv)
+
+    def _call(self, cmd, argv):
+        reply = call(self._session, cmd, argv)
+        monitor.feed(self._session, cmd, argv)
+        return reply
 
     def _on_reactor(self, f, *args):
         """Run C{f(*args)} on the reactor thread and wait for its result."""

@@ -49,6 +49,7 @@ class Session:
         self.patterns = set()
         self.shard_channels = set()
         self.subscribed = False
+        self.monitoring = False
         self.blocked = None
         self.rewrites = None
         self.last_command = "NULL"
@@ -86,13 +87,16 @@ class Session:
     def describe(self):
         """@return: this client's line of CLIENT LIST / CLIENT INFO."""
         now = time.time()
-        flags = "N"
-        if self.multi is not None:
-            flags = "x"
-        elif self.blocked is not None:
-            flags = "b"
-        elif self.subscribed:
-            flags = "P"
+        flags = "".join(
+            letter
+            for letter, on in [
+                ("O", self.monitoring),
+                ("P", self.subscribed),
+                ("x", self.multi is not None),
+                ("b", self.blocked is not None),
+            ]
+            if on
+        )
         fields = [
             ("id", self.id),
             ("addr", self.address),
@@ -101,7 +105,7 @@ class Session:
             ("name", self.name.decode("utf-8", "replace")),
             ("age", int(now - self.created)),
             ("idle", int(now - self.last_interaction)),
-            ("flags", flags),
+            ("flags", flags or "N"),
             ("db", self.db.index),
             ("sub", len(self.channels)),
             ("psub", len(self.patterns)),

@@ -7,6 +7,7 @@ reconnection after the server closed the connection.
 import select
 import socket
 import threading
+import time
 
 import pytest
 
@@ -218,6 +219,27 @@ def test_pub_sub_refused(port):
         with pytest.raises(ValueError, match="pub/sub"):
             client.execute("subscribe", "news")
         assert client.ping() == b"PONG"
+
+
+def test_monitor_yields_lines(port):
+    watcher = Client(port=port, protocol=2)
+    lines = watcher.monitor()
+
+    def traffic():
+        with Client(port=port, protocol=2) as other:  # no HELLO line
+            while "flags=O" not in other.client_list().decode():
+                time.sleep(0.01)
+            other.set("k", "v")
+
+    thread = threading.Thread(target=traffic)
+    thread.start()
+    line = next(lines)
+    thread.join(10)
+    assert line.endswith(b'"SET" "k" "v"')
+    lines.close()
+    assert watcher._sock is None
+    with pytest.raises(ValueError, match="monitor"):
+        watcher.execute("MONITOR")
 
 
 def test_same_methods_as_the_deferred_client():

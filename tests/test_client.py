@@ -321,6 +321,42 @@ def test_pushes_are_not_replies():
     assert pushes == [[b"message", b"c", b"m"]]
 
 
+def test_monitor_lines_are_not_replies():
+    client = connected()
+    lines = []
+    client.monitorLineReceived = lines.append
+    confirmed = client.monitor()
+    line = b'1700000000.000001 [0 127.0.0.1:5000] "SET" "k" "v"'
+    client.dataReceived(b"+OK\r\n+%s\r\n" % line)
+    assert confirmed.result == OK
+    pong = client.ping()
+    client.dataReceived(b"+%s\r\n+PONG\r\n+%s\r\n" % (line, line))
+    assert pong.result == Status(b"PONG")
+    assert lines == [line] * 3
+    reset = client.reset()
+    client.dataReceived(b"+RESET\r\n")
+    assert reset.result == Status(b"RESET")
+    late = client.echo("x")
+    client.dataReceived(b"+%s\r\n" % line)  # no longer a line: a reply
+    assert late.result == line
+
+
+@pytest_twisted.inlineCallbacks
+def test_monitor_against_the_server(server):
+    watcher = yield server.connect()
+    other = yield server.connect()
+    lines = []
+    watcher.monitorLineReceived = lines.append
+    assert (yield watcher.monitor()) == OK
+    yield other.set("k", "v")
+    assert (yield watcher.ping()) == Status(b"PONG")  # its line comes next
+    assert (yield watcher.echo("x")) == b"x"
+    assert [line.split(b"] ")[1] for line in lines[:2]] == [
+        b'"SET" "k" "v"',
+        b'"PING"',
+    ]
+
+
 def test_timeout():
     clock = task.Clock()
     client = connected(timeout=5, clock=clock)

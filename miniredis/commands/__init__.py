@@ -17,6 +17,7 @@ Usage::
 import importlib
 import pkgutil
 
+from miniredis import monitor
 from miniredis.resp import ReplyError, Status
 
 QUEUED = Status(b"QUEUED")
@@ -45,6 +46,8 @@ class Command:
     @ivar flags: a frozenset of Redis flag names (C{write}, C{readonly}, ...).
     @ivar keys: C{(first, last, step)} key positions, C{(0, 0, 0)} for none.
     @ivar typed: whether arguments may be typed values (maps, arrays, ints).
+    @ivar monitored: whether MONITOR shows the command (not C{admin} nor
+        C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
     """
 
@@ -58,6 +61,7 @@ class Command:
         "write",
         "subcommands",
         "group",
+        "monitored",
     )
 
     def __init__(self, name, func, arity, flags, keys, typed, group):
@@ -68,6 +72,7 @@ class Command:
         self.keys = keys
         self.typed = typed
         self.write = "write" in self.flags
+        self.monitored = not self.flags & {"admin", "skip_monitor"}
         self.subcommands = None
         self.group = group
 
@@ -240,6 +245,8 @@ _ALLOWED_WHEN_SUBSCRIBED = frozenset(
     ]
 )
 _NOT_QUEUED = frozenset(["exec", "discard", "multi", "watch", "quit", "reset"])
+# What a monitoring client may not run: Redis flags it a replica.
+_TOUCHES_KEYS = frozenset(["write", "readonly", "may_replicate"])
 
 
 _BY_NAME = {}
@@ -286,6 +293,7 @@ def dispatch(session, argv):
         or server.busy is not None
         or session.multi is not None
         or session.subscribed
+        or session.monitoring
     ):
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
@@ -299,6 +307,8 @@ def dispatch(session, argv):
     else:
         reply = call(session, cmd, argv)
     server.stats.commands += 1
+    if server.monitors:
+        reply = monitor.feed_after(session, cmd, argv, reply)
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
     return reply
@@ -312,6 +322,10 @@ def _refusal(session, cmd, argv):
     """
     if not session.authenticated and "no_auth" not in cmd.flags:
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
+    if session.monitoring and _TOUCHES_KEYS & cmd.flags:
+        return rejected(
+            session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
+        )
     if session.server.busy is not None and "allow_busy" not in cmd.flags:
         return rejected(session, argv[0], ReplyError(BUSY))
     if session.multi is not None and cmd.name not in _NOT_QUEUED:

@@ -6,7 +6,7 @@ no password (any password is accepted for it, as with Redis's C{nopass}),
 with one it needs that password.
 """
 
-from miniredis import __redis_version__
+from miniredis import __redis_version__, monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.transactions import unwatch_all
@@ -137,6 +137,7 @@ def reset(session, argv):
     session.name = b""
     session.authenticated = not session.server.config["requirepass"]
     session.server.pubsub.drop(session)
+    monitor.stop(session)
     return Status(b"RESET")
 
 

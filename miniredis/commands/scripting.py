@@ -6,6 +6,7 @@ L{miniredis.scripting}; the engine is made on first use, so a server that
 runs no script never starts Lua.
 """
 
+from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int
 from miniredis.resp import OK, ReplyError, Status
@@ -39,17 +40,25 @@ def _run(session, script, keys, args, readonly):
 
 
 def _eval(session, argv, readonly):
+    _show_before_its_commands(session, argv)
     keys, args = _keys_and_args(argv)
     script = engine(session.server).compile(argv[1])
     return _run(session, script, keys, args, readonly)
 
 
 def _evalsha(session, argv, readonly):
+    _show_before_its_commands(session, argv)
     script = engine(session.server).lookup(argv[1])
     if script is None:
         raise ReplyError("NOSCRIPT No matching script. Please use EVAL.")
     keys, args = _keys_and_args(argv)
     return _run(session, script, keys, args, readonly)
+
+
+def _show_before_its_commands(session, argv):
+    """MONITOR shows a script's command first, then what the script runs."""
+    if session.server.monitors:
+        monitor.show(session, argv[0].decode("utf-8", "replace").lower(), argv)
 
 
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"

@@ -23,11 +23,11 @@ import sys
 import time
 
 import twisted
-from miniredis import __redis_version__, __version__
+from miniredis import __redis_version__, __version__, monitor
 from miniredis.commands import COMMANDS, command, container
 from miniredis.commands.parsing import parse_float, parse_int
 from miniredis.glob import matcher
-from miniredis.resp import OK, ReplyError, SetReply, Status, Verbatim
+from miniredis.resp import OK, Replies, ReplyError, SetReply, Status, Verbatim
 
 try:
     import resource
@@ -772,6 +772,20 @@ def config_help(session, argv):
             "    Prints this help.",
         ]
     )
+
+
+# --------------------------------------------------------------------- MONITOR
+
+
+@command("monitor", 1, "admin noscript loading stale")
+def monitor_(session, argv):
+    """Stream every command the server runs (see L{miniredis.monitor})."""
+    if session.deny_blocking:
+        raise ReplyError("ERR MONITOR isn't allowed for DENY BLOCKING client")
+    if session.monitoring:
+        return Replies()  # Redis answers a second MONITOR with nothing
+    monitor.start(session)
+    return OK
 
 
 # --------------------------------------------------------- TIME LOLWUT DEBUG

@@ -6,6 +6,7 @@ a WATCHed key is marked by C{Database.modified}, which sets the watching
 sessions' C{watch_dirty}.
 """
 
+from miniredis import monitor
 from miniredis.commands import call, command
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 
@@ -66,7 +67,10 @@ def run_atomically(session, queued):
         server.propagate = lambda db, argvs: logged.append((db, argvs))
     session.deny_blocking = True
     try:
-        replies = [call(session, cmd, args) for cmd, args in queued]
+        replies = []
+        for cmd, args in queued:
+            replies.append(call(session, cmd, args))
+            monitor.feed(session, cmd, args)
     finally:
         session.deny_blocking = False
         server.propagate = propagate
