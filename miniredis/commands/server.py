@@ -779,7 +779,11 @@ def config_help(session, argv):
 
 @command("monitor", 1, "admin noscript loading stale")
 def monitor_(session, argv):
-    """Stream every command the server runs (see L{miniredis.monitor})."""
+    """
+    Show this client every command the server runs, as it runs them.
+
+    The lines are made by L{miniredis.monitor}.
+    """
     if session.deny_blocking:
         raise ReplyError("ERR MONITOR isn't allowed for DENY BLOCKING client")
     if session.monitoring:
