@@ -159,6 +159,19 @@ class RedisCommands:
     delete = _command("DELETE", "key")
     flush = _command("FLUSH")
 
+    # bitmaps
+    setbit = _command("SETBIT", "key offset value")
+    getbit = _command("GETBIT", "key offset")
+    bitcount = _command("BITCOUNT", "key [start end [BYTE|BIT]]")
+    bitpos = _command("BITPOS", "key bit [start [end [BYTE|BIT]]]")
+    bitop = _command("BITOP", "AND|OR|XOR|NOT destkey key [key ...]")
+    bitfield = _command(
+        "BITFIELD",
+        "key [GET type offset] [SET type offset value] "
+        "[INCRBY type offset increment] [OVERFLOW WRAP|SAT|FAIL] ...",
+    )
+    bitfield_ro = _command("BITFIELD_RO", "key [GET type offset ...]")
+
     def set(
         self,
         key,
@@ -212,6 +225,17 @@ class RedisCommands:
     object_idletime = _command("OBJECT IDLETIME", "key")
     object_refcount = _command("OBJECT REFCOUNT", "key")
 
+    # sort
+    sort = _command(
+        "SORT",
+        "key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] "
+        "[ALPHA] [STORE destination]",
+    )
+    sort_ro = _command(
+        "SORT_RO",
+        "key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]",
+    )
+
     # expiry
     expire = _command("EXPIRE", "key seconds [NX|XX|GT|LT]")
     pexpire = _command("PEXPIRE", "key milliseconds [NX|XX|GT|LT]")
@@ -222,6 +246,13 @@ class RedisCommands:
     ttl = _command("TTL", "key")
     pttl = _command("PTTL", "key")
     persist = _command("PERSIST", "key")
+
+    # serialized values
+    dump = _command("DUMP", "key")
+    restore = _command(
+        "RESTORE",
+        "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+    )
 
     # lists
     lpush = _command("LPUSH", "key element [element ...]")

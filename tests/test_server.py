@@ -387,10 +387,24 @@ def test_command_errors_and_help(differ):
         ("lmpop", "2", "a", "b", "LEFT"),
         ("rename", "a", "b"),
         ("lmove", "a", "b", "LEFT", "RIGHT"),
+        ("sort", "l", "LIMIT", "0", "1", "BY", "w", "GET", "store", "STORE", "d"),
+        ("sort", "l", "STORE", "d", "ALPHA", "store", "e"),
+        ("sort_ro", "l", "BY", "w"),
+        ("setbit", "k", "7", "1"),
+        ("bitop", "AND", "dest", "a", "b"),
+        ("restore", "k", "0", "payload"),
     ],
 )
 def test_getkeys_of_other_families(differ, line):
     differ.check("COMMAND", "GETKEYS", *line)
+
+
+@pytest.mark.parametrize(
+    "name", ["sort", "sort_ro", "restore", "dump", "setbit", "bitfield_ro"]
+)
+def test_flags_and_categories_of_other_families(differ, name):
+    real, mini = differ.both("COMMAND", "INFO", name)
+    assert mini[0][:7] == real[0][:7]  # name, arity, flags, keys, categories
 
 
 def test_command_list_filters(differ):

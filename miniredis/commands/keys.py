@@ -1,10 +1,11 @@
 """
-Keyspace commands (Redis's db.c, expire.c, object.c): DEL, EXISTS, TYPE,
-KEYS, SCAN, RENAME, COPY, MOVE, the FLUSH and SWAP of databases, the EXPIRE
-family and OBJECT.
+Keyspace commands (Redis's db.c, expire.c, object.c, and DUMP and RESTORE
+of its cluster.c): DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, COPY, MOVE, the
+FLUSH and SWAP of databases, the EXPIRE family, OBJECT, DUMP and RESTORE.
 
 Every relative expiry is logged as an absolute PEXPIREAT, and one already in
-the past deletes the key and is logged as a DEL.
+the past deletes the key and is logged as a DEL. RESTORE with a relative
+time to live is logged with its deadline and ABSTTL, as Redis propagates it.
 """
 
 import copy
@@ -16,6 +17,12 @@ from miniredis.commands import command, container
 from miniredis.commands.parsing import NOT_INTEGER, SYNTAX, parse_int
 from miniredis.commands.strings import LLONG_MAX, copied, invalid_expire
 from miniredis.glob import matcher
+from miniredis.persistence.rdb import (
+    RDBError,
+    dump_footer_ok,
+    dump_payload,
+    load_dump_payload,
+)
 from miniredis.resp import OK, ReplyError, Status
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import Typed, type_name
@@ -403,6 +410,7 @@ _NO_SHARED_INTEGERS = ("allkeys-lru", "volatile-lru") + _LFU
 _SHARED_REFCOUNT = (1 << 31) - 1
 _SHARED_INTEGERS = 10000
 _LFU_INIT = 5
+_LFU_MAX = 255
 _POLICY_NOTE = (
     " Please note that when switching between policies at runtime LRU and LFU "
     "data will take some time to adjust."
@@ -521,18 +529,21 @@ def object_idletime(session, argv):
 def object_freq(session, argv):
     """
     The LFU counter of a key. miniredis does not count accesses: it answers
-    the counter of a new key (5) less one per minute since the last access,
-    the decay Redis applies.
+    the counter of a new key (5), or the FREQ RESTORE gave it, less one per
+    minute since the last access, the decay Redis applies.
     """
     db = session.db
-    if db.peek(argv[2]) is None:
+    key = argv[2]
+    if db.peek(key) is None:
         return None
     if session.server.config["maxmemory-policy"] not in _LFU:
         raise ReplyError(
             "ERR An LFU maxmemory policy is not selected, access frequency not "
             "tracked." + _POLICY_NOTE
         )
-    return max(0, _LFU_INIT - _idle_seconds(db, argv[2]) // 60)
+    clock = db.store.lru_clock
+    minutes = (clock - db.access.get(key, clock)) // 60
+    return min(_LFU_MAX, max(0, _LFU_INIT - minutes))
 
 
 _OBJECT_HELP = [
@@ -557,3 +568,120 @@ _OBJECT_HELP = [
 @command("object|help", 2, "loading stale")
 def object_help(session, argv):
     return [Status(line.encode()) for line in _OBJECT_HELP]
+
+
+# ---------------------------------------------------------------- DUMP / RESTORE
+
+BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+BAD_DATA = "ERR Bad data format"
+_LRU_CLOCK_MAX = (1 << 24) - 1
+
+
+@command("dump", 2, "readonly", keys=(1, 1, 1))
+def dump(session, argv):
+    """
+    Serialize the value of a key (not its name nor its time to live) into
+    the opaque string RESTORE takes, or nil for a missing key.
+    """
+    value = session.db.lookup(argv[1])
+    if value is None:
+        return None
+    return dump_payload(value)
+
+
+def _restore_options(argv):
+    """@return: C{(replace, absttl, idle seconds, freq)}, None where not given."""
+    replace = absttl = False
+    idle = freq = None
+    i = 4
+    while i < len(argv):
+        option = argv[i].lower()
+        valued = i + 1 < len(argv)
+        if option == b"replace":
+            replace = True
+        elif option == b"absttl":
+            absttl = True
+        elif option == b"idletime" and valued and freq is None:
+            i += 1
+            idle = parse_int(argv[i])
+            if idle < 0:
+                raise ReplyError("ERR Invalid IDLETIME value, must be >= 0")
+        elif option == b"freq" and valued and idle is None:
+            i += 1
+            freq = parse_int(argv[i])
+            if not 0 <= freq <= _LFU_MAX:
+                raise ReplyError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+        else:
+            raise ReplyError(SYNTAX)
+        i += 1
+    return replace, absttl, idle, freq
+
+
+def _restored_idle(lru_clock, idle):
+    """
+    @return: the OBJECT IDLETIME Redis shows after RESTORE ... IDLETIME
+        C{idle}: it keeps access times in 24 bits of seconds (and scales the
+        idle time by 1000 in 64 bits), so a long idle time wraps.
+    """
+    scaled = (idle * 1000 + (1 << 63)) % (1 << 64) - (1 << 63)
+    idle = scaled // 1000 if scaled >= 0 else -(-scaled // 1000)
+    clock = lru_clock & _LRU_CLOCK_MAX
+    stamp = clock - idle
+    if stamp < 0:
+        stamp += _LRU_CLOCK_MAX
+    stamp &= _LRU_CLOCK_MAX
+    return clock - stamp if clock >= stamp else clock + _LRU_CLOCK_MAX - stamp
+
+
+def _stamp_access(session, db, key, idle, freq):
+    """
+    Give C{key} the IDLETIME or the FREQ of RESTORE, whichever the eviction
+    policy tracks (Redis ignores the other); OBJECT FREQ reads a counter
+    above 5 from an access stamp in the future.
+    """
+    clock = db.store.lru_clock
+    if session.server.config["maxmemory-policy"] in _LFU:
+        if freq is not None:
+            db.access[key] = clock + (freq - _LFU_INIT) * 60
+    elif idle is not None:
+        db.access[key] = clock - _restored_idle(clock, idle)
+
+
+@command("restore", -4, "write denyoom", keys=(1, 1, 1))
+def restore(session, argv):
+    """
+    Create a key from a value DUMP serialized, with a time to live in ms (0
+    for none) or, with ABSTTL, a deadline as a unix time in ms.
+    """
+    replace, absttl, idle, freq = _restore_options(argv)
+    db = session.db
+    key = argv[1]
+    if not replace and db.lookup(key) is not None:
+        raise ReplyError("BUSYKEY Target key name already exists.")
+    ttl = parse_int(argv[2])
+    if ttl < 0:
+        raise ReplyError("ERR Invalid TTL value, must be >= 0")
+    payload = argv[3]
+    if not dump_footer_ok(payload):
+        raise ReplyError(BAD_PAYLOAD)
+    try:
+        value = load_dump_payload(payload, key)
+    except RDBError:
+        raise ReplyError(BAD_DATA)
+    deleted = replace and db.delete(key)
+    deadline = None
+    if ttl:
+        now = db.store.now_ms()
+        deadline = ttl if absttl else now + ttl
+        if deadline <= now or deadline > LLONG_MAX:  # Redis's sum overflows
+            if deleted:
+                session.rewrite([b"DEL", key])
+            else:
+                session.rewrite()
+            return OK
+    _place(db, key, value, deadline, None)
+    _stamp_access(session, db, key, idle, freq)
+    if deadline is not None and not absttl:
+        logged = [b"RESTORE", key, b"%d" % deadline, payload] + argv[4:]
+        session.rewrite(logged + [b"ABSTTL"])
+    return OK

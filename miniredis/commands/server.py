@@ -89,6 +89,7 @@ _CATEGORY_ORDER = [
 # module name -> (ACL category or None, documentation group)
 _GROUPS = {
     "keys": ("keyspace", "generic"),
+    "sort": (None, "generic"),
     "strings": ("string", "string"),
     "lists": ("list", "list"),
     "hashes": ("hash", "hash"),
@@ -103,6 +104,13 @@ _GROUPS = {
     "functions": ("scripting", "scripting"),
     "transactions": ("transaction", "transactions"),
     "connection": ("connection", "connection"),
+}
+
+# Categories some commands have besides those of their flags and group.
+_MORE_CATEGORIES = {
+    "sort": ("set", "sortedset", "list", "dangerous"),
+    "sort_ro": ("set", "sortedset", "list", "dangerous"),
+    "restore": ("dangerous",),
 }
 
 # Commands whose number of keys is an argument: name -> index of that
@@ -129,10 +137,12 @@ _NUMKEYS = {
 }
 # Commands whose keys are the first half of what follows a STREAMS token.
 _STREAMS = frozenset(["xread", "xreadgroup"])
+# Commands with keys after a keyword anywhere: SORT's STORE destination.
+_SORTS = frozenset(["sort", "sort_ro"])
 
 
 def _movable(cmd):
-    return cmd.name in _NUMKEYS or cmd.name in _STREAMS
+    return cmd.name in _NUMKEYS or cmd.name in _STREAMS or cmd.name in _SORTS
 
 
 def _flags(cmd):
@@ -171,6 +181,7 @@ def categories(cmd):
             found.add("pubsub")
         if "blocking" in flags:
             found.add("blocking")
+        found.update(_MORE_CATEGORIES.get(cmd.name, ()))
     found.add("fast" if "fast" in flags else "slow")
     return [c for c in _CATEGORY_ORDER if c in found]
 
@@ -359,9 +370,28 @@ def get_keys(argv):
         if b"streams" in tokens:
             start = tokens.index(b"streams") + 1
             positions.extend(range(start, start + (len(argv) - start) // 2))
+    elif cmd.name == "sort":
+        positions.extend(_sort_destination(argv))
     elif not first:
         raise ReplyError("ERR The command has no key arguments")
     return cmd, positions
+
+
+# SORT's options and how many arguments follow each.
+_SORT_OPTIONS = {b"limit": 2, b"by": 1, b"get": 1, b"store": 1}
+
+
+def _sort_destination(argv):
+    """@return: the position of SORT's STORE key (the last one given), if any."""
+    found = []
+    at = 2
+    while at < len(argv):
+        option = argv[at].lower()
+        skip = _SORT_OPTIONS.get(option, 0)
+        if option == b"store" and at + 1 < len(argv):
+            found = [at + 1]
+        at += 1 + skip
+    return found
 
 
 @command("command|getkeys", -4, "loading stale")

@@ -13,6 +13,10 @@ redis-server 7.0 (and of 2.6 to 7.2 for the core types) load. Streams and
 module values are refused with a message naming them; Redis Functions
 libraries are skipped with a warning.
 
+L{dump_payload} and L{load_dump_payload} serialize one value as the DUMP
+and RESTORE commands do: its type byte and encoding, the RDB version and a
+CRC-64.
+
 Typed values of the origin (an int, a list, a map stored by a typed client)
 are written as a string: L{TYPED_PREFIX} followed by the value's RESP3
 encoding. A string starting with that prefix loads back as the typed value;
@@ -162,6 +166,18 @@ _VALUE_ENCODERS = {
 }
 
 
+def _encoder(value):
+    """
+    @return: the type byte of C{value} and the function appending its
+        encoding to a list.
+    @raise RDBError: for a value of a type RDB files cannot hold here.
+    """
+    try:
+        return _VALUE_ENCODERS[type(value)]
+    except KeyError:
+        raise RDBError("cannot save a value of type %s" % (type(value).__name__,))
+
+
 def encode_entry(key, value, out):
     """
     Append the type byte, the key and the encoding of C{value} to the list
@@ -169,13 +185,25 @@ def encode_entry(key, value, out):
 
     @raise RDBError: for a value of a type RDB files cannot hold here.
     """
-    try:
-        tag, encode_payload = _VALUE_ENCODERS[type(value)]
-    except KeyError:
-        raise RDBError("cannot save a value of type %s" % (type(value).__name__,))
+    tag, encode_payload = _encoder(value)
     out.append(tag)
     out.append(encode_string(key))
     encode_payload(value, out)
+
+
+def dump_payload(value):
+    """
+    @return: C{value} serialized as DUMP gives it: the type byte and the
+        encoding of an RDB entry (no key), then L{RDB_VERSION} on 2 bytes
+        and the CRC-64 of all that on 8 bytes, both little-endian.
+    @raise RDBError: for a value of a type RDB files cannot hold here.
+    """
+    tag, encode_payload = _encoder(value)
+    out = [tag]
+    encode_payload(value, out)
+    out.append(RDB_VERSION.to_bytes(2, "little"))
+    body = b"".join(out)
+    return body + crc64(0, body).to_bytes(8, "little")
 
 
 class _Sink:
@@ -538,6 +566,57 @@ def _typed(blob, key):
     if len(values) != 1 or decoder.pending():
         raise RDBError("malformed typed value at key %r" % (key,))
     return Typed(values[0])
+
+
+# ------------------------------------------------------ DUMP payloads
+
+
+def dump_footer_ok(payload):
+    """
+    @return: whether the DUMP payload C{payload} ends with an RDB version
+        this reader knows (up to L{MAX_VERSION}) and the CRC-64 of what
+        precedes its checksum.
+    """
+    if len(payload) < 10:
+        return False
+    if int.from_bytes(payload[-10:-8], "little") > MAX_VERSION:
+        return False
+    return crc64(0, payload[:-8]) == int.from_bytes(payload[-8:], "little")
+
+
+def load_dump_payload(payload, key):
+    """
+    Read the value of a DUMP payload whose footer L{dump_footer_ok} accepts.
+
+    As Redis does, the value is read from the whole payload: bytes left
+    before the footer are ignored, and a value running into the footer
+    reads it.
+
+    @param key: the key it is meant for, for messages.
+    @return: the value (a L{Typed} for a typed value's string).
+    @raise RDBError: for a body that is not one valid value, an empty
+        aggregate, duplicate set or sorted set members, or a NaN score.
+    """
+    reader = _Reader(payload)
+    try:
+        kind = reader.byte()
+        value = _read_value(reader, kind, key)
+        declared = _Reader(payload, 1).length() if kind in _COUNTED else None
+    except IndexError:
+        raise RDBError("the value runs past the end of the payload")
+    except (ValueError, OverflowError, struct.error) as e:
+        raise RDBError("malformed value: %s" % (e,))
+    if value is None:
+        raise RDBError("an empty aggregate")
+    if declared is not None and declared != len(value):
+        raise RDBError("duplicate members")
+    if type(value) is ZSet and any(math.isnan(s) for s in value.scores.values()):
+        raise RDBError("a NaN score")
+    return value
+
+
+# the encodings that give the number of members: fewer read means duplicates
+_COUNTED = (SET, ZSET, ZSET_2)
 
 
 # ------------------------------------------------------ compact encodings
