@@ -7,6 +7,7 @@ Usage::
     python3 bench/redis_benchmark.py                 # defaults below
     python3 bench/redis_benchmark.py --repeat 5 --tests set,get -P 16
     python3 bench/redis_benchmark.py --pypy          # miniredis under pypy3
+    python3 bench/redis_benchmark.py --tests families  # lists, sets, hashes, ...
 
 Runs alternate between the servers (redis, miniredis, redis, miniredis, ...)
 so that the noise of a shared machine falls on both; each cell is the median
@@ -22,13 +23,37 @@ import sys
 
 from benchlib import add_pypy_option, median, ratio, servers, table
 
+# redis-benchmark's own tests (-t name): name -> the name its CSV gives.
 TESTS = {
     "ping_inline": "PING_INLINE",
     "set": "SET",
     "get": "GET",
     "incr": "INCR",
     "mset": "MSET (10 keys)",
+    "lpush": "LPUSH",
+    "rpop": "RPOP",
+    "lrange_100": "LRANGE_100 (first 100 elements)",
+    "sadd": "SADD",
+    "spop": "SPOP",
+    "hset": "HSET",
+    "zadd": "ZADD",
+    "zpopmin": "ZPOPMIN",
 }
+# Commands redis-benchmark has no test for: name -> the command line it
+# sends (__rand_int__ is a random number below the keyspace size).
+COMMANDS = {
+    "setbit": "SETBIT bits:__rand_int__ 100 1",
+    "getbit": "GETBIT bits:__rand_int__ 100",
+    "bitcount": "BITCOUNT bits:__rand_int__",
+    "sort": "SORT sortme LIMIT 0 10",
+    "dump": "DUMP key:__rand_int__",
+}
+# What some tests need in the keyspace first (sent once with redis-cli).
+PREPARE = {
+    "sort": ["RPUSH", "sortme"] + [str(n * 7919 % 1000) for n in range(100)],
+}
+DEFAULT_TESTS = "set,get,incr,mset,ping_inline"
+FAMILIES = "lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(COMMANDS)
 
 
 def parse_csv(text):
@@ -65,22 +90,38 @@ def run_benchmark(port, test, pipeline, requests, clients, keyspace):
         str(requests),
         "-P",
         str(pipeline),
-        "-t",
-        test,
         "--csv",
     ]
     if keyspace:
-        argv[-1:-1] = ["-r", str(keyspace)]
+        argv += ["-r", str(keyspace)]
+    if test in COMMANDS:
+        argv += COMMANDS[test].split()
+    else:
+        argv += ["-t", test]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
+    if done.returncode != 0 or "ERR" in done.stderr:
         return None
-    return parse_csv(done.stdout).get(TESTS[test])
+    return parse_csv(done.stdout).get(COMMANDS.get(test) or TESTS[test])
+
+
+def prepare(port, tests):
+    """Put in the server on C{port} the data the C{tests} read."""
+    for test in tests:
+        if test in PREPARE:
+            subprocess.run(
+                ["redis-cli", "-p", str(port)] + PREPARE[test],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
 
 
 def measure(redis_port, mini_port, options):
     """
     @return: C{(test, pipeline)} -> C{(redis samples, miniredis samples)}.
     """
+    for port in (redis_port, mini_port):
+        prepare(port, options.tests)
     for test in options.tests:
         for port in (redis_port, mini_port):
             run_benchmark(port, test, 16, options.warmup, 50, options.keyspace)
@@ -114,7 +155,7 @@ def report(samples):
         redis_rps, mini_rps = median(redis_runs), median(mini_runs)
         rows.append(
             [
-                TESTS[test],
+                TESTS.get(test) or COMMANDS[test],
                 pipeline,
                 "%.0f" % redis_rps if redis_rps else "n/a",
                 "%.0f" % mini_rps if mini_rps else "n/a",
@@ -147,8 +188,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--tests",
-        default="set,get,incr,mset,ping_inline",
-        help="comma-separated redis-benchmark tests (%(default)s)",
+        default=DEFAULT_TESTS,
+        help="comma-separated tests (%(default)s); 'families' for the data "
+        "types and commands beyond strings (" + FAMILIES + "), 'all' for both",
     )
     add_load_options(parser)
     parser.add_argument(
@@ -188,10 +230,13 @@ def parse_args(argv):
         "-v", "--verbose", action="store_true", help="print every sample"
     )
     options = parser.parse_args(argv)
-    options.tests = [t.strip().lower() for t in options.tests.split(",")]
-    unknown = [t for t in options.tests if t not in TESTS]
+    named = {"families": FAMILIES, "all": DEFAULT_TESTS + "," + FAMILIES}
+    tests = named.get(options.tests.strip().lower(), options.tests)
+    options.tests = [t.strip().lower() for t in tests.split(",")]
+    known = list(TESTS) + list(COMMANDS)
+    unknown = [t for t in options.tests if t not in known]
     if unknown:
-        parser.error("unknown tests: %s (known: %s)" % (unknown, ", ".join(TESTS)))
+        parser.error("unknown tests: %s (known: %s)" % (unknown, ", ".join(known)))
     return options
 
 

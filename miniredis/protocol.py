@@ -200,15 +200,19 @@ class Outbox:
     def __init__(self, clock):
         self._clock = clock
         self._waiting = []
+        self._call = None
 
     def add(self, protocol):
         """Send C{protocol}'s unsent replies at the end of this reactor turn."""
         if not self._waiting:
-            self._clock.callLater(0, self.flush)
+            self._call = self._clock.callLater(0, self.flush)
         self._waiting.append(protocol)
 
     def flush(self):
-        """Send every held reply now."""
+        """Send every held reply now (before the end of the turn, if called)."""
+        call, self._call = self._call, None
+        if call is not None and call.active():
+            call.cancel()
         waiting, self._waiting = self._waiting, []
         for protocol in waiting:
             protocol.flush()

@@ -78,6 +78,9 @@ class Database:
         IDLETIME); entries of deleted keys linger until L{prune}.
     @ivar encodings: key -> the OBJECT ENCODING of a string value that its
         content alone does not tell (C{raw} after APPEND...); L{set} drops it.
+    @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
+        SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
+        entries whose set is gone linger until L{prune}.
     """
 
     def __init__(self, store, index):
@@ -89,6 +92,7 @@ class Database:
         self.blocked = {}
         self.access = {}
         self.encodings = {}
+        self.samplers = {}
 
     def __len__(self):
         return len(self.data)
@@ -240,10 +244,11 @@ class Database:
         self.store.key_expired(self.index, key)
 
     def prune(self):
-        """Drop the L{access} and L{encodings} entries of deleted keys."""
+        """Drop the L{access}, L{encodings} and L{samplers} of deleted keys."""
         data = self.data
         self.access = {k: t for k, t in self.access.items() if k in data}
         self.encodings = {k: e for k, e in self.encodings.items() if k in data}
+        self.samplers = {k: s for k, s in self.samplers.items() if data.get(k) is s[0]}
 
     def expire_due(self, now_ms, limit):
         """Remove up to C{limit} keys whose deadline has passed; @return: count."""
@@ -294,6 +299,7 @@ class Store:
         one.expires, two.expires = two.expires, one.expires
         one.access, two.access = two.access, one.access
         one.encodings, two.encodings = two.encodings, one.encodings
+        one.samplers, two.samplers = two.samplers, one.samplers
         for db in (one, two):
             for key in list(db.watched):
                 if key in one.data or key in two.data:

@@ -92,6 +92,15 @@ def test_replies_go_out_at_the_end_of_the_reactor_turn(factory, clock):
     assert clock.getDelayedCalls() == []
 
 
+def test_outbox_flushed_early_cancels_its_turn_end(factory, clock):
+    client = Connection(factory)
+    client.protocol.dataReceived(encode_command(["PING"]))
+    assert len(clock.getDelayedCalls()) == 1
+    factory.outbox.flush()
+    assert client.replies() == [b"PONG"]
+    assert clock.getDelayedCalls() == []
+
+
 def test_quit_sends_what_the_turn_held_before_closing(factory, clock):
     client = Connection(factory)
     client.protocol.dataReceived(encode_command(["PING"]))

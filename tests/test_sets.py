@@ -62,6 +62,30 @@ def test_random_members(server):
     assert sorted(server.call("SRANDMEMBER", "s", "3")) == [b"a", b"b", b"c"]
 
 
+def test_random_members_of_a_large_set(server):
+    """A large set's member list (for O(1) picks) follows every change."""
+    members = {b"m%d" % i for i in range(1000)}
+    server.call("SADD", "s", *sorted(members))
+    picks = {server.call("SRANDMEMBER", "s") for _ in range(2000)}
+    assert picks <= members and len(picks) > 700  # not stuck on a few
+    popped = [server.call("SPOP", "s") for _ in range(400)]
+    assert len(set(popped)) == 400 and set(popped) <= members
+    server.call("SADD", "s", "new")  # the list no longer matches: made again
+    popped.append(server.call("SPOP", "s"))
+    gone = min(members - set(popped))
+    server.call("SREM", "s", gone)
+    server.call("SADD", "s", "x")  # the list's length, one member stale
+    while server.call("SCARD", "s"):
+        popped.append(server.call("SPOP", "s"))
+    assert len(popped) == len(set(popped)) == 1001
+    assert set(popped) == members - {gone} | {b"new", b"x"}
+    server.call("SADD", "s", *sorted(members))  # a new set at the same key
+    assert server.call("SPOP", "s") in members
+    server.call("DEL", "s")
+    server.store.db(0).prune()
+    assert server.store.db(0).samplers == {}
+
+
 def test_store_replaces_and_deletes(server):
     server.call("SET", "d", "x")
     server.call("EXPIRE", "d", "100")

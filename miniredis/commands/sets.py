@@ -129,6 +129,42 @@ def smove(session, argv):
     return 1
 
 
+# Sets larger than this keep a list of their members for random picks.
+_SAMPLED_ABOVE = 128
+
+
+def random_member(db, key, value, pop):
+    """
+    @return: a random member of the set C{value} at C{key}, removed from the
+        set if C{pop}.
+
+    A Python set offers no random member, and listing one costs its size.
+    So a large set gets a list of its members in C{db.samplers}, made once
+    and kept as SPOP takes members out, so that picks cost O(1) until the
+    set changes otherwise: the list is made again when its length no longer
+    matches the set's, or when it gives a member the set no longer holds.
+    """
+    if len(value) <= _SAMPLED_ABOVE:
+        member = random.choice(list(value))
+    else:
+        entry = db.samplers.get(key)
+        while True:
+            if entry is None or entry[0] is not value or len(entry[1]) != len(value):
+                entry = db.samplers[key] = (value, list(value))
+            members = entry[1]
+            at = random.randrange(len(members))
+            member = members[at]
+            if member in value:
+                break
+            entry = None
+        if pop:
+            members[at] = members[-1]
+            members.pop()
+    if pop:
+        value.remove(member)
+    return member
+
+
 @command("spop", -2, "write fast", keys=(1, 1, 1))
 def spop(session, argv):
     count = parse_pop_count(argv)
@@ -138,12 +174,12 @@ def spop(session, argv):
     if count is None:
         if value is None:
             return None
-        popped = random_picks(list(value), 1)
+        popped = [random_member(db, key, value, pop=True)]
     elif value is None or count == 0:
         return SetReply()
     else:
         popped = random_picks(ordered(session, value), count)
-    value.difference_update(popped)
+        value.difference_update(popped)
     db.modified(key)
     db.remove_if_empty(key, value)
     session.rewrite([b"SREM", key] + popped)
@@ -156,7 +192,7 @@ def srandmember(session, argv):
         raise ReplyError(SYNTAX)
     if len(argv) == 2:
         value = _set(session.db, argv[1])
-        return random.choice(list(value)) if value else None
+        return random_member(session.db, argv[1], value, pop=False) if value else None
     count = parse_int(argv[2])
     if count == LLONG_MIN:
         raise ReplyError(COUNT_RANGE)

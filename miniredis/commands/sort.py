@@ -156,6 +156,8 @@ def _score(text):
         NaN, overflow, underflow: a result that is zero or subnormal and
         inexact, where C{strtod} sets C{ERANGE}).
     """
+    if text.isdigit() and len(text) < 300:  # the common case, read at once
+        return float(text)
     head = text.partition(b"\x00")[0]
     value, end, out_of_range = strtod(head)
     if end != len(head) or out_of_range or value != value:
