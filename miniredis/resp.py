@@ -937,8 +937,12 @@ def _null_array(value, proto, out):
 def _aggregate(prefix3):
     def encode_aggregate(value, proto, out):
         out.append(b"%s%d\r\n" % (prefix3 if proto == 3 else b"*", len(value)))
+        append = out.append
         for item in value:
-            _ENCODERS.get(type(item), _other)(item, proto, out)
+            if type(item) is bytes:  # most members of most replies, inline
+                append(b"$%d\r\n%s\r\n" % (len(item), item))
+            else:
+                _ENCODERS.get(type(item), _other)(item, proto, out)
 
     return encode_aggregate
 

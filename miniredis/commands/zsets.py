@@ -86,6 +86,8 @@ def parse_score(raw, error=NOT_FLOAT):
 
     @raise ReplyError: C{error} otherwise.
     """
+    if raw.isdigit() and len(raw) < 300:  # the common case, read at once
+        return float(raw)
     if raw and raw[0] not in _C_SPACE:
         value, end, out_of_range = strtod(raw)
         if end == len(raw) and not out_of_range and value == value:
@@ -451,8 +453,13 @@ def zrevrangebylex(session, argv):
 _ZADD_FLAGS = frozenset([b"nx", b"xx", b"ch", b"incr", b"gt", b"lt"])
 
 
+_NO_FLAGS = frozenset()
+
+
 @command("zadd", -4, "write denyoom fast", keys=(1, 1, 1))
 def zadd(session, argv):
+    if len(argv) == 4 and argv[2].lower() not in _ZADD_FLAGS:  # one, no flags
+        return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS)
     flags = set()
     i = 2
     while i < len(argv) and argv[i].lower() in _ZADD_FLAGS:
