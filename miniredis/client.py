@@ -225,6 +225,11 @@ class RedisCommands:
     object_idletime = _command("OBJECT IDLETIME", "key")
     object_refcount = _command("OBJECT REFCOUNT", "key")
 
+    # hyperloglog
+    pfadd = _command("PFADD", "key [element ...]")
+    pfcount = _command("PFCOUNT", "key [key ...]")
+    pfmerge = _command("PFMERGE", "destkey [sourcekey ...]")
+
     # sort
     sort = _command(
         "SORT",

@@ -38,6 +38,27 @@ def _int(raw):
         raise ValueError("argument couldn't be parsed into an integer")
 
 
+def _memory(raw):
+    """A size in bytes, as Redis reads memory options (C{1k}, C{2mb}...)."""
+    value = raw.strip().lower()
+    scale = 1
+    for suffix, factor in (
+        (b"gb", 1 << 30),
+        (b"mb", 1 << 20),
+        (b"kb", 1 << 10),
+        (b"g", 1000**3),
+        (b"m", 1000**2),
+        (b"k", 1000),
+        (b"b", 1),
+    ):
+        if value.endswith(suffix):
+            value, scale = value[: -len(suffix)], factor
+            break
+    if not value.isdigit():
+        raise ValueError("argument must be a memory value")
+    return int(value) * scale
+
+
 def _text(raw):
     return raw.decode("utf-8")
 
@@ -114,6 +135,7 @@ PARAMETERS = {
     "set-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-value": (64, _int, None, True),
+    "hll-sparse-max-bytes": (3000, _memory, None, True),
 }
 ALIASES = {"lua-time-limit": "busy-reply-threshold"}
 

@@ -61,7 +61,7 @@ def bit_offset(session, raw, width=0):
     return offset
 
 
-def _save(db, key, value, existed):
+def save(db, key, value, existed):
     """Store a bitmap command's result: an existing key keeps its deadline."""
     if existed:
         db.replace(key, value)
@@ -93,7 +93,7 @@ def setbit(session, argv):
     mask = 0x80 >> (offset & 7)
     old = value[index]
     new = old | mask if bit else old & ~mask
-    _save(
+    save(
         db, key, value[:index] + bytes((new,)) + value[index + 1 :], current is not None
     )
     return 1 if old & mask else 0
@@ -421,7 +421,7 @@ def _bitfield(session, argv, read_only):
             continue
         _write_field(buffer, field, new)
         replies.append(new if field.verb == b"incrby" else old)
-    _save(db, key, bytes(buffer), current is not None)
+    save(db, key, bytes(buffer), current is not None)
     return replies
 
 
