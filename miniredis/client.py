@@ -144,6 +144,7 @@ class RedisCommands:
     getset = _command("GETSET", "key value")
     getrange = _command("GETRANGE", "key start end")
     substr = _command("SUBSTR", "key start end")
+    lcs = _command("LCS", "key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]")
     setrange = _command("SETRANGE", "key offset value")
     setnx = _command("SETNX", "key value")
     setex = _command("SETEX", "key seconds value")
@@ -258,6 +259,10 @@ class RedisCommands:
         "RESTORE",
         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
     )
+
+    # server and replication
+    role = _command("ROLE")
+    wait = _command("WAIT", "numreplicas timeout")
 
     # lists
     lpush = _command("LPUSH", "key element [element ...]")

@@ -1,5 +1,5 @@
 """
-Server commands: COMMAND, INFO, CONFIG, TIME, LOLWUT, DEBUG.
+Server commands: COMMAND, INFO, CONFIG, ROLE, WAIT, TIME, LOLWUT, DEBUG.
 
 COMMAND is driven by the command table alone: arity, flags and key
 positions as registered, ACL categories derived from the flags and from the
@@ -24,8 +24,9 @@ import time
 
 import twisted
 from miniredis import __redis_version__, __version__, monitor
-from miniredis.commands import COMMANDS, command, container
+from miniredis.commands import BLOCKED, COMMANDS, command, container
 from miniredis.commands.parsing import parse_float, parse_int
+from miniredis.commands.strings import LLONG_MAX
 from miniredis.glob import matcher
 from miniredis.resp import OK, Replies, ReplyError, SetReply, Status, Verbatim
 
@@ -111,6 +112,8 @@ _MORE_CATEGORIES = {
     "sort": ("set", "sortedset", "list", "dangerous"),
     "sort_ro": ("set", "sortedset", "list", "dangerous"),
     "restore": ("dangerous",),
+    "role": ("admin", "dangerous"),
+    "wait": ("connection",),
 }
 
 # Commands whose number of keys is an argument: name -> index of that
@@ -820,6 +823,43 @@ def monitor_(session, argv):
         return Replies()  # Redis answers a second MONITOR with nothing
     monitor.start(session)
     return OK
+
+
+# ------------------------------------------------------------------ ROLE WAIT
+
+
+@command("role", 1, "noscript loading stale fast")
+def role(session, argv):
+    """Tell the role of this server in replication: always a master, without replicas."""
+    return [b"master", 0, []]
+
+
+def _no_key_serves(key):
+    return None
+
+
+@command("wait", 3, "noscript")
+def wait(session, argv):
+    """
+    Wait until the writes of this connection reach some replicas, or for a
+    timeout in milliseconds (0: for ever); reply how many did (always 0).
+
+    With no replicas, a count of 0 or less answers 0 at once, as WAIT does
+    inside MULTI; a count of 1 or more waits for the whole timeout.
+    A timeout past the end of time (Redis's deadline would overflow) never
+    ends.
+    """
+    wanted = parse_int(argv[1])
+    timeout = parse_int(argv[2], "ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise ReplyError("ERR timeout is negative")
+    if wanted <= 0 or session.deny_blocking:
+        return 0
+    server = session.server
+    if timeout > LLONG_MAX - server.store.now_ms():
+        timeout = 0
+    server.waits.block(session, (), timeout / 1000.0, _no_key_serves, 0)
+    return BLOCKED
 
 
 # --------------------------------------------------------- TIME LOLWUT DEBUG

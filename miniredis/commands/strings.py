@@ -1,6 +1,6 @@
 """
 String commands (Redis's t_string.c): GET, SET and their kin, counters,
-ranges, and the origin's commands and typed values.
+ranges, LCS, and the origin's commands and typed values.
 
 Typed values: the SET-like commands (SET, SETNX, SETEX, PSETEX, GETSET,
 MSET, MSETNX) accept a value that is not a bulk string (an integer, an
@@ -503,3 +503,162 @@ def getrange(session, argv):
 @command("substr", 4, "readonly", keys=(1, 1, 1))
 def substr(session, argv):
     return _range(session, argv)
+
+
+@command("lcs", -3, "readonly", keys=(1, 2, 1))
+def lcs(session, argv):
+    """
+    Find the longest common subsequence of the strings at two keys, or
+    its length, or where its runs of matching bytes lie in each string.
+
+    Missing keys read as empty strings. The walk back through the table
+    picks the same subsequence Redis picks when several are as long.
+    """
+    db = session.db
+    a = _lcs_operand(db.lookup(argv[1]))
+    b = _lcs_operand(db.lookup(argv[2]))
+    if a is None or b is None:
+        raise ReplyError(LCS_WRONGTYPE)
+    want_len = want_idx = with_len = False
+    min_len = 0
+    i = 3
+    while i < len(argv):
+        option = argv[i].lower()
+        if option == b"idx":
+            want_idx = True
+        elif option == b"len":
+            want_len = True
+        elif option == b"withmatchlen":
+            with_len = True
+        elif option == b"minmatchlen" and i + 1 < len(argv):
+            min_len = max(0, parse_int(argv[i + 1]))
+            i += 1
+        else:
+            raise ReplyError(SYNTAX)
+        i += 1
+    if want_idx and want_len:
+        raise ReplyError(
+            "ERR If you want both the length and indexes, please just use IDX."
+        )
+    if len(a) >= UINT32_MAX - 1 or len(b) >= UINT32_MAX - 1:
+        raise ReplyError("ERR String too long for LCS")
+    # Redis's table: (len(a) + 1) * (len(b) + 1) cells of 4 bytes; this
+    # one holds a bit per cell, but the limit is Redis's.
+    if (len(a) + 1) * (len(b) + 1) * 4 > session.server.config["proto-max-bulk-len"]:
+        raise ReplyError(
+            "ERR Insufficient memory, transient memory for LCS exceeds "
+            "proto-max-bulk-len"
+        )
+    if want_len:
+        shorter, longer = sorted((a, b), key=len)
+        return _lcs_rows(shorter, longer, None)
+    table = bytearray(len(a) * ((len(b) + 7) // 8))
+    length = _lcs_rows(a, b, table)
+    found, ranges = _lcs_walk(a, b, length, table, min_len, with_len)
+    if want_idx:
+        return {b"matches": ranges, b"len": length}
+    return found
+
+
+# ---------------------------------------------------------------- LCS
+
+LCS_WRONGTYPE = "ERR The specified keys must contain string values"
+UINT32_MAX = (1 << 32) - 1
+
+
+def _lcs_operand(value):
+    """
+    @return: a string-slot value as LCS reads it (absent: empty), or None
+        for a value of another type (a typed value but an integer too).
+    """
+    if value is None:
+        return b""
+    if type(value) is bytes:
+        return value
+    if type(value) is Typed and type(value.value) is int:
+        return b"%d" % value.value
+    return None
+
+
+def _lcs_masks(b):
+    """@return: byte -> the int whose bit j is set where C{b[j]} is that byte."""
+    reversed_b = b[::-1]
+    masks = {}
+    for byte in set(b):
+        table = bytearray(b"0" * 256)
+        table[byte] = ord("1")
+        masks[byte] = int(reversed_b.translate(table), 2)
+    return masks
+
+
+def _lcs_rows(a, b, table):
+    """
+    Run the bit-parallel LCS recurrence (Hyyro's) of C{a} against C{b}.
+
+    Row C{i} is an int whose bit C{j} is clear exactly where
+    C{LCS(a[:i+1], b[:j+1])} exceeds C{LCS(a[:i+1], b[:j])}.
+
+    @param table: None, or a bytearray of C{len(a)} rows of
+        C{(len(b) + 7) // 8} bytes each, filled with the rows (little endian).
+    @return: the length of the longest common subsequence.
+    """
+    m = len(b)
+    if not a or not m:
+        return 0
+    masks = _lcs_masks(b)
+    full = (1 << m) - 1
+    row = full
+    stride = (m + 7) // 8
+    at = 0
+    for byte in a:
+        matched = row & masks.get(byte, 0)
+        row = ((row + matched) | (row - matched)) & full
+        if table is not None:
+            table[at : at + stride] = row.to_bytes(stride, "little")
+            at += stride
+    return m - bin(row).count("1")
+
+
+def _lcs_walk(a, b, length, table, min_len, with_len):
+    """
+    Walk the LCS table back from its last cell as Redis does: on a match
+    take the byte, else go up a row where the cell above holds the longer
+    subsequence, left otherwise (left on a tie).
+
+    @return: C{(subsequence, ranges)}: the ranges of contiguous matches
+        found on the way (last ones first), each as Redis's IDX shows it.
+    """
+    stride = (len(b) + 7) // 8
+    found = bytearray(length)
+    ranges = []
+    i, j = len(a), len(b)
+    run = None  # [a start, a end, b start, b end] of the matches in a row
+    while i > 0 and j > 0:
+        if a[i - 1] == b[j - 1]:
+            i -= 1
+            j -= 1
+            length -= 1
+            found[length] = a[i]
+            if run is None:
+                run = [i, i, j, j]
+            else:
+                run[0], run[2] = i, j
+            if i and j:
+                continue
+        else:
+            # A clear bit: the cell to the left is one shorter than this
+            # one, so the cell above is the longer: go up.
+            if table[(i - 1) * stride + ((j - 1) >> 3)] >> ((j - 1) & 7) & 1:
+                j -= 1
+            else:
+                i -= 1
+            if run is None:
+                continue
+        size = run[1] - run[0] + 1
+        if size >= min_len:
+            match = [[run[0], run[1]], [run[2], run[3]]]
+            if with_len:
+                match.append(size)
+            ranges.append(match)
+        run = None
+    return bytes(found), ranges
