@@ -52,8 +52,12 @@ def bit_offset(session, raw, width=0):
         64-bit arithmetic, wrapping as Redis's does).
     @raise ReplyError: for anything else.
     """
-    indexed = width and raw[:1] == b"#"
-    offset = parse_int(raw[1:] if indexed else raw, BAD_OFFSET)
+    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
+        offset = int(raw)  # the common case: plain digits, read at once
+        indexed = False
+    else:
+        indexed = width and raw[:1] == b"#"
+        offset = parse_int(raw[1:] if indexed else raw, BAD_OFFSET)
     if indexed:
         offset = _as_int64(offset * width)
     if offset < 0 or offset >> 3 >= session.server.config["proto-max-bulk-len"]:
@@ -73,6 +77,9 @@ def save(db, key, value, existed):
 # ---------------------------------------------------------------- single bits
 
 
+_BITS = {b"0": 0, b"1": 1}
+
+
 @command("setbit", 4, "write denyoom", keys=(1, 1, 1))
 def setbit(session, argv):
     """
@@ -80,9 +87,11 @@ def setbit(session, argv):
     reach it; answers the bit's previous value.
     """
     offset = bit_offset(session, argv[2])
-    bit = parse_int(argv[3], BAD_BIT)
-    if bit not in (0, 1):
-        raise ReplyError(BAD_BIT)
+    bit = _BITS.get(argv[3])
+    if bit is None:
+        bit = parse_int(argv[3], BAD_BIT)
+        if bit not in (0, 1):
+            raise ReplyError(BAD_BIT)
     db = session.db
     key = argv[1]
     current = read_bytes(db, key)
