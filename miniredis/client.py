@@ -226,6 +226,14 @@ class RedisCommands:
     object_idletime = _command("OBJECT IDLETIME", "key")
     object_refcount = _command("OBJECT REFCOUNT", "key")
 
+    # memory
+    memory_usage = _command("MEMORY USAGE", "key [SAMPLES count]")
+    memory_stats = _command("MEMORY STATS")
+    memory_doctor = _command("MEMORY DOCTOR")
+    memory_malloc_stats = _command("MEMORY MALLOC-STATS")
+    memory_purge = _command("MEMORY PURGE")
+    memory_help = _command("MEMORY HELP")
+
     # hyperloglog
     pfadd = _command("PFADD", "key [element ...]")
     pfcount = _command("PFCOUNT", "key [key ...]")

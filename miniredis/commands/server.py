@@ -546,7 +546,8 @@ def human_bytes(n):
     return "%dB" % (n,)
 
 
-def _rss():
+def resident_size():
+    """@return: the resident memory of this process, in bytes."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -620,7 +621,7 @@ def clients_info(server):
 
 @info_section("memory")
 def memory_info(server):
-    rss = _rss()
+    rss = resident_size()
     stats = server.stats
     stats.peak_memory = max(stats.peak_memory, rss)
     system = _system_memory()

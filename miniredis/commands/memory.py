@@ -1,0 +1,316 @@
+"""
+MEMORY (Redis's object.c): what a key costs, the memory figures of the
+server, and the doctor's advice.
+
+miniredis has no allocator statistics of its own: its totals are those of
+INFO memory (the process's resident size), and MEMORY USAGE adds up the
+C{sys.getsizeof} of the Python objects that hold a key, sampling the
+elements of a large aggregate as Redis does.
+"""
+
+import itertools
+import sys
+from collections import deque
+
+from miniredis.commands import command, container
+from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.commands.server import memory_info, resident_size
+from miniredis.resp import OK, ReplyError, Status, Verbatim
+from miniredis.store import Typed
+from miniredis.zset import ZSet
+
+container("memory")
+
+_DEFAULT_SAMPLES = 5
+_EMPTY_INSTANCE = 5 * 1024 * 1024
+_BIG_PEAK = 1.5
+# What one more entry costs a dict, its share of the hash table included.
+_DICT_ENTRY = (sys.getsizeof(dict.fromkeys(range(1 << 12))) - sys.getsizeof({})) >> 12
+_POINTER = 8 if sys.maxsize > 2**32 else 4
+_STARTUP_RSS = resident_size()
+
+
+def _sampled(items, count, samples, size):
+    """
+    @return: the summed C{size} of the C{count} C{items}, measured on the
+        first C{samples} of them (all for 0) and scaled up to C{count}.
+    """
+    if not count:
+        return 0
+    if samples and count > samples:
+        measured = sum(size(item) for item in itertools.islice(items, samples))
+        return measured * count // samples
+    return sum(size(item) for item in items)
+
+
+def _pair_size(pair):
+    return sys.getsizeof(pair[0]) + sys.getsizeof(pair[1])
+
+
+def _nested_size(value, samples):
+    """@return: the size of a decoded RESP value a typed client stored."""
+    size = sys.getsizeof(value)
+    if isinstance(value, dict):
+        return size + _sampled(
+            iter(value.items()),
+            len(value),
+            samples,
+            lambda pair: (
+                _nested_size(pair[0], samples) + _nested_size(pair[1], samples)
+            ),
+        )
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return size + _sampled(
+            iter(value), len(value), samples, lambda item: _nested_size(item, samples)
+        )
+    return size
+
+
+def _zset_size(value, samples):
+    """The dict of scores, the sorted list of (score, member) and their items."""
+    order = value.order
+    lists = getattr(order, "_lists", ())
+    size = sys.getsizeof(value) + sys.getsizeof(value.scores) + sys.getsizeof(order)
+    size += sys.getsizeof(lists) + sum(sys.getsizeof(part) for part in lists)
+    size += sys.getsizeof(getattr(order, "_maxes", ()))
+    tuple_size = sys.getsizeof((0.0, b""))
+    return size + _sampled(
+        iter(value.scores.items()),
+        len(value),
+        samples,
+        lambda pair: _pair_size(pair) + tuple_size,
+    )
+
+
+def value_size(value, samples=_DEFAULT_SAMPLES):
+    """
+    @return: an estimate in bytes of what C{value} takes: its objects'
+        C{sys.getsizeof}, elements included, an aggregate larger than
+        C{samples} (0 for no limit) measured on its first C{samples}
+        elements and the total extrapolated.
+    """
+    kind = type(value)
+    if kind is bytes:
+        return sys.getsizeof(value)
+    if kind is Typed:
+        return sys.getsizeof(value) + _nested_size(value.value, samples)
+    if kind is ZSet:
+        return _zset_size(value, samples)
+    if kind is dict:
+        items = _sampled(iter(value.items()), len(value), samples, _pair_size)
+        return sys.getsizeof(value) + items
+    if kind is deque or kind is set:
+        items = _sampled(iter(value), len(value), samples, sys.getsizeof)
+        return sys.getsizeof(value) + items
+    return _nested_size(value, samples)
+
+
+def _samples_option(argv):
+    """@return: the SAMPLES of MEMORY USAGE, 0 for all, by Redis's rules."""
+    samples = _DEFAULT_SAMPLES
+    i = 3
+    while i < len(argv):
+        if argv[i].lower() != b"samples" or i + 1 >= len(argv):
+            raise ReplyError(SYNTAX)
+        samples = parse_int(argv[i + 1])
+        if samples < 0:
+            raise ReplyError(SYNTAX)
+        i += 2
+    return samples
+
+
+@command("memory|usage", -3, "readonly", keys=(2, 2, 1))
+def memory_usage(session, argv):
+    """
+    Estimate the bytes a key and its value take, sampling the elements of
+    a large aggregate (5 by default, all with SAMPLES 0).
+    """
+    samples = _samples_option(argv)
+    key = argv[2]
+    # As Redis, a key past its deadline but not yet removed still counts.
+    value = session.db.data.get(key)
+    if value is None:
+        return None
+    return sys.getsizeof(key) + _DICT_ENTRY + value_size(value, samples)
+
+
+def _clients_size(server):
+    return sum(
+        sys.getsizeof(client) + sys.getsizeof(getattr(client, "__dict__", None))
+        for client in server.clients.values()
+    )
+
+
+def _scripts_size(server):
+    scripts = getattr(server, "scripts", None)
+    cache = getattr(scripts, "cache", None)
+    if not cache:
+        return 0
+    return sys.getsizeof(cache) + sum(sys.getsizeof(sha) for sha in cache)
+
+
+def _memory_figures(server):
+    """@return: MEMORY STATS's fields, name -> value, in Redis's order."""
+    info = dict(memory_info(server))
+    total = info["used_memory"]
+    rss = info["used_memory_rss"]
+    peak = max(info["used_memory_peak"], total)
+    startup = min(_STARTUP_RSS, total)
+    figures = {
+        "peak.allocated": peak,
+        "total.allocated": total,
+        "startup.allocated": startup,
+        "replication.backlog": 0,
+        "clients.slaves": 0,
+        "clients.normal": _clients_size(server),
+        "cluster.links": 0,
+        "aof.buffer": 0,
+        "lua.caches": _scripts_size(server),
+        "functions.caches": 0,
+    }
+    overhead = sum(figures.values()) - peak - total
+    keys = 0
+    for db in server.store.databases:
+        if not db.data:
+            continue
+        keys += len(db.data)
+        tables = {
+            "overhead.hashtable.main": sys.getsizeof(db.data),
+            "overhead.hashtable.expires": sys.getsizeof(db.expires.deadlines),
+            "overhead.hashtable.slot-to-keys": 0,
+        }
+        overhead += sum(tables.values())
+        figures["db.%d" % (db.index,)] = tables
+    overhead = min(overhead, total)
+    net = total - startup if total > startup else 1
+    figures.update(
+        [
+            ("overhead.total", overhead),
+            ("keys.count", keys),
+            ("keys.bytes-per-key", (total - startup) // keys if keys else 0),
+            ("dataset.bytes", total - overhead),
+            ("dataset.percentage", (total - overhead) * 100.0 / net),
+            ("peak.percentage", total * 100.0 / peak if peak else 0.0),
+            # No allocator of its own to tell apart: these are the totals.
+            ("allocator.allocated", total),
+            ("allocator.active", total),
+            ("allocator.resident", rss),
+            ("allocator-fragmentation.ratio", 1.0),
+            ("allocator-fragmentation.bytes", 0),
+            ("allocator-rss.ratio", rss / total if total else 1.0),
+            ("allocator-rss.bytes", rss - total),
+            ("rss-overhead.ratio", 1.0),
+            ("rss-overhead.bytes", 0),
+            ("fragmentation", rss / total if total else 1.0),
+            ("fragmentation.bytes", rss - total),
+        ]
+    )
+    return figures
+
+
+def _as_reply(figures):
+    return {
+        name.encode(): _as_reply(value) if isinstance(value, dict) else value
+        for name, value in figures.items()
+    }
+
+
+@command("memory|stats", 2, "")
+def memory_stats(session, argv):
+    """
+    Report where the server's memory goes: totals, overheads, the dataset
+    and per-database hash tables.
+    """
+    return _as_reply(_memory_figures(session.server))
+
+
+_DOCTOR_EMPTY = (
+    "Hi Sam, this instance is empty or is using very little memory, my issues "
+    "detector can't be used in these conditions. Please, leave for your mission "
+    "on Earth and fill it with some data. The new Sam and I will be back to our "
+    "programming as soon as I finished rebooting.\n"
+)
+_DOCTOR_FINE = (
+    "Hi Sam, I can't find any memory issue in your instance. I can only account "
+    "for what occurs on this base.\n"
+)
+_DOCTOR_PEAK = (
+    "Sam, I detected a few issues in this Redis instance memory implants:\n\n"
+    " * Peak memory: In the past this instance used more than 150% the memory "
+    "that is currently using. The allocator is normally not able to release "
+    "memory after a peak, so you can expect to see a big fragmentation ratio, "
+    "however this is actually harmless and is only due to the memory peak, and "
+    "if the Redis instance Resident Set Size (RSS) is currently bigger than "
+    "expected, the memory will be used as soon as you fill the Redis instance "
+    "with more data. If the memory peak was only occasional and you want to try "
+    "to reclaim memory, please try the MEMORY PURGE command, otherwise the only "
+    "other option is to shutdown and restart the instance.\n\n"
+    "I'm here to keep you safe, Sam. I want to help you.\n"
+)
+
+
+def _dataset_estimate(store):
+    """@return: the bytes the keys take, from a few of each database's keys."""
+    return sum(
+        _sampled(
+            iter(db.data.items()),
+            len(db.data),
+            _DEFAULT_SAMPLES,
+            lambda pair: sys.getsizeof(pair[0]) + _DICT_ENTRY + value_size(pair[1]),
+        )
+        for db in store.databases
+    )
+
+
+@command("memory|doctor", 2, "")
+def memory_doctor(session, argv):
+    """
+    Diagnose memory problems in plain words: too little data to judge, a
+    past peak, or nothing to report.
+    """
+    server = session.server
+    figures = _memory_figures(server)
+    total = figures["total.allocated"]
+    if _dataset_estimate(server.store) < _EMPTY_INSTANCE:
+        text = _DOCTOR_EMPTY
+    elif figures["peak.allocated"] > total * _BIG_PEAK:
+        text = _DOCTOR_PEAK
+    else:
+        text = _DOCTOR_FINE
+    return Verbatim(text.encode())
+
+
+@command("memory|malloc-stats", 2, "")
+def memory_malloc_stats(session, argv):
+    """Show the memory allocator's own statistics, which Python does not offer."""
+    return Verbatim(b"Stats not supported for the current allocator")
+
+
+@command("memory|purge", 2, "")
+def memory_purge(session, argv):
+    """Ask the allocator to give freed memory back: a no-op in miniredis."""
+    return OK
+
+
+_MEMORY_HELP = [
+    "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DOCTOR",
+    "    Return memory problems reports.",
+    "MALLOC-STATS",
+    "    Return internal statistics report from the memory allocator.",
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
+    "STATS",
+    "    Return information about the memory usage of the server.",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("memory|help", 2, "loading stale")
+def memory_help(session, argv):
+    """List the MEMORY subcommands and what they do."""
+    return [Status(line.encode()) for line in _MEMORY_HELP]
