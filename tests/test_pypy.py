@@ -24,6 +24,7 @@ SUITES = [
     "tests/test_zsets.py",
     "tests/test_transactions.py",
     "tests/test_scripting.py",
+    "tests/test_memory.py",
 ]
 
 

@@ -5,10 +5,13 @@ server, and the doctor's advice.
 miniredis has no allocator statistics of its own: its totals are those of
 INFO memory (the process's resident size), and MEMORY USAGE adds up the
 C{sys.getsizeof} of the Python objects that hold a key, sampling the
-elements of a large aggregate as Redis does.
+elements of a large aggregate as Redis does. PyPy has no C{getsizeof}:
+there the sizes are what CPython's objects of the same content take,
+estimated.
 """
 
 import itertools
+import platform
 import sys
 from collections import deque
 
@@ -19,13 +22,35 @@ from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed
 from miniredis.zset import ZSet
 
+
+def _cpython_like(obj):
+    """An estimate of C{sys.getsizeof(obj)}, for PyPy."""
+    if isinstance(obj, (bytes, str)):
+        return 33 + len(obj)
+    if isinstance(obj, (int, float)):
+        return 24
+    if isinstance(obj, dict):
+        return 64 + 40 * len(obj)
+    if isinstance(obj, (set, frozenset)):
+        return 216 + 16 * len(obj)
+    try:
+        return 56 + 8 * len(obj)
+    except TypeError:
+        return 48
+
+
+if platform.python_implementation() == "PyPy":
+    sizeof = _cpython_like
+else:
+    sizeof = sys.getsizeof
+
 container("memory")
 
 _DEFAULT_SAMPLES = 5
 _EMPTY_INSTANCE = 5 * 1024 * 1024
 _BIG_PEAK = 1.5
 # What one more entry costs a dict, its share of the hash table included.
-_DICT_ENTRY = (sys.getsizeof(dict.fromkeys(range(1 << 12))) - sys.getsizeof({})) >> 12
+_DICT_ENTRY = (sizeof(dict.fromkeys(range(1 << 12))) - sizeof({})) >> 12
 _POINTER = 8 if sys.maxsize > 2**32 else 4
 _STARTUP_RSS = resident_size()
 
@@ -44,12 +69,12 @@ def _sampled(items, count, samples, size):
 
 
 def _pair_size(pair):
-    return sys.getsizeof(pair[0]) + sys.getsizeof(pair[1])
+    return sizeof(pair[0]) + sizeof(pair[1])
 
 
 def _nested_size(value, samples):
     """@return: the size of a decoded RESP value a typed client stored."""
-    size = sys.getsizeof(value)
+    size = sizeof(value)
     if isinstance(value, dict):
         return size + _sampled(
             iter(value.items()),
@@ -70,10 +95,10 @@ def _zset_size(value, samples):
     """The dict of scores, the sorted list of (score, member) and their items."""
     order = value.order
     lists = getattr(order, "_lists", ())
-    size = sys.getsizeof(value) + sys.getsizeof(value.scores) + sys.getsizeof(order)
-    size += sys.getsizeof(lists) + sum(sys.getsizeof(part) for part in lists)
-    size += sys.getsizeof(getattr(order, "_maxes", ()))
-    tuple_size = sys.getsizeof((0.0, b""))
+    size = sizeof(value) + sizeof(value.scores) + sizeof(order)
+    size += sizeof(lists) + sum(sizeof(part) for part in lists)
+    size += sizeof(getattr(order, "_maxes", ()))
+    tuple_size = sizeof((0.0, b""))
     return size + _sampled(
         iter(value.scores.items()),
         len(value),
@@ -91,17 +116,17 @@ def value_size(value, samples=_DEFAULT_SAMPLES):
     """
     kind = type(value)
     if kind is bytes:
-        return sys.getsizeof(value)
+        return sizeof(value)
     if kind is Typed:
-        return sys.getsizeof(value) + _nested_size(value.value, samples)
+        return sizeof(value) + _nested_size(value.value, samples)
     if kind is ZSet:
         return _zset_size(value, samples)
     if kind is dict:
         items = _sampled(iter(value.items()), len(value), samples, _pair_size)
-        return sys.getsizeof(value) + items
+        return sizeof(value) + items
     if kind is deque or kind is set:
-        items = _sampled(iter(value), len(value), samples, sys.getsizeof)
-        return sys.getsizeof(value) + items
+        items = _sampled(iter(value), len(value), samples, sizeof)
+        return sizeof(value) + items
     return _nested_size(value, samples)
 
 
@@ -131,12 +156,12 @@ def memory_usage(session, argv):
     value = session.db.data.get(key)
     if value is None:
         return None
-    return sys.getsizeof(key) + _DICT_ENTRY + value_size(value, samples)
+    return sizeof(key) + _DICT_ENTRY + value_size(value, samples)
 
 
 def _clients_size(server):
     return sum(
-        sys.getsizeof(client) + sys.getsizeof(getattr(client, "__dict__", None))
+        sizeof(client) + sizeof(getattr(client, "__dict__", None))
         for client in server.clients.values()
     )
 
@@ -146,7 +171,7 @@ def _scripts_size(server):
     cache = getattr(scripts, "cache", None)
     if not cache:
         return 0
-    return sys.getsizeof(cache) + sum(sys.getsizeof(sha) for sha in cache)
+    return sizeof(cache) + sum(sizeof(sha) for sha in cache)
 
 
 def _memory_figures(server):
@@ -175,8 +200,8 @@ def _memory_figures(server):
             continue
         keys += len(db.data)
         tables = {
-            "overhead.hashtable.main": sys.getsizeof(db.data),
-            "overhead.hashtable.expires": sys.getsizeof(db.expires.deadlines),
+            "overhead.hashtable.main": sizeof(db.data),
+            "overhead.hashtable.expires": sizeof(db.expires.deadlines),
             "overhead.hashtable.slot-to-keys": 0,
         }
         overhead += sum(tables.values())
@@ -256,7 +281,7 @@ def _dataset_estimate(store):
             iter(db.data.items()),
             len(db.data),
             _DEFAULT_SAMPLES,
-            lambda pair: sys.getsizeof(pair[0]) + _DICT_ENTRY + value_size(pair[1]),
+            lambda pair: sizeof(pair[0]) + _DICT_ENTRY + value_size(pair[1]),
         )
         for db in store.databases
     )
