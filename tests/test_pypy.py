@@ -25,6 +25,12 @@ SUITES = [
     "tests/test_transactions.py",
     "tests/test_scripting.py",
     "tests/test_memory.py",
+    "tests/test_bitmaps.py",
+    "tests/test_hyperloglog.py",
+    "tests/test_sort.py",
+    "tests/test_dump.py",
+    "tests/test_monitor.py",
+    "tests/test_lcs_role_wait.py",
 ]
 
 
