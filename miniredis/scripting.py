@@ -68,6 +68,7 @@ from twisted.logger import Logger, LogLevel
 
 from miniredis import __redis_version__, monitor
 from miniredis.commands import BLOCKED, COMMANDS, call
+from miniredis.commands.parsing import LLONG_MIN
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
@@ -81,7 +82,6 @@ from miniredis.resp import (
 
 log = Logger(namespace="miniredis.scripting")
 
-LLONG_MIN = -(1 << 63)
 MAX_DEPTH = 200
 
 _SANDBOX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.lua")

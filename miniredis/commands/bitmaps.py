@@ -52,12 +52,8 @@ def bit_offset(session, raw, width=0):
         64-bit arithmetic, wrapping as Redis's does).
     @raise ReplyError: for anything else.
     """
-    if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
-        offset = int(raw)  # the common case: plain digits, read at once
-        indexed = False
-    else:
-        indexed = width and raw[:1] == b"#"
-        offset = parse_int(raw[1:] if indexed else raw, BAD_OFFSET)
+    indexed = width and raw[:1] == b"#"
+    offset = parse_int(raw[1:] if indexed else raw, BAD_OFFSET)
     if indexed:
         offset = _as_int64(offset * width)
     if offset < 0 or offset >> 3 >= session.server.config["proto-max-bulk-len"]:

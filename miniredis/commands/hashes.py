@@ -12,13 +12,17 @@ import random
 from miniredis import longdouble
 from miniredis.commands import command, wrong_arity
 from miniredis.commands.keys import encoding
-from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
+from miniredis.commands.parsing import (
+    LLONG_MAX,
+    LLONG_MIN,
+    NOT_FLOAT,
+    SYNTAX,
+    parse_int,
+)
 from miniredis.glob import matcher
 from miniredis.resp import OK, Pairs, ReplyError
 from miniredis.scan import parse_cursor, parse_options
 
-LLONG_MIN = -(1 << 63)
-LLONG_MAX = (1 << 63) - 1
 COUNT_RANGE = (
     "ERR value is out of range, value must between -9223372036854775807 "
     "and 9223372036854775807"

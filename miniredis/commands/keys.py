@@ -14,8 +14,8 @@ import random
 from collections import deque
 
 from miniredis.commands import command, container
-from miniredis.commands.parsing import NOT_INTEGER, SYNTAX, parse_int
-from miniredis.commands.strings import LLONG_MAX, copied, invalid_expire
+from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
+from miniredis.commands.strings import copied, invalid_expire
 from miniredis.glob import matcher
 from miniredis.persistence.rdb import (
     RDBError,

@@ -16,6 +16,7 @@ from itertools import islice
 
 from miniredis.commands import BLOCKED, command, wrong_arity
 from miniredis.commands.parsing import (
+    LLONG_MIN,
     SYNTAX,
     parse_int,
     parse_int_at_least,
@@ -29,7 +30,6 @@ RANK_ZERO = (
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
     "second ... or use negative to start from the end of the list"
 )
-LLONG_MIN = -(1 << 63)
 
 
 # ---------------------------------------------------------------- helpers

@@ -9,6 +9,9 @@ from fractions import Fraction
 from miniredis import longdouble
 from miniredis.resp import ReplyError
 
+LLONG_MIN = -(1 << 63)
+LLONG_MAX = (1 << 63) - 1
+
 NOT_INTEGER = "ERR value is not an integer or out of range"
 NOT_FLOAT = "ERR value is not a valid float"
 SYNTAX = "ERR syntax error"
@@ -33,10 +36,13 @@ def parse_int(raw, error=NOT_INTEGER):
 
     @raise ReplyError: C{error} if C{raw} is not one.
     """
-    if type(raw) is bytes and _INTEGER.fullmatch(raw):
-        value = int(raw)
-        if -(1 << 63) <= value < (1 << 63):
-            return value
+    if type(raw) is bytes:
+        if raw.isdigit() and len(raw) < 19 and (raw[0] != 48 or len(raw) == 1):
+            return int(raw)  # the common case: plain digits, read at once
+        if _INTEGER.fullmatch(raw):
+            value = int(raw)
+            if LLONG_MIN <= value <= LLONG_MAX:
+                return value
     raise ReplyError(error)
 
 

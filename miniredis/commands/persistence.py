@@ -8,11 +8,10 @@ The work is done by the server's L{miniredis.persistence.Persistence}.
 from twisted.internet.interfaces import IReactorCore
 
 from miniredis.commands import BLOCKED, command
+from miniredis.commands.parsing import SYNTAX
 from miniredis.commands.server import debug_subcommand, info_section
 from miniredis.persistence import LoadError, Persistence
 from miniredis.resp import OK, ReplyError, Status
-
-SYNTAX = "ERR syntax error"
 
 
 def persistence(session):

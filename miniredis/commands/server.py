@@ -25,8 +25,7 @@ import time
 import twisted
 from miniredis import __redis_version__, __version__, monitor
 from miniredis.commands import BLOCKED, COMMANDS, command, container
-from miniredis.commands.parsing import parse_float, parse_int
-from miniredis.commands.strings import LLONG_MAX
+from miniredis.commands.parsing import LLONG_MAX, parse_float, parse_int
 from miniredis.glob import matcher
 from miniredis.resp import OK, Replies, ReplyError, SetReply, Status, Verbatim
 

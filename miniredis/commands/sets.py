@@ -10,9 +10,10 @@ SPOP is logged as the SREM of what it popped.
 import random
 
 from miniredis.commands import command
-from miniredis.commands.hashes import COUNT_RANGE, LLONG_MIN, random_picks
+from miniredis.commands.hashes import COUNT_RANGE, random_picks
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
+    LLONG_MIN,
     NUMKEYS,
     SYNTAX,
     parse_int,

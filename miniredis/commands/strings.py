@@ -16,12 +16,16 @@ import copy
 
 from miniredis import longdouble
 from miniredis.commands import command, plain_arg, wrong_arity
-from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
+from miniredis.commands.parsing import (
+    LLONG_MAX,
+    LLONG_MIN,
+    NOT_FLOAT,
+    SYNTAX,
+    parse_int,
+)
 from miniredis.resp import OK, ReplyError
 from miniredis.store import WRONGTYPE, Typed
 
-LLONG_MAX = (1 << 63) - 1
-LLONG_MIN = -(1 << 63)
 TOO_BIG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 
@@ -362,13 +366,6 @@ def _increment(session, key, delta):
     value = db.lookup(key)
     if value is None:
         current = 0
-    elif (
-        type(value) is bytes
-        and 0 < len(value) < 19
-        and value.isdigit()
-        and (value[0] != 48 or len(value) == 1)
-    ):
-        current = int(value)  # the common case, fast
     elif type(value) is bytes or type(value) is Typed:
         current = parse_int(as_bytes(value))
     else:

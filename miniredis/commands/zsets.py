@@ -14,6 +14,7 @@ import re
 from miniredis.commands import BLOCKED, command
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
+    LLONG_MAX,
     NOT_FLOAT,
     SYNTAX,
     parse_int,
@@ -31,7 +32,6 @@ from miniredis.zset import ZSet
 NOT_FLOAT_RANGE = "ERR min or max is not a float"
 NOT_LEX_RANGE = "ERR min or max not valid string range item"
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
-LONG_MAX = (1 << 63) - 1
 
 # ---------------------------------------------------------------- numbers
 
@@ -136,7 +136,7 @@ def d2string(value):
     return b"%.17g" % value
 
 
-_HALF_LONG = float(LONG_MAX // 2)
+_HALF_LONG = float(LLONG_MAX // 2)
 
 # ---------------------------------------------------------------- helpers
 
@@ -604,15 +604,15 @@ def zrandmember(session, argv):
         zs = session.db.get_typed(argv[1], ZSet)
         return None if zs is None else zs.order[random.randrange(len(zs))][1]
     count = parse_int(argv[2])
-    if not -LONG_MAX <= count <= LONG_MAX:
+    if not -LLONG_MAX <= count <= LLONG_MAX:
         raise ReplyError(
             "ERR value is out of range, value must between %d and %d"
-            % (-LONG_MAX, LONG_MAX)
+            % (-LLONG_MAX, LLONG_MAX)
         )
     if len(argv) > 4 or len(argv) == 4 and argv[3].lower() != b"withscores":
         raise ReplyError(SYNTAX)
     withscores = len(argv) == 4
-    if withscores and not -(LONG_MAX // 2) <= count <= LONG_MAX // 2:
+    if withscores and not -(LLONG_MAX // 2) <= count <= LLONG_MAX // 2:
         raise ReplyError("ERR value is out of range")
     zs = session.db.get_typed(argv[1], ZSet)
     if zs is None or count == 0:
