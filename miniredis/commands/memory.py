@@ -51,7 +51,6 @@ _EMPTY_INSTANCE = 5 * 1024 * 1024
 _BIG_PEAK = 1.5
 # What one more entry costs a dict, its share of the hash table included.
 _DICT_ENTRY = (sizeof(dict.fromkeys(range(1 << 12))) - sizeof({})) >> 12
-_POINTER = 8 if sys.maxsize > 2**32 else 4
 _STARTUP_RSS = resident_size()
 
 
