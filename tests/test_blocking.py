@@ -27,9 +27,17 @@ def test_blpop_served_by_a_push(server):
 
 
 @pytest.mark.parametrize("proto, shape", [(2, b"*-1\r\n"), (3, b"_\r\n")])
-def test_timeout(server, proto, shape):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("BRPOP", "k", "1.5"),
+        ("BZPOPMIN", "k", "1.5"),
+        ("BZMPOP", "1.5", "1", "k", "MAX"),
+    ],
+)
+def test_timeout(server, proto, shape, command):
     waiter = Client(server, proto)
-    waiter.send("BRPOP", "k", "1.5")
+    waiter.send(*command)
     server.advance(1.4)
     assert waiter.raw() == b""
     server.advance(0.2)

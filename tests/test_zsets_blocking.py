@@ -59,21 +59,6 @@ def test_served_at_once_is_logged_as_a_pop(server):
     ]
 
 
-@pytest.mark.parametrize("proto, shape", [(2, b"*-1\r\n"), (3, b"_\r\n")])
-@pytest.mark.parametrize(
-    "command", [("BZPOPMIN", "k", "1.5"), ("BZMPOP", "1.5", "1", "k", "MAX")]
-)
-def test_timeout(server, proto, shape, command):
-    waiter = Client(server, proto)
-    waiter.send(*command)
-    server.advance(1.4)
-    assert waiter.raw() == b""
-    server.advance(0.2)
-    assert waiter.raw() == shape
-    assert server.factory.waits.count == 0
-    assert blocked_on(server, "k") == []
-
-
 def test_zero_waits_forever(server):
     waiter, writer = Client(server), Client(server)
     waiter.send("BZPOPMIN", "k", "0")
