@@ -10,6 +10,45 @@ order they blocked.
 
 from collections import deque
 
+from miniredis.commands import BLOCKED
+from miniredis.resp import NULL_ARRAY
+
+
+def pop_or_wait(session, keys, timeout, first, pop):
+    """
+    What the blocking pops share: pop from the first of C{keys} that has
+    something, or make the client wait until one of them gets something.
+
+    @param first: C{first(db, keys)}: C{(key, value)} of the first key to
+        pop from, or C{(None, None)}.
+    @param pop: C{pop(db, key, value)}: C{(reply, argv)}, the pop done and
+        the non-blocking command that persistence logs for it; or None when
+        C{value} (what a fed key holds when a waiter is served) is not of
+        the type popped.
+    @return: the reply, or L{BLOCKED}.
+    """
+    db = session.db
+    key, value = first(db, keys)
+    if key is not None:
+        reply, logged = pop(db, key, value)
+        session.rewrite(logged)
+        return reply
+    if session.deny_blocking:
+        return NULL_ARRAY
+    server = session.server
+
+    def serve(key):
+        popped = pop(db, key, db.lookup(key))
+        if popped is None:
+            return None
+        reply, logged = popped
+        if server.propagate is not None:
+            server.propagate(db.index, [logged])
+        return reply
+
+    server.waits.block(session, keys, timeout, serve, NULL_ARRAY)
+    return BLOCKED
+
 
 class Wait:
     """

@@ -25,6 +25,7 @@ from miniredis.commands.parsing import (
     parse_timeout,
 )
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
+from miniredis.waits import pop_or_wait
 
 RANK_ZERO = (
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
@@ -430,26 +431,13 @@ def lmpop(session, argv):
 
 def _blocking_pop(session, keys, timeout, left, count=None):
     """BLPOP, BRPOP, BLMPOP: pop now, or wait for a push to C{keys}."""
-    db = session.db
-    key, value = _first_nonempty(db, keys)
-    if key is not None:
-        reply, logged = _pop_for_reply(db, key, value, left, count)
-        session.rewrite(logged)
-        return reply
-    if session.deny_blocking:
-        return NULL_ARRAY
-    server = session.server
 
-    def serve(key):
-        value = db.lookup(key)
-        if type(value) is not deque:
-            return None
-        reply, logged = _pop_for_reply(db, key, value, left, count)
-        _log(server, db, logged)
-        return reply
+    def pop(db, key, value):
+        if type(value) is deque:
+            return _pop_for_reply(db, key, value, left, count)
+        return None
 
-    server.waits.block(session, keys, timeout, serve, NULL_ARRAY)
-    return BLOCKED
+    return pop_or_wait(session, keys, timeout, _first_nonempty, pop)
 
 
 @command("blpop", -3, "write noscript blocking", keys=(1, -2, 1))

@@ -11,7 +11,7 @@ import math
 import random
 import re
 
-from miniredis.commands import BLOCKED, command
+from miniredis.commands import command
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
     LLONG_MAX,
@@ -27,6 +27,7 @@ from miniredis.glob import matcher
 from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import WRONGTYPE
+from miniredis.waits import pop_or_wait
 from miniredis.zset import ZSet
 
 NOT_FLOAT_RANGE = "ERR min or max is not a float"
@@ -780,28 +781,18 @@ def _blocking_pop(session, keys, highest, count, timeout, reply):
     @param count: how many to pop, None for BZPOPMIN's single pair.
     @param reply: C{reply(key, pairs)} builds the answer.
     """
-    db = session.db
-    found = _first_zset(db, keys)
-    if found is not None:
-        key, zs = found
-        session.rewrite(_pop_log(key, highest, count))
-        return reply(key, _pop(db, key, zs, highest, count or 1))
-    if session.deny_blocking:
-        return NULL_ARRAY
-    server = session.server
 
-    def serve(key):
-        zs = db.lookup(key)
+    def first(db, keys):
+        return _first_zset(db, keys) or (None, None)
+
+    def pop(db, key, zs):
         if type(zs) is not ZSet:
             return None
         pairs = _pop(db, key, zs, highest, count or 1)
-        if server.propagate is not None:
-            logged = None if count is None else len(pairs)
-            server.propagate(db.index, [_pop_log(key, highest, logged)])
-        return reply(key, pairs)
+        logged = _pop_log(key, highest, None if count is None else len(pairs))
+        return reply(key, pairs), logged
 
-    server.waits.block(session, keys, timeout, serve, NULL_ARRAY)
-    return BLOCKED
+    return pop_or_wait(session, keys, timeout, first, pop)
 
 
 @command("bzpopmin", -3, "write noscript blocking fast", keys=(1, -2, 1))
