@@ -17,6 +17,7 @@ the resident set size of the whole process (C{/proc/self/statm} on Linux,
 else the peak from C{getrusage}).
 """
 
+import itertools
 import os
 import platform
 import sys
@@ -700,10 +701,29 @@ def cluster_info(server):
 @info_section("keyspace")
 def keyspace_info(server):
     return [
-        ("db%d" % db.index, "keys=%d,expires=%d,avg_ttl=0" % (len(db), len(db.expires)))
+        (
+            "db%d" % db.index,
+            "keys=%d,expires=%d,avg_ttl=%d"
+            % (len(db), len(db.expires), _average_ttl(db, server.store.now_ms())),
+        )
         for db in server.store.databases
         if len(db)
     ]
+
+
+_TTL_SAMPLES = 20
+
+
+def _average_ttl(db, now_ms):
+    """
+    @return: the mean time to live in ms of the first keys with a deadline
+        (Redis estimates the same from the keys its expiry cycle samples).
+    """
+    ttls = [
+        max(0, deadline - now_ms)
+        for deadline in itertools.islice(db.expires.deadlines.values(), _TTL_SAMPLES)
+    ]
+    return sum(ttls) // len(ttls) if ttls else 0
 
 
 # ------------------------------------------------------------------- CONFIG
