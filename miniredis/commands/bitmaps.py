@@ -18,6 +18,7 @@ from functools import reduce
 
 from miniredis.commands import command
 from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import read_bytes
 from miniredis.resp import ReplyError
 
@@ -76,7 +77,20 @@ def save(db, key, value, existed):
 _BITS = {b"0": 0, b"1": 1}
 
 
-@command("setbit", 4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "setbit",
+    4,
+    "write denyoom",
+    group="bitmap",
+    since="2.2.0",
+    acl="bitmap",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("offset", "integer"),
+        Arg("value", "integer"),
+    ],
+)
 def setbit(session, argv):
     """
     Set or clear one bit of a string, growing the string with zero bytes to
@@ -104,7 +118,16 @@ def setbit(session, argv):
     return 1 if old & mask else 0
 
 
-@command("getbit", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "getbit",
+    3,
+    "readonly fast",
+    group="bitmap",
+    since="2.2.0",
+    acl="bitmap",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("offset", "integer")],
+)
 def getbit(session, argv):
     """Read one bit of a string: 0 past its end or for a missing key."""
     offset = bit_offset(session, argv[2])
@@ -186,7 +209,31 @@ def _first_bit(value, bit, first, last):
     return (low + len(window) - len(rest)) * 8 + 8 - byte.bit_length()
 
 
-@command("bitcount", -2, "readonly", keys=(1, 1, 1))
+@command(
+    "bitcount",
+    -2,
+    "readonly",
+    group="bitmap",
+    since="2.6.0",
+    acl="bitmap",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block(
+            "index",
+            Arg("start", "integer"),
+            Arg("end", "integer"),
+            OneOf(
+                "index_unit",
+                Token("BYTE"),
+                Token("BIT"),
+                flags="optional",
+                since="7.0.0",
+            ),
+            flags="optional",
+        ),
+    ],
+)
 def bitcount(session, argv):
     """
     Count the set bits of a string, or of a range of it given in bytes or
@@ -208,7 +255,36 @@ def bitcount(session, argv):
     return 0 if span is None else _count_ones(value, *span)
 
 
-@command("bitpos", -3, "readonly", keys=(1, 1, 1))
+@command(
+    "bitpos",
+    -3,
+    "readonly",
+    group="bitmap",
+    since="2.8.7",
+    acl="bitmap",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("bit", "integer"),
+        Block(
+            "index",
+            Arg("start", "integer"),
+            Block(
+                "end_index",
+                Arg("end", "integer"),
+                OneOf(
+                    "index_unit",
+                    Token("BYTE"),
+                    Token("BIT"),
+                    flags="optional",
+                    since="7.0.0",
+                ),
+                flags="optional",
+            ),
+            flags="optional",
+        ),
+    ],
+)
 def bitpos(session, argv):
     """
     Find the first bit set to 1, or to 0, in a string or in a range of it
@@ -250,7 +326,23 @@ def bitpos(session, argv):
 _OPERATORS = {b"and": operator.and_, b"or": operator.or_, b"xor": operator.xor}
 
 
-@command("bitop", -4, "write denyoom", keys=(2, -1, 1))
+@command(
+    "bitop",
+    -4,
+    "write denyoom",
+    group="bitmap",
+    since="2.6.0",
+    acl="bitmap",
+    keys=[
+        KeySpec("OW update", Index(2), Range(0)),
+        KeySpec("RO access", Index(3), Range(-1)),
+    ],
+    args=[
+        Arg("operation"),
+        Arg("destkey", "key", key_spec=0),
+        Arg("key", "key", flags="multiple", key_spec=1),
+    ],
+)
 def bitop(session, argv):
     """
     Combine strings bit by bit (AND, OR, XOR, or NOT of one) into a
@@ -430,7 +522,72 @@ def _bitfield(session, argv, read_only):
     return replies
 
 
-@command("bitfield", -2, "write denyoom", keys=(1, 1, 1))
+def bitfield_keys(argv):
+    """BITFIELD's key: written unless every operation is a GET."""
+    at = 2
+    while at < len(argv):
+        left = len(argv) - at - 1
+        op = argv[at].lower()
+        if op == b"get" and left >= 2:
+            at += 3
+        elif op == b"overflow" and left >= 1:
+            at += 2
+        else:
+            return [(1, ("RW", "access", "update"))]
+    return [(1, ("RO", "access"))]
+
+
+@command(
+    "bitfield",
+    -2,
+    "write denyoom",
+    getkeys=bitfield_keys,
+    group="bitmap",
+    since="3.2.0",
+    acl="bitmap",
+    keys=[KeySpec("RW access update variable_flags", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        OneOf(
+            "operation",
+            Block(
+                "encoding_offset",
+                Arg("encoding"),
+                Arg("offset", "integer"),
+                token="GET",
+            ),
+            Block(
+                "write",
+                OneOf(
+                    "wrap_sat_fail",
+                    Token("WRAP"),
+                    Token("SAT"),
+                    Token("FAIL"),
+                    token="OVERFLOW",
+                    flags="optional",
+                ),
+                OneOf(
+                    "write_operation",
+                    Block(
+                        "encoding_offset_value",
+                        Arg("encoding"),
+                        Arg("offset", "integer"),
+                        Arg("value", "integer"),
+                        token="SET",
+                    ),
+                    Block(
+                        "encoding_offset_increment",
+                        Arg("encoding"),
+                        Arg("offset", "integer"),
+                        Arg("increment", "integer"),
+                        token="INCRBY",
+                    ),
+                ),
+            ),
+            flags="optional multiple",
+        ),
+    ],
+)
 def bitfield(session, argv):
     """
     Read, set and increment integer fields of any width (i1 to i64, u1 to
@@ -440,7 +597,25 @@ def bitfield(session, argv):
     return _bitfield(session, argv, read_only=False)
 
 
-@command("bitfield_ro", -2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "bitfield_ro",
+    -2,
+    "readonly fast",
+    group="bitmap",
+    since="6.0.0",
+    acl="bitmap",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block(
+            "encoding_offset",
+            Arg("encoding"),
+            Arg("offset", "integer"),
+            token="GET",
+            flags="optional multiple multiple_token",
+        ),
+    ],
+)
 def bitfield_ro(session, argv):
     """The read-only form of BITFIELD, which takes only GET operations."""
     return _bitfield(session, argv, read_only=True)

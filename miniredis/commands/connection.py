@@ -9,6 +9,7 @@ with one it needs that password.
 from miniredis import __redis_version__, monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
+from miniredis.commands.spec import Arg, Block, OneOf, Token
 from miniredis.commands.transactions import unwatch_all
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 
@@ -16,7 +17,16 @@ PONG = Status(b"PONG")
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
 
-@command("ping", -1, "fast sentinel")
+@command(
+    "ping",
+    -1,
+    "fast sentinel",
+    group="connection",
+    since="1.0.0",
+    acl="connection",
+    args=[Arg("message", flags="optional")],
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def ping(session, argv):
     """Ping the server."""
     if len(argv) > 2:
@@ -26,20 +36,43 @@ def ping(session, argv):
     return argv[1] if len(argv) == 2 else PONG
 
 
-@command("echo", 2, "loading stale fast")
+@command(
+    "echo",
+    2,
+    "loading stale fast",
+    group="connection",
+    since="1.0.0",
+    acl="connection",
+    args=[Arg("message")],
+)
 def echo(session, argv):
     """Echo the given string."""
     return argv[1]
 
 
-@command("quit", -1, "noscript loading stale fast no_auth allow_busy")
+@command(
+    "quit",
+    -1,
+    "noscript loading stale fast no_auth allow_busy",
+    group="connection",
+    since="1.0.0",
+    acl="connection",
+)
 def quit(session, argv):
     """Close the connection."""
     session.close_after_reply()
     return OK
 
 
-@command("select", 2, "loading stale fast")
+@command(
+    "select",
+    2,
+    "loading stale fast",
+    group="connection",
+    since="1.0.0",
+    acl="connection",
+    args=[Arg("index", "integer")],
+)
 def select(session, argv):
     """Change the selected database for the current connection."""
     index = parse_int(argv[1])
@@ -62,7 +95,15 @@ def _authenticate(session, user, password):
     session.authenticated = True
 
 
-@command("auth", -2, "noscript loading stale fast no_auth allow_busy")
+@command(
+    "auth",
+    -2,
+    "noscript loading stale fast no_auth allow_busy",
+    group="connection",
+    since="1.0.0",
+    acl="connection",
+    args=[Arg("username", flags="optional", since="6.0.0"), Arg("password")],
+)
 def auth(session, argv):
     """Authenticate to the server."""
     if len(argv) > 3:
@@ -79,7 +120,29 @@ def auth(session, argv):
     return OK
 
 
-@command("hello", -1, "noscript loading stale fast no_auth allow_busy")
+@command(
+    "hello",
+    -1,
+    "noscript loading stale fast no_auth allow_busy",
+    group="connection",
+    since="6.0.0",
+    acl="connection",
+    args=[
+        Block(
+            "arguments",
+            Arg("protover", "integer"),
+            Block(
+                "username_password",
+                Arg("username"),
+                Arg("password"),
+                token="AUTH",
+                flags="optional",
+            ),
+            Arg("clientname", token="SETNAME", flags="optional"),
+            flags="optional",
+        )
+    ],
+)
 def hello(session, argv):
     """Handshake with Redis: pick the protocol, optionally log in and name the connection."""
     proto = session.proto
@@ -126,7 +189,14 @@ def hello(session, argv):
     }
 
 
-@command("reset", 1, "noscript loading stale fast no_auth allow_busy")
+@command(
+    "reset",
+    1,
+    "noscript loading stale fast no_auth allow_busy",
+    group="connection",
+    since="6.2.0",
+    acl="connection",
+)
 def reset(session, argv):
     """Reset the connection: as new, but for its id and address."""
     session.multi = None
@@ -149,35 +219,72 @@ def _valid_name(name):
     return name
 
 
-container("client", -2, "sentinel")
+container("client", -2, "sentinel", group="connection", since="2.4.0")
 
 
-@command("client|id", 2, "noscript loading stale")
+@command(
+    "client|id",
+    2,
+    "noscript loading stale",
+    group="connection",
+    since="5.0.0",
+    acl="connection",
+)
 def client_id(session, argv):
     """Returns the client ID for the current connection."""
     return session.id
 
 
-@command("client|setname", 3, "noscript loading stale")
+@command(
+    "client|setname",
+    3,
+    "noscript loading stale",
+    group="connection",
+    since="2.6.9",
+    acl="connection",
+    args=[Arg("connection-name")],
+)
 def client_setname(session, argv):
     """Set the current connection name."""
     session.name = _valid_name(argv[2])
     return OK
 
 
-@command("client|getname", 2, "noscript loading stale")
+@command(
+    "client|getname",
+    2,
+    "noscript loading stale",
+    group="connection",
+    since="2.6.9",
+    acl="connection",
+)
 def client_getname(session, argv):
     """Get the current connection name."""
     return session.name or None
 
 
-@command("client|getredir", 2, "noscript loading stale")
+@command(
+    "client|getredir",
+    2,
+    "noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    acl="connection",
+)
 def client_getredir(session, argv):
     """Get tracking notifications redirection client ID if any (never: -1)."""
     return -1
 
 
-@command("client|info", 2, "noscript loading stale")
+@command(
+    "client|info",
+    2,
+    "noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    acl="connection",
+    tips="nondeterministic_output",
+)
 def client_info(session, argv):
     """Returns information about the current client connection."""
     return Verbatim(session.describe().encode() + b"\n")
@@ -200,7 +307,34 @@ def _client_type(raw):
     return lambda client: False
 
 
-@command("client|list", -2, "admin noscript loading stale")
+@command(
+    "client|list",
+    -2,
+    "admin noscript loading stale",
+    group="connection",
+    since="2.4.0",
+    acl="connection",
+    args=[
+        OneOf(
+            "normal_master_replica_pubsub",
+            Token("NORMAL"),
+            Token("MASTER"),
+            Token("REPLICA"),
+            Token("PUBSUB"),
+            token="TYPE",
+            flags="optional",
+            since="5.0.0",
+        ),
+        Block(
+            "id",
+            Arg("client-id", "integer", flags="multiple"),
+            token="ID",
+            flags="optional",
+            since="6.2.0",
+        ),
+    ],
+    tips="nondeterministic_output",
+)
 def client_list(session, argv):
     """Get the list of client connections."""
     clients = session.server.clients.values()
@@ -237,7 +371,42 @@ def _kill_filter(option, value):
     raise ReplyError("ERR syntax error")
 
 
-@command("client|kill", -3, "admin noscript loading stale")
+@command(
+    "client|kill",
+    -3,
+    "admin noscript loading stale",
+    group="connection",
+    since="2.4.0",
+    acl="connection",
+    args=[
+        OneOf(
+            "filter",
+            Arg("ip:port", deprecated_since="2.8.12"),
+            OneOf(
+                "new-format",
+                Arg(
+                    "client-id", "integer", token="ID", flags="optional", since="2.8.12"
+                ),
+                OneOf(
+                    "normal_master_slave_pubsub",
+                    Token("NORMAL"),
+                    Token("MASTER", since="3.2.0"),
+                    Token("SLAVE"),
+                    Token("REPLICA", since="5.0.0"),
+                    Token("PUBSUB"),
+                    token="TYPE",
+                    flags="optional",
+                    since="2.8.12",
+                ),
+                Arg("username", token="USER", flags="optional"),
+                Arg("ip:port", token="ADDR", flags="optional"),
+                Arg("ip:port", token="LADDR", flags="optional", since="6.2.0"),
+                Arg("yes/no", token="SKIPME", flags="optional"),
+                flags="multiple",
+            ),
+        )
+    ],
+)
 def client_kill(session, argv):
     """Kill the connection of a client."""
     clients = list(session.server.clients.values())
@@ -276,7 +445,18 @@ def _kill(session, other):
         other.connection.transport.loseConnection()
 
 
-@command("client|unblock", -3, "admin noscript loading stale")
+@command(
+    "client|unblock",
+    -3,
+    "admin noscript loading stale",
+    group="connection",
+    since="5.0.0",
+    acl="connection",
+    args=[
+        Arg("client-id", "integer"),
+        OneOf("timeout_error", Token("TIMEOUT"), Token("ERROR"), flags="optional"),
+    ],
+)
 def client_unblock(session, argv):
     """Unblock a client blocked in a blocking command from a different connection."""
     client_id = parse_int(argv[2])
@@ -299,7 +479,15 @@ def client_unblock(session, argv):
     return 1
 
 
-@command("client|no-evict", 3, "admin noscript loading stale")
+@command(
+    "client|no-evict",
+    3,
+    "admin noscript loading stale",
+    group="connection",
+    since="7.0.0",
+    acl="connection",
+    args=[OneOf("enabled", Token("ON"), Token("OFF"))],
+)
 def client_no_evict(session, argv):
     """Set client eviction mode for the current connection (nothing is evicted)."""
     if argv[2].lower() not in (b"on", b"off"):
@@ -307,7 +495,15 @@ def client_no_evict(session, argv):
     return OK
 
 
-@command("client|reply", 3, "noscript loading stale")
+@command(
+    "client|reply",
+    3,
+    "noscript loading stale",
+    group="connection",
+    since="3.2.0",
+    acl="connection",
+    args=[OneOf("on_off_skip", Token("ON"), Token("OFF"), Token("SKIP"))],
+)
 def client_reply(session, argv):
     """Instruct the server whether to reply to commands (always ON here)."""
     if argv[2].lower() != b"on":
@@ -315,7 +511,14 @@ def client_reply(session, argv):
     return OK
 
 
-@command("client|help", 2, "loading stale")
+@command(
+    "client|help",
+    2,
+    "loading stale",
+    group="connection",
+    since="5.0.0",
+    acl="connection",
+)
 def client_help(session, argv):
     """Show helpful text about the different subcommands."""
     return [

@@ -19,6 +19,7 @@ from miniredis.commands.parsing import (
     SYNTAX,
     parse_int,
 )
+from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range, Token
 from miniredis.glob import matcher
 from miniredis.resp import OK, Pairs, ReplyError
 from miniredis.scan import parse_cursor, parse_options
@@ -70,18 +71,54 @@ def _set_fields(session, argv):
     return added
 
 
-@command("hset", -4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "hset",
+    -4,
+    "write denyoom fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block("field_value", Arg("field"), Arg("value"), flags="multiple"),
+    ],
+)
 def hset(session, argv):
     return _set_fields(session, argv)
 
 
-@command("hmset", -4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "hmset",
+    -4,
+    "write denyoom fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block("field_value", Arg("field"), Arg("value"), flags="multiple"),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="4.0.0",
+    replaced_by="`HSET` with multiple field-value pairs",
+)
 def hmset(session, argv):
     _set_fields(session, argv)
     return OK
 
 
-@command("hsetnx", 4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "hsetnx",
+    4,
+    "write denyoom fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("value")],
+)
 def hsetnx(session, argv):
     db = session.db
     key, field = argv[1], argv[2]
@@ -93,7 +130,16 @@ def hsetnx(session, argv):
     return 1
 
 
-@command("hdel", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "hdel",
+    -3,
+    "write fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field", flags="multiple")],
+)
 def hdel(session, argv):
     db = session.db
     key = argv[1]
@@ -110,7 +156,16 @@ def hdel(session, argv):
     return deleted
 
 
-@command("hincrby", 4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "hincrby",
+    4,
+    "write denyoom fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("increment", "integer")],
+)
 def hincrby(session, argv):
     increment = parse_int(argv[3])
     db = session.db
@@ -128,7 +183,16 @@ def hincrby(session, argv):
     return new
 
 
-@command("hincrbyfloat", 4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "hincrbyfloat",
+    4,
+    "write denyoom fast",
+    group="hash",
+    since="2.6.0",
+    acl="hash",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("increment", "double")],
+)
 def hincrbyfloat(session, argv):
     try:
         increment = longdouble.parse(argv[3])
@@ -157,52 +221,145 @@ def hincrbyfloat(session, argv):
 # ---------------------------------------------------------------- reading
 
 
-@command("hget", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "hget",
+    3,
+    "readonly fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field")],
+)
 def hget(session, argv):
     value = _hash(session.db, argv[1])
     return None if value is None else value.get(argv[2])
 
 
-@command("hmget", -3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "hmget",
+    -3,
+    "readonly fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field", flags="multiple")],
+)
 def hmget(session, argv):
     value = _hash(session.db, argv[1]) or {}
     return [value.get(field) for field in argv[2:]]
 
 
-@command("hexists", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "hexists",
+    3,
+    "readonly fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field")],
+)
 def hexists(session, argv):
     value = _hash(session.db, argv[1])
     return int(value is not None and argv[2] in value)
 
 
-@command("hlen", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "hlen",
+    2,
+    "readonly fast",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def hlen(session, argv):
     value = _hash(session.db, argv[1])
     return 0 if value is None else len(value)
 
 
-@command("hstrlen", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "hstrlen",
+    3,
+    "readonly fast",
+    group="hash",
+    since="3.2.0",
+    acl="hash",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("field")],
+)
 def hstrlen(session, argv):
     value = _hash(session.db, argv[1]) or {}
     return len(value.get(argv[2], b""))
 
 
-@command("hgetall", 2, "readonly", keys=(1, 1, 1))
+@command(
+    "hgetall",
+    2,
+    "readonly",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def hgetall(session, argv):
     return dict(_hash(session.db, argv[1]) or {})
 
 
-@command("hkeys", 2, "readonly", keys=(1, 1, 1))
+@command(
+    "hkeys",
+    2,
+    "readonly",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def hkeys(session, argv):
     return list(_hash(session.db, argv[1]) or ())
 
 
-@command("hvals", 2, "readonly", keys=(1, 1, 1))
+@command(
+    "hvals",
+    2,
+    "readonly",
+    group="hash",
+    since="2.0.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def hvals(session, argv):
     return list((_hash(session.db, argv[1]) or {}).values())
 
 
-@command("hrandfield", -2, "readonly", keys=(1, 1, 1))
+@command(
+    "hrandfield",
+    -2,
+    "readonly",
+    group="hash",
+    since="6.2.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block(
+            "options",
+            Arg("count", "integer"),
+            Token("WITHVALUES", flags="optional"),
+            flags="optional",
+        ),
+    ],
+    tips="nondeterministic_output",
+)
 def hrandfield(session, argv):
     if len(argv) == 2:
         value = _hash(session.db, argv[1])
@@ -237,7 +394,22 @@ def random_picks(items, count):
     return random.sample(items, count)
 
 
-@command("hscan", -3, "readonly", keys=(1, 1, 1))
+@command(
+    "hscan",
+    -3,
+    "readonly",
+    group="hash",
+    since="2.8.0",
+    acl="hash",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("cursor", "integer"),
+        Arg("pattern", "pattern", token="MATCH", flags="optional"),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+    tips="nondeterministic_output",
+)
 def hscan(session, argv):
     cursor = parse_cursor(argv[2])
     db = session.db

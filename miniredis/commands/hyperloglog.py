@@ -39,6 +39,7 @@ from math import floor, inf, sqrt
 
 from miniredis.commands import command
 from miniredis.commands.bitmaps import save  # keeps TTL, says raw
+from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import OK, ReplyError
 
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
@@ -439,7 +440,16 @@ def _remember(value, sparse):
 # ---------------------------------------------------------------- commands
 
 
-@command("pfadd", -2, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "pfadd",
+    -2,
+    "write denyoom fast",
+    group="hyperloglog",
+    since="2.8.9",
+    acl="hyperloglog",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("element", flags="optional multiple")],
+)
 def pfadd(session, argv):
     """
     Add elements to a HyperLogLog, creating it if needed; answers 1 if its
@@ -499,7 +509,16 @@ def pfadd(session, argv):
     return 1
 
 
-@command("pfcount", -2, "readonly", keys=(1, -1, 1))
+@command(
+    "pfcount",
+    -2,
+    "readonly",
+    group="hyperloglog",
+    since="2.8.9",
+    acl="hyperloglog",
+    keys=[KeySpec("RW access", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+)
 def pfcount(session, argv):
     """
     Estimate how many distinct elements a HyperLogLog saw, or the union of
@@ -530,7 +549,22 @@ def pfcount(session, argv):
     return cardinality
 
 
-@command("pfmerge", -2, "write denyoom", keys=(1, -1, 1))
+@command(
+    "pfmerge",
+    -2,
+    "write denyoom",
+    group="hyperloglog",
+    since="2.8.9",
+    acl="hyperloglog",
+    keys=[
+        KeySpec("RW access insert", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Range(-1)),
+    ],
+    args=[
+        Arg("destkey", "key", key_spec=0),
+        Arg("sourcekey", "key", flags="multiple", key_spec=1),
+    ],
+)
 def pfmerge(session, argv):
     """
     Store at the first key the union of it and the other HyperLogLogs given,

@@ -15,6 +15,7 @@ from collections import deque
 
 from miniredis.commands import command, container
 from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
+from miniredis.commands.spec import Arg, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import copied, invalid_expire
 from miniredis.glob import matcher
 from miniredis.persistence.rdb import (
@@ -37,36 +38,93 @@ NONE = Status(b"none")
 # ---------------------------------------------------------------- existence
 
 
-@command("del", -2, "write", keys=(1, -1, 1))
+@command(
+    "del",
+    -2,
+    "write",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RM delete", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def del_(session, argv):
     delete = session.db.delete
     return sum(1 for key in argv[1:] if delete(key))
 
 
-@command("unlink", -2, "write fast", keys=(1, -1, 1))
+@command(
+    "unlink",
+    -2,
+    "write fast",
+    group="generic",
+    since="4.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RM delete", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def unlink(session, argv):
     return del_(session, argv)
 
 
-@command("exists", -2, "readonly fast", keys=(1, -1, 1))
+@command(
+    "exists",
+    -2,
+    "readonly fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def exists(session, argv):
     peek = session.db.peek
     return sum(1 for key in argv[1:] if peek(key) is not None)
 
 
-@command("touch", -2, "readonly fast", keys=(1, -1, 1))
+@command(
+    "touch",
+    -2,
+    "readonly fast",
+    group="generic",
+    since="3.2.1",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="request_policy:multi_shard response_policy:agg_sum",
+)
 def touch(session, argv):
     lookup = session.db.lookup
     return sum(1 for key in argv[1:] if lookup(key) is not None)
 
 
-@command("type", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "type",
+    2,
+    "readonly fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def type_(session, argv):
     value = session.db.peek(argv[1])
     return NONE if value is None else Status(type_name(value).encode())
 
 
-@command("dbsize", 1, "readonly fast")
+@command(
+    "dbsize",
+    1,
+    "readonly fast",
+    group="server",
+    since="1.0.0",
+    acl="keyspace",
+    tips="request_policy:all_shards response_policy:agg_sum",
+)
 def dbsize(session, argv):
     """The number of keys, with those expired but not yet removed, as Redis."""
     return len(session.db)
@@ -81,13 +139,30 @@ def _live_keys(db):
     return [key for key in db.data if deadlines.get(key, now + 1) > now]
 
 
-@command("keys", 2, "readonly")
+@command(
+    "keys",
+    2,
+    "readonly",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace dangerous",
+    args=[Arg("pattern", "pattern")],
+    tips="request_policy:all_shards nondeterministic_output_order",
+)
 def keys(session, argv):
     match = matcher(argv[1])
     return [key for key in _live_keys(session.db) if match(key)]
 
 
-@command("randomkey", 1, "readonly")
+@command(
+    "randomkey",
+    1,
+    "readonly",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    tips="request_policy:all_shards nondeterministic_output",
+)
 def randomkey(session, argv):
     db = session.db
     while db.data:
@@ -98,7 +173,21 @@ def randomkey(session, argv):
     return None
 
 
-@command("scan", -2, "readonly")
+@command(
+    "scan",
+    -2,
+    "readonly",
+    group="generic",
+    since="2.8.0",
+    acl="keyspace",
+    args=[
+        Arg("cursor", "integer"),
+        Arg("pattern", "pattern", token="MATCH", flags="optional"),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+        Arg("type", token="TYPE", flags="optional", since="6.0.0"),
+    ],
+    tips="nondeterministic_output request_policy:special",
+)
 def scan(session, argv):
     cursor = parse_cursor(argv[1])
     pattern, count, kind = parse_options(argv, 2, allow_type=True)
@@ -144,7 +233,23 @@ def _flush_mode(argv):
         raise ReplyError(SYNTAX)
 
 
-@command("flushdb", -1, "write")
+@command(
+    "flushdb",
+    -1,
+    "write",
+    group="server",
+    since="1.0.0",
+    acl="keyspace dangerous",
+    args=[
+        OneOf(
+            "async",
+            Token("ASYNC", since="4.0.0"),
+            Token("SYNC", since="6.2.0"),
+            flags="optional",
+        )
+    ],
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushdb(session, argv):
     _flush_mode(argv)
     session.db.clear()
@@ -152,7 +257,23 @@ def flushdb(session, argv):
     return OK
 
 
-@command("flushall", -1, "write")
+@command(
+    "flushall",
+    -1,
+    "write",
+    group="server",
+    since="1.0.0",
+    acl="keyspace dangerous",
+    args=[
+        OneOf(
+            "async",
+            Token("ASYNC", since="4.0.0"),
+            Token("SYNC", since="6.2.0"),
+            flags="optional",
+        )
+    ],
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def flushall(session, argv):
     _flush_mode(argv)
     store = session.server.store
@@ -161,7 +282,15 @@ def flushall(session, argv):
     return OK
 
 
-@command("swapdb", 3, "write fast")
+@command(
+    "swapdb",
+    3,
+    "write fast",
+    group="server",
+    since="4.0.0",
+    acl="keyspace dangerous",
+    args=[Arg("index1", "integer"), Arg("index2", "integer")],
+)
 def swapdb(session, argv):
     first = _int32(argv[1], "ERR invalid first DB index")
     second = _int32(argv[2], "ERR invalid second DB index")
@@ -204,12 +333,36 @@ def _rename(session, argv, nx):
     return 1 if nx else OK
 
 
-@command("rename", 3, "write", keys=(1, 2, 1))
+@command(
+    "rename",
+    3,
+    "write",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("OW update", Index(2), Range(0)),
+    ],
+    args=[Arg("key", "key", key_spec=0), Arg("newkey", "key", key_spec=1)],
+)
 def rename(session, argv):
     return _rename(session, argv, nx=False)
 
 
-@command("renamenx", 3, "write fast", keys=(1, 2, 1))
+@command(
+    "renamenx",
+    3,
+    "write fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("OW insert", Index(2), Range(0)),
+    ],
+    args=[Arg("key", "key", key_spec=0), Arg("newkey", "key", key_spec=1)],
+)
 def renamenx(session, argv):
     return _rename(session, argv, nx=True)
 
@@ -230,7 +383,24 @@ def duplicate(value):
     return copy.deepcopy(value)
 
 
-@command("copy", -3, "write denyoom", keys=(1, 2, 1))
+@command(
+    "copy",
+    -3,
+    "write denyoom",
+    group="generic",
+    since="6.2.0",
+    acl="keyspace",
+    keys=[
+        KeySpec("RO access", Index(1), Range(0)),
+        KeySpec("OW update", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("source", "key", key_spec=0),
+        Arg("destination", "key", key_spec=1),
+        Arg("destination-db", "integer", token="DB", flags="optional"),
+        Token("REPLACE", flags="optional"),
+    ],
+)
 def copy_(session, argv):
     db = target = session.db
     replace = False
@@ -266,7 +436,16 @@ def _encoding_of_copy(session, value):
     return None
 
 
-@command("move", 3, "write fast", keys=(1, 1, 1))
+@command(
+    "move",
+    3,
+    "write fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("db", "integer")],
+)
 def move(session, argv):
     db = session.db
     key = argv[1]
@@ -343,22 +522,106 @@ def _expire(session, argv, name, seconds, relative):
     return 1
 
 
-@command("expire", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "expire",
+    -3,
+    "write fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("seconds", "integer"),
+        OneOf(
+            "condition",
+            Token("NX"),
+            Token("XX"),
+            Token("GT"),
+            Token("LT"),
+            flags="optional",
+            since="7.0.0",
+        ),
+    ],
+)
 def expire(session, argv):
     return _expire(session, argv, "expire", seconds=True, relative=True)
 
 
-@command("pexpire", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "pexpire",
+    -3,
+    "write fast",
+    group="generic",
+    since="2.6.0",
+    acl="keyspace",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("milliseconds", "integer"),
+        OneOf(
+            "condition",
+            Token("NX"),
+            Token("XX"),
+            Token("GT"),
+            Token("LT"),
+            flags="optional",
+            since="7.0.0",
+        ),
+    ],
+)
 def pexpire(session, argv):
     return _expire(session, argv, "pexpire", seconds=False, relative=True)
 
 
-@command("expireat", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "expireat",
+    -3,
+    "write fast",
+    group="generic",
+    since="1.2.0",
+    acl="keyspace",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("unix-time-seconds", "unix-time"),
+        OneOf(
+            "condition",
+            Token("NX"),
+            Token("XX"),
+            Token("GT"),
+            Token("LT"),
+            flags="optional",
+            since="7.0.0",
+        ),
+    ],
+)
 def expireat(session, argv):
     return _expire(session, argv, "expireat", seconds=True, relative=False)
 
 
-@command("pexpireat", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "pexpireat",
+    -3,
+    "write fast",
+    group="generic",
+    since="2.6.0",
+    acl="keyspace",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("unix-time-milliseconds", "unix-time"),
+        OneOf(
+            "condition",
+            Token("NX"),
+            Token("XX"),
+            Token("GT"),
+            Token("LT"),
+            flags="optional",
+            since="7.0.0",
+        ),
+    ],
+)
 def pexpireat(session, argv):
     return _expire(session, argv, "pexpireat", seconds=False, relative=False)
 
@@ -371,29 +634,76 @@ def _deadline(session, key):
     return db.expires.deadlines.get(key, -1)
 
 
-@command("ttl", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "ttl",
+    2,
+    "readonly fast",
+    group="generic",
+    since="1.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def ttl(session, argv):
     remaining = session.db.ttl_ms(argv[1])
     return remaining if remaining < 0 else (remaining + 500) // 1000
 
 
-@command("pttl", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "pttl",
+    2,
+    "readonly fast",
+    group="generic",
+    since="2.6.0",
+    acl="keyspace",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def pttl(session, argv):
     return session.db.ttl_ms(argv[1])
 
 
-@command("expiretime", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "expiretime",
+    2,
+    "readonly fast",
+    group="generic",
+    since="7.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def expiretime(session, argv):
     when = _deadline(session, argv[1])
     return when if when < 0 else (when + 500) // 1000
 
 
-@command("pexpiretime", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "pexpiretime",
+    2,
+    "readonly fast",
+    group="generic",
+    since="7.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def pexpiretime(session, argv):
     return _deadline(session, argv[1])
 
 
-@command("persist", 2, "write fast", keys=(1, 1, 1))
+@command(
+    "persist",
+    2,
+    "write fast",
+    group="generic",
+    since="2.2.0",
+    acl="keyspace",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def persist(session, argv):
     db = session.db
     if db.lookup(argv[1]) is None:
@@ -403,7 +713,7 @@ def persist(session, argv):
 
 # ---------------------------------------------------------------- OBJECT
 
-container("object")
+container("object", -2, group="generic", since="2.2.3")
 
 _LFU = ("allkeys-lfu", "volatile-lfu")
 _NO_SHARED_INTEGERS = ("allkeys-lru", "volatile-lru") + _LFU
@@ -488,7 +798,17 @@ def _shared_integer(session, value):
     return 0 <= int(value) < _SHARED_INTEGERS
 
 
-@command("object|encoding", 3, "readonly", keys=(2, 2, 1))
+@command(
+    "object|encoding",
+    3,
+    "readonly",
+    group="generic",
+    since="2.2.3",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(2), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def object_encoding(session, argv):
     db = session.db
     value = db.peek(argv[2])
@@ -497,7 +817,17 @@ def object_encoding(session, argv):
     return encoding(db, argv[2], value, session.server.config).encode()
 
 
-@command("object|refcount", 3, "readonly", keys=(2, 2, 1))
+@command(
+    "object|refcount",
+    3,
+    "readonly",
+    group="generic",
+    since="2.2.3",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(2), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def object_refcount(session, argv):
     db = session.db
     value = db.peek(argv[2])
@@ -512,7 +842,17 @@ def _idle_seconds(db, key):
     return max(0, db.store.lru_clock - db.access.get(key, db.store.lru_clock))
 
 
-@command("object|idletime", 3, "readonly", keys=(2, 2, 1))
+@command(
+    "object|idletime",
+    3,
+    "readonly",
+    group="generic",
+    since="2.2.3",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(2), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def object_idletime(session, argv):
     db = session.db
     if db.peek(argv[2]) is None:
@@ -525,7 +865,17 @@ def object_idletime(session, argv):
     return _idle_seconds(db, argv[2])
 
 
-@command("object|freq", 3, "readonly", keys=(2, 2, 1))
+@command(
+    "object|freq",
+    3,
+    "readonly",
+    group="generic",
+    since="4.0.0",
+    acl="keyspace",
+    keys=[KeySpec("RO", Index(2), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def object_freq(session, argv):
     """
     The LFU counter of a key. miniredis does not count accesses: it answers
@@ -565,7 +915,9 @@ _OBJECT_HELP = [
 ]
 
 
-@command("object|help", 2, "loading stale")
+@command(
+    "object|help", 2, "loading stale", group="generic", since="6.2.0", acl="keyspace"
+)
 def object_help(session, argv):
     return [Status(line.encode()) for line in _OBJECT_HELP]
 
@@ -577,7 +929,17 @@ BAD_DATA = "ERR Bad data format"
 _LRU_CLOCK_MAX = (1 << 24) - 1
 
 
-@command("dump", 2, "readonly", keys=(1, 1, 1))
+@command(
+    "dump",
+    2,
+    "readonly",
+    group="generic",
+    since="2.6.0",
+    acl="keyspace",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output",
+)
 def dump(session, argv):
     """
     Serialize the value of a key (not its name nor its time to live) into
@@ -647,7 +1009,24 @@ def _stamp_access(session, db, key, idle, freq):
         db.access[key] = clock - _restored_idle(clock, idle)
 
 
-@command("restore", -4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "restore",
+    -4,
+    "write denyoom",
+    group="generic",
+    since="2.6.0",
+    acl="keyspace dangerous",
+    keys=[KeySpec("OW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("ttl", "integer"),
+        Arg("serialized-value"),
+        Token("REPLACE", flags="optional", since="3.0.0"),
+        Token("ABSTTL", flags="optional", since="5.0.0"),
+        Arg("seconds", "integer", token="IDLETIME", flags="optional", since="5.0.0"),
+        Arg("frequency", "integer", token="FREQ", flags="optional", since="5.0.0"),
+    ],
+)
 def restore(session, argv):
     """
     Create a key from a value DUMP serialized, with a time to live in ms (0

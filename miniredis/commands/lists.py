@@ -24,6 +24,7 @@ from miniredis.commands.parsing import (
     parse_pop_count,
     parse_timeout,
 )
+from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Range, Token
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 from miniredis.waits import pop_or_wait
 
@@ -107,22 +108,58 @@ def _push(session, argv, left, existing_only=False):
     return len(value)
 
 
-@command("lpush", -3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "lpush",
+    -3,
+    "write denyoom fast",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
+)
 def lpush(session, argv):
     return _push(session, argv, left=True)
 
 
-@command("rpush", -3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "rpush",
+    -3,
+    "write denyoom fast",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
+)
 def rpush(session, argv):
     return _push(session, argv, left=False)
 
 
-@command("lpushx", -3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "lpushx",
+    -3,
+    "write denyoom fast",
+    group="list",
+    since="2.2.0",
+    acl="list",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
+)
 def lpushx(session, argv):
     return _push(session, argv, left=True, existing_only=True)
 
 
-@command("rpushx", -3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "rpushx",
+    -3,
+    "write denyoom fast",
+    group="list",
+    since="2.2.0",
+    acl="list",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
+)
 def rpushx(session, argv):
     return _push(session, argv, left=False, existing_only=True)
 
@@ -150,12 +187,36 @@ def _pop(session, argv, left):
     return items
 
 
-@command("lpop", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "lpop",
+    -2,
+    "write fast",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("count", "integer", flags="optional", since="6.2.0"),
+    ],
+)
 def lpop(session, argv):
     return _pop(session, argv, left=True)
 
 
-@command("rpop", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "rpop",
+    -2,
+    "write fast",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("count", "integer", flags="optional", since="6.2.0"),
+    ],
+)
 def rpop(session, argv):
     return _pop(session, argv, left=False)
 
@@ -163,13 +224,35 @@ def rpop(session, argv):
 # ---------------------------------------------------------------- reading
 
 
-@command("llen", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "llen",
+    2,
+    "readonly fast",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def llen(session, argv):
     value = _list(session.db, argv[1])
     return 0 if value is None else len(value)
 
 
-@command("lrange", 4, "readonly", keys=(1, 1, 1))
+@command(
+    "lrange",
+    4,
+    "readonly",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("stop", "integer"),
+    ],
+)
 def lrange(session, argv):
     start, end = parse_int(argv[2]), parse_int(argv[3])
     value = _list(session.db, argv[1])
@@ -187,7 +270,16 @@ def lrange(session, argv):
     return list(islice(value, start, end + 1))
 
 
-@command("lindex", 3, "readonly", keys=(1, 1, 1))
+@command(
+    "lindex",
+    3,
+    "readonly",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("index", "integer")],
+)
 def lindex(session, argv):
     value = _list(session.db, argv[1])
     if value is None:
@@ -200,7 +292,22 @@ def lindex(session, argv):
     return value[index]
 
 
-@command("lpos", -3, "readonly", keys=(1, 1, 1))
+@command(
+    "lpos",
+    -3,
+    "readonly",
+    group="list",
+    since="6.0.6",
+    acl="list",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("element"),
+        Arg("rank", "integer", token="RANK", flags="optional"),
+        Arg("num-matches", "integer", token="COUNT", flags="optional"),
+        Arg("len", "integer", token="MAXLEN", flags="optional"),
+    ],
+)
 def lpos(session, argv):
     rank, count, maxlen = _lpos_options(argv)
     value = _list(session.db, argv[1])
@@ -250,7 +357,16 @@ def _lpos_options(argv):
 # ---------------------------------------------------------------- changing
 
 
-@command("lset", 4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "lset",
+    4,
+    "write denyoom",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("index", "integer"), Arg("element")],
+)
 def lset(session, argv):
     db = session.db
     key = argv[1]
@@ -267,7 +383,16 @@ def lset(session, argv):
     return OK
 
 
-@command("lrem", 4, "write", keys=(1, 1, 1))
+@command(
+    "lrem",
+    4,
+    "write",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("count", "integer"), Arg("element")],
+)
 def lrem(session, argv):
     count = parse_int(argv[2])
     db = session.db
@@ -294,7 +419,20 @@ def lrem(session, argv):
     return removed
 
 
-@command("ltrim", 4, "write", keys=(1, 1, 1))
+@command(
+    "ltrim",
+    4,
+    "write",
+    group="list",
+    since="1.0.0",
+    acl="list",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("stop", "integer"),
+    ],
+)
 def ltrim(session, argv):
     start, end = parse_int(argv[2]), parse_int(argv[3])
     db = session.db
@@ -315,7 +453,21 @@ def ltrim(session, argv):
     return OK
 
 
-@command("linsert", 5, "write denyoom", keys=(1, 1, 1))
+@command(
+    "linsert",
+    5,
+    "write denyoom",
+    group="list",
+    since="2.2.0",
+    acl="list",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        OneOf("where", Token("BEFORE"), Token("AFTER")),
+        Arg("pivot"),
+        Arg("element"),
+    ],
+)
 def linsert(session, argv):
     where = argv[2].lower()
     if where not in (b"before", b"after"):
@@ -371,13 +523,45 @@ def _lmove_argv(source, target, from_left, to_left):
     ]
 
 
-@command("lmove", 5, "write denyoom", keys=(1, 2, 1))
+@command(
+    "lmove",
+    5,
+    "write denyoom",
+    group="list",
+    since="6.2.0",
+    acl="list",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("RW insert", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("source", "key", key_spec=0),
+        Arg("destination", "key", key_spec=1),
+        OneOf("wherefrom", Token("LEFT"), Token("RIGHT")),
+        OneOf("whereto", Token("LEFT"), Token("RIGHT")),
+    ],
+)
 def lmove(session, argv):
     from_left, to_left = _where(argv[3]), _where(argv[4])
     return _move(session.db, argv[1], argv[2], from_left, to_left)
 
 
-@command("rpoplpush", 3, "write denyoom", keys=(1, 2, 1))
+@command(
+    "rpoplpush",
+    3,
+    "write denyoom",
+    group="list",
+    since="1.2.0",
+    acl="list",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("RW insert", Index(2), Range(0)),
+    ],
+    args=[Arg("source", "key", key_spec=0), Arg("destination", "key", key_spec=1)],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments",
+)
 def rpoplpush(session, argv):
     return _move(session.db, argv[1], argv[2], False, True)
 
@@ -414,7 +598,21 @@ def _first_nonempty(db, keys):
     return None, None
 
 
-@command("lmpop", -4, "write movablekeys")
+@command(
+    "lmpop",
+    -4,
+    "write",
+    group="list",
+    since="7.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        OneOf("where", Token("LEFT"), Token("RIGHT")),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+)
 def lmpop(session, argv):
     keys, left, count = parse_mpop(argv, 1, _LEFT_RIGHT)
     db = session.db
@@ -440,19 +638,52 @@ def _blocking_pop(session, keys, timeout, left, count=None):
     return pop_or_wait(session, keys, timeout, _first_nonempty, pop)
 
 
-@command("blpop", -3, "write noscript blocking", keys=(1, -2, 1))
+@command(
+    "blpop",
+    -3,
+    "write noscript blocking",
+    group="list",
+    since="2.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(1), Range(-2))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
+)
 def blpop(session, argv):
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], timeout, left=True)
 
 
-@command("brpop", -3, "write noscript blocking", keys=(1, -2, 1))
+@command(
+    "brpop",
+    -3,
+    "write noscript blocking",
+    group="list",
+    since="2.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(1), Range(-2))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
+)
 def brpop(session, argv):
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], timeout, left=False)
 
 
-@command("blmpop", -5, "write blocking movablekeys")
+@command(
+    "blmpop",
+    -5,
+    "write blocking",
+    group="list",
+    since="7.0.0",
+    acl="list",
+    keys=[KeySpec("RW access delete", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("timeout", "double"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        OneOf("where", Token("LEFT"), Token("RIGHT")),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+)
 def blmpop(session, argv):
     keys, left, count = parse_mpop(argv, 2, _LEFT_RIGHT)
     timeout = parse_timeout(argv[1])
@@ -484,14 +715,51 @@ def _blocking_move(session, source, target, from_left, to_left, timeout):
     return BLOCKED
 
 
-@command("blmove", 6, "write denyoom noscript blocking", keys=(1, 2, 1))
+@command(
+    "blmove",
+    6,
+    "write denyoom noscript blocking",
+    group="list",
+    since="6.2.0",
+    acl="list",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("RW insert", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("source", "key", key_spec=0),
+        Arg("destination", "key", key_spec=1),
+        OneOf("wherefrom", Token("LEFT"), Token("RIGHT")),
+        OneOf("whereto", Token("LEFT"), Token("RIGHT")),
+        Arg("timeout", "double"),
+    ],
+)
 def blmove(session, argv):
     from_left, to_left = _where(argv[3]), _where(argv[4])
     timeout = parse_timeout(argv[5])
     return _blocking_move(session, argv[1], argv[2], from_left, to_left, timeout)
 
 
-@command("brpoplpush", 4, "write denyoom noscript blocking", keys=(1, 2, 1))
+@command(
+    "brpoplpush",
+    4,
+    "write denyoom noscript blocking",
+    group="list",
+    since="2.2.0",
+    acl="list",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("RW insert", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("source", "key", key_spec=0),
+        Arg("destination", "key", key_spec=1),
+        Arg("timeout", "double"),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+)
 def brpoplpush(session, argv):
     timeout = parse_timeout(argv[3])
     return _blocking_move(session, argv[1], argv[2], False, True, timeout)

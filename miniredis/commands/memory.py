@@ -18,6 +18,7 @@ from collections import deque
 from miniredis.commands import command, container
 from miniredis.commands.parsing import SYNTAX, parse_int
 from miniredis.commands.server import memory_info, resident_size
+from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed
 from miniredis.zset import ZSet
@@ -44,7 +45,7 @@ if platform.python_implementation() == "PyPy":
 else:
     sizeof = sys.getsizeof
 
-container("memory")
+container("memory", -2, group="server", since="4.0.0")
 
 _DEFAULT_SAMPLES = 5
 _EMPTY_INSTANCE = 5 * 1024 * 1024
@@ -143,7 +144,18 @@ def _samples_option(argv):
     return samples
 
 
-@command("memory|usage", -3, "readonly", keys=(2, 2, 1))
+@command(
+    "memory|usage",
+    -3,
+    "readonly",
+    group="server",
+    since="4.0.0",
+    keys=[KeySpec("RO", Index(2), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("count", "integer", token="SAMPLES", flags="optional"),
+    ],
+)
 def memory_usage(session, argv):
     """
     Estimate the bytes a key and its value take, sampling the elements of
@@ -239,7 +251,14 @@ def _as_reply(figures):
     }
 
 
-@command("memory|stats", 2, "")
+@command(
+    "memory|stats",
+    2,
+    "",
+    group="server",
+    since="4.0.0",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def memory_stats(session, argv):
     """
     Report where the server's memory goes: totals, overheads, the dataset
@@ -286,7 +305,14 @@ def _dataset_estimate(store):
     )
 
 
-@command("memory|doctor", 2, "")
+@command(
+    "memory|doctor",
+    2,
+    "",
+    group="server",
+    since="4.0.0",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def memory_doctor(session, argv):
     """
     Diagnose memory problems in plain words: too little data to judge, a
@@ -304,13 +330,27 @@ def memory_doctor(session, argv):
     return Verbatim(text.encode())
 
 
-@command("memory|malloc-stats", 2, "")
+@command(
+    "memory|malloc-stats",
+    2,
+    "",
+    group="server",
+    since="4.0.0",
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def memory_malloc_stats(session, argv):
     """Show the memory allocator's own statistics, which Python does not offer."""
     return Verbatim(b"Stats not supported for the current allocator")
 
 
-@command("memory|purge", 2, "")
+@command(
+    "memory|purge",
+    2,
+    "",
+    group="server",
+    since="4.0.0",
+    tips="request_policy:all_shards response_policy:all_succeeded",
+)
 def memory_purge(session, argv):
     """Ask the allocator to give freed memory back: a no-op in miniredis."""
     return OK
@@ -334,7 +374,7 @@ _MEMORY_HELP = [
 ]
 
 
-@command("memory|help", 2, "loading stale")
+@command("memory|help", 2, "loading stale", group="server", since="4.0.0")
 def memory_help(session, argv):
     """List the MEMORY subcommands and what they do."""
     return [Status(line.encode()) for line in _MEMORY_HELP]

@@ -10,6 +10,7 @@ from twisted.internet.interfaces import IReactorCore
 from miniredis.commands import BLOCKED, command
 from miniredis.commands.parsing import SYNTAX
 from miniredis.commands.server import debug_subcommand, info_section
+from miniredis.commands.spec import OneOf, Token
 from miniredis.persistence import LoadError, Persistence
 from miniredis.resp import OK, ReplyError, Status
 
@@ -18,13 +19,22 @@ def persistence(session):
     return Persistence.of(session.server)
 
 
-@command("save", 1, "admin noscript no_async_loading no_multi")
+@command(
+    "save", 1, "admin noscript no_async_loading no_multi", group="server", since="1.0.0"
+)
 def save(session, argv):
     persistence(session).save()
     return OK
 
 
-@command("bgsave", -1, "admin noscript no_async_loading")
+@command(
+    "bgsave",
+    -1,
+    "admin noscript no_async_loading",
+    group="server",
+    since="1.0.0",
+    args=[Token("SCHEDULE", flags="optional", since="3.2.2")],
+)
 def bgsave(session, argv):
     if len(argv) > 2 or len(argv) == 2 and argv[1].lower() != b"schedule":
         raise ReplyError(SYNTAX)
@@ -32,13 +42,23 @@ def bgsave(session, argv):
     return Status(b"Background saving started")
 
 
-@command("bgrewriteaof", 1, "admin noscript no_async_loading")
+@command(
+    "bgrewriteaof", 1, "admin noscript no_async_loading", group="server", since="1.0.0"
+)
 def bgrewriteaof(session, argv):
     persistence(session).start_rewrite()
     return Status(b"Background append only file rewriting started")
 
 
-@command("lastsave", 1, "loading stale fast")
+@command(
+    "lastsave",
+    1,
+    "loading stale fast",
+    group="server",
+    since="1.0.0",
+    acl="admin dangerous",
+    tips="nondeterministic_output",
+)
 def lastsave(session, argv):
     return int(persistence(session).lastsave)
 
@@ -46,7 +66,19 @@ def lastsave(session, argv):
 _SHUTDOWN_FLAGS = (b"nosave", b"save", b"now", b"force", b"abort")
 
 
-@command("shutdown", -1, "admin noscript loading stale no_multi allow_busy")
+@command(
+    "shutdown",
+    -1,
+    "admin noscript loading stale no_multi allow_busy",
+    group="server",
+    since="1.0.0",
+    args=[
+        OneOf("nosave_save", Token("NOSAVE"), Token("SAVE"), flags="optional"),
+        Token("NOW", flags="optional", since="7.0.0"),
+        Token("FORCE", flags="optional", since="7.0.0"),
+        Token("ABORT", flags="optional", since="7.0.0"),
+    ],
+)
 def shutdown(session, argv):
     """
     Save as configured (or as told), then stop the server. Like Redis, no

@@ -6,6 +6,7 @@ with L{Replies}: several replies in a row (pushes under RESP3).
 """
 
 from miniredis.commands import command, container
+from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range
 from miniredis.glob import matcher
 from miniredis.resp import Push, Replies
 
@@ -29,12 +30,27 @@ def _each(session, kind, names, change):
     return replies
 
 
-@command("subscribe", -2, "pubsub noscript loading stale")
+@command(
+    "subscribe",
+    -2,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="2.0.0",
+    args=[Arg("channel", flags="multiple")],
+)
 def subscribe(session, argv):
     return _each(session, b"subscribe", argv[1:], session.server.pubsub.subscribe)
 
 
-@command("ssubscribe", -2, "pubsub noscript loading stale", keys=(1, -1, 1))
+@command(
+    "ssubscribe",
+    -2,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="7.0.0",
+    keys=[KeySpec("not_key", Index(1), Range(-1))],
+    args=[Arg("shardchannel", flags="multiple")],
+)
 def ssubscribe(session, argv):
     pubsub = session.server.pubsub
     return _each(
@@ -45,7 +61,14 @@ def ssubscribe(session, argv):
     )
 
 
-@command("psubscribe", -2, "pubsub noscript loading stale")
+@command(
+    "psubscribe",
+    -2,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="2.0.0",
+    args=[Block("pattern", Arg("pattern", "pattern"), flags="multiple")],
+)
 def psubscribe(session, argv):
     return _each(session, b"psubscribe", argv[1:], session.server.pubsub.psubscribe)
 
@@ -56,7 +79,14 @@ def _unsubscribe_all(session, kind, names, remove):
     return _each(session, kind, names, remove)
 
 
-@command("unsubscribe", -1, "pubsub noscript loading stale")
+@command(
+    "unsubscribe",
+    -1,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="2.0.0",
+    args=[Arg("channel", flags="optional multiple")],
+)
 def unsubscribe(session, argv):
     names = argv[1:] or sorted(session.channels)
     return _unsubscribe_all(
@@ -64,7 +94,15 @@ def unsubscribe(session, argv):
     )
 
 
-@command("sunsubscribe", -1, "pubsub noscript loading stale", keys=(1, -1, 1))
+@command(
+    "sunsubscribe",
+    -1,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="7.0.0",
+    keys=[KeySpec("not_key", Index(1), Range(-1))],
+    args=[Arg("shardchannel", flags="optional multiple")],
+)
 def sunsubscribe(session, argv):
     pubsub = session.server.pubsub
     names = argv[1:] or sorted(session.shard_channels)
@@ -76,7 +114,14 @@ def sunsubscribe(session, argv):
     )
 
 
-@command("punsubscribe", -1, "pubsub noscript loading stale")
+@command(
+    "punsubscribe",
+    -1,
+    "pubsub noscript loading stale",
+    group="pubsub",
+    since="2.0.0",
+    args=[Arg("pattern", "pattern", flags="optional multiple")],
+)
 def punsubscribe(session, argv):
     names = argv[1:] or sorted(session.patterns)
     return _unsubscribe_all(
@@ -84,17 +129,32 @@ def punsubscribe(session, argv):
     )
 
 
-@command("publish", 3, "pubsub loading stale fast may_replicate")
+@command(
+    "publish",
+    3,
+    "pubsub loading stale fast may_replicate",
+    group="pubsub",
+    since="2.0.0",
+    args=[Arg("channel"), Arg("message")],
+)
 def publish(session, argv):
     return session.server.pubsub.publish(argv[1], argv[2])
 
 
-@command("spublish", 3, "pubsub loading stale fast may_replicate", keys=(1, 1, 1))
+@command(
+    "spublish",
+    3,
+    "pubsub loading stale fast may_replicate",
+    group="pubsub",
+    since="7.0.0",
+    keys=[KeySpec("not_key", Index(1), Range(0))],
+    args=[Arg("shardchannel"), Arg("message")],
+)
 def spublish(session, argv):
     return session.server.pubsub.publish(argv[1], argv[2], shard=True)
 
 
-container("pubsub", -2)
+container("pubsub", -2, group="pubsub", since="2.8.0")
 
 
 def _matching(names, argv):
@@ -104,17 +164,38 @@ def _matching(names, argv):
     return list(names)
 
 
-@command("pubsub|channels", -2, "pubsub loading stale")
+@command(
+    "pubsub|channels",
+    -2,
+    "pubsub loading stale",
+    group="pubsub",
+    since="2.8.0",
+    args=[Arg("pattern", "pattern", flags="optional")],
+)
 def pubsub_channels(session, argv):
     return _matching(session.server.pubsub.channels, argv)
 
 
-@command("pubsub|shardchannels", -2, "pubsub loading stale")
+@command(
+    "pubsub|shardchannels",
+    -2,
+    "pubsub loading stale",
+    group="pubsub",
+    since="7.0.0",
+    args=[Arg("pattern", "pattern", flags="optional")],
+)
 def pubsub_shardchannels(session, argv):
     return _matching(session.server.pubsub.shard_channels, argv)
 
 
-@command("pubsub|numsub", -2, "pubsub loading stale")
+@command(
+    "pubsub|numsub",
+    -2,
+    "pubsub loading stale",
+    group="pubsub",
+    since="2.8.0",
+    args=[Arg("channel", flags="optional multiple")],
+)
 def pubsub_numsub(session, argv):
     channels = session.server.pubsub.channels
     out = []
@@ -123,7 +204,14 @@ def pubsub_numsub(session, argv):
     return out
 
 
-@command("pubsub|shardnumsub", -2, "pubsub loading stale")
+@command(
+    "pubsub|shardnumsub",
+    -2,
+    "pubsub loading stale",
+    group="pubsub",
+    since="7.0.0",
+    args=[Arg("shardchannel", flags="optional multiple")],
+)
 def pubsub_shardnumsub(session, argv):
     channels = session.server.pubsub.shard_channels
     out = []
@@ -132,6 +220,6 @@ def pubsub_shardnumsub(session, argv):
     return out
 
 
-@command("pubsub|numpat", 2, "pubsub loading stale")
+@command("pubsub|numpat", 2, "pubsub loading stale", group="pubsub", since="2.8.0")
 def pubsub_numpat(session, argv):
     return len(session.server.pubsub.patterns)

@@ -9,6 +9,7 @@ runs no script never starts Lua.
 from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int
+from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Token
 from miniredis.resp import OK, ReplyError, Status
 
 
@@ -64,41 +65,126 @@ def _show_before_its_commands(session, argv):
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"
 
 
-@command("eval", -3, _EVAL_FLAGS + " may_replicate")
+@command(
+    "eval",
+    -3,
+    "noscript stale skip_monitor no_mandatory_keys may_replicate",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    keys=[KeySpec("RW access update", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("script"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="optional multiple", key_spec=0),
+        Arg("arg", flags="optional multiple"),
+    ],
+)
 def eval_(session, argv):
     return _eval(session, argv, False)
 
 
-@command("evalsha", -3, _EVAL_FLAGS + " may_replicate")
+@command(
+    "evalsha",
+    -3,
+    "noscript stale skip_monitor no_mandatory_keys may_replicate",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    keys=[KeySpec("RW access update", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("sha1"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="optional multiple", key_spec=0),
+        Arg("arg", flags="optional multiple"),
+    ],
+)
 def evalsha(session, argv):
     return _evalsha(session, argv, False)
 
 
-@command("eval_ro", -3, "readonly " + _EVAL_FLAGS)
+@command(
+    "eval_ro",
+    -3,
+    "readonly noscript stale skip_monitor no_mandatory_keys",
+    group="scripting",
+    since="7.0.0",
+    acl="scripting",
+    keys=[KeySpec("RO access", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("script"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="optional multiple", key_spec=0),
+        Arg("arg", flags="optional multiple"),
+    ],
+)
 def eval_ro(session, argv):
     return _eval(session, argv, True)
 
 
-@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS)
+@command(
+    "evalsha_ro",
+    -3,
+    "readonly noscript stale skip_monitor no_mandatory_keys",
+    group="scripting",
+    since="7.0.0",
+    acl="scripting",
+    keys=[KeySpec("RO access", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("sha1"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="optional multiple", key_spec=0),
+        Arg("arg", flags="optional multiple"),
+    ],
+)
 def evalsha_ro(session, argv):
     return _evalsha(session, argv, True)
 
 
-container("script", -2)
+container("script", -2, group="scripting", since="2.6.0")
 
 
-@command("script|load", 3, "noscript stale")
+@command(
+    "script|load",
+    3,
+    "noscript stale",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    args=[Arg("script")],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_load(session, argv):
     return engine(session.server).compile(argv[2]).sha
 
 
-@command("script|exists", -3, "noscript")
+@command(
+    "script|exists",
+    -3,
+    "noscript",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    args=[Arg("sha1", flags="multiple")],
+    tips="request_policy:all_shards response_policy:agg_logical_and",
+)
 def script_exists(session, argv):
     scripts = engine(session.server)
     return [int(scripts.lookup(sha) is not None) for sha in argv[2:]]
 
 
-@command("script|flush", -2, "noscript may_replicate")
+@command(
+    "script|flush",
+    -2,
+    "noscript may_replicate",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    args=[
+        OneOf("async", Token("ASYNC"), Token("SYNC"), flags="optional", since="6.2.0")
+    ],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def script_flush(session, argv):
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
         raise ReplyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
@@ -106,7 +192,15 @@ def script_flush(session, argv):
     return OK
 
 
-@command("script|kill", 2, "noscript allow_busy")
+@command(
+    "script|kill",
+    2,
+    "noscript allow_busy",
+    group="scripting",
+    since="2.6.0",
+    acl="scripting",
+    tips="request_policy:all_shards response_policy:one_succeeded",
+)
 def script_kill(session, argv):
     scripts = getattr(session.server, "scripts", None)
     if scripts is None:
@@ -115,7 +209,15 @@ def script_kill(session, argv):
     return OK
 
 
-@command("script|debug", 3, "noscript")
+@command(
+    "script|debug",
+    3,
+    "noscript",
+    group="scripting",
+    since="3.2.0",
+    acl="scripting",
+    args=[OneOf("mode", Token("YES"), Token("SYNC"), Token("NO"))],
+)
 def script_debug(session, argv):
     mode = argv[2].lower()
     if mode == b"no":
@@ -148,6 +250,8 @@ _HELP = [
 ]
 
 
-@command("script|help", 2, "loading stale")
+@command(
+    "script|help", 2, "loading stale", group="scripting", since="5.0.0", acl="scripting"
+)
 def script_help(session, argv):
     return [Status(line) for line in _HELP]

@@ -1,9 +1,5 @@
 """
-Server commands: COMMAND, INFO, CONFIG, ROLE, WAIT, TIME, LOLWUT, DEBUG.
-
-COMMAND is driven by the command table alone: arity, flags and key
-positions as registered, ACL categories derived from the flags and from the
-module a command lives in (its group).
+Server commands: INFO, CONFIG, ROLE, WAIT, TIME, LOLWUT, DEBUG.
 
 Other families add to INFO with L{info_section}; a section may have several
 providers, their fields printed in the order they registered::
@@ -25,10 +21,11 @@ import time
 
 import twisted
 from miniredis import __redis_version__, __version__, monitor
-from miniredis.commands import BLOCKED, COMMANDS, command, container
+from miniredis.commands import BLOCKED, command, container
+from miniredis.commands.introspection import help_reply, summary
 from miniredis.commands.parsing import LLONG_MAX, parse_float, parse_int
-from miniredis.glob import matcher
-from miniredis.resp import OK, Replies, ReplyError, SetReply, Status, Verbatim
+from miniredis.commands.spec import Arg, Block
+from miniredis.resp import OK, Replies, ReplyError, Verbatim
 
 try:
     import resource
@@ -37,417 +34,6 @@ except ImportError:  # Windows
 
 _RUN_ID = os.urandom(20).hex()
 _REPLICATION_ID = os.urandom(20).hex()
-
-# ------------------------------------------------------------------ COMMAND
-
-# Flags in the order Redis lists them; the others (sentinel, protected,
-# may_replicate) Redis keeps out of COMMAND's replies.
-_FLAG_ORDER = [
-    "write",
-    "readonly",
-    "denyoom",
-    "module",
-    "admin",
-    "pubsub",
-    "noscript",
-    "blocking",
-    "loading",
-    "stale",
-    "skip_monitor",
-    "skip_slowlog",
-    "asking",
-    "fast",
-    "no_auth",
-    "no_mandatory_keys",
-    "no_async_loading",
-    "no_multi",
-    "movablekeys",
-    "allow_busy",
-]
-_CATEGORY_ORDER = [
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-]
-# module name -> (ACL category or None, documentation group)
-_GROUPS = {
-    "keys": ("keyspace", "generic"),
-    "sort": (None, "generic"),
-    "strings": ("string", "string"),
-    "lists": ("list", "list"),
-    "hashes": ("hash", "hash"),
-    "sets": ("set", "set"),
-    "zsets": ("sortedset", "sorted-set"),
-    "streams": ("stream", "stream"),
-    "bitmaps": ("bitmap", "bitmap"),
-    "hyperloglog": ("hyperloglog", "hyperloglog"),
-    "geo": ("geo", "geo"),
-    "pubsub": ("pubsub", "pubsub"),
-    "scripting": ("scripting", "scripting"),
-    "functions": ("scripting", "scripting"),
-    "transactions": ("transaction", "transactions"),
-    "connection": ("connection", "connection"),
-}
-
-# Categories some commands have besides those of their flags and group.
-_MORE_CATEGORIES = {
-    "sort": ("set", "sortedset", "list", "dangerous"),
-    "sort_ro": ("set", "sortedset", "list", "dangerous"),
-    "restore": ("dangerous",),
-    "role": ("admin", "dangerous"),
-    "wait": ("connection",),
-}
-
-# Commands whose number of keys is an argument: name -> index of that
-# argument; the keys follow it (besides those at the table's positions).
-_NUMKEYS = {
-    "eval": 2,
-    "evalsha": 2,
-    "eval_ro": 2,
-    "evalsha_ro": 2,
-    "fcall": 2,
-    "fcall_ro": 2,
-    "zunionstore": 2,
-    "zinterstore": 2,
-    "zdiffstore": 2,
-    "zunion": 1,
-    "zinter": 1,
-    "zdiff": 1,
-    "zintercard": 1,
-    "sintercard": 1,
-    "lmpop": 1,
-    "zmpop": 1,
-    "blmpop": 2,
-    "bzmpop": 2,
-}
-# Commands whose keys are the first half of what follows a STREAMS token.
-_STREAMS = frozenset(["xread", "xreadgroup"])
-# Commands with keys after a keyword anywhere: SORT's STORE destination.
-_SORTS = frozenset(["sort", "sort_ro"])
-
-
-def _movable(cmd):
-    return cmd.name in _NUMKEYS or cmd.name in _STREAMS or cmd.name in _SORTS
-
-
-def _flags(cmd):
-    flags = set(cmd.flags)
-    if _movable(cmd):
-        flags.add("movablekeys")
-    return [f for f in _FLAG_ORDER if f in flags]
-
-
-def _group(cmd):
-    """@return: the module name of C{cmd} (its parent's for a container)."""
-    if cmd.group:
-        return cmd.group
-    subcommands = cmd.subcommands or {}
-    return next((sub.group for sub in subcommands.values()), "")
-
-
-def categories(cmd):
-    """
-    @return: the ACL categories of C{cmd}, without their C{@}, derived from
-        its flags and its group.
-    """
-    flags = cmd.flags
-    found = set()
-    if cmd.subcommands is None:
-        category = _GROUPS.get(_group(cmd), (None, None))[0]
-        if category:
-            found.add(category)
-        if "write" in flags:
-            found.add("write")
-        if "readonly" in flags and category != "scripting":
-            found.add("read")
-        if "admin" in flags:
-            found.update(("admin", "dangerous"))
-        if "pubsub" in flags:
-            found.add("pubsub")
-        if "blocking" in flags:
-            found.add("blocking")
-        found.update(_MORE_CATEGORIES.get(cmd.name, ()))
-    found.add("fast" if "fast" in flags else "slow")
-    return [c for c in _CATEGORY_ORDER if c in found]
-
-
-def _key_specs(cmd):
-    first, last, step = cmd.keys
-    if not first:
-        return SetReply()
-    if "write" in cmd.flags:
-        flags = [Status(b"RW"), Status(b"update")]
-    else:
-        flags = [Status(b"RO"), Status(b"access")]
-    return SetReply(
-        [
-            {
-                b"flags": SetReply(flags),
-                b"begin_search": {b"type": b"index", b"spec": {b"index": first}},
-                b"find_keys": {
-                    b"type": b"range",
-                    b"spec": {
-                        b"lastkey": last - first if last >= 0 else last,
-                        b"keystep": step,
-                        b"limit": 0,
-                    },
-                },
-            }
-        ]
-    )
-
-
-def command_info(cmd):
-    """@return: the COMMAND INFO entry of C{cmd}."""
-    first, last, step = cmd.keys
-    if cmd.subcommands:
-        subcommands = [command_info(sub) for sub in cmd.subcommands.values()]
-    else:
-        subcommands = SetReply()
-    return [
-        cmd.name.encode(),
-        cmd.arity,
-        SetReply(Status(f.encode()) for f in _flags(cmd)),
-        first,
-        last,
-        step,
-        SetReply(Status(b"@" + c.encode()) for c in categories(cmd)),
-        SetReply(),
-        _key_specs(cmd),
-        subcommands,
-    ]
-
-
-def summary(func, default):
-    """@return: the first paragraph of C{func}'s docstring, on one line."""
-    lines = []
-    for line in (func.__doc__ or "").strip().splitlines():
-        line = line.strip()
-        if not line or line.startswith("@"):
-            break
-        lines.append(line)
-    return " ".join(lines) or default
-
-
-def command_docs(cmd):
-    """
-    @return: the COMMAND DOCS map of C{cmd}: its docstring's summary, the
-        miniredis version as C{since}, and Redis's name of its group.
-    """
-    default = "The %s command." % (cmd.name.upper(),)
-    docs = {
-        b"summary": summary(cmd.func, default).encode(),
-        b"since": __version__.encode(),
-        b"group": _GROUPS.get(_group(cmd), (None, "server"))[1].encode(),
-    }
-    if cmd.subcommands:
-        docs[b"subcommands"] = {
-            sub.name.encode(): command_docs(sub) for sub in cmd.subcommands.values()
-        }
-    return docs
-
-
-def find_command(name):
-    """@return: the table entry named C{name} (C{"client|id"} too), or None."""
-    parent, _, sub = name.lower().partition(b"|")
-    cmd = COMMANDS.get(parent)
-    if sub and cmd is not None:
-        return (cmd.subcommands or {}).get(sub)
-    return cmd
-
-
-def all_commands():
-    """@return: every entry of the table, subcommands after their container."""
-    for cmd in COMMANDS.values():
-        yield cmd
-        if cmd.subcommands:
-            yield from cmd.subcommands.values()
-
-
-def _command_all(session, argv):
-    """Get array of Redis command details."""
-    return [command_info(cmd) for cmd in COMMANDS.values()]
-
-
-container("command", -1, "loading stale", bare=_command_all)
-
-
-@command("command|count", 2, "loading stale")
-def command_count(session, argv):
-    """Get total number of Redis commands."""
-    return len(COMMANDS)
-
-
-@command("command|info", -2, "loading stale")
-def command_info_(session, argv):
-    """Get array of specific Redis command details, or all when no argument is given."""
-    if len(argv) == 2:
-        return _command_all(session, argv)
-    out = []
-    for name in argv[2:]:
-        cmd = find_command(name)
-        out.append(None if cmd is None else command_info(cmd))
-    return out
-
-
-@command("command|docs", -2, "loading stale")
-def command_docs_(session, argv):
-    """Get array of specific Redis command documentation."""
-    if len(argv) == 2:
-        return {cmd.name.encode(): command_docs(cmd) for cmd in COMMANDS.values()}
-    out = {}
-    for name in argv[2:]:
-        cmd = find_command(name)
-        if cmd is not None:
-            out[cmd.name.encode()] = command_docs(cmd)
-    return out
-
-
-@command("command|list", -2, "loading stale")
-def command_list(session, argv):
-    """Get an array of Redis command names."""
-    if len(argv) == 2:
-        wanted = lambda cmd: True  # noqa: E731
-    elif len(argv) == 5 and argv[2].lower() == b"filterby":
-        kind, value = argv[3].lower(), argv[4]
-        if kind == b"module":
-            wanted = lambda cmd: False  # noqa: E731
-        elif kind == b"aclcat":
-            category = value.lower().decode("utf-8", "replace")
-            wanted = lambda cmd: category in categories(cmd)  # noqa: E731
-        elif kind == b"pattern":
-            match = matcher(value, nocase=True)
-            wanted = lambda cmd: match(cmd.name.encode())  # noqa: E731
-        else:
-            raise ReplyError("ERR syntax error")
-    else:
-        raise ReplyError("ERR syntax error")
-    return [cmd.name.encode() for cmd in all_commands() if wanted(cmd)]
-
-
-def get_keys(argv):
-    """
-    Find the keys of a whole command line, as COMMAND GETKEYS does.
-
-    @return: C{(command, key positions)}.
-    @raise ReplyError: for an unknown command or a wrong argument count.
-    """
-    cmd = COMMANDS.get(argv[0].lower())
-    if cmd is not None and cmd.subcommands is not None and len(argv) > 1:
-        cmd = cmd.subcommands.get(argv[1].lower())
-    if cmd is None:
-        raise ReplyError("ERR Invalid command specified")
-    if not cmd.arity_ok(len(argv)):
-        raise ReplyError("ERR Invalid number of arguments specified for command")
-    first, last, step = cmd.keys
-    positions = []
-    if first:
-        last = len(argv) + last if last < 0 else min(last, len(argv) - 1)
-        positions.extend(range(first, last + 1, step))
-    if cmd.name in _NUMKEYS:
-        at = _NUMKEYS[cmd.name]
-        count = parse_int(argv[at], "ERR Invalid arguments specified for command")
-        if not 0 <= count <= len(argv) - at - 1:
-            raise ReplyError("ERR Invalid arguments specified for command")
-        positions.extend(range(at + 1, at + 1 + count))
-    elif cmd.name in _STREAMS:
-        tokens = [a.lower() for a in argv]
-        if b"streams" in tokens:
-            start = tokens.index(b"streams") + 1
-            positions.extend(range(start, start + (len(argv) - start) // 2))
-    elif cmd.name == "sort":
-        positions.extend(_sort_destination(argv))
-    elif not first:
-        raise ReplyError("ERR The command has no key arguments")
-    return cmd, positions
-
-
-# SORT's options and how many arguments follow each.
-_SORT_OPTIONS = {b"limit": 2, b"by": 1, b"get": 1, b"store": 1}
-
-
-def _sort_destination(argv):
-    """@return: the position of SORT's STORE key (the last one given), if any."""
-    found = []
-    at = 2
-    while at < len(argv):
-        option = argv[at].lower()
-        skip = _SORT_OPTIONS.get(option, 0)
-        if option == b"store" and at + 1 < len(argv):
-            found = [at + 1]
-        at += 1 + skip
-    return found
-
-
-@command("command|getkeys", -4, "loading stale")
-def command_getkeys(session, argv):
-    """Extract keys given a full Redis command."""
-    _, positions = get_keys(argv[2:])
-    return [argv[2 + i] for i in positions]
-
-
-@command("command|getkeysandflags", -4, "loading stale")
-def command_getkeysandflags(session, argv):
-    """Extract keys and access flags given a full Redis command."""
-    cmd, positions = get_keys(argv[2:])
-    if "write" in cmd.flags:
-        flags = [Status(b"RW"), Status(b"update")]
-    else:
-        flags = [Status(b"RO"), Status(b"access")]
-    return [[argv[2 + i], SetReply(flags)] for i in positions]
-
-
-def _help(lines):
-    return [Status(line.encode()) for line in lines]
-
-
-@command("command|help", 2, "loading stale")
-def command_help(session, argv):
-    """Show helpful text about the different subcommands."""
-    return _help(
-        [
-            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "(no subcommand)",
-            "    Return details about all Redis commands.",
-            "COUNT",
-            "    Return the total number of commands in this Redis server.",
-            "LIST",
-            "    Return a list of all commands in this Redis server.",
-            "INFO [<command-name> ...]",
-            "    Return details about multiple Redis commands.",
-            "    If no command names are given, documentation details for all",
-            "    commands are returned.",
-            "DOCS [<command-name> ...]",
-            "    Return documentation details about multiple Redis commands.",
-            "    If no command names are given, documentation details for all",
-            "    commands are returned.",
-            "GETKEYS <full-command>",
-            "    Return the keys from a full Redis command.",
-            "GETKEYSANDFLAGS <full-command>",
-            "    Return the keys and the access flags from a full Redis command.",
-            "HELP",
-            "    Prints this help.",
-        ]
-    )
-
 
 # --------------------------------------------------------------------- INFO
 
@@ -532,7 +118,16 @@ def info_text(server, names=(b"default",)):
     return "\r\n".join(section.render(server) for section in shown).encode()
 
 
-@command("info", -1, "loading stale")
+@command(
+    "info",
+    -1,
+    "loading stale",
+    group="server",
+    since="1.0.0",
+    acl="dangerous",
+    args=[Arg("section", flags="optional multiple")],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
 def info(session, argv):
     """Get information and statistics about the server."""
     return Verbatim(info_text(session.server, argv[1:] or (b"default",)))
@@ -728,10 +323,17 @@ def _average_ttl(db, now_ms):
 
 # ------------------------------------------------------------------- CONFIG
 
-container("config", -2)
+container("config", -2, group="server", since="2.0.0")
 
 
-@command("config|get", -3, "admin noscript loading stale")
+@command(
+    "config|get",
+    -3,
+    "admin noscript loading stale",
+    group="server",
+    since="2.0.0",
+    args=[Block("parameter", Arg("parameter"), flags="multiple")],
+)
 def config_get(session, argv):
     """
     Get the values of configuration parameters: those matching glob
@@ -749,7 +351,15 @@ def config_get(session, argv):
     return found
 
 
-@command("config|set", -4, "admin noscript loading stale")
+@command(
+    "config|set",
+    -4,
+    "admin noscript loading stale",
+    group="server",
+    since="2.0.0",
+    args=[Block("parameter_value", Arg("parameter"), Arg("value"), flags="multiple")],
+    tips="request_policy:all_nodes response_policy:all_succeeded",
+)
 def config_set(session, argv):
     """
     Set configuration parameters, all or none: a value that does not parse
@@ -783,7 +393,9 @@ def config_set(session, argv):
     return OK
 
 
-@command("config|resetstat", 2, "admin noscript loading stale")
+@command(
+    "config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0"
+)
 def config_resetstat(session, argv):
     """Reset the stats returned by INFO."""
     server = session.server
@@ -792,7 +404,9 @@ def config_resetstat(session, argv):
     return OK
 
 
-@command("config|rewrite", 2, "admin noscript loading stale")
+@command(
+    "config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0"
+)
 def config_rewrite(session, argv):
     """Rewrite the configuration file with the in memory configuration."""
     from miniredis import conffile
@@ -807,10 +421,10 @@ def config_rewrite(session, argv):
     return OK
 
 
-@command("config|help", 2, "loading stale")
-def config_help(session, argv):
+@command("config|help", 2, "loading stale", group="server", since="5.0.0")
+def confighelp_reply(session, argv):
     """Show helpful text about the different subcommands."""
-    return _help(
+    return help_reply(
         [
             "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GET <pattern>",
@@ -830,7 +444,7 @@ def config_help(session, argv):
 # --------------------------------------------------------------------- MONITOR
 
 
-@command("monitor", 1, "admin noscript loading stale")
+@command("monitor", 1, "admin noscript loading stale", group="server", since="1.0.0")
 def monitor_(session, argv):
     """
     Show this client every command the server runs, as it runs them.
@@ -848,7 +462,14 @@ def monitor_(session, argv):
 # ------------------------------------------------------------------ ROLE WAIT
 
 
-@command("role", 1, "noscript loading stale fast")
+@command(
+    "role",
+    1,
+    "noscript loading stale fast",
+    group="server",
+    since="2.8.12",
+    acl="admin dangerous",
+)
 def role(session, argv):
     """Tell the role of this server in replication: always a master, without replicas."""
     return [b"master", 0, []]
@@ -858,7 +479,16 @@ def _no_key_serves(key):
     return None
 
 
-@command("wait", 3, "noscript")
+@command(
+    "wait",
+    3,
+    "noscript",
+    group="generic",
+    since="3.0.0",
+    acl="connection",
+    args=[Arg("numreplicas", "integer"), Arg("timeout", "integer")],
+    tips="request_policy:all_shards response_policy:agg_min",
+)
 def wait(session, argv):
     """
     Wait until the writes of this connection reach some replicas, or for a
@@ -885,14 +515,28 @@ def wait(session, argv):
 # --------------------------------------------------------- TIME LOLWUT DEBUG
 
 
-@command("time", 1, "loading stale fast")
+@command(
+    "time",
+    1,
+    "loading stale fast",
+    group="server",
+    since="2.6.0",
+    tips="nondeterministic_output",
+)
 def time_(session, argv):
     """Return the current server time."""
     micros = int(session.server.clock.seconds() * 1000000)
     return [b"%d" % (micros // 1000000), b"%d" % (micros % 1000000)]
 
 
-@command("lolwut", -1, "readonly fast")
+@command(
+    "lolwut",
+    -1,
+    "readonly fast",
+    group="server",
+    since="5.0.0",
+    args=[Arg("version", "integer", token="VERSION", flags="optional")],
+)
 def lolwut(session, argv):
     """Display some computer art and the Redis version (here: the version)."""
     if len(argv) == 3 and argv[1].lower() == b"version":
@@ -930,7 +574,14 @@ def _local(session):
     )
 
 
-@command("debug", -2, "admin noscript loading stale protected")
+@command(
+    "debug",
+    -2,
+    "admin noscript loading stale protected",
+    group="server",
+    since="1.0.0",
+    doc_flags="syscmd",
+)
 def debug(session, argv):
     """A container for debugging commands."""
     allowed = session.server.config["enable-debug-command"]
@@ -968,11 +619,11 @@ def debug_set_active_expire(session, argv):
 
 
 @debug_subcommand("help", 2)
-def debug_help(session, argv):
+def debughelp_reply(session, argv):
     """Prints this help."""
     lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
     for name in sorted(_DEBUG):
         func = _DEBUG[name][0]
         lines.append(name.decode().upper())
         lines.append("    " + summary(func, ""))
-    return _help(lines)
+    return help_reply(lines)

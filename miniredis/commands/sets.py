@@ -20,6 +20,7 @@ from miniredis.commands.parsing import (
     parse_int_at_least,
     parse_pop_count,
 )
+from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, Range
 from miniredis.glob import matcher
 from miniredis.resp import ReplyError, SetReply
 from miniredis.scan import parse_cursor, parse_options
@@ -77,7 +78,16 @@ def _store(db, key, members):
 # ---------------------------------------------------------------- members
 
 
-@command("sadd", -3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "sadd",
+    -3,
+    "write denyoom fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
+)
 def sadd(session, argv):
     db = session.db
     key = argv[1]
@@ -92,7 +102,16 @@ def sadd(session, argv):
     return len(value) - size
 
 
-@command("srem", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "srem",
+    -3,
+    "write fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
+)
 def srem(session, argv):
     db = session.db
     key = argv[1]
@@ -107,7 +126,23 @@ def srem(session, argv):
     return size - len(value)
 
 
-@command("smove", 4, "write fast", keys=(1, 2, 1))
+@command(
+    "smove",
+    4,
+    "write fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[
+        KeySpec("RW access delete", Index(1), Range(0)),
+        KeySpec("RW insert", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("source", "key", key_spec=0),
+        Arg("destination", "key", key_spec=1),
+        Arg("member"),
+    ],
+)
 def smove(session, argv):
     db = session.db
     source_key, target_key, member = argv[1], argv[2], argv[3]
@@ -166,7 +201,20 @@ def random_member(db, key, value, pop):
     return member
 
 
-@command("spop", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "spop",
+    -2,
+    "write fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("count", "integer", flags="optional", since="3.2.0"),
+    ],
+    tips="nondeterministic_output",
+)
 def spop(session, argv):
     count = parse_pop_count(argv)
     db = session.db
@@ -187,7 +235,20 @@ def spop(session, argv):
     return popped[0] if count is None else SetReply(popped)
 
 
-@command("srandmember", -2, "readonly", keys=(1, 1, 1))
+@command(
+    "srandmember",
+    -2,
+    "readonly",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("count", "integer", flags="optional", since="2.6.0"),
+    ],
+    tips="nondeterministic_output",
+)
 def srandmember(session, argv):
     if len(argv) > 3:
         raise ReplyError(SYNTAX)
@@ -208,30 +269,82 @@ def srandmember(session, argv):
 # ---------------------------------------------------------------- reading
 
 
-@command("smembers", 2, "readonly", keys=(1, 1, 1))
+@command(
+    "smembers",
+    2,
+    "readonly",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def smembers(session, argv):
     return SetReply(ordered(session, _set(session.db, argv[1]) or ()))
 
 
-@command("sismember", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "sismember",
+    3,
+    "readonly fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member")],
+)
 def sismember(session, argv):
     value = _set(session.db, argv[1])
     return int(value is not None and argv[2] in value)
 
 
-@command("smismember", -3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "smismember",
+    -3,
+    "readonly fast",
+    group="set",
+    since="6.2.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
+)
 def smismember(session, argv):
     value = _set(session.db, argv[1]) or ()
     return [int(member in value) for member in argv[2:]]
 
 
-@command("scard", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "scard",
+    2,
+    "readonly fast",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def scard(session, argv):
     value = _set(session.db, argv[1])
     return 0 if value is None else len(value)
 
 
-@command("sscan", -3, "readonly", keys=(1, 1, 1))
+@command(
+    "sscan",
+    -3,
+    "readonly",
+    group="set",
+    since="2.8.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("cursor", "integer"),
+        Arg("pattern", "pattern", token="MATCH", flags="optional"),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+    tips="nondeterministic_output",
+)
 def sscan(session, argv):
     cursor = parse_cursor(argv[2])
     value = _set(session.db, argv[1])
@@ -273,40 +386,128 @@ def _diff(sets):
     return first.difference(*(s for s in sets[1:] if s is not None))
 
 
-@command("sinter", -2, "readonly", keys=(1, -1, 1))
+@command(
+    "sinter",
+    -2,
+    "readonly",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def sinter(session, argv):
     return SetReply(ordered(session, _inter(_sets(session.db, argv[1:]))))
 
 
-@command("sunion", -2, "readonly", keys=(1, -1, 1))
+@command(
+    "sunion",
+    -2,
+    "readonly",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def sunion(session, argv):
     return SetReply(ordered(session, _union(_sets(session.db, argv[1:]))))
 
 
-@command("sdiff", -2, "readonly", keys=(1, -1, 1))
+@command(
+    "sdiff",
+    -2,
+    "readonly",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="nondeterministic_output_order",
+)
 def sdiff(session, argv):
     return SetReply(ordered(session, _diff(_sets(session.db, argv[1:]))))
 
 
-@command("sinterstore", -3, "write denyoom", keys=(1, -1, 1))
+@command(
+    "sinterstore",
+    -3,
+    "write denyoom",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[
+        KeySpec("RW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Range(-1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("key", "key", flags="multiple", key_spec=1),
+    ],
+)
 def sinterstore(session, argv):
     db = session.db
     return _store(db, argv[1], _inter(_sets(db, argv[2:])))
 
 
-@command("sunionstore", -3, "write denyoom", keys=(1, -1, 1))
+@command(
+    "sunionstore",
+    -3,
+    "write denyoom",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Range(-1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("key", "key", flags="multiple", key_spec=1),
+    ],
+)
 def sunionstore(session, argv):
     db = session.db
     return _store(db, argv[1], _union(_sets(db, argv[2:])))
 
 
-@command("sdiffstore", -3, "write denyoom", keys=(1, -1, 1))
+@command(
+    "sdiffstore",
+    -3,
+    "write denyoom",
+    group="set",
+    since="1.0.0",
+    acl="set",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Range(-1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("key", "key", flags="multiple", key_spec=1),
+    ],
+)
 def sdiffstore(session, argv):
     db = session.db
     return _store(db, argv[1], _diff(_sets(db, argv[2:])))
 
 
-@command("sintercard", -3, "readonly movablekeys")
+@command(
+    "sintercard",
+    -3,
+    "readonly",
+    group="set",
+    since="7.0.0",
+    acl="set",
+    keys=[KeySpec("RO access", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        Arg("limit", "integer", token="LIMIT", flags="optional"),
+    ],
+)
 def sintercard(session, argv):
     numkeys = parse_int_at_least(argv[1], 1, NUMKEYS)
     if numkeys > len(argv) - 2:

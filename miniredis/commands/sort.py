@@ -31,6 +31,7 @@ from miniredis.commands import command
 from miniredis.commands.keys import encoding
 from miniredis.commands.parsing import SYNTAX, parse_int
 from miniredis.commands.sets import ordered
+from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import as_bytes
 from miniredis.commands.zsets import strtod
 from miniredis.resp import ReplyError
@@ -336,7 +337,68 @@ def _store(session, argv, destination, items):
     return len(items)
 
 
-@command("sort", -2, "write denyoom movablekeys", keys=(1, 1, 1))
+# SORT's options and how many arguments follow each.
+_OPTIONS = {b"limit": 2, b"by": 1, b"get": 1, b"store": 1}
+
+
+def sort_keys(argv):
+    """
+    The keys of a SORT line: the sorted key, and the STORE destination
+    (the last one given), which its key specs cannot find.
+    """
+    found = [(1, ("RO", "access"))]
+    at = 2
+    store = None
+    while at < len(argv):
+        option = argv[at].lower()
+        if option == b"store" and at + 1 < len(argv):
+            store = at + 1
+        at += 1 + _OPTIONS.get(option, 0)
+    if store is not None:
+        found.append((store, ("OW", "update")))
+    return found
+
+
+def sort_ro_keys(argv):
+    """The keys of a SORT_RO line: the sorted key alone."""
+    return [(1, ("RO", "access"))]
+
+
+@command(
+    "sort",
+    -2,
+    "write denyoom",
+    getkeys=sort_keys,
+    group="generic",
+    since="1.0.0",
+    acl="set sortedset list dangerous",
+    keys=[
+        KeySpec("RO access", Index(1), Range(0)),
+        KeySpec("RO access"),
+        KeySpec("OW update"),
+    ],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("pattern", "pattern", token="BY", flags="optional", key_spec=1),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+        Arg(
+            "pattern",
+            "pattern",
+            token="GET",
+            flags="optional multiple multiple_token",
+            key_spec=1,
+        ),
+        OneOf("order", Token("ASC"), Token("DESC"), flags="optional"),
+        Arg("sorting", "pure-token", token="ALPHA", flags="optional"),
+        Arg("destination", "key", token="STORE", flags="optional", key_spec=2),
+    ],
+)
 def sort(session, argv):
     """
     Sort the elements of a list, set or sorted set, as numbers or as
@@ -346,7 +408,36 @@ def sort(session, argv):
     return _sort(session, argv, readonly=False)
 
 
-@command("sort_ro", -2, "readonly movablekeys", keys=(1, 1, 1))
+@command(
+    "sort_ro",
+    -2,
+    "readonly",
+    getkeys=sort_ro_keys,
+    group="generic",
+    since="7.0.0",
+    acl="set sortedset list dangerous",
+    keys=[KeySpec("RO access", Index(1), Range(0)), KeySpec("RO access")],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("pattern", "pattern", token="BY", flags="optional", key_spec=1),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+        Arg(
+            "pattern",
+            "pattern",
+            token="GET",
+            flags="optional multiple multiple_token",
+            key_spec=1,
+        ),
+        OneOf("order", Token("ASC"), Token("DESC"), flags="optional"),
+        Arg("sorting", "pure-token", token="ALPHA", flags="optional"),
+    ],
+)
 def sort_ro(session, argv):
     """
     Sort the elements of a list, set or sorted set as SORT does, without

@@ -23,6 +23,7 @@ from miniredis.commands.parsing import (
     SYNTAX,
     parse_int,
 )
+from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.resp import OK, ReplyError
 from miniredis.store import WRONGTYPE, Typed
 
@@ -171,7 +172,16 @@ class _Options:
 # ---------------------------------------------------------------- GET / SET
 
 
-@command("get", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "get",
+    2,
+    "readonly fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def get(session, argv):
     value = session.db.lookup(argv[1])
     if value is None or type(value) is bytes:
@@ -181,7 +191,39 @@ def get(session, argv):
     raise ReplyError(WRONGTYPE)
 
 
-@command("set", -3, "write denyoom", keys=(1, 1, 1), typed=True)
+def set_keys(argv):
+    """SET's key: read too when GET asks for the old value."""
+    if any(arg.lower() == b"get" for arg in argv[3:] if type(arg) is bytes):
+        return [(1, ("RW", "access", "update"))]
+    return [(1, ("OW", "update"))]
+
+
+@command(
+    "set",
+    -3,
+    "write denyoom",
+    getkeys=set_keys,
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update variable_flags", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("value"),
+        OneOf("condition", Token("NX"), Token("XX"), flags="optional", since="2.6.12"),
+        Token("GET", flags="optional", since="6.2.0"),
+        OneOf(
+            "expiration",
+            Arg("seconds", "integer", token="EX", since="2.6.12"),
+            Arg("milliseconds", "integer", token="PX", since="2.6.12"),
+            Arg("unix-time-seconds", "unix-time", token="EXAT", since="6.2.0"),
+            Arg("unix-time-milliseconds", "unix-time", token="PXAT", since="6.2.0"),
+            Token("KEEPTTL", since="6.0.0"),
+            flags="optional",
+        ),
+    ],
+    typed=True,
+)
 def set_(session, argv):
     value = argv[2]
     if len(argv) == 3 and type(argv[1]) is bytes:  # the common case, fast
@@ -209,7 +251,17 @@ def set_(session, argv):
     return loaded(old) if options.get else OK
 
 
-@command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), typed=True)
+@command(
+    "setnx",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("OW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("value")],
+    typed=True,
+)
 def setnx(session, argv):
     argv = plain_except(argv, _third)
     db = session.db
@@ -231,17 +283,50 @@ def _set_expiring(session, argv, unit):
     return OK
 
 
-@command("setex", 4, "write denyoom", keys=(1, 1, 1), typed=True)
+@command(
+    "setex",
+    4,
+    "write denyoom",
+    group="string",
+    since="2.0.0",
+    acl="string",
+    keys=[KeySpec("OW update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("seconds", "integer"), Arg("value")],
+    typed=True,
+)
 def setex(session, argv):
     return _set_expiring(session, argv, b"ex")
 
 
-@command("psetex", 4, "write denyoom", keys=(1, 1, 1), typed=True)
+@command(
+    "psetex",
+    4,
+    "write denyoom",
+    group="string",
+    since="2.6.0",
+    acl="string",
+    keys=[KeySpec("OW update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("milliseconds", "integer"), Arg("value")],
+    typed=True,
+)
 def psetex(session, argv):
     return _set_expiring(session, argv, b"px")
 
 
-@command("getset", 3, "write denyoom fast", keys=(1, 1, 1), typed=True)
+@command(
+    "getset",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("value")],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`SET` with the `!GET` argument",
+    typed=True,
+)
 def getset(session, argv):
     argv = plain_except(argv, _third)
     db = session.db
@@ -251,7 +336,16 @@ def getset(session, argv):
     return loaded(old)
 
 
-@command("getdel", 2, "write fast", keys=(1, 1, 1))
+@command(
+    "getdel",
+    2,
+    "write fast",
+    group="string",
+    since="6.2.0",
+    acl="string",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def getdel(session, argv):
     db = session.db
     old = db.get_string(argv[1])
@@ -263,7 +357,27 @@ def getdel(session, argv):
     return loaded(old)
 
 
-@command("getex", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "getex",
+    -2,
+    "write fast",
+    group="string",
+    since="6.2.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        OneOf(
+            "expiration",
+            Arg("seconds", "integer", token="EX"),
+            Arg("milliseconds", "integer", token="PX"),
+            Arg("unix-time-seconds", "unix-time", token="EXAT"),
+            Arg("unix-time-milliseconds", "unix-time", token="PXAT"),
+            Token("PERSIST"),
+            flags="optional",
+        ),
+    ],
+)
 def getex(session, argv):
     options = _Options(argv, for_set=False)
     db = session.db
@@ -285,7 +399,17 @@ def getex(session, argv):
     return loaded(value)
 
 
-@command("mget", -2, "readonly fast", keys=(1, -1, 1))
+@command(
+    "mget",
+    -2,
+    "readonly fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RO access", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+    tips="request_policy:multi_shard",
+)
 def mget(session, argv):
     lookup = session.db.lookup
     out = []
@@ -303,7 +427,22 @@ def _pairs(argv):
     return [(argv[i], stored(argv[i + 1])) for i in range(1, len(argv), 2)]
 
 
-@command("mset", -3, "write denyoom", keys=(1, -1, 2), typed=True)
+@command(
+    "mset",
+    -3,
+    "write denyoom",
+    group="string",
+    since="1.0.1",
+    acl="string",
+    keys=[KeySpec("OW update", Index(1), Range(-1, 2))],
+    args=[
+        Block(
+            "key_value", Arg("key", "key", key_spec=0), Arg("value"), flags="multiple"
+        )
+    ],
+    tips="request_policy:multi_shard response_policy:all_succeeded",
+    typed=True,
+)
 def mset(session, argv):
     db = session.db
     if type(argv) is list and len(argv) % 2:  # bulk strings only: the fast way
@@ -315,7 +454,22 @@ def mset(session, argv):
     return OK
 
 
-@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), typed=True)
+@command(
+    "msetnx",
+    -3,
+    "write denyoom",
+    group="string",
+    since="1.0.1",
+    acl="string",
+    keys=[KeySpec("OW insert", Index(1), Range(-1, 2))],
+    args=[
+        Block(
+            "key_value", Arg("key", "key", key_spec=0), Arg("value"), flags="multiple"
+        )
+    ],
+    tips="request_policy:multi_shard response_policy:agg_min",
+    typed=True,
+)
 def msetnx(session, argv):
     db = session.db
     pairs = _pairs(argv)
@@ -329,7 +483,16 @@ def msetnx(session, argv):
 # ---------------------------------------------------------------- the origin's
 
 
-@command("delete", 2, "write fast", keys=(1, 1, 1))
+@command(
+    "delete",
+    2,
+    "write",
+    group="generic",
+    since="0.1.0",
+    acl="keyspace",
+    keys=[KeySpec("RM delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def delete(session, argv):
     """The origin's DELETE: a one-key DEL answering 1 or 0."""
     if not session.db.delete(argv[1]):
@@ -339,7 +502,7 @@ def delete(session, argv):
     return 1
 
 
-@command("flush", 1, "write")
+@command("flush", 1, "write", group="generic", since="0.1.0", acl="keyspace dangerous")
 def flush(session, argv):
     """
     The origin's FLUSH: empty the store and answer how many keys went.
@@ -380,22 +543,58 @@ def _increment(session, key, delta):
     return result
 
 
-@command("incr", 2, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "incr",
+    2,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def incr(session, argv):
     return _increment(session, argv[1], 1)
 
 
-@command("decr", 2, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "decr",
+    2,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def decr(session, argv):
     return _increment(session, argv[1], -1)
 
 
-@command("incrby", 3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "incrby",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("increment", "integer")],
+)
 def incrby(session, argv):
     return _increment(session, argv[1], parse_int(argv[2]))
 
 
-@command("decrby", 3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "decrby",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("decrement", "integer")],
+)
 def decrby(session, argv):
     delta = parse_int(argv[2])
     if delta == LLONG_MIN:
@@ -403,7 +602,16 @@ def decrby(session, argv):
     return _increment(session, argv[1], -delta)
 
 
-@command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "incrbyfloat",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="2.6.0",
+    acl="string",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("increment", "double")],
+)
 def incrbyfloat(session, argv):
     """INCRBYFLOAT in long double arithmetic (L{miniredis.longdouble})."""
     db = session.db
@@ -436,7 +644,16 @@ def _is_integer(text):
 # ---------------------------------------------------------------- ranges
 
 
-@command("append", 3, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "append",
+    3,
+    "write denyoom fast",
+    group="string",
+    since="2.0.0",
+    acl="string",
+    keys=[KeySpec("RW insert", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("value")],
+)
 def append(session, argv):
     db = session.db
     key, tail = argv[1], argv[2]
@@ -451,13 +668,31 @@ def append(session, argv):
     return len(value)
 
 
-@command("strlen", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "strlen",
+    2,
+    "readonly fast",
+    group="string",
+    since="2.2.0",
+    acl="string",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def strlen(session, argv):
     value = read_bytes(session.db, argv[1])
     return 0 if value is None else len(value)
 
 
-@command("setrange", 4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "setrange",
+    4,
+    "write denyoom",
+    group="string",
+    since="2.2.0",
+    acl="string",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("offset", "integer"), Arg("value")],
+)
 def setrange(session, argv):
     db = session.db
     key, piece = argv[1], argv[3]
@@ -492,17 +727,62 @@ def _range(session, argv):
     return value[start : end + 1] if start <= end else b""
 
 
-@command("getrange", 4, "readonly", keys=(1, 1, 1))
+@command(
+    "getrange",
+    4,
+    "readonly",
+    group="string",
+    since="2.4.0",
+    acl="string",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("end", "integer"),
+    ],
+)
 def getrange(session, argv):
     return _range(session, argv)
 
 
-@command("substr", 4, "readonly", keys=(1, 1, 1))
+@command(
+    "substr",
+    4,
+    "readonly",
+    group="string",
+    since="1.0.0",
+    acl="string",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("end", "integer"),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="2.0.0",
+    replaced_by="`GETRANGE`",
+)
 def substr(session, argv):
     return _range(session, argv)
 
 
-@command("lcs", -3, "readonly", keys=(1, 2, 1))
+@command(
+    "lcs",
+    -3,
+    "readonly",
+    group="string",
+    since="7.0.0",
+    acl="string",
+    keys=[KeySpec("RO access", Index(1), Range(1))],
+    args=[
+        Arg("key1", "key", key_spec=0),
+        Arg("key2", "key", key_spec=0),
+        Token("LEN", flags="optional"),
+        Token("IDX", flags="optional"),
+        Arg("len", "integer", token="MINMATCHLEN", flags="optional"),
+        Token("WITHMATCHLEN", flags="optional"),
+    ],
+)
 def lcs(session, argv):
     """
     Find the longest common subsequence of the strings at two keys, or

@@ -8,10 +8,18 @@ sessions' C{watch_dirty}.
 
 from miniredis import monitor
 from miniredis.commands import call, command
+from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 
 
-@command("multi", 1, "noscript loading stale fast allow_busy")
+@command(
+    "multi",
+    1,
+    "noscript loading stale fast allow_busy",
+    group="transactions",
+    since="1.2.0",
+    acl="transaction",
+)
 def multi(session, argv):
     if session.multi is not None:
         raise ReplyError("ERR MULTI calls can not be nested")
@@ -20,7 +28,14 @@ def multi(session, argv):
     return OK
 
 
-@command("discard", 1, "noscript loading stale fast allow_busy")
+@command(
+    "discard",
+    1,
+    "noscript loading stale fast allow_busy",
+    group="transactions",
+    since="2.0.0",
+    acl="transaction",
+)
 def discard(session, argv):
     if session.multi is None:
         raise ReplyError("ERR DISCARD without MULTI")
@@ -35,7 +50,14 @@ def discard_transaction(session):
     unwatch_all(session)
 
 
-@command("exec", 1, "noscript loading stale skip_slowlog")
+@command(
+    "exec",
+    1,
+    "noscript loading stale skip_slowlog",
+    group="transactions",
+    since="1.2.0",
+    acl="transaction",
+)
 def exec_(session, argv):
     if session.multi is None:
         raise ReplyError("ERR EXEC without MULTI")
@@ -82,7 +104,16 @@ def run_atomically(session, queued):
     return replies
 
 
-@command("watch", -2, "noscript loading stale fast allow_busy", keys=(1, -1, 1))
+@command(
+    "watch",
+    -2,
+    "noscript loading stale fast allow_busy",
+    group="transactions",
+    since="2.2.0",
+    acl="transaction",
+    keys=[KeySpec("RO", Index(1), Range(-1))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0)],
+)
 def watch(session, argv):
     if session.multi is not None:
         raise ReplyError("ERR WATCH inside MULTI is not allowed")
@@ -96,7 +127,14 @@ def watch(session, argv):
     return OK
 
 
-@command("unwatch", 1, "noscript loading stale fast allow_busy")
+@command(
+    "unwatch",
+    1,
+    "noscript loading stale fast allow_busy",
+    group="transactions",
+    since="2.2.0",
+    acl="transaction",
+)
 def unwatch(session, argv):
     unwatch_all(session)
     return OK

@@ -23,6 +23,16 @@ from miniredis.commands.parsing import (
     parse_pop_count,
     parse_timeout,
 )
+from miniredis.commands.spec import (
+    Arg,
+    Block,
+    Index,
+    Keynum,
+    KeySpec,
+    OneOf,
+    Range,
+    Token,
+)
 from miniredis.glob import matcher
 from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
@@ -414,37 +424,200 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     return _store(session, destination, result)
 
 
-@command("zrange", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrange",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start"),
+        Arg("stop"),
+        OneOf(
+            "sortby", Token("BYSCORE"), Token("BYLEX"), flags="optional", since="6.2.0"
+        ),
+        Token("REV", flags="optional", since="6.2.0"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+            since="6.2.0",
+        ),
+        Token("WITHSCORES", flags="optional"),
+    ],
+)
 def zrange(session, argv):
     return _zrange(session, argv, 1)
 
 
-@command("zrangestore", -5, "write denyoom", keys=(1, 2, 1))
+@command(
+    "zrangestore",
+    -5,
+    "write denyoom",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Range(0)),
+    ],
+    args=[
+        Arg("dst", "key", key_spec=0),
+        Arg("src", "key", key_spec=1),
+        Arg("min"),
+        Arg("max"),
+        OneOf("sortby", Token("BYSCORE"), Token("BYLEX"), flags="optional"),
+        Token("REV", flags="optional"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+    ],
+)
 def zrangestore(session, argv):
     return _zrange(session, argv, 2, destination=argv[1])
 
 
-@command("zrevrange", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrevrange",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("stop", "integer"),
+        Token("WITHSCORES", flags="optional"),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` argument",
+)
 def zrevrange(session, argv):
     return _zrange(session, argv, 1, "rank", True)
 
 
-@command("zrangebyscore", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrangebyscore",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="1.0.5",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("min", "double"),
+        Arg("max", "double"),
+        Token("WITHSCORES", flags="optional", since="2.0.0"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `BYSCORE` argument",
+)
 def zrangebyscore(session, argv):
     return _zrange(session, argv, 1, "score", False)
 
 
-@command("zrevrangebyscore", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrevrangebyscore",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="2.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("max", "double"),
+        Arg("min", "double"),
+        Token("WITHSCORES", flags="optional"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments",
+)
 def zrevrangebyscore(session, argv):
     return _zrange(session, argv, 1, "score", True)
 
 
-@command("zrangebylex", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrangebylex",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="2.8.9",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("min"),
+        Arg("max"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `BYLEX` argument",
+)
 def zrangebylex(session, argv):
     return _zrange(session, argv, 1, "lex", False)
 
 
-@command("zrevrangebylex", -4, "readonly", keys=(1, 1, 1))
+@command(
+    "zrevrangebylex",
+    -4,
+    "readonly",
+    group="sorted-set",
+    since="2.8.9",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("max"),
+        Arg("min"),
+        Block(
+            "offset_count",
+            Arg("offset", "integer"),
+            Arg("count", "integer"),
+            token="LIMIT",
+            flags="optional",
+        ),
+    ],
+    doc_flags="deprecated",
+    deprecated_since="6.2.0",
+    replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments",
+)
 def zrevrangebylex(session, argv):
     return _zrange(session, argv, 1, "lex", True)
 
@@ -457,7 +630,23 @@ _ZADD_FLAGS = frozenset([b"nx", b"xx", b"ch", b"incr", b"gt", b"lt"])
 _NO_FLAGS = frozenset()
 
 
-@command("zadd", -4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "zadd",
+    -4,
+    "write denyoom fast",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        OneOf("condition", Token("NX"), Token("XX"), flags="optional", since="3.0.2"),
+        OneOf("comparison", Token("GT"), Token("LT"), flags="optional", since="6.2.0"),
+        Arg("change", "pure-token", token="CH", flags="optional", since="3.0.2"),
+        Arg("increment", "pure-token", token="INCR", flags="optional", since="3.0.2"),
+        Block("score_member", Arg("score", "double"), Arg("member"), flags="multiple"),
+    ],
+)
 def zadd(session, argv):
     if len(argv) == 4 and argv[2].lower() not in _ZADD_FLAGS:  # one, no flags
         return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS)
@@ -481,7 +670,16 @@ def zadd(session, argv):
     return _zadd(session, argv[1], list(zip(scores, rest[1::2])), flags)
 
 
-@command("zincrby", 4, "write denyoom fast", keys=(1, 1, 1))
+@command(
+    "zincrby",
+    4,
+    "write denyoom fast",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access update", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("increment", "integer"), Arg("member")],
+)
 def zincrby(session, argv):
     return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
 
@@ -540,19 +738,46 @@ def _zadd(session, key, elements, flags):
 # ---------------------------------------------------------------- reading
 
 
-@command("zcard", 2, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zcard",
+    2,
+    "readonly fast",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0)],
+)
 def zcard(session, argv):
     zs = session.db.get_typed(argv[1], ZSet)
     return 0 if zs is None else len(zs)
 
 
-@command("zscore", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zscore",
+    3,
+    "readonly fast",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member")],
+)
 def zscore(session, argv):
     zs = session.db.get_typed(argv[1], ZSet)
     return None if zs is None else zs.scores.get(argv[2])
 
 
-@command("zmscore", -3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zmscore",
+    -3,
+    "readonly fast",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
+)
 def zmscore(session, argv):
     zs = session.db.get_typed(argv[1], ZSet)
     scores = {} if zs is None else zs.scores
@@ -567,17 +792,44 @@ def _rank(session, argv, reverse):
     return len(zs) - 1 - rank
 
 
-@command("zrank", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zrank",
+    3,
+    "readonly fast",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member")],
+)
 def zrank(session, argv):
     return _rank(session, argv, False)
 
 
-@command("zrevrank", 3, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zrevrank",
+    3,
+    "readonly fast",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member")],
+)
 def zrevrank(session, argv):
     return _rank(session, argv, True)
 
 
-@command("zcount", 4, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zcount",
+    4,
+    "readonly fast",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("min", "double"), Arg("max", "double")],
+)
 def zcount(session, argv):
     bounds = score_bound(argv[2]) + score_bound(argv[3])
     zs = session.db.get_typed(argv[1], ZSet)
@@ -587,7 +839,16 @@ def zcount(session, argv):
     return stop - start
 
 
-@command("zlexcount", 4, "readonly fast", keys=(1, 1, 1))
+@command(
+    "zlexcount",
+    4,
+    "readonly fast",
+    group="sorted-set",
+    since="2.8.9",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("min"), Arg("max")],
+)
 def zlexcount(session, argv):
     low, high = lex_bound(argv[2]), lex_bound(argv[3])
     zs = session.db.get_typed(argv[1], ZSet)
@@ -599,7 +860,25 @@ def zlexcount(session, argv):
     return len(_lex_scan(zs, low, high, False, 0, -1))
 
 
-@command("zrandmember", -2, "readonly", keys=(1, 1, 1))
+@command(
+    "zrandmember",
+    -2,
+    "readonly",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Block(
+            "options",
+            Arg("count", "integer"),
+            Token("WITHSCORES", flags="optional"),
+            flags="optional",
+        ),
+    ],
+    tips="nondeterministic_output",
+)
 def zrandmember(session, argv):
     if len(argv) == 2:
         zs = session.db.get_typed(argv[1], ZSet)
@@ -628,7 +907,22 @@ def zrandmember(session, argv):
     return _scored(pairs) if withscores else [m for _, m in pairs]
 
 
-@command("zscan", -3, "readonly", keys=(1, 1, 1))
+@command(
+    "zscan",
+    -3,
+    "readonly",
+    group="sorted-set",
+    since="2.8.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("cursor", "integer"),
+        Arg("pattern", "pattern", token="MATCH", flags="optional"),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+    tips="nondeterministic_output",
+)
 def zscan(session, argv):
     cursor = parse_cursor(argv[2])
     zs = session.db.get_typed(argv[1], ZSet)
@@ -656,7 +950,16 @@ def zscan(session, argv):
 # ---------------------------------------------------------------- removing
 
 
-@command("zrem", -3, "write fast", keys=(1, 1, 1))
+@command(
+    "zrem",
+    -3,
+    "write fast",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
+)
 def zrem(session, argv):
     db = session.db
     zs = db.get_typed(argv[1], ZSet)
@@ -688,17 +991,48 @@ def _zremrange(session, argv, kind):
     return removed
 
 
-@command("zremrangebyrank", 4, "write", keys=(1, 1, 1))
+@command(
+    "zremrangebyrank",
+    4,
+    "write",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("start", "integer"),
+        Arg("stop", "integer"),
+    ],
+)
 def zremrangebyrank(session, argv):
     return _zremrange(session, argv, "rank")
 
 
-@command("zremrangebyscore", 4, "write", keys=(1, 1, 1))
+@command(
+    "zremrangebyscore",
+    4,
+    "write",
+    group="sorted-set",
+    since="1.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("min", "double"), Arg("max", "double")],
+)
 def zremrangebyscore(session, argv):
     return _zremrange(session, argv, "score")
 
 
-@command("zremrangebylex", 4, "write", keys=(1, 1, 1))
+@command(
+    "zremrangebylex",
+    4,
+    "write",
+    group="sorted-set",
+    since="2.8.9",
+    acl="sortedset",
+    keys=[KeySpec("RW delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("min"), Arg("max")],
+)
 def zremrangebylex(session, argv):
     return _zremrange(session, argv, "lex")
 
@@ -732,12 +1066,30 @@ def _zpop(session, argv, highest):
     return _flat(pairs) if count is None else _scored(pairs)
 
 
-@command("zpopmin", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "zpopmin",
+    -2,
+    "write fast",
+    group="sorted-set",
+    since="5.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("count", "integer", flags="optional")],
+)
 def zpopmin(session, argv):
     return _zpop(session, argv, False)
 
 
-@command("zpopmax", -2, "write fast", keys=(1, 1, 1))
+@command(
+    "zpopmax",
+    -2,
+    "write fast",
+    group="sorted-set",
+    since="5.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(1), Range(0))],
+    args=[Arg("key", "key", key_spec=0), Arg("count", "integer", flags="optional")],
+)
 def zpopmax(session, argv):
     return _zpop(session, argv, True)
 
@@ -762,7 +1114,21 @@ def _bzpop_reply(key, pairs):
     return [key] + _flat(pairs)
 
 
-@command("zmpop", -4, "write", keys=(0, 0, 0))
+@command(
+    "zmpop",
+    -4,
+    "write",
+    group="sorted-set",
+    since="7.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        OneOf("where", Token("MIN"), Token("MAX")),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+)
 def zmpop(session, argv):
     keys, highest, count = parse_mpop(argv, 1, _MAX_MIN)
     found = _first_zset(session.db, keys)
@@ -795,19 +1161,52 @@ def _blocking_pop(session, keys, highest, count, timeout, reply):
     return pop_or_wait(session, keys, timeout, first, pop)
 
 
-@command("bzpopmin", -3, "write noscript blocking fast", keys=(1, -2, 1))
+@command(
+    "bzpopmin",
+    -3,
+    "write noscript blocking fast",
+    group="sorted-set",
+    since="5.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(1), Range(-2))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
+)
 def bzpopmin(session, argv):
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], False, None, timeout, _bzpop_reply)
 
 
-@command("bzpopmax", -3, "write noscript blocking fast", keys=(1, -2, 1))
+@command(
+    "bzpopmax",
+    -3,
+    "write noscript blocking fast",
+    group="sorted-set",
+    since="5.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(1), Range(-2))],
+    args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
+)
 def bzpopmax(session, argv):
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], True, None, timeout, _bzpop_reply)
 
 
-@command("bzmpop", -5, "write blocking", keys=(0, 0, 0))
+@command(
+    "bzmpop",
+    -5,
+    "write blocking",
+    group="sorted-set",
+    since="7.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RW access delete", Index(2), Keynum(0, 1, 1))],
+    args=[
+        Arg("timeout", "double"),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        OneOf("where", Token("MIN"), Token("MAX")),
+        Arg("count", "integer", token="COUNT", flags="optional"),
+    ],
+)
 def bzmpop(session, argv):
     keys, highest, count = parse_mpop(argv, 2, _MAX_MIN)
     timeout = parse_timeout(argv[1])
@@ -962,37 +1361,173 @@ def _setop(session, argv, name, destination=None):
     return _store(session, destination, zs)
 
 
-@command("zunion", -3, "readonly", keys=(0, 0, 0))
+@command(
+    "zunion",
+    -3,
+    "readonly",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        Arg("weight", "integer", token="WEIGHTS", flags="optional multiple"),
+        OneOf(
+            "aggregate",
+            Token("SUM"),
+            Token("MIN"),
+            Token("MAX"),
+            token="AGGREGATE",
+            flags="optional",
+        ),
+        Token("WITHSCORES", flags="optional"),
+    ],
+)
 def zunion(session, argv):
     return _setop(session, argv, "zunion")
 
 
-@command("zinter", -3, "readonly", keys=(0, 0, 0))
+@command(
+    "zinter",
+    -3,
+    "readonly",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        Arg("weight", "integer", token="WEIGHTS", flags="optional multiple"),
+        OneOf(
+            "aggregate",
+            Token("SUM"),
+            Token("MIN"),
+            Token("MAX"),
+            token="AGGREGATE",
+            flags="optional",
+        ),
+        Token("WITHSCORES", flags="optional"),
+    ],
+)
 def zinter(session, argv):
     return _setop(session, argv, "zinter")
 
 
-@command("zdiff", -3, "readonly", keys=(0, 0, 0))
+@command(
+    "zdiff",
+    -3,
+    "readonly",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        Token("WITHSCORES", flags="optional"),
+    ],
+)
 def zdiff(session, argv):
     return _setop(session, argv, "zdiff")
 
 
-@command("zunionstore", -4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "zunionstore",
+    -4,
+    "write denyoom",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Keynum(0, 1, 1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=1),
+        Arg("weight", "integer", token="WEIGHTS", flags="optional multiple"),
+        OneOf(
+            "aggregate",
+            Token("SUM"),
+            Token("MIN"),
+            Token("MAX"),
+            token="AGGREGATE",
+            flags="optional",
+        ),
+    ],
+)
 def zunionstore(session, argv):
     return _setop(session, argv, "zunionstore", argv[1])
 
 
-@command("zinterstore", -4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "zinterstore",
+    -4,
+    "write denyoom",
+    group="sorted-set",
+    since="2.0.0",
+    acl="sortedset",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Keynum(0, 1, 1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=1),
+        Arg("weight", "integer", token="WEIGHTS", flags="optional multiple"),
+        OneOf(
+            "aggregate",
+            Token("SUM"),
+            Token("MIN"),
+            Token("MAX"),
+            token="AGGREGATE",
+            flags="optional",
+        ),
+    ],
+)
 def zinterstore(session, argv):
     return _setop(session, argv, "zinterstore", argv[1])
 
 
-@command("zdiffstore", -4, "write denyoom", keys=(1, 1, 1))
+@command(
+    "zdiffstore",
+    -4,
+    "write denyoom",
+    group="sorted-set",
+    since="6.2.0",
+    acl="sortedset",
+    keys=[
+        KeySpec("OW update", Index(1), Range(0)),
+        KeySpec("RO access", Index(2), Keynum(0, 1, 1)),
+    ],
+    args=[
+        Arg("destination", "key", key_spec=0),
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=1),
+    ],
+)
 def zdiffstore(session, argv):
     return _setop(session, argv, "zdiffstore", argv[1])
 
 
-@command("zintercard", -3, "readonly", keys=(0, 0, 0))
+@command(
+    "zintercard",
+    -3,
+    "readonly",
+    group="sorted-set",
+    since="7.0.0",
+    acl="sortedset",
+    keys=[KeySpec("RO access", Index(1), Keynum(0, 1, 1))],
+    args=[
+        Arg("numkeys", "integer"),
+        Arg("key", "key", flags="multiple", key_spec=0),
+        Arg("limit", "integer", token="LIMIT", flags="optional"),
+    ],
+)
 def zintercard(session, argv):
     sources = _sources(session, argv, 1, "zintercard")
     op = _SetOp(argv, 2 + len(sources), len(sources), False, False, True)

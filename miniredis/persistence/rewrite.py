@@ -35,10 +35,10 @@ import os
 import time
 from collections import deque
 
-from miniredis.commands import lookup
+from miniredis.commands import find
 from miniredis.persistence import files
 from miniredis.persistence.aof import encode_request, select_command
-from miniredis.resp import ReplyError, format_double
+from miniredis.resp import format_double
 from miniredis.store import Typed
 from miniredis.zset import ZSet
 
@@ -89,24 +89,6 @@ def _batched(verb, key, items, width):
 
 # ------------------------------------------------ which keys a write touches
 
-# Commands whose keys the table's (first, last, step) does not all name:
-# where their key count is, and the positions of the keys before it.
-_MOVABLE = {
-    b"lmpop": (1, ()),
-    b"zmpop": (1, ()),
-    b"blmpop": (2, ()),
-    b"bzmpop": (2, ()),
-    b"eval": (2, ()),
-    b"evalsha": (2, ()),
-    b"eval_ro": (2, ()),
-    b"evalsha_ro": (2, ()),
-    b"fcall": (2, ()),
-    b"fcall_ro": (2, ()),
-    b"zunionstore": (2, (1,)),
-    b"zinterstore": (2, (1,)),
-    b"zdiffstore": (2, (1,)),
-}
-
 
 def touched_keys(db, argv, verb):
     """
@@ -114,11 +96,6 @@ def touched_keys(db, argv, verb):
         C{argv}, run on database C{db}, reads or changes, and whether that
         is all it reads (SORT's BY and GET patterns read any key).
     """
-    if verb in _MOVABLE:
-        at, fixed = _MOVABLE[verb]
-        count = int(argv[at])
-        keys = [argv[i] for i in fixed] + argv[at + 1 : at + 1 + count]
-        return [(db, key) for key in keys], True
     if verb == b"move":
         return [(db, argv[1]), (int(argv[2]), argv[1])], True
     if verb == b"copy":
@@ -127,18 +104,11 @@ def touched_keys(db, argv, verb):
             if argv[i].lower() == b"db":
                 target = int(argv[i + 1])
         return [(db, argv[1]), (target, argv[2])], True
-    try:
-        keys = lookup(argv).key_names(argv)
-    except ReplyError:
-        keys = []
-    touched = [(db, key) for key in keys]
-    exact = True
-    for i in range(2, len(argv) - 1):
-        arg = argv[i]
-        if type(arg) is bytes and arg.lower() in (b"store", b"storedist"):
-            touched.append((db, argv[i + 1]))
-            exact = False
-    return touched, exact
+    cmd, problem = find(argv)
+    if problem is not None:
+        return [], True
+    touched = [(db, key) for key in cmd.key_names(argv)]
+    return touched, all(spec.begin is not None for spec in cmd.key_specs)
 
 
 # ---------------------------------------------------------------- the job
