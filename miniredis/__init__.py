@@ -8,12 +8,10 @@ Usage::
     factory.store.db(0).set(b"k", b"v")   # and use its store in-process
 """
 
-__version__ = "0.1.0"
-__redis_version__ = "7.0.15"
-
-from miniredis.protocol import MiniRedisFactory  # noqa: E402
-from miniredis.store import Database, Store, Typed  # noqa: E402
-from miniredis.tap import Options, makeService  # noqa: E402
+from miniredis.protocol import MiniRedisFactory
+from miniredis.store import Database, Store, Typed
+from miniredis.tap import Options, makeService
+from miniredis.version import __redis_version__, __version__
 
 __all__ = [
     "MiniRedisFactory",

@@ -15,8 +15,7 @@ and HELLO show as C{(redacted)}.
 
 import time
 
-from miniredis import commands
-from miniredis.resp import Replies, ReplyError, Status, encode
+from miniredis.resp import Replies, ReplyError, Status, encode, plain_arg
 
 # How each byte shows between double quotes (Redis's sdscatrepr).
 _SHOWN = [b"\\x%02x" % byte for byte in range(256)]
@@ -48,7 +47,7 @@ def quote(arg):
 def _plain(arg):
     """A typed argument as the bytes a monitor shows for it."""
     try:
-        return commands.plain_arg(arg)
+        return plain_arg(arg)
     except ReplyError:  # an aggregate or null: its RESP3 encoding
         return encode(arg, 3)
 

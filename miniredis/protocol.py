@@ -21,15 +21,16 @@ from twisted.logger import Logger
 
 from miniredis import commands, monitor
 from miniredis.commands import BLOCKED, dispatch
-from miniredis.commands.transactions import unwatch_all
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
+from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.resp import OK, ReplyError, encode, encode_into, request_decoder
 from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
 from miniredis.waits import Waits
+from miniredis.watch import unwatch_all
 
 log = Logger(namespace="miniredis.protocol")
 
@@ -302,8 +303,9 @@ class MiniRedisFactory(ServerFactory):
     @ivar pubsub: the channel and pattern subscriptions (L{PubSub}).
     @ivar monitors: the sessions of the clients in MONITOR mode, in the
         order they asked (L{miniredis.monitor}).
-    @ivar propagate: None, or a callable C{(db_index, argvs)} given every
-        write as it should be logged (persistence sets it).
+    @ivar writes: the L{WriteStream}: whoever listens to the writes.
+    @ivar propagate: None while nobody listens to the writes, else
+        C{writes.emit}: a callable C{(db_index, argvs)} given every write.
     @ivar durable: None, or C{durable(action, *args)} which runs the action
         once every write logged so far is on disk (C{appendfsync always}):
         connections send their replies through it.
@@ -341,6 +343,7 @@ class MiniRedisFactory(ServerFactory):
         self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
+        self.writes = WriteStream(self)
         self.durable = None
         self.shutdown_hooks = []
         self.busy = None

@@ -95,6 +95,22 @@ class TypedRequest(list):
     """A request with typed arguments (ints, arrays, maps, null)."""
 
 
+def plain_arg(arg):
+    """A scalar argument of a L{TypedRequest} (an int, a double, a boolean) as bytes."""
+    if type(arg) is bytes:
+        return arg
+    if isinstance(arg, bool):
+        return b"1" if arg else b"0"
+    if isinstance(arg, int):
+        return b"%d" % arg
+    if isinstance(arg, float):
+        return repr(arg).encode()
+    raise ReplyError(
+        "ERR typed values (arrays, maps, null) are only accepted as values "
+        "of SET-like commands"
+    )
+
+
 class Replies(list):
     """Several replies to one command, sent one after the other (SUBSCRIBE)."""
 

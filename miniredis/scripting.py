@@ -66,7 +66,6 @@ import threading
 from lupa import lua51
 from twisted.logger import Logger, LogLevel
 
-from miniredis import __redis_version__, monitor
 from miniredis.commands import BLOCKED, COMMANDS, call
 from miniredis.commands.parsing import LLONG_MIN
 from miniredis.resp import (
@@ -79,6 +78,7 @@ from miniredis.resp import (
     Verbatim,
     format_double,
 )
+from miniredis.version import __redis_version__
 
 log = Logger(namespace="miniredis.scripting")
 
@@ -180,7 +180,8 @@ class Run:
     @ivar killed: SCRIPT KILL asked the script to stop.
     @ivar busy: the reactor thread stopped waiting (past the threshold).
     @ivar finished: the worker is done; C{reply} is the result.
-    @ivar logged: C{(db index, argvs)} of the writes, for persistence.
+    @ivar began: the run holds the write stream's writes (to hand them
+        over as one MULTI/EXEC block when it ends).
     @ivar lock: guards C{busy}/C{finished}, and is held while a command
         runs on the worker thread.
     """
@@ -192,22 +193,16 @@ class Run:
         self.args = args
         self.readonly = readonly
         self.resp = 2
-        self.replicate = True
         self.wrote = False
         self.killed = False
         self.busy = False
         self.finished = False
         self.reply = None
-        self.logged = []
+        self.began = False
         self.lock = threading.Lock()
         self.done = threading.Lock()
         self.done.acquire()
         self.saved_clock = None
-        self.saved_propagate = None
-
-    def log_write(self, db_index, argvs):
-        if self.replicate:
-            self.logged.append((db_index, argvs))
 
 
 class _Worker:
@@ -341,9 +336,7 @@ class Scripts:
         run.saved_clock = store.now_ms
         frozen = store.now_ms()
         store.now_ms = lambda: frozen
-        if server.propagate is not None and not run.caller.deny_blocking:
-            run.saved_propagate = server.propagate
-            server.propagate = run.log_write
+        run.began = server.writes.begin()
         session = self._session
         session.db = run.caller.db
         session.proto = 2
@@ -354,14 +347,9 @@ class Scripts:
         server = self.server
         self.current = None
         server.store.now_ms = run.saved_clock
-        propagate = run.saved_propagate
-        if propagate is not None:
-            server.propagate = propagate
-            if run.logged:
-                propagate(run.logged[0][0], [[b"MULTI"]])
-                for db_index, argvs in run.logged:
-                    propagate(db_index, argvs)
-                propagate(run.logged[-1][0], [[b"EXEC"]])
+        server.writes.muted = False
+        if run.began:
+            server.writes.commit()
         return run.reply
 
     def _go_busy(self, run):
@@ -445,9 +433,7 @@ class Scripts:
         return self._on_reactor(self._call, cmd, argv)
 
     def _call(self, cmd, argv):
-        reply = call(self._session, cmd, argv)
-        monitor.feed(self._session, cmd, argv)
-        return reply
+        return call(self._session, cmd, argv)
 
     def _on_reactor(self, f, *args):
         """Run C{f(*args)} on the reactor thread and wait for its result."""
@@ -515,7 +501,7 @@ class Scripts:
         self._session.proto = resp
 
     def _set_repl(self, flags):
-        self.current.replicate = bool(flags & 1)
+        self.server.writes.muted = not flags & 1
 
     def _command_exists(self, *args):
         try:

@@ -8,6 +8,8 @@ internal caller such as a Lua script; commands only ever see sessions.
 import itertools
 import time
 
+from miniredis.watch import unwatch_all
+
 _ids = itertools.count(1)
 
 
@@ -57,6 +59,12 @@ class Session:
         self.last_interaction = self.created
         self.closing = False
         self.deny_blocking = False
+
+    def discard_transaction(self):
+        """Leave MULTI, forgetting the queued commands and the watched keys."""
+        self.multi = None
+        self.multi_failed = False
+        unwatch_all(self)
 
     def select(self, index):
         self.db = self.server.store.db(index)

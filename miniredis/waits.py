@@ -2,7 +2,7 @@
 Clients blocked on keys (BLPOP, BZPOPMIN and friends) and their wake-ups.
 
 A blocking command that finds nothing to pop calls L{Waits.block} and
-returns L{miniredis.commands.BLOCKED}. Writes that feed a key call
+returns L{BLOCKED}. Writes that feed a key call
 C{Database.signal_ready}; after each command the dispatcher calls
 L{Waits.serve_ready}, which offers every ready key to its waiters in the
 order they blocked.
@@ -10,8 +10,17 @@ order they blocked.
 
 from collections import deque
 
-from miniredis.commands import BLOCKED
 from miniredis.resp import NULL_ARRAY
+
+
+class _Blocked:
+    """A command's reply meaning: the client now waits."""
+
+    def __repr__(self):
+        return "BLOCKED"
+
+
+BLOCKED = _Blocked()
 
 
 def pop_or_wait(session, keys, timeout, first, pop):

@@ -50,7 +50,7 @@ class Local:
         self.factory.doStart()
         self.store = self.factory.store
         self.logged = []
-        self.factory.propagate = self._log
+        self.factory.writes.listen(self._log)
         self.client = self.connect(proto)
 
     def _log(self, index, argvs):

@@ -459,14 +459,7 @@ def stepped_rewrite(server):
         lambda job, error: done.append(error),
     )
     job.slice = 0
-    factory = server.factory
-    propagate = factory.propagate
-
-    def both(db, argvs):
-        propagate(db, argvs)
-        job.feed(db, argvs)
-
-    factory.propagate = both
+    server.factory.writes.listen(job.feed)
     job.start()
     return job, done, steps
 

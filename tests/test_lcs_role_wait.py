@@ -236,19 +236,6 @@ def test_command_info(differ):
     assert mini[0][8] == real[0][8]
 
 
-def test_command_docs_group(differ):
-    docs = differ.mini.call("COMMAND", "DOCS", "lcs", "role", "wait")
-    if differ.proto == 2:
-        docs = {
-            docs[i]: dict(zip(docs[i + 1][::2], docs[i + 1][1::2]))
-            for i in range(0, len(docs), 2)
-        }
-    assert docs[b"lcs"][b"group"] == b"string"
-    assert docs[b"role"][b"group"] == b"server"
-    # Redis says "generic": the group comes from the module, server here.
-    assert docs[b"wait"][b"group"] == b"server"
-
-
 # ------------------------------------------------------------------ WAIT
 
 

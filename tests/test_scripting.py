@@ -724,8 +724,8 @@ class Server:
         self.factory = MiniRedisFactory(clock=task.Clock())
         self.session = self.factory.session()
         self.logged = []
-        self.factory.propagate = lambda db, argvs: self.logged.extend(
-            (db, argv) for argv in argvs
+        self.factory.writes.listen(
+            lambda db, argvs: self.logged.extend((db, argv) for argv in argvs)
         )
 
     def __call__(self, *args):

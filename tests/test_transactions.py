@@ -337,7 +337,7 @@ def test_queued_reply(factory):
 
 def test_writes_are_logged_between_multi_and_exec(factory):
     logged = []
-    factory.propagate = lambda db, argvs: logged.extend((db, argv) for argv in argvs)
+    factory.writes.listen(lambda db, argvs: logged.extend((db, argv) for argv in argvs))
     a = Client(factory)
     a.send("MULTI")
     a.send("SET", "a", "1")
@@ -355,7 +355,7 @@ def test_writes_are_logged_between_multi_and_exec(factory):
 
 def test_nothing_logged_without_writes(factory):
     logged = []
-    factory.propagate = lambda db, argvs: logged.append(argvs)
+    factory.writes.listen(lambda db, argvs: logged.append(argvs))
     a, b = Client(factory), Client(factory)
     a.send("MULTI")
     a.send("GET", "a")

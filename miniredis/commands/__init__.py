@@ -1,17 +1,23 @@
 """
 The command table and the dispatcher.
 
-Every command is a function C{f(session, argv)} registered with L{command},
-which records its name, arity, flags and key positions the way Redis's own
-command table does. The table alone checks argument counts; a command gets
-C{argv} (its name first) and returns a reply value (see L{miniredis.resp})
-or raises L{ReplyError}.
+Every command is a function C{f(session, argv)} registered with L{command}
+together with its spec (L{miniredis.commands.spec}): arity, flags, ACL
+categories, key specs and arguments, as in Redis's own command table. The
+table alone checks argument counts; a command gets C{argv} (its name
+first) and returns a reply value (see L{miniredis.resp}) or raises
+L{ReplyError}. A request travels: L{dispatch} (the checks made before a
+command runs) -> L{call} (the command and all that follows it).
 
 Usage::
 
-    @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1))
+    @command(
+        "get", 2, "readonly fast", group="string", since="1.0.0", acl="string",
+        keys=[KeySpec("RO access", Index(1), Range(0))],
+        args=[Arg("key", "key", key_spec=0)],
+    )
     def get(session, argv):
-        ...
+        '''Read the value of a key.'''
 """
 
 import importlib
@@ -19,23 +25,16 @@ import pkgutil
 
 from miniredis import monitor
 from miniredis.commands import spec
-from miniredis.resp import ReplyError, Status
+from miniredis.resp import ReplyError, Status, plain_arg
+from miniredis.waits import BLOCKED
+
+__all__ = ["BLOCKED", "plain_arg"]
 
 QUEUED = Status(b"QUEUED")
 BUSY = (
     "BUSY Redis is busy running a script. "
     "You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 )
-
-
-class _Blocked:
-    """A command's reply meaning: the client now waits (see L{miniredis.waits})."""
-
-    def __repr__(self):
-        return "BLOCKED"
-
-
-BLOCKED = _Blocked()
 
 
 class Command:
@@ -288,53 +287,50 @@ def lookup(argv):
     )
 
 
-def plain_arg(arg):
-    """A scalar typed argument (an int, a double, a boolean) as bytes."""
-    if type(arg) is bytes:
-        return arg
-    if isinstance(arg, bool):
-        return b"1" if arg else b"0"
-    if isinstance(arg, int):
-        return b"%d" % arg
-    if isinstance(arg, float):
-        return repr(arg).encode()
-    raise ReplyError(
-        "ERR typed values (arrays, maps, null) are only accepted as values "
-        "of SET-like commands"
-    )
-
-
 def plain_args(argv):
     """Turn the scalar typed arguments of a L{TypedRequest} into bytes."""
     return [plain_arg(a) for a in argv]
 
 
-def call(session, cmd, argv):
+def call(session, cmd, argv, nested=True):
     """
-    Run one command and do what follows a write (persistence).
+    Run one command and do all that follows it, as Redis's C{call()} does:
+    its write goes to the write stream (L{miniredis.propagation}), it is
+    counted, and MONITOR shows it. Client requests (L{dispatch}), EXEC's
+    queued commands and a script's C{redis.call} all come through here.
 
+    @param nested: whether C{argv} runs inside EXEC or a script, rather
+        than as a client's own request (whose monitor line, for a client
+        that monitors itself, follows its reply).
     @return: the reply; an error reply as a L{ReplyError} value.
     """
     server = session.server
     if server.propagate is None:
         try:
-            return cmd.func(session, argv)
+            reply = cmd.func(session, argv)
         except ReplyError as e:
-            return e
-    session.rewrites = None
-    store = server.store
-    dirty = store.dirty
-    try:
-        reply = cmd.func(session, argv)
-    except ReplyError as e:
-        reply = e
-    if store.dirty != dirty and server.propagate is not None:
-        rewrites = session.rewrites
-        if rewrites is None:
-            if cmd.write:
-                server.propagate(session.db.index, [argv])
-        elif rewrites:
-            server.propagate(session.db.index, rewrites)
+            reply = e
+    else:
+        session.rewrites = None
+        store = server.store
+        dirty = store.dirty
+        try:
+            reply = cmd.func(session, argv)
+        except ReplyError as e:
+            reply = e
+        if store.dirty != dirty and server.propagate is not None:
+            rewrites = session.rewrites
+            if rewrites is None:
+                if cmd.write:
+                    server.propagate(session.db.index, [argv])
+            elif rewrites:
+                server.propagate(session.db.index, rewrites)
+    server.stats.commands += 1
+    if server.monitors and cmd.monitored:
+        if nested:
+            monitor.feed(session, cmd, argv)
+        else:
+            reply = monitor.feed_after(session, cmd, argv, reply)
     return reply
 
 
@@ -406,16 +402,7 @@ def dispatch(session, argv):
         if refusal is not None:
             return refusal
     session.last_command = cmd.name
-    if server.propagate is None:
-        try:
-            reply = cmd.func(session, argv)
-        except ReplyError as e:
-            reply = e
-    else:
-        reply = call(session, cmd, argv)
-    server.stats.commands += 1
-    if server.monitors:
-        reply = monitor.feed_after(session, cmd, argv, reply)
+    reply = call(session, cmd, argv, nested=False)
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
     return reply
@@ -457,9 +444,7 @@ def rejected(session, name, error):
     transaction, and a refused EXEC discards it (EXECABORT with the reason).
     """
     if type(name) is bytes and name.lower() == b"exec":
-        from miniredis.commands.transactions import discard_transaction
-
-        discard_transaction(session)
+        session.discard_transaction()
         reason = error.message
         if reason.startswith("ERR "):
             reason = reason[4:]

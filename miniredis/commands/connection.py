@@ -6,12 +6,13 @@ no password (any password is accepted for it, as with Redis's C{nopass}),
 with one it needs that password.
 """
 
-from miniredis import __redis_version__, monitor
+from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.spec import Arg, Block, OneOf, Token
-from miniredis.commands.transactions import unwatch_all
 from miniredis.resp import OK, ReplyError, Status, Verbatim
+from miniredis.version import __redis_version__
+from miniredis.watch import unwatch_all
 
 PONG = Status(b"PONG")
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."

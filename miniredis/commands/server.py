@@ -20,12 +20,13 @@ import sys
 import time
 
 import twisted
-from miniredis import __redis_version__, __version__, monitor
+from miniredis import monitor
 from miniredis.commands import BLOCKED, command, container
 from miniredis.commands.introspection import help_reply, summary
 from miniredis.commands.parsing import LLONG_MAX, parse_float, parse_int
 from miniredis.commands.spec import Arg, Block
 from miniredis.resp import OK, Replies, ReplyError, Verbatim
+from miniredis.version import __redis_version__, __version__
 
 try:
     import resource

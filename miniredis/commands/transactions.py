@@ -2,14 +2,14 @@
 MULTI, EXEC, DISCARD, WATCH and UNWATCH.
 
 Queueing happens in the dispatcher (L{miniredis.commands.queue_in_multi});
-a WATCHed key is marked by C{Database.modified}, which sets the watching
-sessions' C{watch_dirty}.
+WATCH's bookkeeping is L{miniredis.watch}.
 """
 
-from miniredis import monitor
 from miniredis.commands import call, command
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
+from miniredis.watch import unwatch_all
+from miniredis.watch import watch as watch_key
 
 
 @command(
@@ -39,15 +39,8 @@ def multi(session, argv):
 def discard(session, argv):
     if session.multi is None:
         raise ReplyError("ERR DISCARD without MULTI")
-    discard_transaction(session)
+    session.discard_transaction()
     return OK
-
-
-def discard_transaction(session):
-    """Leave MULTI, forgetting the queued commands and the watched keys."""
-    session.multi = None
-    session.multi_failed = False
-    unwatch_all(session)
 
 
 @command(
@@ -82,26 +75,15 @@ def run_atomically(session, queued):
 
     @return: the list of replies.
     """
-    server = session.server
-    propagate = server.propagate
-    logged = []
-    if propagate is not None:
-        server.propagate = lambda db, argvs: logged.append((db, argvs))
+    writes = session.server.writes
+    began = writes.begin()
     session.deny_blocking = True
     try:
-        replies = []
-        for cmd, args in queued:
-            replies.append(call(session, cmd, args))
-            monitor.feed(session, cmd, args)
+        return [call(session, cmd, args) for cmd, args in queued]
     finally:
         session.deny_blocking = False
-        server.propagate = propagate
-    if logged:
-        propagate(logged[0][0], [[b"MULTI"]])
-        for db, argvs in logged:
-            propagate(db, argvs)
-        propagate(logged[-1][0], [[b"EXEC"]])
-    return replies
+        if began:
+            writes.commit()
 
 
 @command(
@@ -117,13 +99,8 @@ def run_atomically(session, queued):
 def watch(session, argv):
     if session.multi is not None:
         raise ReplyError("ERR WATCH inside MULTI is not allowed")
-    db = session.db
     for key in argv[1:]:
-        if (db, key) in session.watching:
-            continue
-        db.lookup(key)
-        session.watching.add((db, key))
-        db.watched.setdefault(key, set()).add(session)
+        watch_key(session, session.db, key)
     return OK
 
 
@@ -138,15 +115,3 @@ def watch(session, argv):
 def unwatch(session, argv):
     unwatch_all(session)
     return OK
-
-
-def unwatch_all(session):
-    """Forget every key C{session} watches."""
-    for db, key in session.watching:
-        sessions = db.watched.get(key)
-        if sessions is not None:
-            sessions.discard(session)
-            if not sessions:
-                del db.watched[key]
-    session.watching = set()
-    session.watch_dirty = False

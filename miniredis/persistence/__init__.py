@@ -247,15 +247,14 @@ class Persistence(service.Service):
     @contextlib.contextmanager
     def _quiet(self):
         """Log nothing while commands of the log itself are replayed."""
-        factory, listeners = self.factory, self.store.expire_listeners
-        propagate, factory.propagate = factory.propagate, None
+        listeners = self.store.expire_listeners
         listening = self._expired in listeners
         if listening:
             listeners.remove(self._expired)
         try:
-            yield
+            with self.factory.writes.paused():
+                yield
         finally:
-            factory.propagate = propagate
             if listening:
                 listeners.append(self._expired)
 
@@ -287,7 +286,10 @@ class Persistence(service.Service):
         """Hang this object on the server's write path only while needed."""
         factory, listeners = self.factory, self.store.expire_listeners
         active = self.log is not None or self.rewrite is not None
-        factory.propagate = self._propagate if active else None
+        if active:
+            factory.writes.listen(self._propagate)
+        else:
+            factory.writes.unlisten(self._propagate)
         if active and self._expired not in listeners:
             listeners.append(self._expired)
         elif not active and self._expired in listeners:

@@ -34,11 +34,11 @@ import struct
 import time
 from collections import deque
 
-from miniredis import __redis_version__, __version__
 from miniredis.persistence.crc64 import crc64
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.resp import Decoder, ProtocolError, encode
 from miniredis.store import Typed
+from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
 RDB_VERSION = 9

@@ -1,0 +1,89 @@
+"""
+The write stream: every change to the data, once, as the commands that
+replay it, handed to whoever listens (the append-only file and its rewrite
+today; replicas, keyspace events and client tracking next).
+
+No command knows who listens. L{miniredis.commands.call} gives the stream
+what ran (or what the command asked to log in its place, see
+L{miniredis.session.Session.rewrite}); EXEC and scripts hold their writes
+and hand them over as one MULTI/EXEC block. Usage::
+
+    factory.writes.listen(lambda db, argvs: print(db, argvs))
+"""
+
+import contextlib
+
+
+class WriteStream:
+    """
+    The listeners of a server's writes.
+
+    While nobody listens, the server's C{propagate} is None, which tells the
+    command path that it need not track writes at all; otherwise it is
+    L{emit}.
+
+    @ivar listeners: callables C{(db_index, argvs)}.
+    @ivar muted: writes are dropped (a script's C{redis.set_repl}).
+    """
+
+    def __init__(self, server):
+        self._server = server
+        self.listeners = []
+        self.muted = False
+        self._batch = None
+
+    def listen(self, listener):
+        """Give C{listener} every write from now on."""
+        if listener not in self.listeners:
+            self.listeners.append(listener)
+        self._hook()
+
+    def unlisten(self, listener):
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+        self._hook()
+
+    def _hook(self):
+        self._server.propagate = self.emit if self.listeners else None
+
+    def emit(self, db, argvs):
+        """Hand the commands C{argvs}, run on database C{db}, to the listeners."""
+        if self.muted:
+            return
+        if self._batch is not None:
+            self._batch.append((db, argvs))
+            return
+        for listener in list(self.listeners):
+            listener(db, argvs)
+
+    def begin(self):
+        """
+        Hold the writes from now until L{commit}, to hand them over as one
+        transaction.
+
+        @return: whether this call began the batch (False inside one
+            already: the writes join the outer batch).
+        """
+        if self._batch is not None:
+            return False
+        self._batch = []
+        return True
+
+    def commit(self):
+        """Hand the held writes over between MULTI and EXEC, if any."""
+        batch, self._batch = self._batch, None
+        if batch:
+            self.emit(batch[0][0], [[b"MULTI"]])
+            for db, argvs in batch:
+                self.emit(db, argvs)
+            self.emit(batch[-1][0], [[b"EXEC"]])
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Nobody hears the writes made inside (a log being replayed)."""
+        muted, propagate = self.muted, self._server.propagate
+        self.muted, self._server.propagate = True, None
+        try:
+            yield
+        finally:
+            self.muted, self._server.propagate = muted, propagate
