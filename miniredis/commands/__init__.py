@@ -402,7 +402,16 @@ def dispatch(session, argv):
         if refusal is not None:
             return refusal
     session.last_command = cmd.name
-    reply = call(session, cmd, argv, nested=False)
+    if server.propagate is None and not server.monitors:
+        # call()'s work when nobody listens to writes and nobody monitors,
+        # inlined: a function call is a fifth of the dispatch time of GET.
+        try:
+            reply = cmd.func(session, argv)
+        except ReplyError as e:
+            reply = e
+        server.stats.commands += 1
+    else:
+        reply = call(session, cmd, argv, False)
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
     return reply
