@@ -11,9 +11,32 @@ Usage::
 __version__ = "0.1.0"
 __redis_version__ = "7.0.15"
 
-from miniredis.protocol import MiniRedisFactory  # noqa: E402
-from miniredis.store import Database, Store, Typed  # noqa: E402
-from miniredis.tap import Options, makeService  # noqa: E402
+# Loaded on first use, so that importing a part of the package (the codec,
+# miniredis.resp, in a client) does not load the server and the commands.
+_LAZY = {
+    "MiniRedisFactory": "miniredis.protocol",
+    "Store": "miniredis.store",
+    "Database": "miniredis.store",
+    "Typed": "miniredis.store",
+    "Options": "miniredis.tap",
+    "makeService": "miniredis.tap",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'miniredis' has no attribute %r" % (name,))
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "MiniRedisFactory",
