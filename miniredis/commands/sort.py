@@ -29,10 +29,9 @@ from itertools import islice
 
 from miniredis.commands import command
 from miniredis.commands.keys import encoding
-from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.commands.parsing import SYNTAX, parse_int, strtod
 from miniredis.commands.sets import ordered
 from miniredis.commands.strings import as_bytes
-from miniredis.commands.zsets import strtod
 from miniredis.resp import ReplyError
 from miniredis.store import WRONGTYPE, Typed
 from miniredis.zset import ZSet
