@@ -8,10 +8,34 @@ Usage::
     factory.store.db(0).set(b"k", b"v")   # and use its store in-process
 """
 
-from miniredis.protocol import MiniRedisFactory
-from miniredis.store import Database, Store, Typed
-from miniredis.tap import Options, makeService
 from miniredis.version import __redis_version__, __version__
+
+# Loaded on first use, so that importing a part of the package (the codec,
+# miniredis.resp, in a client) does not load the server and the commands.
+_LAZY = {
+    "MiniRedisFactory": "miniredis.protocol",
+    "Store": "miniredis.store",
+    "Database": "miniredis.store",
+    "Typed": "miniredis.store",
+    "Options": "miniredis.tap",
+    "makeService": "miniredis.tap",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'miniredis' has no attribute %r" % (name,))
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "MiniRedisFactory",

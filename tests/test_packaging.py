@@ -108,6 +108,9 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     assert "twisted/__init__.py" not in names
     assert "twisted/plugins/__init__.py" not in names
     assert "miniredis/__init__.py" in names and "miniredis/commands/server.py" in names
+    for data in ("miniredis/sandbox.lua", "miniredis/lua/cjson.lua"):
+        assert data in names
+    assert "miniredis/lua/bit.py" in names
 
 
 def test_installed_plugin_runs(venv, tmp_path):

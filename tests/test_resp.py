@@ -6,7 +6,10 @@ The texts and the close-or-not outcome of malformed input are checked
 against a real redis-server 7.0.15 by sending it the same raw bytes.
 """
 
+import os
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -33,6 +36,7 @@ from miniredis.resp import (
     split_inline,
 )
 from tests.local import receive
+from tests.servers import ROOT
 
 needs_hiredis = pytest.mark.skipif(resp.hiredis is None, reason="hiredis missing")
 DECODERS = [Decoder]
@@ -819,3 +823,40 @@ def test_decoders_agree_on_malformed_input(requests, edits, cuts):
     assert decode(resp.HiredisDecoder, [stream]) == expected
     assert decode(resp.HiredisDecoder, pieces(stream, cuts)) == expected
     assert decode(Decoder, pieces(stream, cuts)) == expected
+
+
+# ---------------------------------------------------------------- the modules
+
+_LIGHT_IMPORT = (
+    "import sys, miniredis.resp; "
+    "assert not any(m.startswith('miniredis.commands') for m in sys.modules), "
+    "sorted(m for m in sys.modules if m.startswith('miniredis')); "
+    "assert 'twisted.internet.reactor' not in sys.modules"
+)
+
+
+def test_the_codec_imports_neither_commands_nor_reactor():
+    env = dict(
+        os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _LIGHT_IMPORT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_facade_exports_every_public_name_of_its_parts():
+    from miniredis import respdecoder, respencoder, resphiredis, resptypes
+
+    for part in (resptypes, respdecoder, resphiredis, respencoder):
+        for name, value in vars(part).items():
+            if (
+                name.startswith("_")
+                or getattr(value, "__module__", None) != part.__name__
+            ):
+                continue
+            assert getattr(resp, name) is value, (part.__name__, name)

@@ -19,6 +19,7 @@ from miniredis.commands.parsing import (
     SYNTAX,
     parse_int,
 )
+from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range, Token
 from miniredis.glob import matcher
 from miniredis.resp import OK, Pairs, ReplyError
@@ -379,19 +380,6 @@ def hrandfield(session, argv):
     if withvalues:
         return pairs([(field, value[field]) for field in fields])
     return fields
-
-
-def random_picks(items, count):
-    """
-    Pick as Redis's random-member commands do: C{count >= 0} distinct
-    items (all of them, in order, when there are no more), C{count < 0}
-    then C{-count} items that may repeat.
-    """
-    if count < 0:
-        return random.choices(items, k=-count)
-    if count >= len(items):
-        return items
-    return random.sample(items, count)
 
 
 @command(

@@ -133,3 +133,46 @@ def parse_timeout(raw, unit=1.0):
     if not 0 <= ms < 1 << 63:
         raise ReplyError("ERR timeout is negative")
     return ms / 1000.0
+
+
+_STRTOD = re.compile(
+    rb"[ \t\n\v\f\r]*([+-]?)(?:"
+    rb"0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p([+-]?[0-9]+))?"
+    rb"|([0-9]+\.?[0-9]*|\.[0-9]+)(?:e([+-]?[0-9]+))?"
+    rb"|(inf(?:inity)?)|nan(?:\([0-9a-z_]*\))?)",
+    re.IGNORECASE,
+)
+
+
+def strtod(text):
+    """
+    Read a number at the start of C{text} as C's C{strtod} does (leading
+    spaces, hexadecimal, C{inf}, C{nan}).
+
+    @return: C{(value, end, out_of_range)}: C{end} is 0 when there is no
+        number; C{out_of_range} when it overflows or underflows to zero.
+    """
+    found = _STRTOD.match(text)
+    if found is None:
+        return 0.0, 0, False
+    sign, hexdigits, power, digits, exponent, infinite = found.groups()
+    negative = sign == b"-"
+    if infinite:
+        value, mantissa = math.inf, b"1"
+    elif hexdigits is not None:
+        mantissa = hexdigits
+        try:
+            value = float.fromhex(
+                "0x%sp%s" % (hexdigits.decode(), (power or b"0").decode())
+            )
+        except OverflowError:
+            return (-math.inf if negative else math.inf), found.end(), True
+    elif digits is not None:
+        mantissa = digits
+        value = float(digits + b"e" + exponent if exponent else digits)
+    else:
+        return math.nan, found.end(), False
+    out_of_range = (value == 0 and mantissa.strip(b"0.") != b"") or (
+        math.isinf(value) and not infinite
+    )
+    return (-value if negative else value), found.end(), out_of_range

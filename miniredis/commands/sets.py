@@ -10,7 +10,7 @@ SPOP is logged as the SREM of what it popped.
 import random
 
 from miniredis.commands import command
-from miniredis.commands.hashes import COUNT_RANGE, random_picks
+from miniredis.commands.hashes import COUNT_RANGE
 from miniredis.commands.parsing import (
     LIMIT_NEGATIVE,
     LLONG_MIN,
@@ -20,6 +20,7 @@ from miniredis.commands.parsing import (
     parse_int_at_least,
     parse_pop_count,
 )
+from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, Range
 from miniredis.glob import matcher
 from miniredis.resp import ReplyError, SetReply

@@ -29,11 +29,10 @@ from itertools import islice
 
 from miniredis.commands import command
 from miniredis.commands.keys import encoding
-from miniredis.commands.parsing import SYNTAX, parse_int
+from miniredis.commands.parsing import SYNTAX, parse_int, strtod
 from miniredis.commands.sets import ordered
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import as_bytes
-from miniredis.commands.zsets import strtod
 from miniredis.resp import ReplyError
 from miniredis.store import WRONGTYPE, Typed
 from miniredis.zset import ZSet

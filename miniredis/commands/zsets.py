@@ -9,7 +9,6 @@ RESP3 as two-element arrays: L{Pairs} replies, shaped by the encoder.
 
 import math
 import random
-import re
 
 from miniredis.commands import command
 from miniredis.commands.parsing import (
@@ -22,7 +21,9 @@ from miniredis.commands.parsing import (
     parse_mpop,
     parse_pop_count,
     parse_timeout,
+    strtod,
 )
+from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import (
     Arg,
     Block,
@@ -47,47 +48,6 @@ NAN_SCORE = "ERR resulting score is not a number (NaN)"
 # ---------------------------------------------------------------- numbers
 
 _C_SPACE = b" \t\n\v\f\r"
-_STRTOD = re.compile(
-    rb"[ \t\n\v\f\r]*([+-]?)(?:"
-    rb"0x([0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p([+-]?[0-9]+))?"
-    rb"|([0-9]+\.?[0-9]*|\.[0-9]+)(?:e([+-]?[0-9]+))?"
-    rb"|(inf(?:inity)?)|nan(?:\([0-9a-z_]*\))?)",
-    re.IGNORECASE,
-)
-
-
-def strtod(text):
-    """
-    Read a number at the start of C{text} as C's C{strtod} does (leading
-    spaces, hexadecimal, C{inf}, C{nan}).
-
-    @return: C{(value, end, out_of_range)}: C{end} is 0 when there is no
-        number; C{out_of_range} when it overflows or underflows to zero.
-    """
-    found = _STRTOD.match(text)
-    if found is None:
-        return 0.0, 0, False
-    sign, hexdigits, power, digits, exponent, infinite = found.groups()
-    negative = sign == b"-"
-    if infinite:
-        value, mantissa = math.inf, b"1"
-    elif hexdigits is not None:
-        mantissa = hexdigits
-        try:
-            value = float.fromhex(
-                "0x%sp%s" % (hexdigits.decode(), (power or b"0").decode())
-            )
-        except OverflowError:
-            return (-math.inf if negative else math.inf), found.end(), True
-    elif digits is not None:
-        mantissa = digits
-        value = float(digits + b"e" + exponent if exponent else digits)
-    else:
-        return math.nan, found.end(), False
-    out_of_range = (value == 0 and mantissa.strip(b"0.") != b"") or (
-        math.isinf(value) and not infinite
-    )
-    return (-value if negative else value), found.end(), out_of_range
 
 
 def parse_score(raw, error=NOT_FLOAT):
@@ -897,13 +857,7 @@ def zrandmember(session, argv):
     zs = session.db.get_typed(argv[1], ZSet)
     if zs is None or count == 0:
         return []
-    order = zs.order
-    if count < 0:
-        pairs = [order[random.randrange(len(order))] for _ in range(-count)]
-    elif count >= len(order):
-        pairs = list(order)
-    else:
-        pairs = random.sample(list(order), count)
+    pairs = random_picks(zs.order, count)
     return _scored(pairs) if withscores else [m for _, m in pairs]
 
 
