@@ -406,3 +406,40 @@ def test_a_failed_pfadd_is_not_logged(server):
     assert server.call("PFADD", "p", low, high) == CORRUPTED
     assert server.call("GET", "p") != before  # as in Redis: changed in place
     assert [argv[0] for _, argv in server.logged] == [b"SET"]
+
+
+# ------------------------------------------------------ PFDEBUG, PFSELFTEST
+
+
+def test_pfdebug_matches_redis(differ):
+    differ.run(
+        [
+            ("PFADD", "h", "a", "b", "c"),
+            ("PFDEBUG", "ENCODING", "h"),
+            ("PFDEBUG", "DECODE", "h"),
+            ("PFDEBUG", "GETREG", "h"),
+            ("PFDEBUG", "ENCODING", "h"),
+            ("PFDEBUG", "DECODE", "h"),
+            ("PFDEBUG", "TODENSE", "h"),
+            ("PFCOUNT", "h"),
+            ("PFADD", "s", *["e%d" % i for i in range(300)]),
+            ("PFDEBUG", "DECODE", "s"),
+            ("PFDEBUG", "TODENSE", "s"),
+            ("PFDEBUG", "TODENSE", "s"),
+            ("PFDEBUG", "ENCODING", "s"),
+            ("PFCOUNT", "s"),
+            ("GET", "s"),
+            ("PFDEBUG", "BOGUS", "s"),
+            ("PFDEBUG", "GETREG", "missing"),
+            ("PFDEBUG", "BOGUS", "missing"),
+            ("SET", "str", "x"),
+            ("PFDEBUG", "ENCODING", "str"),
+            ("PFDEBUG", "GETREG"),
+            ("PFDEBUG", "GETREG", "h", "extra"),
+        ]
+    )
+
+
+def test_pfselftest(differ):
+    differ.check("PFSELFTEST")
+    differ.check("PFSELFTEST", "extra")

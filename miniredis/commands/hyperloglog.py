@@ -40,7 +40,7 @@ from math import floor, inf, sqrt
 from miniredis.commands import command
 from miniredis.commands.bitmaps import save  # keeps TTL, says raw
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
-from miniredis.resp import OK, ReplyError
+from miniredis.resp import OK, ReplyError, Status
 
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
 CORRUPTED = "INVALIDOBJ Corrupted HLL object detected"
@@ -595,4 +595,113 @@ def pfmerge(session, argv):
     if dense:
         header = header[:4] + bytes((DENSE,)) + header[5:]
     save(db, key, _stale(header) + body, not created)
+    return OK
+
+
+# ------------------------------------------------------------- internals
+
+
+def _densified(value):
+    """
+    @return: the HLL string C{value} in the dense encoding (its header,
+        cached estimate included, kept).
+    @raise ReplyError: INVALIDOBJ for a corrupted sparse HLL.
+    """
+    raw = bytearray(REGISTERS)
+    if not Sparse(value[HEADER:]).merge_into(raw):
+        raise ReplyError(CORRUPTED)
+    return value[:4] + bytes((DENSE,)) + value[5:HEADER] + raw_to_dense(raw)
+
+
+def _decoded(value):
+    """@return: the opcodes of a sparse HLL as PFDEBUG DECODE shows them."""
+    shown = []
+    for op in Sparse(value[HEADER:]).ops:
+        code = op[0]
+        if code & 0x80:
+            shown.append(b"v:%d,%d" % ((code >> 2 & 31) + 1, (code & 3) + 1))
+        elif code & 0x40:
+            shown.append(b"Z:%d" % (_RUN[op],))
+        else:
+            shown.append(b"z:%d" % (_RUN[op],))
+    return b" ".join(shown)
+
+
+_PFDEBUG = (b"getreg", b"decode", b"encoding", b"todense")
+
+
+@command(
+    "pfdebug",
+    3,
+    "write denyoom admin",
+    group="hyperloglog",
+    since="2.8.9",
+    acl="hyperloglog",
+    keys=[KeySpec("RW access", Index(2), Range(0))],
+    args=[Arg("subcommand"), Arg("key", "key", key_spec=0)],
+    doc_flags="syscmd",
+)
+def pfdebug(session, argv):
+    """Look inside a HyperLogLog: its registers, opcodes or encoding."""
+    db = session.db
+    key = argv[2]
+    value = db.lookup(key)
+    if value is None:
+        raise ReplyError("ERR The specified key does not exist")
+    value = _hll_at(db, key)
+    sub = argv[1].lower()
+    if sub not in _PFDEBUG:
+        raise ReplyError(
+            "ERR Unknown PFDEBUG subcommand '%s'"
+            % (argv[1].decode("utf-8", "replace"),)
+        )
+    sparse = value[4] == SPARSE
+    if sub == b"decode":
+        if not sparse:
+            raise ReplyError("ERR HLL encoding is not sparse")
+        return _decoded(value)
+    if sub == b"encoding":
+        return Status(b"sparse" if sparse else b"dense")
+    if sparse:
+        value = _densified(value)
+        db.replace(key, value)
+        db.encodings[key] = "raw"
+    if sub == b"todense":
+        return int(sparse)
+    return list(dense_to_raw(value[HEADER:]))
+
+
+@command(
+    "pfselftest",
+    1,
+    "admin",
+    group="hyperloglog",
+    since="2.8.9",
+    acl="hyperloglog",
+    doc_flags="syscmd",
+)
+def pfselftest(session, argv):
+    """Check the HyperLogLog code: registers, both encodings and estimates."""
+    registers = bytearray(DENSE_BYTES)
+    raw = bytearray(REGISTERS)
+    for index in range(REGISTERS):
+        count = (index * 7 + 3) % 64
+        dense_set(registers, index, count)
+        raw[index] = count
+    if dense_to_raw(registers) != raw or raw_to_dense(raw) != bytes(registers):
+        raise ReplyError("ERR TESTFAILED Register error at index")
+    sparse = Sparse(EMPTY[HEADER:])
+    dense = bytearray(DENSE_BYTES)
+    for n in range(1, 20001):
+        index, count = position(b"%d" % n)
+        if sparse is not None and sparse.set(index, count, 3000) is None:
+            sparse = None
+        dense_set(dense, index, count)
+        if n in (10, 100, 1000, 10000, 20000):
+            counts = raw_histogram(dense_to_raw(dense))
+            if sparse is not None and sparse.histogram()[0] != counts:
+                raise ReplyError("ERR TESTFAILED sparse and dense disagree")
+            error = abs(estimate(counts) - n) / n
+            if error > 5 * 1.04 / 128:  # five standard errors of 16384 registers
+                raise ReplyError("ERR TESTFAILED too big error. card:%d" % (n,))
     return OK
