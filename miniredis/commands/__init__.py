@@ -198,16 +198,19 @@ def command(name, arity, flags="", **spec_fields):
     return register
 
 
-def container(name, arity=-2, flags="", bare=None, **spec_fields):
+def container(name, arity=-2, flags="", bare=None, summary="", **spec_fields):
     """
     Register C{name} as a command whose first argument picks a subcommand.
 
     @param bare: the function run when C{name} comes alone (arity -1).
+    @param summary: what COMMAND DOCS says of the container (a bare
+        function's docstring says it otherwise).
     """
 
     def dispatch_subcommand(session, argv):
         raise AssertionError("containers dispatch through their subcommands")
 
+    dispatch_subcommand.__doc__ = summary
     entry = Command(name, bare or dispatch_subcommand, arity, flags, **spec_fields)
     entry.subcommands = {}
     COMMANDS[name.encode()] = entry

@@ -617,5 +617,5 @@ def bitfield(session, argv):
     ],
 )
 def bitfield_ro(session, argv):
-    """The read-only form of BITFIELD, which takes only GET operations."""
+    """Read several integer fields of any width from a string, without writing."""
     return _bitfield(session, argv, read_only=True)

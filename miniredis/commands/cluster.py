@@ -18,7 +18,13 @@ def cluster_disabled(session, argv):
     raise ReplyError(DISABLED)
 
 
-container("cluster", -2, group="cluster", since="3.0.0")
+container(
+    "cluster",
+    -2,
+    summary="Cluster commands, all refused: miniredis runs standalone.",
+    group="cluster",
+    since="3.0.0",
+)
 command(
     "cluster|addslots",
     -3,

@@ -29,7 +29,7 @@ WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
     tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def ping(session, argv):
-    """Ping the server."""
+    """Check the connection: answers PONG, or the message given."""
     if len(argv) > 2:
         raise ReplyError("ERR wrong number of arguments for 'ping' command")
     if session.subscribed and session.proto == 2:
@@ -47,7 +47,7 @@ def ping(session, argv):
     args=[Arg("message")],
 )
 def echo(session, argv):
-    """Echo the given string."""
+    """Answer with the message given."""
     return argv[1]
 
 
@@ -60,7 +60,7 @@ def echo(session, argv):
     acl="connection",
 )
 def quit(session, argv):
-    """Close the connection."""
+    """Close this connection once the replies before it are sent."""
     session.close_after_reply()
     return OK
 
@@ -75,7 +75,7 @@ def quit(session, argv):
     args=[Arg("index", "integer")],
 )
 def select(session, argv):
-    """Change the selected database for the current connection."""
+    """Make another numbered database the one this connection uses."""
     index = parse_int(argv[1])
     if not 0 <= index < len(session.server.store.databases):
         raise ReplyError("ERR DB index is out of range")
@@ -106,7 +106,7 @@ def _authenticate(session, user, password):
     args=[Arg("username", flags="optional", since="6.0.0"), Arg("password")],
 )
 def auth(session, argv):
-    """Authenticate to the server."""
+    """Log this connection in with a password (and a user name)."""
     if len(argv) > 3:
         raise ReplyError("ERR syntax error")
     if len(argv) == 2:
@@ -220,7 +220,14 @@ def _valid_name(name):
     return name
 
 
-container("client", -2, "sentinel", group="connection", since="2.4.0")
+container(
+    "client",
+    -2,
+    "sentinel",
+    summary="Commands about client connections: names, listing, killing.",
+    group="connection",
+    since="2.4.0",
+)
 
 
 @command(
@@ -232,7 +239,7 @@ container("client", -2, "sentinel", group="connection", since="2.4.0")
     acl="connection",
 )
 def client_id(session, argv):
-    """Returns the client ID for the current connection."""
+    """Tell this connection's unique id."""
     return session.id
 
 
@@ -246,7 +253,7 @@ def client_id(session, argv):
     args=[Arg("connection-name")],
 )
 def client_setname(session, argv):
-    """Set the current connection name."""
+    """Give this connection a name that CLIENT LIST shows."""
     session.name = _valid_name(argv[2])
     return OK
 
@@ -260,7 +267,7 @@ def client_setname(session, argv):
     acl="connection",
 )
 def client_getname(session, argv):
-    """Get the current connection name."""
+    """Tell the name this connection gave itself."""
     return session.name or None
 
 
@@ -287,7 +294,7 @@ def client_getredir(session, argv):
     tips="nondeterministic_output",
 )
 def client_info(session, argv):
-    """Returns information about the current client connection."""
+    """Describe this connection in one CLIENT LIST line."""
     return Verbatim(session.describe().encode() + b"\n")
 
 
@@ -337,7 +344,7 @@ def _client_type(raw):
     tips="nondeterministic_output",
 )
 def client_list(session, argv):
-    """Get the list of client connections."""
+    """Describe every connection, one line each."""
     clients = session.server.clients.values()
     option = argv[2].lower() if len(argv) > 2 else None
     if option == b"id" and len(argv) > 3:
@@ -409,7 +416,7 @@ def _kill_filter(option, value):
     ],
 )
 def client_kill(session, argv):
-    """Kill the connection of a client."""
+    """Close other connections, picked by address, id, type or user."""
     clients = list(session.server.clients.values())
     if len(argv) == 3:
         address = argv[2].decode("utf-8", "replace")
@@ -459,7 +466,7 @@ def _kill(session, other):
     ],
 )
 def client_unblock(session, argv):
-    """Unblock a client blocked in a blocking command from a different connection."""
+    """Wake a client waiting in a blocking command, as a timeout or an error."""
     client_id = parse_int(argv[2])
     error = False
     if len(argv) == 4:
@@ -521,7 +528,7 @@ def client_reply(session, argv):
     acl="connection",
 )
 def client_help(session, argv):
-    """Show helpful text about the different subcommands."""
+    """List the subcommands of CLIENT."""
     return [
         Status(line.encode())
         for line in (

@@ -86,6 +86,7 @@ def _set_fields(session, argv):
     ],
 )
 def hset(session, argv):
+    """Write fields of a hash, creating it if needed; answers how many are new."""
     return _set_fields(session, argv)
 
 
@@ -106,6 +107,7 @@ def hset(session, argv):
     replaced_by="`HSET` with multiple field-value pairs",
 )
 def hmset(session, argv):
+    """Write several fields of a hash (the old form of HSET)."""
     _set_fields(session, argv)
     return OK
 
@@ -121,6 +123,7 @@ def hmset(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("value")],
 )
 def hsetnx(session, argv):
+    """Write a field of a hash unless the field is already there."""
     db = session.db
     key, field = argv[1], argv[2]
     value = _hash(db, key)
@@ -142,6 +145,7 @@ def hsetnx(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field", flags="multiple")],
 )
 def hdel(session, argv):
+    """Remove fields from a hash; answers how many were there."""
     db = session.db
     key = argv[1]
     value = _hash(db, key)
@@ -168,6 +172,7 @@ def hdel(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("increment", "integer")],
 )
 def hincrby(session, argv):
+    """Add an integer to a field of a hash holding an integer."""
     increment = parse_int(argv[3])
     db = session.db
     key, field = argv[1], argv[2]
@@ -195,6 +200,7 @@ def hincrby(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field"), Arg("increment", "double")],
 )
 def hincrbyfloat(session, argv):
+    """Add a decimal number to a field of a hash holding a number."""
     try:
         increment = longdouble.parse(argv[3])
     except ValueError:
@@ -233,6 +239,7 @@ def hincrbyfloat(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field")],
 )
 def hget(session, argv):
+    """Read one field of a hash."""
     value = _hash(session.db, argv[1])
     return None if value is None else value.get(argv[2])
 
@@ -248,6 +255,7 @@ def hget(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field", flags="multiple")],
 )
 def hmget(session, argv):
+    """Read several fields of a hash at once."""
     value = _hash(session.db, argv[1]) or {}
     return [value.get(field) for field in argv[2:]]
 
@@ -263,6 +271,7 @@ def hmget(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field")],
 )
 def hexists(session, argv):
+    """Tell whether a hash has a field."""
     value = _hash(session.db, argv[1])
     return int(value is not None and argv[2] in value)
 
@@ -278,6 +287,7 @@ def hexists(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def hlen(session, argv):
+    """Count the fields of a hash."""
     value = _hash(session.db, argv[1])
     return 0 if value is None else len(value)
 
@@ -293,6 +303,7 @@ def hlen(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("field")],
 )
 def hstrlen(session, argv):
+    """Tell the length in bytes of one field's value."""
     value = _hash(session.db, argv[1]) or {}
     return len(value.get(argv[2], b""))
 
@@ -309,6 +320,7 @@ def hstrlen(session, argv):
     tips="nondeterministic_output_order",
 )
 def hgetall(session, argv):
+    """Read every field of a hash with its value."""
     return dict(_hash(session.db, argv[1]) or {})
 
 
@@ -324,6 +336,7 @@ def hgetall(session, argv):
     tips="nondeterministic_output_order",
 )
 def hkeys(session, argv):
+    """List the field names of a hash."""
     return list(_hash(session.db, argv[1]) or ())
 
 
@@ -339,6 +352,7 @@ def hkeys(session, argv):
     tips="nondeterministic_output_order",
 )
 def hvals(session, argv):
+    """List the values of a hash."""
     return list((_hash(session.db, argv[1]) or {}).values())
 
 
@@ -362,6 +376,7 @@ def hvals(session, argv):
     tips="nondeterministic_output",
 )
 def hrandfield(session, argv):
+    """Pick fields of a hash at random, with or without their values."""
     if len(argv) == 2:
         value = _hash(session.db, argv[1])
         return random.choice(list(value)) if value else None
@@ -399,6 +414,7 @@ def hrandfield(session, argv):
     tips="nondeterministic_output",
 )
 def hscan(session, argv):
+    """Walk the fields of a hash a few at a time with a cursor."""
     cursor = parse_cursor(argv[2])
     db = session.db
     key = argv[1]

@@ -50,6 +50,7 @@ NONE = Status(b"none")
     tips="request_policy:multi_shard response_policy:agg_sum",
 )
 def del_(session, argv):
+    """Remove keys of any type; answers how many existed."""
     delete = session.db.delete
     return sum(1 for key in argv[1:] if delete(key))
 
@@ -66,6 +67,7 @@ def del_(session, argv):
     tips="request_policy:multi_shard response_policy:agg_sum",
 )
 def unlink(session, argv):
+    """Remove keys, as DEL does."""
     return del_(session, argv)
 
 
@@ -81,6 +83,7 @@ def unlink(session, argv):
     tips="request_policy:multi_shard response_policy:agg_sum",
 )
 def exists(session, argv):
+    """Count how many of the keys given exist."""
     peek = session.db.peek
     return sum(1 for key in argv[1:] if peek(key) is not None)
 
@@ -97,6 +100,7 @@ def exists(session, argv):
     tips="request_policy:multi_shard response_policy:agg_sum",
 )
 def touch(session, argv):
+    """Mark keys as just used; answers how many exist."""
     lookup = session.db.lookup
     return sum(1 for key in argv[1:] if lookup(key) is not None)
 
@@ -112,6 +116,7 @@ def touch(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def type_(session, argv):
+    """Name the data type of the value at a key."""
     value = session.db.peek(argv[1])
     return NONE if value is None else Status(type_name(value).encode())
 
@@ -126,7 +131,7 @@ def type_(session, argv):
     tips="request_policy:all_shards response_policy:agg_sum",
 )
 def dbsize(session, argv):
-    """The number of keys, with those expired but not yet removed, as Redis."""
+    """Count the keys of the selected database."""
     return len(session.db)
 
 
@@ -150,6 +155,7 @@ def _live_keys(db):
     tips="request_policy:all_shards nondeterministic_output_order",
 )
 def keys(session, argv):
+    """List every key whose name matches a glob pattern."""
     match = matcher(argv[1])
     return [key for key in _live_keys(session.db) if match(key)]
 
@@ -164,6 +170,7 @@ def keys(session, argv):
     tips="request_policy:all_shards nondeterministic_output",
 )
 def randomkey(session, argv):
+    """Name a key of the selected database picked at random."""
     db = session.db
     while db.data:
         index = random.randrange(len(db.data))
@@ -189,6 +196,7 @@ def randomkey(session, argv):
     tips="nondeterministic_output request_policy:special",
 )
 def scan(session, argv):
+    """Walk the key names of a database a few at a time with a cursor."""
     cursor = parse_cursor(argv[1])
     pattern, count, kind = parse_options(argv, 2, allow_type=True)
     db = session.db
@@ -251,6 +259,7 @@ def _flush_mode(argv):
     tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def flushdb(session, argv):
+    """Empty the selected database."""
     _flush_mode(argv)
     session.db.clear()
     session.server.store.dirty += 1
@@ -275,6 +284,7 @@ def flushdb(session, argv):
     tips="request_policy:all_shards response_policy:all_succeeded",
 )
 def flushall(session, argv):
+    """Empty every database."""
     _flush_mode(argv)
     store = session.server.store
     store.flushall()
@@ -292,6 +302,7 @@ def flushall(session, argv):
     args=[Arg("index1", "integer"), Arg("index2", "integer")],
 )
 def swapdb(session, argv):
+    """Exchange the contents of two databases."""
     first = _int32(argv[1], "ERR invalid first DB index")
     second = _int32(argv[2], "ERR invalid second DB index")
     _check_database(session, first)
@@ -347,6 +358,7 @@ def _rename(session, argv, nx):
     args=[Arg("key", "key", key_spec=0), Arg("newkey", "key", key_spec=1)],
 )
 def rename(session, argv):
+    """Give a key another name, replacing any key of that name."""
     return _rename(session, argv, nx=False)
 
 
@@ -364,6 +376,7 @@ def rename(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("newkey", "key", key_spec=1)],
 )
 def renamenx(session, argv):
+    """Give a key another name, unless that name is taken."""
     return _rename(session, argv, nx=True)
 
 
@@ -402,6 +415,7 @@ def duplicate(value):
     ],
 )
 def copy_(session, argv):
+    """Duplicate a key's value under another name, in this or another database."""
     db = target = session.db
     replace = False
     i = 3
@@ -447,6 +461,7 @@ def _encoding_of_copy(session, value):
     args=[Arg("key", "key", key_spec=0), Arg("db", "integer")],
 )
 def move(session, argv):
+    """Move a key into another database, unless it exists there."""
     db = session.db
     key = argv[1]
     target = _check_database(session, _int32(argv[2]))
@@ -545,6 +560,7 @@ def _expire(session, argv, name, seconds, relative):
     ],
 )
 def expire(session, argv):
+    """Make a key expire after some seconds."""
     return _expire(session, argv, "expire", seconds=True, relative=True)
 
 
@@ -571,6 +587,7 @@ def expire(session, argv):
     ],
 )
 def pexpire(session, argv):
+    """Make a key expire after some milliseconds."""
     return _expire(session, argv, "pexpire", seconds=False, relative=True)
 
 
@@ -597,6 +614,7 @@ def pexpire(session, argv):
     ],
 )
 def expireat(session, argv):
+    """Make a key expire at a Unix time, in seconds."""
     return _expire(session, argv, "expireat", seconds=True, relative=False)
 
 
@@ -623,6 +641,7 @@ def expireat(session, argv):
     ],
 )
 def pexpireat(session, argv):
+    """Make a key expire at a Unix time, in milliseconds."""
     return _expire(session, argv, "pexpireat", seconds=False, relative=False)
 
 
@@ -646,6 +665,7 @@ def _deadline(session, key):
     tips="nondeterministic_output",
 )
 def ttl(session, argv):
+    """Tell how many seconds a key has left to live."""
     remaining = session.db.ttl_ms(argv[1])
     return remaining if remaining < 0 else (remaining + 500) // 1000
 
@@ -662,6 +682,7 @@ def ttl(session, argv):
     tips="nondeterministic_output",
 )
 def pttl(session, argv):
+    """Tell how many milliseconds a key has left to live."""
     return session.db.ttl_ms(argv[1])
 
 
@@ -676,6 +697,7 @@ def pttl(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def expiretime(session, argv):
+    """Tell when a key expires, as a Unix time in seconds."""
     when = _deadline(session, argv[1])
     return when if when < 0 else (when + 500) // 1000
 
@@ -691,6 +713,7 @@ def expiretime(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def pexpiretime(session, argv):
+    """Tell when a key expires, as a Unix time in milliseconds."""
     return _deadline(session, argv[1])
 
 
@@ -705,6 +728,7 @@ def pexpiretime(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def persist(session, argv):
+    """Make a key live forever again."""
     db = session.db
     if db.lookup(argv[1]) is None:
         return 0
@@ -713,7 +737,13 @@ def persist(session, argv):
 
 # ---------------------------------------------------------------- OBJECT
 
-container("object", -2, group="generic", since="2.2.3")
+container(
+    "object",
+    -2,
+    summary="Commands that look at how the value of a key is kept.",
+    group="generic",
+    since="2.2.3",
+)
 
 _LFU = ("allkeys-lfu", "volatile-lfu")
 _NO_SHARED_INTEGERS = ("allkeys-lru", "volatile-lru") + _LFU
@@ -810,6 +840,7 @@ def _shared_integer(session, value):
     tips="nondeterministic_output",
 )
 def object_encoding(session, argv):
+    """Tell how Redis would encode the value of a key."""
     db = session.db
     value = db.peek(argv[2])
     if value is None:
@@ -829,6 +860,7 @@ def object_encoding(session, argv):
     tips="nondeterministic_output",
 )
 def object_refcount(session, argv):
+    """Tell how many references the value of a key has."""
     db = session.db
     value = db.peek(argv[2])
     if value is None:
@@ -854,6 +886,7 @@ def _idle_seconds(db, key):
     tips="nondeterministic_output",
 )
 def object_idletime(session, argv):
+    """Tell how many seconds passed since a key was last used."""
     db = session.db
     if db.peek(argv[2]) is None:
         return None
@@ -877,11 +910,7 @@ def object_idletime(session, argv):
     tips="nondeterministic_output",
 )
 def object_freq(session, argv):
-    """
-    The LFU counter of a key. miniredis does not count accesses: it answers
-    the counter of a new key (5), or the FREQ RESTORE gave it, less one per
-    minute since the last access, the decay Redis applies.
-    """
+    """Tell the LFU access counter of a key."""
     db = session.db
     key = argv[2]
     if db.peek(key) is None:
@@ -919,6 +948,7 @@ _OBJECT_HELP = [
     "object|help", 2, "loading stale", group="generic", since="6.2.0", acl="keyspace"
 )
 def object_help(session, argv):
+    """List the subcommands of OBJECT."""
     return [Status(line.encode()) for line in _OBJECT_HELP]
 
 

@@ -119,6 +119,7 @@ def _push(session, argv, left, existing_only=False):
     args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
 )
 def lpush(session, argv):
+    """Push elements onto the head of a list, creating it if needed."""
     return _push(session, argv, left=True)
 
 
@@ -133,6 +134,7 @@ def lpush(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
 )
 def rpush(session, argv):
+    """Push elements onto the tail of a list, creating it if needed."""
     return _push(session, argv, left=False)
 
 
@@ -147,6 +149,7 @@ def rpush(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
 )
 def lpushx(session, argv):
+    """Push elements onto the head of a list that already exists."""
     return _push(session, argv, left=True, existing_only=True)
 
 
@@ -161,6 +164,7 @@ def lpushx(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("element", flags="multiple")],
 )
 def rpushx(session, argv):
+    """Push elements onto the tail of a list that already exists."""
     return _push(session, argv, left=False, existing_only=True)
 
 
@@ -201,6 +205,7 @@ def _pop(session, argv, left):
     ],
 )
 def lpop(session, argv):
+    """Take elements off the head of a list."""
     return _pop(session, argv, left=True)
 
 
@@ -218,6 +223,7 @@ def lpop(session, argv):
     ],
 )
 def rpop(session, argv):
+    """Take elements off the tail of a list."""
     return _pop(session, argv, left=False)
 
 
@@ -235,6 +241,7 @@ def rpop(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def llen(session, argv):
+    """Count the elements of a list."""
     value = _list(session.db, argv[1])
     return 0 if value is None else len(value)
 
@@ -254,6 +261,7 @@ def llen(session, argv):
     ],
 )
 def lrange(session, argv):
+    """Read the elements of a list between two indexes."""
     start, end = parse_int(argv[2]), parse_int(argv[3])
     value = _list(session.db, argv[1])
     if value is None:
@@ -281,6 +289,7 @@ def lrange(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("index", "integer")],
 )
 def lindex(session, argv):
+    """Read the element of a list at an index (negative counts from the end)."""
     value = _list(session.db, argv[1])
     if value is None:
         return None
@@ -309,6 +318,7 @@ def lindex(session, argv):
     ],
 )
 def lpos(session, argv):
+    """Find the positions of an element in a list."""
     rank, count, maxlen = _lpos_options(argv)
     value = _list(session.db, argv[1])
     if value is None:
@@ -368,6 +378,7 @@ def _lpos_options(argv):
     args=[Arg("key", "key", key_spec=0), Arg("index", "integer"), Arg("element")],
 )
 def lset(session, argv):
+    """Overwrite the element of a list at an index."""
     db = session.db
     key = argv[1]
     value = _list(db, key)
@@ -394,6 +405,7 @@ def lset(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("count", "integer"), Arg("element")],
 )
 def lrem(session, argv):
+    """Remove occurrences of an element from a list."""
     count = parse_int(argv[2])
     db = session.db
     key = argv[1]
@@ -434,6 +446,7 @@ def lrem(session, argv):
     ],
 )
 def ltrim(session, argv):
+    """Keep only the elements of a list between two indexes."""
     start, end = parse_int(argv[2]), parse_int(argv[3])
     db = session.db
     key = argv[1]
@@ -469,6 +482,7 @@ def ltrim(session, argv):
     ],
 )
 def linsert(session, argv):
+    """Put an element before or after the first occurrence of another."""
     where = argv[2].lower()
     if where not in (b"before", b"after"):
         raise ReplyError(SYNTAX)
@@ -542,6 +556,7 @@ def _lmove_argv(source, target, from_left, to_left):
     ],
 )
 def lmove(session, argv):
+    """Take an element from one end of a list and push it onto another list."""
     from_left, to_left = _where(argv[3]), _where(argv[4])
     return _move(session.db, argv[1], argv[2], from_left, to_left)
 
@@ -563,6 +578,7 @@ def lmove(session, argv):
     replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments",
 )
 def rpoplpush(session, argv):
+    """Move the tail of a list to the head of another list."""
     return _move(session.db, argv[1], argv[2], False, True)
 
 
@@ -614,6 +630,7 @@ def _first_nonempty(db, keys):
     ],
 )
 def lmpop(session, argv):
+    """Pop elements from the first of several lists that has any."""
     keys, left, count = parse_mpop(argv, 1, _LEFT_RIGHT)
     db = session.db
     key, value = _first_nonempty(db, keys)
@@ -649,6 +666,7 @@ def _blocking_pop(session, keys, timeout, left, count=None):
     args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
 )
 def blpop(session, argv):
+    """Pop the head of the first non-empty list, waiting for one if all are empty."""
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], timeout, left=True)
 
@@ -664,6 +682,7 @@ def blpop(session, argv):
     args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
 )
 def brpop(session, argv):
+    """Pop the tail of the first non-empty list, waiting for one if all are empty."""
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], timeout, left=False)
 
@@ -685,6 +704,7 @@ def brpop(session, argv):
     ],
 )
 def blmpop(session, argv):
+    """Pop elements from the first non-empty list, waiting for one if all are empty."""
     keys, left, count = parse_mpop(argv, 2, _LEFT_RIGHT)
     timeout = parse_timeout(argv[1])
     return _blocking_pop(session, keys, timeout, left, count)
@@ -735,6 +755,7 @@ def _blocking_move(session, source, target, from_left, to_left, timeout):
     ],
 )
 def blmove(session, argv):
+    """Move an element from one list to another, waiting for one if the source is empty."""
     from_left, to_left = _where(argv[3]), _where(argv[4])
     timeout = parse_timeout(argv[5])
     return _blocking_move(session, argv[1], argv[2], from_left, to_left, timeout)
@@ -761,5 +782,6 @@ def blmove(session, argv):
     replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments",
 )
 def brpoplpush(session, argv):
+    """Move a list's tail to another list's head, waiting if the source is empty."""
     timeout = parse_timeout(argv[3])
     return _blocking_move(session, argv[1], argv[2], False, True, timeout)

@@ -45,7 +45,13 @@ if platform.python_implementation() == "PyPy":
 else:
     sizeof = sys.getsizeof
 
-container("memory", -2, group="server", since="4.0.0")
+container(
+    "memory",
+    -2,
+    summary="Commands about the memory the server and its keys use.",
+    group="server",
+    since="4.0.0",
+)
 
 _DEFAULT_SAMPLES = 5
 _EMPTY_INSTANCE = 5 * 1024 * 1024

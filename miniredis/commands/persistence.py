@@ -23,6 +23,7 @@ def persistence(session):
     "save", 1, "admin noscript no_async_loading no_multi", group="server", since="1.0.0"
 )
 def save(session, argv):
+    """Write an RDB snapshot now, before answering."""
     persistence(session).save()
     return OK
 
@@ -36,6 +37,7 @@ def save(session, argv):
     args=[Token("SCHEDULE", flags="optional", since="3.2.2")],
 )
 def bgsave(session, argv):
+    """Write an RDB snapshot in the background."""
     if len(argv) > 2 or len(argv) == 2 and argv[1].lower() != b"schedule":
         raise ReplyError(SYNTAX)
     persistence(session).bgsave()
@@ -46,6 +48,7 @@ def bgsave(session, argv):
     "bgrewriteaof", 1, "admin noscript no_async_loading", group="server", since="1.0.0"
 )
 def bgrewriteaof(session, argv):
+    """Write a compact new append-only file in the background."""
     persistence(session).start_rewrite()
     return Status(b"Background append only file rewriting started")
 
@@ -60,6 +63,7 @@ def bgrewriteaof(session, argv):
     tips="nondeterministic_output",
 )
 def lastsave(session, argv):
+    """Tell when the last snapshot was written, as a Unix time."""
     return int(persistence(session).lastsave)
 
 

@@ -39,6 +39,7 @@ def _each(session, kind, names, change):
     args=[Arg("channel", flags="multiple")],
 )
 def subscribe(session, argv):
+    """Receive the messages of channels."""
     return _each(session, b"subscribe", argv[1:], session.server.pubsub.subscribe)
 
 
@@ -52,6 +53,7 @@ def subscribe(session, argv):
     args=[Arg("shardchannel", flags="multiple")],
 )
 def ssubscribe(session, argv):
+    """Receive the messages of shard channels."""
     pubsub = session.server.pubsub
     return _each(
         session,
@@ -70,6 +72,7 @@ def ssubscribe(session, argv):
     args=[Block("pattern", Arg("pattern", "pattern"), flags="multiple")],
 )
 def psubscribe(session, argv):
+    """Receive the messages of every channel matching glob patterns."""
     return _each(session, b"psubscribe", argv[1:], session.server.pubsub.psubscribe)
 
 
@@ -88,6 +91,7 @@ def _unsubscribe_all(session, kind, names, remove):
     args=[Arg("channel", flags="optional multiple")],
 )
 def unsubscribe(session, argv):
+    """Stop receiving the messages of channels."""
     names = argv[1:] or sorted(session.channels)
     return _unsubscribe_all(
         session, b"unsubscribe", names, session.server.pubsub.unsubscribe
@@ -104,6 +108,7 @@ def unsubscribe(session, argv):
     args=[Arg("shardchannel", flags="optional multiple")],
 )
 def sunsubscribe(session, argv):
+    """Stop receiving the messages of shard channels."""
     pubsub = session.server.pubsub
     names = argv[1:] or sorted(session.shard_channels)
     return _unsubscribe_all(
@@ -123,6 +128,7 @@ def sunsubscribe(session, argv):
     args=[Arg("pattern", "pattern", flags="optional multiple")],
 )
 def punsubscribe(session, argv):
+    """Stop receiving the messages of channel patterns."""
     names = argv[1:] or sorted(session.patterns)
     return _unsubscribe_all(
         session, b"punsubscribe", names, session.server.pubsub.punsubscribe
@@ -138,6 +144,7 @@ def punsubscribe(session, argv):
     args=[Arg("channel"), Arg("message")],
 )
 def publish(session, argv):
+    """Send a message to the subscribers of a channel."""
     return session.server.pubsub.publish(argv[1], argv[2])
 
 
@@ -151,10 +158,17 @@ def publish(session, argv):
     args=[Arg("shardchannel"), Arg("message")],
 )
 def spublish(session, argv):
+    """Send a message to the subscribers of a shard channel."""
     return session.server.pubsub.publish(argv[1], argv[2], shard=True)
 
 
-container("pubsub", -2, group="pubsub", since="2.8.0")
+container(
+    "pubsub",
+    -2,
+    summary="Commands that look at channels and their subscribers.",
+    group="pubsub",
+    since="2.8.0",
+)
 
 
 def _matching(names, argv):
@@ -173,6 +187,7 @@ def _matching(names, argv):
     args=[Arg("pattern", "pattern", flags="optional")],
 )
 def pubsub_channels(session, argv):
+    """List the channels that have subscribers (matching a pattern)."""
     return _matching(session.server.pubsub.channels, argv)
 
 
@@ -185,6 +200,7 @@ def pubsub_channels(session, argv):
     args=[Arg("pattern", "pattern", flags="optional")],
 )
 def pubsub_shardchannels(session, argv):
+    """List the shard channels that have subscribers."""
     return _matching(session.server.pubsub.shard_channels, argv)
 
 
@@ -197,6 +213,7 @@ def pubsub_shardchannels(session, argv):
     args=[Arg("channel", flags="optional multiple")],
 )
 def pubsub_numsub(session, argv):
+    """Count the subscribers of each channel given."""
     channels = session.server.pubsub.channels
     out = []
     for channel in argv[2:]:
@@ -213,6 +230,7 @@ def pubsub_numsub(session, argv):
     args=[Arg("shardchannel", flags="optional multiple")],
 )
 def pubsub_shardnumsub(session, argv):
+    """Count the subscribers of each shard channel given."""
     channels = session.server.pubsub.shard_channels
     out = []
     for channel in argv[2:]:
@@ -222,4 +240,5 @@ def pubsub_shardnumsub(session, argv):
 
 @command("pubsub|numpat", 2, "pubsub loading stale", group="pubsub", since="2.8.0")
 def pubsub_numpat(session, argv):
+    """Count the pattern subscriptions of all clients."""
     return len(session.server.pubsub.patterns)

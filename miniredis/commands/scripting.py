@@ -81,6 +81,7 @@ _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys"
     ],
 )
 def eval_(session, argv):
+    """Run a Lua script given as text, with keys and arguments."""
     return _eval(session, argv, False)
 
 
@@ -100,6 +101,7 @@ def eval_(session, argv):
     ],
 )
 def evalsha(session, argv):
+    """Run a cached Lua script named by its SHA1 digest."""
     return _evalsha(session, argv, False)
 
 
@@ -119,6 +121,7 @@ def evalsha(session, argv):
     ],
 )
 def eval_ro(session, argv):
+    """Run a Lua script that may only read, given as text."""
     return _eval(session, argv, True)
 
 
@@ -138,10 +141,17 @@ def eval_ro(session, argv):
     ],
 )
 def evalsha_ro(session, argv):
+    """Run a cached read-only Lua script named by its SHA1 digest."""
     return _evalsha(session, argv, True)
 
 
-container("script", -2, group="scripting", since="2.6.0")
+container(
+    "script",
+    -2,
+    summary="Commands that manage the cache of Lua scripts.",
+    group="scripting",
+    since="2.6.0",
+)
 
 
 @command(
@@ -155,6 +165,7 @@ container("script", -2, group="scripting", since="2.6.0")
     tips="request_policy:all_nodes response_policy:all_succeeded",
 )
 def script_load(session, argv):
+    """Cache a Lua script and answer its SHA1 digest."""
     return engine(session.server).compile(argv[2]).sha
 
 
@@ -169,6 +180,7 @@ def script_load(session, argv):
     tips="request_policy:all_shards response_policy:agg_logical_and",
 )
 def script_exists(session, argv):
+    """Tell which of the SHA1 digests name cached scripts."""
     scripts = engine(session.server)
     return [int(scripts.lookup(sha) is not None) for sha in argv[2:]]
 
@@ -186,6 +198,7 @@ def script_exists(session, argv):
     tips="request_policy:all_nodes response_policy:all_succeeded",
 )
 def script_flush(session, argv):
+    """Forget every cached script."""
     if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
         raise ReplyError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
     engine(session.server).flush()
@@ -202,6 +215,7 @@ def script_flush(session, argv):
     tips="request_policy:all_shards response_policy:one_succeeded",
 )
 def script_kill(session, argv):
+    """Stop the script that is running, if it has written nothing yet."""
     scripts = getattr(session.server, "scripts", None)
     if scripts is None:
         raise ReplyError("NOTBUSY No scripts in execution right now.")
@@ -219,6 +233,7 @@ def script_kill(session, argv):
     args=[OneOf("mode", Token("YES"), Token("SYNC"), Token("NO"))],
 )
 def script_debug(session, argv):
+    """Choose how scripts are debugged (only NO is supported)."""
     mode = argv[2].lower()
     if mode == b"no":
         return OK
@@ -254,4 +269,5 @@ _HELP = [
     "script|help", 2, "loading stale", group="scripting", since="5.0.0", acl="scripting"
 )
 def script_help(session, argv):
+    """List the subcommands of SCRIPT."""
     return [Status(line) for line in _HELP]

@@ -130,7 +130,7 @@ def info_text(server, names=(b"default",)):
     tips="nondeterministic_output request_policy:all_shards response_policy:special",
 )
 def info(session, argv):
-    """Get information and statistics about the server."""
+    """Report the server's state and statistics, by section."""
     return Verbatim(info_text(session.server, argv[1:] or (b"default",)))
 
 
@@ -324,7 +324,13 @@ def _average_ttl(db, now_ms):
 
 # ------------------------------------------------------------------- CONFIG
 
-container("config", -2, group="server", since="2.0.0")
+container(
+    "config",
+    -2,
+    summary="Commands that read and change the server parameters.",
+    group="server",
+    since="2.0.0",
+)
 
 
 @command(
@@ -398,7 +404,7 @@ def config_set(session, argv):
     "config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0"
 )
 def config_resetstat(session, argv):
-    """Reset the stats returned by INFO."""
+    """Zero the counters that INFO reports."""
     server = session.server
     server.stats.reset()
     server.store.expired_keys = 0
@@ -409,7 +415,7 @@ def config_resetstat(session, argv):
     "config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0"
 )
 def config_rewrite(session, argv):
-    """Rewrite the configuration file with the in memory configuration."""
+    """Write the running configuration back into the configuration file."""
     from miniredis import conffile
 
     config = session.server.config
@@ -423,8 +429,8 @@ def config_rewrite(session, argv):
 
 
 @command("config|help", 2, "loading stale", group="server", since="5.0.0")
-def confighelp_reply(session, argv):
-    """Show helpful text about the different subcommands."""
+def config_help(session, argv):
+    """List the subcommands of CONFIG."""
     return help_reply(
         [
             "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -525,7 +531,7 @@ def wait(session, argv):
     tips="nondeterministic_output",
 )
 def time_(session, argv):
-    """Return the current server time."""
+    """Tell the server's clock: Unix seconds and microseconds."""
     micros = int(session.server.clock.seconds() * 1000000)
     return [b"%d" % (micros // 1000000), b"%d" % (micros % 1000000)]
 
@@ -584,7 +590,7 @@ def _local(session):
     doc_flags="syscmd",
 )
 def debug(session, argv):
-    """A container for debugging commands."""
+    """Reach the debugging helpers (sleep, reload, ...), when enabled."""
     allowed = session.server.config["enable-debug-command"]
     if allowed == "no" or (allowed == "local" and not _local(session)):
         raise ReplyError(_DEBUG_REFUSED)
@@ -620,7 +626,7 @@ def debug_set_active_expire(session, argv):
 
 
 @debug_subcommand("help", 2)
-def debughelp_reply(session, argv):
+def debug_help(session, argv):
     """Prints this help."""
     lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
     for name in sorted(_DEBUG):

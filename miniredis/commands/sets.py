@@ -90,6 +90,7 @@ def _store(db, key, members):
     args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
 )
 def sadd(session, argv):
+    """Add members to a set, creating it if needed; answers how many are new."""
     db = session.db
     key = argv[1]
     value = _set(db, key)
@@ -114,6 +115,7 @@ def sadd(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
 )
 def srem(session, argv):
+    """Remove members from a set; answers how many were there."""
     db = session.db
     key = argv[1]
     value = _set(db, key)
@@ -145,6 +147,7 @@ def srem(session, argv):
     ],
 )
 def smove(session, argv):
+    """Move a member from one set into another."""
     db = session.db
     source_key, target_key, member = argv[1], argv[2], argv[3]
     source = _set(db, source_key)
@@ -217,6 +220,7 @@ def random_member(db, key, value, pop):
     tips="nondeterministic_output",
 )
 def spop(session, argv):
+    """Take members out of a set at random."""
     count = parse_pop_count(argv)
     db = session.db
     key = argv[1]
@@ -251,6 +255,7 @@ def spop(session, argv):
     tips="nondeterministic_output",
 )
 def srandmember(session, argv):
+    """Pick members of a set at random, leaving them there."""
     if len(argv) > 3:
         raise ReplyError(SYNTAX)
     if len(argv) == 2:
@@ -282,6 +287,7 @@ def srandmember(session, argv):
     tips="nondeterministic_output_order",
 )
 def smembers(session, argv):
+    """List every member of a set."""
     return SetReply(ordered(session, _set(session.db, argv[1]) or ()))
 
 
@@ -296,6 +302,7 @@ def smembers(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member")],
 )
 def sismember(session, argv):
+    """Tell whether a value is a member of a set."""
     value = _set(session.db, argv[1])
     return int(value is not None and argv[2] in value)
 
@@ -311,6 +318,7 @@ def sismember(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
 )
 def smismember(session, argv):
+    """Tell, for each value given, whether it is a member of a set."""
     value = _set(session.db, argv[1]) or ()
     return [int(member in value) for member in argv[2:]]
 
@@ -326,6 +334,7 @@ def smismember(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def scard(session, argv):
+    """Count the members of a set."""
     value = _set(session.db, argv[1])
     return 0 if value is None else len(value)
 
@@ -347,6 +356,7 @@ def scard(session, argv):
     tips="nondeterministic_output",
 )
 def sscan(session, argv):
+    """Walk the members of a set a few at a time with a cursor."""
     cursor = parse_cursor(argv[2])
     value = _set(session.db, argv[1])
     if value is None:
@@ -399,6 +409,7 @@ def _diff(sets):
     tips="nondeterministic_output_order",
 )
 def sinter(session, argv):
+    """List the members common to all the sets given."""
     return SetReply(ordered(session, _inter(_sets(session.db, argv[1:]))))
 
 
@@ -414,6 +425,7 @@ def sinter(session, argv):
     tips="nondeterministic_output_order",
 )
 def sunion(session, argv):
+    """List the members found in any of the sets given."""
     return SetReply(ordered(session, _union(_sets(session.db, argv[1:]))))
 
 
@@ -429,6 +441,7 @@ def sunion(session, argv):
     tips="nondeterministic_output_order",
 )
 def sdiff(session, argv):
+    """List the members of the first set that are in none of the others."""
     return SetReply(ordered(session, _diff(_sets(session.db, argv[1:]))))
 
 
@@ -449,6 +462,7 @@ def sdiff(session, argv):
     ],
 )
 def sinterstore(session, argv):
+    """Store the members common to all the sets given."""
     db = session.db
     return _store(db, argv[1], _inter(_sets(db, argv[2:])))
 
@@ -470,6 +484,7 @@ def sinterstore(session, argv):
     ],
 )
 def sunionstore(session, argv):
+    """Store the members found in any of the sets given."""
     db = session.db
     return _store(db, argv[1], _union(_sets(db, argv[2:])))
 
@@ -491,6 +506,7 @@ def sunionstore(session, argv):
     ],
 )
 def sdiffstore(session, argv):
+    """Store the members of the first set that are in none of the others."""
     db = session.db
     return _store(db, argv[1], _diff(_sets(db, argv[2:])))
 
@@ -510,6 +526,7 @@ def sdiffstore(session, argv):
     ],
 )
 def sintercard(session, argv):
+    """Count the members common to all the sets given, up to a limit."""
     numkeys = parse_int_at_least(argv[1], 1, NUMKEYS)
     if numkeys > len(argv) - 2:
         raise ReplyError("ERR Number of keys can't be greater than number of args")

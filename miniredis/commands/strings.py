@@ -183,6 +183,7 @@ class _Options:
     args=[Arg("key", "key", key_spec=0)],
 )
 def get(session, argv):
+    """Read the value of a key: a string, or a typed value as it was stored."""
     value = session.db.lookup(argv[1])
     if value is None or type(value) is bytes:
         return value
@@ -225,6 +226,7 @@ def set_keys(argv):
     typed=True,
 )
 def set_(session, argv):
+    """Store a string (or a typed value) at a key, with optional expiry and conditions."""
     value = argv[2]
     if len(argv) == 3 and type(argv[1]) is bytes:  # the common case, fast
         session.db.set(argv[1], value if type(value) is bytes else stored(value))
@@ -263,6 +265,7 @@ def set_(session, argv):
     typed=True,
 )
 def setnx(session, argv):
+    """Write a string unless the key already exists."""
     argv = plain_except(argv, _third)
     db = session.db
     if db.lookup(argv[1]) is not None:
@@ -295,6 +298,7 @@ def _set_expiring(session, argv, unit):
     typed=True,
 )
 def setex(session, argv):
+    """Write a string that expires after some seconds."""
     return _set_expiring(session, argv, b"ex")
 
 
@@ -310,6 +314,7 @@ def setex(session, argv):
     typed=True,
 )
 def psetex(session, argv):
+    """Write a string that expires after some milliseconds."""
     return _set_expiring(session, argv, b"px")
 
 
@@ -328,6 +333,7 @@ def psetex(session, argv):
     typed=True,
 )
 def getset(session, argv):
+    """Write a string and answer the one it replaced."""
     argv = plain_except(argv, _third)
     db = session.db
     old = db.get_string(argv[1])
@@ -347,6 +353,7 @@ def getset(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def getdel(session, argv):
+    """Read a string and delete its key in one step."""
     db = session.db
     old = db.get_string(argv[1])
     if old is None:
@@ -379,6 +386,7 @@ def getdel(session, argv):
     ],
 )
 def getex(session, argv):
+    """Read a string and change or remove its time to live."""
     options = _Options(argv, for_set=False)
     db = session.db
     key = argv[1]
@@ -411,6 +419,7 @@ def getex(session, argv):
     tips="request_policy:multi_shard",
 )
 def mget(session, argv):
+    """Read the values of several keys at once."""
     lookup = session.db.lookup
     out = []
     for key in argv[1:]:
@@ -444,6 +453,7 @@ def _pairs(argv):
     typed=True,
 )
 def mset(session, argv):
+    """Write several keys at once."""
     db = session.db
     if type(argv) is list and len(argv) % 2:  # bulk strings only: the fast way
         for i in range(1, len(argv), 2):
@@ -471,6 +481,7 @@ def mset(session, argv):
     typed=True,
 )
 def msetnx(session, argv):
+    """Write several keys at once, only if none of them exists."""
     db = session.db
     pairs = _pairs(argv)
     if any(db.lookup(key) is not None for key, _ in pairs):
@@ -494,7 +505,7 @@ def msetnx(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def delete(session, argv):
-    """The origin's DELETE: a one-key DEL answering 1 or 0."""
+    """Remove one key; answers 1 if it existed (the origin's command)."""
     if not session.db.delete(argv[1]):
         session.rewrite()
         return 0
@@ -505,7 +516,7 @@ def delete(session, argv):
 @command("flush", 1, "write", group="generic", since="0.1.0", acl="keyspace dangerous")
 def flush(session, argv):
     """
-    The origin's FLUSH: empty the store and answer how many keys went.
+    Empty the selected database; answers how many keys it held (the origin's command).
 
     The origin had a single keyspace, which here is the client's current
     database: FLUSH empties that one (as FLUSHDB does) and counts its live
@@ -554,6 +565,7 @@ def _increment(session, key, delta):
     args=[Arg("key", "key", key_spec=0)],
 )
 def incr(session, argv):
+    """Add one to the integer in a string."""
     return _increment(session, argv[1], 1)
 
 
@@ -568,6 +580,7 @@ def incr(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def decr(session, argv):
+    """Subtract one from the integer in a string."""
     return _increment(session, argv[1], -1)
 
 
@@ -582,6 +595,7 @@ def decr(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("increment", "integer")],
 )
 def incrby(session, argv):
+    """Add an integer to the integer in a string."""
     return _increment(session, argv[1], parse_int(argv[2]))
 
 
@@ -596,6 +610,7 @@ def incrby(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("decrement", "integer")],
 )
 def decrby(session, argv):
+    """Subtract an integer from the integer in a string."""
     delta = parse_int(argv[2])
     if delta == LLONG_MIN:
         raise ReplyError("ERR decrement would overflow")
@@ -655,6 +670,7 @@ def _is_integer(text):
     args=[Arg("key", "key", key_spec=0), Arg("value")],
 )
 def append(session, argv):
+    """Add bytes at the end of a string, creating it if needed."""
     db = session.db
     key, tail = argv[1], argv[2]
     current = read_bytes(db, key)
@@ -679,6 +695,7 @@ def append(session, argv):
     args=[Arg("key", "key", key_spec=0)],
 )
 def strlen(session, argv):
+    """Tell the length in bytes of a string."""
     value = read_bytes(session.db, argv[1])
     return 0 if value is None else len(value)
 
@@ -694,6 +711,7 @@ def strlen(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("offset", "integer"), Arg("value")],
 )
 def setrange(session, argv):
+    """Overwrite bytes of a string from an offset, padding with zeros."""
     db = session.db
     key, piece = argv[1], argv[3]
     offset = parse_int(argv[2])
@@ -742,6 +760,7 @@ def _range(session, argv):
     ],
 )
 def getrange(session, argv):
+    """Read a slice of a string, by byte offsets."""
     return _range(session, argv)
 
 
@@ -763,6 +782,7 @@ def getrange(session, argv):
     replaced_by="`GETRANGE`",
 )
 def substr(session, argv):
+    """Read a slice of a string (the old name of GETRANGE)."""
     return _range(session, argv)
 
 

@@ -21,6 +21,7 @@ from miniredis.watch import watch as watch_key
     acl="transaction",
 )
 def multi(session, argv):
+    """Start queueing commands for one atomic EXEC."""
     if session.multi is not None:
         raise ReplyError("ERR MULTI calls can not be nested")
     session.multi = []
@@ -37,6 +38,7 @@ def multi(session, argv):
     acl="transaction",
 )
 def discard(session, argv):
+    """Drop the commands queued since MULTI."""
     if session.multi is None:
         raise ReplyError("ERR DISCARD without MULTI")
     session.discard_transaction()
@@ -52,6 +54,7 @@ def discard(session, argv):
     acl="transaction",
 )
 def exec_(session, argv):
+    """Run the commands queued since MULTI, all at once."""
     if session.multi is None:
         raise ReplyError("ERR EXEC without MULTI")
     queued, session.multi = session.multi, None
@@ -97,6 +100,7 @@ def run_atomically(session, queued):
     args=[Arg("key", "key", flags="multiple", key_spec=0)],
 )
 def watch(session, argv):
+    """Make the next EXEC fail if any of these keys changes first."""
     if session.multi is not None:
         raise ReplyError("ERR WATCH inside MULTI is not allowed")
     for key in argv[1:]:
@@ -113,5 +117,6 @@ def watch(session, argv):
     acl="transaction",
 )
 def unwatch(session, argv):
+    """Stop watching every key watched for the next EXEC."""
     unwatch_all(session)
     return OK

@@ -412,6 +412,7 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     ],
 )
 def zrange(session, argv):
+    """Read members of a sorted set by rank, score or name range."""
     return _zrange(session, argv, 1)
 
 
@@ -443,6 +444,7 @@ def zrange(session, argv):
     ],
 )
 def zrangestore(session, argv):
+    """Copy a range of a sorted set into another key."""
     return _zrange(session, argv, 2, destination=argv[1])
 
 
@@ -465,6 +467,7 @@ def zrangestore(session, argv):
     replaced_by="`ZRANGE` with the `REV` argument",
 )
 def zrevrange(session, argv):
+    """Read members of a sorted set by rank, from the highest score down."""
     return _zrange(session, argv, 1, "rank", True)
 
 
@@ -494,6 +497,7 @@ def zrevrange(session, argv):
     replaced_by="`ZRANGE` with the `BYSCORE` argument",
 )
 def zrangebyscore(session, argv):
+    """Read the members of a sorted set whose scores are in a range."""
     return _zrange(session, argv, 1, "score", False)
 
 
@@ -523,6 +527,7 @@ def zrangebyscore(session, argv):
     replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments",
 )
 def zrevrangebyscore(session, argv):
+    """Read the members whose scores are in a range, highest first."""
     return _zrange(session, argv, 1, "score", True)
 
 
@@ -551,6 +556,7 @@ def zrevrangebyscore(session, argv):
     replaced_by="`ZRANGE` with the `BYLEX` argument",
 )
 def zrangebylex(session, argv):
+    """Read the members of a sorted set between two names (equal scores)."""
     return _zrange(session, argv, 1, "lex", False)
 
 
@@ -579,6 +585,7 @@ def zrangebylex(session, argv):
     replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments",
 )
 def zrevrangebylex(session, argv):
+    """Read the members between two names, in reverse order."""
     return _zrange(session, argv, 1, "lex", True)
 
 
@@ -608,6 +615,7 @@ _NO_FLAGS = frozenset()
     ],
 )
 def zadd(session, argv):
+    """Add members with scores to a sorted set, or change their scores."""
     if len(argv) == 4 and argv[2].lower() not in _ZADD_FLAGS:  # one, no flags
         return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS)
     flags = set()
@@ -641,6 +649,7 @@ def zadd(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("increment", "integer"), Arg("member")],
 )
 def zincrby(session, argv):
+    """Add to the score of a member of a sorted set."""
     return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
 
 
@@ -709,6 +718,7 @@ def _zadd(session, key, elements, flags):
     args=[Arg("key", "key", key_spec=0)],
 )
 def zcard(session, argv):
+    """Count the members of a sorted set."""
     zs = session.db.get_typed(argv[1], ZSet)
     return 0 if zs is None else len(zs)
 
@@ -724,6 +734,7 @@ def zcard(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member")],
 )
 def zscore(session, argv):
+    """Read the score of a member of a sorted set."""
     zs = session.db.get_typed(argv[1], ZSet)
     return None if zs is None else zs.scores.get(argv[2])
 
@@ -739,6 +750,7 @@ def zscore(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
 )
 def zmscore(session, argv):
+    """Read the scores of several members of a sorted set."""
     zs = session.db.get_typed(argv[1], ZSet)
     scores = {} if zs is None else zs.scores
     return [scores.get(member) for member in argv[2:]]
@@ -763,6 +775,7 @@ def _rank(session, argv, reverse):
     args=[Arg("key", "key", key_spec=0), Arg("member")],
 )
 def zrank(session, argv):
+    """Tell the rank of a member, counting from the lowest score."""
     return _rank(session, argv, False)
 
 
@@ -777,6 +790,7 @@ def zrank(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member")],
 )
 def zrevrank(session, argv):
+    """Tell the rank of a member, counting from the highest score."""
     return _rank(session, argv, True)
 
 
@@ -791,6 +805,7 @@ def zrevrank(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("min", "double"), Arg("max", "double")],
 )
 def zcount(session, argv):
+    """Count the members of a sorted set whose scores are in a range."""
     bounds = score_bound(argv[2]) + score_bound(argv[3])
     zs = session.db.get_typed(argv[1], ZSet)
     if zs is None:
@@ -810,6 +825,7 @@ def zcount(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("min"), Arg("max")],
 )
 def zlexcount(session, argv):
+    """Count the members of a sorted set between two names (equal scores)."""
     low, high = lex_bound(argv[2]), lex_bound(argv[3])
     zs = session.db.get_typed(argv[1], ZSet)
     if zs is None:
@@ -840,6 +856,7 @@ def zlexcount(session, argv):
     tips="nondeterministic_output",
 )
 def zrandmember(session, argv):
+    """Pick members of a sorted set at random, with or without scores."""
     if len(argv) == 2:
         zs = session.db.get_typed(argv[1], ZSet)
         return None if zs is None else zs.order[random.randrange(len(zs))][1]
@@ -878,6 +895,7 @@ def zrandmember(session, argv):
     tips="nondeterministic_output",
 )
 def zscan(session, argv):
+    """Walk the members of a sorted set a few at a time with a cursor."""
     cursor = parse_cursor(argv[2])
     zs = session.db.get_typed(argv[1], ZSet)
     if zs is None:
@@ -915,6 +933,7 @@ def zscan(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("member", flags="multiple")],
 )
 def zrem(session, argv):
+    """Remove members from a sorted set; answers how many were there."""
     db = session.db
     zs = db.get_typed(argv[1], ZSet)
     if zs is None:
@@ -960,6 +979,7 @@ def _zremrange(session, argv, kind):
     ],
 )
 def zremrangebyrank(session, argv):
+    """Remove the members of a sorted set between two ranks."""
     return _zremrange(session, argv, "rank")
 
 
@@ -974,6 +994,7 @@ def zremrangebyrank(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("min", "double"), Arg("max", "double")],
 )
 def zremrangebyscore(session, argv):
+    """Remove the members of a sorted set whose scores are in a range."""
     return _zremrange(session, argv, "score")
 
 
@@ -988,6 +1009,7 @@ def zremrangebyscore(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("min"), Arg("max")],
 )
 def zremrangebylex(session, argv):
+    """Remove the members of a sorted set between two names."""
     return _zremrange(session, argv, "lex")
 
 
@@ -1031,6 +1053,7 @@ def _zpop(session, argv, highest):
     args=[Arg("key", "key", key_spec=0), Arg("count", "integer", flags="optional")],
 )
 def zpopmin(session, argv):
+    """Take the lowest-scored members out of a sorted set."""
     return _zpop(session, argv, False)
 
 
@@ -1045,6 +1068,7 @@ def zpopmin(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("count", "integer", flags="optional")],
 )
 def zpopmax(session, argv):
+    """Take the highest-scored members out of a sorted set."""
     return _zpop(session, argv, True)
 
 
@@ -1084,6 +1108,7 @@ def _bzpop_reply(key, pairs):
     ],
 )
 def zmpop(session, argv):
+    """Pop members from the first of several sorted sets that has any."""
     keys, highest, count = parse_mpop(argv, 1, _MAX_MIN)
     found = _first_zset(session.db, keys)
     if found is None:
@@ -1126,6 +1151,7 @@ def _blocking_pop(session, keys, highest, count, timeout, reply):
     args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
 )
 def bzpopmin(session, argv):
+    """Pop the lowest-scored member of the first non-empty sorted set, or wait."""
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], False, None, timeout, _bzpop_reply)
 
@@ -1141,6 +1167,7 @@ def bzpopmin(session, argv):
     args=[Arg("key", "key", flags="multiple", key_spec=0), Arg("timeout", "double")],
 )
 def bzpopmax(session, argv):
+    """Pop the highest-scored member of the first non-empty sorted set, or wait."""
     timeout = parse_timeout(argv[-1])
     return _blocking_pop(session, argv[1:-1], True, None, timeout, _bzpop_reply)
 
@@ -1162,6 +1189,7 @@ def bzpopmax(session, argv):
     ],
 )
 def bzmpop(session, argv):
+    """Pop members from the first non-empty sorted set, waiting if all are empty."""
     keys, highest, count = parse_mpop(argv, 2, _MAX_MIN)
     timeout = parse_timeout(argv[1])
     return _blocking_pop(session, keys, highest, count, timeout, _mpop_reply)
@@ -1339,6 +1367,7 @@ def _setop(session, argv, name, destination=None):
     ],
 )
 def zunion(session, argv):
+    """List the members found in any of the sorted sets, with combined scores."""
     return _setop(session, argv, "zunion")
 
 
@@ -1366,6 +1395,7 @@ def zunion(session, argv):
     ],
 )
 def zinter(session, argv):
+    """List the members common to all the sorted sets, with combined scores."""
     return _setop(session, argv, "zinter")
 
 
@@ -1384,6 +1414,7 @@ def zinter(session, argv):
     ],
 )
 def zdiff(session, argv):
+    """List the members of the first sorted set that are in none of the others."""
     return _setop(session, argv, "zdiff")
 
 
@@ -1414,6 +1445,7 @@ def zdiff(session, argv):
     ],
 )
 def zunionstore(session, argv):
+    """Store the members found in any of the sorted sets, with combined scores."""
     return _setop(session, argv, "zunionstore", argv[1])
 
 
@@ -1444,6 +1476,7 @@ def zunionstore(session, argv):
     ],
 )
 def zinterstore(session, argv):
+    """Store the members common to all the sorted sets, with combined scores."""
     return _setop(session, argv, "zinterstore", argv[1])
 
 
@@ -1465,6 +1498,7 @@ def zinterstore(session, argv):
     ],
 )
 def zdiffstore(session, argv):
+    """Store the members of the first sorted set that are in none of the others."""
     return _setop(session, argv, "zdiffstore", argv[1])
 
 
@@ -1483,6 +1517,7 @@ def zdiffstore(session, argv):
     ],
 )
 def zintercard(session, argv):
+    """Count the members common to all the sorted sets, up to a limit."""
     sources = _sources(session, argv, 1, "zintercard")
     op = _SetOp(argv, 2 + len(sources), len(sources), False, False, True)
     return len(_inter(sources, op))
