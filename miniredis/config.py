@@ -75,6 +75,17 @@ def _choice(*choices):
     return parse
 
 
+def _filename(name):
+    """A file name without a directory: C{dbfilename}, C{appendfilename}."""
+
+    def parse(raw):
+        if b"/" in raw or b"\\" in raw:
+            raise ValueError("%s can't be a path, just a filename" % (name,))
+        return raw.decode("utf-8")
+
+    return parse
+
+
 def _save_rules(raw):
     parts = raw.split()
     if len(parts) % 2:
@@ -106,6 +117,7 @@ PARAMETERS = {
     "maxmemory-policy": ("noeviction", _text, None, True),
     "hz": (10, _int, None, True),
     "enable-debug-command": ("no", _choice("no", "yes", "local"), None, False),
+    "enable-protected-configs": ("no", _choice("no", "yes", "local"), None, False),
     "loglevel": (
         "notice",
         _choice("debug", "verbose", "notice", "warning"),
@@ -113,12 +125,12 @@ PARAMETERS = {
         True,
     ),
     "dir": (os.getcwd(), _text, None, True),
-    "dbfilename": ("dump.rdb", _text, None, True),
+    "dbfilename": ("dump.rdb", _filename("dbfilename"), None, True),
     "save": ([], _save_rules, _render_save, True),
     "rdbcompression": (True, _yes_no, None, True),
     "rdbchecksum": (True, _yes_no, None, True),
     "appendonly": (False, _yes_no, None, True),
-    "appendfilename": ("appendonly.aof", _text, None, False),
+    "appendfilename": ("appendonly.aof", _filename("appendfilename"), None, False),
     "appendfsync": ("everysec", _choice("everysec", "always", "no"), None, True),
     "auto-aof-rewrite-percentage": (100, _int, None, True),
     "auto-aof-rewrite-min-size": (64 * 1024 * 1024, _int, None, True),
@@ -138,6 +150,9 @@ PARAMETERS = {
     "hll-sparse-max-bytes": (3000, _memory, None, True),
 }
 ALIASES = {"lua-time-limit": "busy-reply-threshold"}
+# What a client may change only where enable-protected-configs lets it:
+# where files are written.
+PROTECTED = frozenset(["dir", "dbfilename"])
 
 
 def _render(value):

@@ -25,7 +25,14 @@ from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
-from miniredis.resp import OK, ReplyError, encode, encode_into, request_decoder
+from miniredis.resp import (
+    OK,
+    Decoder,
+    ReplyError,
+    encode,
+    encode_into,
+    request_decoder,
+)
 from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
@@ -42,9 +49,12 @@ class RedisServerProtocol(Protocol):
     of the reactor produced for this client with one write.
 
     @ivar session: the client's L{Session}.
+    @ivar _guarded: the client has not authenticated yet: its requests are
+        decoded under the limits Redis sets for that (L{_until_authenticated}).
     """
 
     session = None
+    _guarded = False
 
     def __init__(self):
         self._decoder = None
@@ -62,8 +72,12 @@ class RedisServerProtocol(Protocol):
             return
         if ITCPTransport.providedBy(self.transport):
             self.transport.setTcpNoDelay(True)
-        self._decoder = request_decoder(factory.config["proto-max-bulk-len"])
         self.session = Session(factory, self, _address(self.transport.getPeer()))
+        self._guarded = not self.session.authenticated
+        if self._guarded:
+            self._decoder = Decoder(unauthenticated=True)
+        else:
+            self._decoder = request_decoder(factory.config["proto-max-bulk-len"])
         self.local_address = _address(self.transport.getHost())
         factory.clients[self.session.id] = self.session
         factory.stats.connections_received += 1
@@ -75,6 +89,8 @@ class RedisServerProtocol(Protocol):
         self.factory.stats.net_input_bytes += len(data)
         decoder = self._decoder
         decoder.feed(data)
+        if self._guarded:
+            decoder = self._until_authenticated()
         requests = decoder.requests()
         if self._backlog is not None:
             self._backlog.extend(requests)
@@ -82,6 +98,29 @@ class RedisServerProtocol(Protocol):
             self._run(requests)
         if decoder.error is not None and self._backlog is None:
             self._protocol_error(decoder.error)
+
+    def _until_authenticated(self):
+        """
+        Run a client's requests one at a time, under Redis's limits for
+        clients that have not authenticated (10 arguments of 16 KB), until
+        one authenticates it; then go on with the full decoder.
+
+        @return: the decoder for what is left.
+        """
+        session, decoder = self.session, self._decoder
+        while not session.authenticated and not session.closing:
+            one = decoder.requests(1)
+            if not one:
+                return decoder
+            self._run(one)
+        if session.authenticated:
+            self._guarded = False
+            rest = decoder.rest()
+            decoder = self._decoder = request_decoder(
+                self.factory.config["proto-max-bulk-len"]
+            )
+            decoder.feed(rest)
+        return decoder
 
     def _run(self, requests):
         session = self.session

@@ -20,6 +20,8 @@ from miniredis.resptypes import (
     MAX_INLINE,
     MAX_MULTIBULK,
     PROTO_MAX_BULK_LEN,
+    UNAUTHENTICATED_ARGS,
+    UNAUTHENTICATED_BULK,
     BigNumber,
     ProtocolError,
     Push,
@@ -294,11 +296,21 @@ class Decoder:
         inline command (servers: yes; clients: no).
     @ivar max_bulk: the longest argument a request may carry
         (C{proto-max-bulk-len}).
+    @ivar max_args: the most arguments a request may carry.
     @ivar error: the L{ProtocolError} that stopped L{requests}, or None.
     """
 
-    def __init__(self, inline=True, max_bulk=PROTO_MAX_BULK_LEN):
+    def __init__(self, inline=True, max_bulk=PROTO_MAX_BULK_LEN, unauthenticated=False):
+        """
+        @param unauthenticated: hold requests to what Redis lets a client
+            that has not authenticated send: 10 arguments of 16 KB at most.
+        """
         self.max_bulk = max_bulk
+        self.max_args = MAX_MULTIBULK
+        self._limit = "invalid"
+        if unauthenticated:
+            self.max_bulk, self.max_args = UNAUTHENTICATED_BULK, UNAUTHENTICATED_ARGS
+            self._limit = "unauthenticated"
         self._buf = b""
         self._pos = 0
         self._more = []
@@ -360,8 +372,19 @@ class Decoder:
         self._stop(pos, end, need)
         return out
 
-    def requests(self):
+    def rest(self):
         """
+        @return: the input fed and not yet decoded, between two requests
+            (to go on with another decoder).
+        """
+        assert self._args is None
+        rest = self._gather()
+        self._buf, self._pos, self._size, self._need = b"", 0, 0, 0
+        return rest
+
+    def requests(self, most=0):
+        """
+        @param most: decode this many requests at most (0: all there are).
         @return: every complete request fed so far: a list of arguments each.
             After malformed input, the requests before it; L{error} is then
             set to the L{ProtocolError} and nothing more is decoded.
@@ -380,6 +403,7 @@ class Decoder:
         append = out.append
         find = buf.find
         args, left = self._args, self._left
+        max_args = self.max_args
         need = 0
         try:
             while True:
@@ -389,6 +413,8 @@ class Decoder:
                     kind = buf[pos]
                     if kind != 42 and kind not in _ARRAY_REQUESTS:
                         pos = self._other(buf, pos, append)
+                        if most and len(out) >= most:
+                            break
                         continue
                     nl = find(b"\r\n", pos)
                     if nl < 0:
@@ -397,10 +423,11 @@ class Decoder:
                         break
                     raw = buf[pos + 1 : nl]
                     left = _small_length(raw)
-                    if left is None:
-                        left = _length(raw, "multibulk")
-                        if left > MAX_MULTIBULK:
-                            raise ProtocolError("invalid multibulk length")
+                    if left is None or left > max_args:
+                        if left is None:
+                            left = _length(raw, "multibulk")
+                        if left > max_args:
+                            raise ProtocolError("%s multibulk length" % (self._limit,))
                     if kind == 124:  # attributes: their keys and values
                         left *= 2
                     pos = nl + 2
@@ -419,7 +446,7 @@ class Decoder:
                         if length is None:
                             length = _length(raw, "bulk")
                             if not 0 <= length <= self.max_bulk:
-                                raise ProtocolError("invalid bulk length")
+                                raise ProtocolError("%s bulk length" % (self._limit,))
                         start = nl + 2
                         stop = start + length
                         if stop + 2 > end:
@@ -435,12 +462,16 @@ class Decoder:
                     left -= 1
                 append(args)
                 args = None
+                if most and len(out) >= most:
+                    break
         except _Incomplete as e:
             need = max(need, e.need)
         except ProtocolError as e:
             self.error = e
         self._args, self._left = args, left
         self._stop(pos, end, need)
+        if most and len(out) >= most:
+            self._need = 0  # what is left may hold whole requests already
         return out
 
     def _other(self, buf, pos, append):

@@ -20,6 +20,9 @@ Usage::
 PROTO_MAX_BULK_LEN = 512 * 1024 * 1024
 MAX_MULTIBULK = 2**31 - 1
 MAX_INLINE = 64 * 1024
+# What a client that has not authenticated may send, as Redis limits it.
+UNAUTHENTICATED_ARGS = 10
+UNAUTHENTICATED_BULK = 16 * 1024
 MAX_DEPTH = 128
 
 

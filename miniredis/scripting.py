@@ -65,7 +65,7 @@ import threading
 from lupa import lua51
 from twisted.logger import Logger, LogLevel
 
-from miniredis.commands import BLOCKED, COMMANDS, call
+from miniredis.commands import BLOCKED, WRONG_ARITY, call, find
 from miniredis.commands.parsing import LLONG_MIN
 from miniredis.lua import cjson_source
 from miniredis.lua.bit import bit_operation
@@ -510,10 +510,8 @@ class Scripts:
             argv = [_argument(arg) for arg in args]
         except ReplyError:
             return False
-        cmd = COMMANDS.get(argv[0].lower())
-        if cmd is not None and cmd.subcommands is not None and len(argv) > 1:
-            return argv[1].lower() in cmd.subcommands
-        return cmd is not None
+        _, problem = find(argv)
+        return problem is None or problem is WRONG_ARITY
 
     # -- conversions
 
@@ -681,19 +679,11 @@ def _script_command(argv):
 
     @raise ReplyError: with the errors Redis gives scripts.
     """
-    cmd = COMMANDS.get(argv[0].lower())
-    if cmd is None:
-        raise ReplyError("ERR Unknown Redis command called from script")
-    if not cmd.arity_ok(len(argv)):
+    cmd, problem = find(argv)
+    if problem is WRONG_ARITY:
         raise ReplyError("ERR Wrong number of args calling Redis command from script")
-    if cmd.subcommands is not None:
-        cmd = cmd.subcommands.get(argv[1].lower())
-        if cmd is None:
-            raise ReplyError("ERR Unknown Redis command called from script")
-        if not cmd.arity_ok(len(argv)):
-            raise ReplyError(
-                "ERR Wrong number of args calling Redis command from script"
-            )
+    if problem is not None:
+        raise ReplyError("ERR Unknown Redis command called from script")
     if "noscript" in cmd.flags:
         raise ReplyError("ERR This Redis command is not allowed from script")
     return cmd

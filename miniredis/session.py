@@ -11,6 +11,7 @@ import time
 from miniredis.watch import unwatch_all
 
 _ids = itertools.count(1)
+_LOOPBACK = ("127.0.0.1", "[::1]")
 
 
 class Session:
@@ -65,6 +66,22 @@ class Session:
         self.multi = None
         self.multi_failed = False
         unwatch_all(self)
+
+    def is_local(self):
+        """
+        Whether the client is on this machine as Redis counts it: a Unix
+        socket, 127.0.0.1 or ::1 (or a caller in this process).
+        """
+        address = self.address
+        return ":" not in address or address.rpartition(":")[0] in _LOOPBACK
+
+    def allowed(self, setting):
+        """
+        @param setting: the value of C{enable-protected-configs},
+            C{enable-debug-command} or the like: C{yes}, C{no} or C{local}.
+        @return: whether it lets this client do what it guards.
+        """
+        return setting == "yes" or (setting == "local" and self.is_local())
 
     def select(self, index):
         self.db = self.server.store.db(index)

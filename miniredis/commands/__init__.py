@@ -380,7 +380,8 @@ def dispatch(session, argv):
 
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
-    cmd = _BY_NAME.get(argv[0])
+    # A typed request may name its command with an array: no hashing that.
+    cmd = _BY_NAME.get(argv[0]) if type(argv) is list else None
     if cmd is None or (
         len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
     ):

@@ -6,6 +6,9 @@ no password (any password is accepted for it, as with Redis's C{nopass}),
 with one it needs that password.
 """
 
+import hashlib
+import hmac
+
 from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
@@ -91,9 +94,21 @@ def _authenticate(session, user, password):
         wrong password.
     """
     required = session.server.config["requirepass"]
-    if user != b"default" or (required and password != required.encode("utf-8")):
+    if user != b"default" or (required and not _same_password(password, required)):
         raise ReplyError(WRONGPASS)
     session.authenticated = True
+
+
+def _same_password(given, required):
+    """
+    Compare passwords in a time that tells nothing of how much of them
+    matched (their SHA-256 digests, as Redis compares them).
+    """
+    if type(given) is not bytes:
+        return False
+    digest = hashlib.sha256(given).digest()
+    expected = hashlib.sha256(required.encode("utf-8")).digest()
+    return hmac.compare_digest(digest, expected)
 
 
 @command(

@@ -25,6 +25,7 @@ from miniredis.commands import BLOCKED, command, container
 from miniredis.commands.introspection import help_reply, summary
 from miniredis.commands.parsing import LLONG_MAX, parse_float, parse_int
 from miniredis.commands.spec import Arg, Block
+from miniredis.config import PROTECTED
 from miniredis.resp import OK, Replies, ReplyError, Verbatim
 from miniredis.version import __redis_version__, __version__
 
@@ -381,6 +382,11 @@ def config_set(session, argv):
         shown = argv[i].decode("utf-8", "replace")
         name = shown.lower()
         key = config.check_settable(name, shown)
+        if key in PROTECTED and not session.allowed(config["enable-protected-configs"]):
+            raise ReplyError(
+                "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                "can't set protected config" % (shown,)
+            )
         if name in seen:
             raise ReplyError(
                 "ERR CONFIG SET failed (possibly related to argument '%s') - "
@@ -574,13 +580,6 @@ _DEBUG_REFUSED = (
 )
 
 
-def _local(session):
-    address = session.address
-    return (
-        not address or address.startswith(("127.", "[::1]", "/")) or ":" not in address
-    )
-
-
 @command(
     "debug",
     -2,
@@ -591,8 +590,7 @@ def _local(session):
 )
 def debug(session, argv):
     """Reach the debugging helpers (sleep, reload, ...), when enabled."""
-    allowed = session.server.config["enable-debug-command"]
-    if allowed == "no" or (allowed == "local" and not _local(session)):
+    if not session.allowed(session.server.config["enable-debug-command"]):
         raise ReplyError(_DEBUG_REFUSED)
     name = argv[1].lower()
     entry = _DEBUG.get(name)

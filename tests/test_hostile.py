@@ -1,0 +1,194 @@
+"""
+What a hostile client could do to a default server, each compared with
+redis-server 7.0.15 over real sockets: write files where it likes through
+CONFIG, send unbounded requests before authenticating, name a command with
+an array, call COMMAND from a script.
+"""
+
+import socket
+
+import pytest
+
+from miniredis.commands.connection import _same_password
+from tests.servers import RawConnection, miniredis_process, redis_process
+
+
+def _pair(tmp_path_factory, name, *options):
+    real = redis_process(str(tmp_path_factory.mktemp(name + "-redis")), *options)
+    mini = miniredis_process(str(tmp_path_factory.mktemp(name + "-mini")), *options)
+    return real.start(), mini.start()
+
+
+@pytest.fixture(scope="module")
+def protected_yes(tmp_path_factory):
+    servers = _pair(tmp_path_factory, "protected", "--enable-protected-configs", "yes")
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def with_password(tmp_path_factory):
+    servers = _pair(tmp_path_factory, "password", "--requirepass", "sesame")
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def _both(servers, *args):
+    replies = []
+    for server in servers:
+        conn = RawConnection(server.port)
+        replies.append(conn.call(*args))
+        conn.close()
+    return replies
+
+
+# ------------------------------------------------------- protected configs
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ("CONFIG", "SET", "dir", "/tmp"),
+        ("CONFIG", "SET", "dbfilename", "evil.txt"),
+        ("CONFIG", "SET", "dbfilename", "../evil.txt"),
+        ("CONFIG", "SET", "maxclients", "100", "dir", "/tmp"),
+        ("CONFIG", "SET", "enable-protected-configs", "yes"),
+        ("CONFIG", "GET", "enable-protected-configs"),
+        ("CONFIG", "GET", "dbfilename"),
+    ],
+)
+def test_protected_configs_are_refused_by_default(differ, line):
+    differ.check(*line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ("CONFIG", "SET", "dbfilename", "../evil.txt"),
+        ("CONFIG", "SET", "dbfilename", "/etc/cron.d/evil"),
+        ("CONFIG", "SET", "dbfilename", "sub/evil.rdb"),
+        ("CONFIG", "SET", "dbfilename", "plain.rdb"),
+        ("CONFIG", "GET", "dbfilename"),
+    ],
+)
+def test_file_names_are_plain_names_when_allowed(protected_yes, line):
+    real, mini = _both(protected_yes, *line)
+    assert mini == real
+
+
+@pytest.mark.parametrize("option", ["--dbfilename", "--appendfilename"])
+def test_a_path_as_file_name_stops_the_start(tmp_path, option):
+    server = miniredis_process(str(tmp_path), option, "../evil")
+    with pytest.raises(RuntimeError, match="exited"):
+        server.start()
+    assert "can't be a path, just a filename" in server.log()
+
+
+def test_save_writes_nowhere_else(differ, mini_server):
+    differ.check("SET", "payload", "\n* * * * * root evil\n")
+    differ.check("CONFIG", "SET", "dir", "/tmp")
+    differ.check("CONFIG", "SET", "dbfilename", "../../tmp/evil.rdb")
+    differ.check("CONFIG", "GET", "dbfilename")
+    assert b"/tmp" not in differ.mini.call("CONFIG", "GET", "dir")
+
+
+# ------------------------------------------- clients not authenticated
+
+
+def _raw(port, data):
+    """Send C{data}; @return: C{(what came back, whether it was closed)}."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        try:
+            sock.sendall(data)
+        except OSError:  # closed while we were still sending
+            pass
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                return b"".join(chunks), False
+            except OSError:
+                return b"".join(chunks), True
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+    finally:
+        sock.close()
+
+
+def _request(*args):
+    out = b"*%d\r\n" % len(args)
+    for arg in args:
+        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
+    return out
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _request(*[b"x"] * 11),
+        _request(b"AUTH", b"p" * 16385),
+        b"*2\r\n$4\r\nAUTH\r\n$100000000\r\n" + b"x" * 65536,
+        b"*1000000\r\n",
+        _request(b"PING") + _request(*[b"y"] * 12),
+    ],
+    ids=["11 args", "17 KB", "100 MB announced", "1M args", "after a ping"],
+)
+def test_limits_before_auth(with_password, data):
+    real, mini = (_raw(server.port, data) for server in with_password)
+    assert mini == real
+    assert mini[1], "the connection stays open"
+    assert b"unauthenticated" in mini[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _request(*[b"x"] * 10),
+        _request(b"AUTH", b"sesame") + _request(b"SET", b"big", b"v" * 20000),
+        _request(b"AUTH", b"sesame") + _request(*[b"DEL"] + [b"k"] * 30),
+        _request(b"AUTH", b"wrong") + _request(*[b"x"] * 11),
+    ],
+    ids=["10 args", "auth then big", "auth then many", "wrong auth then many"],
+)
+def test_authenticating_lifts_the_limits(with_password, data):
+    real, mini = (_raw(server.port, data) for server in with_password)
+    assert mini == real
+
+
+def test_passwords_compare_by_digest():
+    assert _same_password(b"sesame", "sesame")
+    assert not _same_password(b"sesam", "sesame")
+    assert not _same_password(b"sesame\x00", "sesame")
+    assert not _same_password(123, "123")
+
+
+# ----------------------------------------------------- odd command names
+
+
+@pytest.mark.parametrize(
+    "data", [b"*1\r\n*0\r\n", b"*2\r\n%1\r\n+a\r\n+b\r\n$1\r\nx\r\n", b"*1\r\n_\r\n"]
+)
+def test_a_command_named_by_an_aggregate_gets_an_error(mini_server, data):
+    reply, closed = _raw(mini_server.port, data + _request(b"PING"))
+    assert reply.startswith(b"-ERR unknown command")
+    assert reply.endswith(b"+PONG\r\n") and not closed
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "return #redis.call('command') > 100",
+        "return redis.pcall('command', 'count') > 100",
+        "return redis.pcall('client')",
+        "return redis.pcall('client', 'nosuch')",
+        "return redis.pcall('nosuch')",
+        "return redis.pcall('config', 'get')",
+    ],
+)
+def test_container_commands_from_scripts(differ, script):
+    differ.check("EVAL", script, "0")
