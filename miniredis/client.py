@@ -238,6 +238,19 @@ class RedisCommands:
     pfadd = _command("PFADD", "key [element ...]")
     pfcount = _command("PFCOUNT", "key [key ...]")
     pfmerge = _command("PFMERGE", "destkey [sourcekey ...]")
+    pfdebug = _command("PFDEBUG", "subcommand key")
+    pfselftest = _command("PFSELFTEST")
+
+    # cluster: a standalone server refuses these (a real cluster answers)
+    cluster_info = _command("CLUSTER INFO")
+    cluster_nodes = _command("CLUSTER NODES")
+    cluster_shards = _command("CLUSTER SHARDS")
+    cluster_slots = _command("CLUSTER SLOTS")
+    cluster_myid = _command("CLUSTER MYID")
+    cluster_keyslot = _command("CLUSTER KEYSLOT", "key")
+    readonly = _command("READONLY")
+    readwrite = _command("READWRITE")
+    asking = _command("ASKING")
 
     # sort
     sort = _command(

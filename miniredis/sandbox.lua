@@ -297,6 +297,31 @@ local function safe_pcall(...)
   return unwrap_error(pcall(...))
 end
 
+-- Lua 5.1 keeps a hook per coroutine: each one a script makes gets the
+-- hook that lets SCRIPT KILL stop it (see "hook" below).
+local hook
+local co_create, co_resume = coroutine.create, coroutine.resume
+
+local function hooked_create(f)
+  local co = co_create(f)
+  sethook(co, hook, "", HOOK_EVERY)
+  return co
+end
+
+local function hooked_wrap(f)
+  local co = hooked_create(f)
+  return function(...)
+    local results = {co_resume(co, ...)}
+    if not results[1] then
+      error(results[2], 0)
+    end
+    return unpack(results, 2, table.maxn(results))
+  end
+end
+
+local coroutinelib = copy(coroutine)
+coroutinelib.create, coroutinelib.wrap = hooked_create, hooked_wrap
+
 local function safe_pairs(t)
   local shown = hidden[t]
   if shown then
@@ -369,7 +394,7 @@ local base = {
   string = readonly(copy(string)),
   table = readonly(tablelib),
   math = readonly(copy(math)),
-  coroutine = readonly(copy(coroutine)),
+  coroutine = readonly(coroutinelib),
   redis = watched(redis),
   bit = watched(bit),
   cjson = watched(cjson),
@@ -420,7 +445,6 @@ local function handler(e)
   return {err = message}
 end
 
-local hook
 -- once killed, raise in the script's own code (not in ours) at every line:
 -- a script may catch the error with pcall, and is then stopped again
 hook = function()

@@ -326,10 +326,8 @@ class Scripts:
         return self._end(run)
 
     def _may_go_busy(self, caller):
-        return (
-            caller.connection is not None
-            and not caller.deny_blocking
-            and hasattr(self.server.clock, "callFromThread")
+        return caller.connection is not None and hasattr(
+            self.server.clock, "callFromThread"
         )
 
     def _begin(self, run):

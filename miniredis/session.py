@@ -31,6 +31,8 @@ class Session:
     @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
+    @ivar on_resume: None, or what takes the reply that ends a wait in
+        place of the client (a transaction suspended by a busy script).
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -60,6 +62,7 @@ class Session:
         self.last_interaction = self.created
         self.closing = False
         self.deny_blocking = False
+        self.on_resume = None
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
@@ -93,6 +96,10 @@ class Session:
 
     def resume(self, reply):
         """End a blocking wait with C{reply} and go on with queued requests."""
+        hook, self.on_resume = self.on_resume, None
+        if hook is not None:
+            hook(reply)
+            return
         self.blocked = None
         if self.connection is not None:
             self.connection.resume(reply)

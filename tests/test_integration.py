@@ -175,7 +175,7 @@ def _interactive(port, steps):
 def test_redis_cli_interactive(mini_server):
     """redis-cli asks COMMAND DOCS at start for its help and hints."""
     steps = [
-        ("help ping", "Ping the server."),
+        ("help ping", "Check the connection: answers PONG, or the message given."),
         ("set tty-key v", "\r\nOK\r\n"),
         ("get tty-key", '\r\n"v"\r\n'),
     ]

@@ -1,0 +1,145 @@
+"""
+SCRIPT KILL stops every runaway script that has not written, wherever it
+loops: in plain code, in a coroutine, under pcall, inside MULTI/EXEC, run by
+EVALSHA. Meanwhile other clients get BUSY; afterwards PONG. Each case runs
+against redis-server and miniredis (both with a 100 ms busy threshold) and
+their replies are compared. SHUTDOWN NOSAVE and SIGTERM end a server whose
+script is busy.
+"""
+
+import signal
+import time
+
+import pytest
+
+from tests.servers import RawConnection, miniredis_process, redis_process
+
+THRESHOLD = ("--busy-reply-threshold", "100")
+
+LOOPS = {
+    "plain": "while true do end",
+    "coroutine.wrap": (
+        "local co = coroutine.wrap(function() while true do end end); co()"
+    ),
+    "coroutine.create": (
+        "local co = coroutine.create(function() while true do end end); "
+        "return coroutine.resume(co)"
+    ),
+    "coroutines in a loop": (
+        "while true do coroutine.resume(coroutine.create(function() "
+        "while true do end end)) end"
+    ),
+    "pcall": "while true do pcall(function() while true do end end) end",
+    "pcall of a coroutine": (
+        "while true do pcall(coroutine.wrap(function() while true do end end)) end"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    pair = (
+        redis_process(str(tmp_path_factory.mktemp("kill-redis")), *THRESHOLD).start(),
+        miniredis_process(
+            str(tmp_path_factory.mktemp("kill-mini")), *THRESHOLD
+        ).start(),
+    )
+    yield pair
+    for server in pair:
+        server.stop()
+
+
+def _until_busy(port, timeout=10.0):
+    """@return: the BUSY error another client gets while a script runs."""
+    other = RawConnection(port)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline:
+            reply = other.call("PING")
+            if reply != b"PONG":
+                return reply
+            time.sleep(0.02)
+    finally:
+        other.close()
+    raise AssertionError("the script never made the server busy")
+
+
+def _kill(port, *request, prelude=()):
+    """
+    Send C{request} on one connection (after C{prelude}), kill its script
+    from another; @return: C{(BUSY reply, SCRIPT KILL's reply, the
+    request's reply, PING after)}.
+    """
+    runner = RawConnection(port)
+    for line in prelude:
+        runner.call(*line)
+    runner.send(*request)
+    busy = _until_busy(port)
+    killer = RawConnection(port)
+    killed = killer.call("SCRIPT", "KILL")
+    reply = runner.read()
+    after = killer.call("PING")
+    runner.close()
+    killer.close()
+    return busy, killed, reply, after
+
+
+@pytest.mark.parametrize("body", list(LOOPS.values()), ids=list(LOOPS))
+def test_eval_is_killed(servers, body):
+    real, mini = (_kill(server.port, "EVAL", body, "0") for server in servers)
+    assert mini == real
+    busy, killed, reply, after = mini
+    assert busy.message.startswith("BUSY ") and killed == b"OK" and after == b"PONG"
+
+
+@pytest.mark.parametrize("body", ["plain", "coroutine.wrap", "pcall"])
+def test_evalsha_is_killed(servers, body):
+    results = []
+    for server in servers:
+        conn = RawConnection(server.port)
+        sha = conn.call("SCRIPT", "LOAD", LOOPS[body])
+        conn.close()
+        results.append(_kill(server.port, "EVALSHA", sha, "0"))
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("body", ["plain", "coroutine.wrap", "pcall"])
+def test_a_script_inside_exec_is_killed(servers, body):
+    prelude = [("MULTI",), ("SET", "before", "1"), ("EVAL", LOOPS[body], "0")]
+    prelude.append(("SET", "after", "2"))
+    real, mini = (_kill(server.port, "EXEC", prelude=prelude) for server in servers)
+    assert mini == real
+    assert mini[2][0] == b"OK" and mini[2][2] == b"OK"  # the rest of EXEC ran
+
+
+def test_a_script_that_wrote_cannot_be_killed(tmp_path):
+    replies = []
+    for start in (redis_process, miniredis_process):
+        server = start(str(tmp_path / start.__name__), *THRESHOLD)
+        (tmp_path / start.__name__).mkdir()
+        server.start()
+        conn = RawConnection(server.port)
+        conn.send("EVAL", "redis.call('set', 'w', '1') while true do end", "0")
+        busy = _until_busy(server.port)
+        other = RawConnection(server.port)
+        replies.append((busy, other.call("SCRIPT", "KILL")))
+        other.send("SHUTDOWN", "NOSAVE")
+        assert server.process.wait(15) is not None
+    assert replies[1] == replies[0]
+    assert replies[0][1].message.startswith("UNKILLABLE")
+
+
+@pytest.mark.parametrize("how", ["SHUTDOWN NOSAVE", "SIGTERM"])
+def test_a_busy_server_can_be_stopped(tmp_path, how):
+    server = miniredis_process(str(tmp_path), *THRESHOLD).start()
+    conn = RawConnection(server.port)
+    conn.send("MULTI")
+    conn.send("EVAL", "redis.call('set', 'w', '1') while true do end", "0")
+    conn.send("EXEC")
+    _until_busy(server.port)
+    if how == "SIGTERM":
+        server.process.send_signal(signal.SIGTERM)
+    else:
+        other = RawConnection(server.port)
+        other.send("SHUTDOWN", "NOSAVE")
+    assert server.process.wait(15) is not None
