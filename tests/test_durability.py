@@ -110,7 +110,9 @@ def test_shutdown_saves_as_configured_and_closes_the_log(tmp_path):
 
 
 def test_shutdown_nosave_and_failed_saves(tmp_path):
-    server = Server(tmp_path, save="3600 1", dbfilename="no/such/dir/dump.rdb")
+    server = Server(tmp_path, save="3600 1", dbfilename="blocked.rdb")
+    # A directory where the snapshot should go: every save fails.
+    (tmp_path / "blocked.rdb").mkdir()
     server.call("SET", "k", "v")
     assert server.call("SHUTDOWN") == ReplyError(
         "ERR Errors trying to SHUTDOWN. Check logs."
@@ -118,7 +120,8 @@ def test_shutdown_nosave_and_failed_saves(tmp_path):
     assert not server.persistence.finished
     server.client.send("SHUTDOWN", "NOSAVE")
     assert server.client.replies() == [] and server.persistence.finished
-    other = Server(tmp_path / "other", dbfilename="no/dir/dump.rdb")
+    other = Server(tmp_path / "other", dbfilename="blocked.rdb")
+    (tmp_path / "other" / "blocked.rdb").mkdir(parents=True)
     other.client.send("SHUTDOWN", "SAVE", "FORCE")
     assert other.client.replies() == [] and other.persistence.finished
 

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 from tests.servers import ROOT, ServerProcess, free_port
+from tests.test_tls import make_certificate
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -121,6 +122,24 @@ def test_installed_plugin_runs(venv, tmp_path):
     _serve(venv, ["twistd", "-n", "--pidfile=", "miniredis"], tmp_path)
     _serve(venv, ["twist", "miniredis"], tmp_path)
     _serve(venv, ["miniredis"], tmp_path)
+
+
+def test_installed_plugin_serves_tls(venv, tmp_path):
+    """A plain pip install brings what Twisted's TLS needs: ssl: serves."""
+    cert, key = make_certificate(str(tmp_path))
+    port = free_port()
+    listen = "ssl:%d:interface=127.0.0.1:privateKey=%s:certKey=%s" % (port, key, cert)
+    argv = [venv.bin("twistd"), "-n", "--pidfile=", "miniredis", "--listen", listen]
+    server = ServerProcess(argv, port, str(tmp_path), _env()).start()
+    try:
+        done = subprocess.run(
+            ["redis-cli", "--tls", "--cacert", cert, "-p", str(port), "PING"],
+            capture_output=True,
+            timeout=30,
+        )
+        assert done.stdout == b"PONG\n", done
+    finally:
+        server.stop()
 
 
 def test_uninstall_leaves_twisted_plugins(venv):
