@@ -11,13 +11,13 @@ from twisted.internet import task
 
 from miniredis import conffile
 from miniredis.commands import COMMANDS, command, load_all
-from miniredis.commands.introspection import all_commands
-from miniredis.commands.server import (
+from miniredis.commands.info import (
     INFO_SECTIONS,
     human_bytes,
     info_section,
     info_text,
 )
+from miniredis.commands.introspection import all_commands
 from miniredis.commands.spec import Index, KeySpec, Range
 from miniredis.config import Config
 from miniredis.protocol import MiniRedisFactory

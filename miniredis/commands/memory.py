@@ -16,8 +16,8 @@ import sys
 from collections import deque
 
 from miniredis.commands import command, container
+from miniredis.commands.info import memory_info, resident_size
 from miniredis.commands.parsing import SYNTAX, parse_int
-from miniredis.commands.server import memory_info, resident_size
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed

@@ -8,8 +8,9 @@ The work is done by the server's L{miniredis.persistence.Persistence}.
 from twisted.internet.interfaces import IReactorCore
 
 from miniredis.commands import BLOCKED, command
+from miniredis.commands.debug import debug_subcommand
+from miniredis.commands.info import info_section
 from miniredis.commands.parsing import SYNTAX
-from miniredis.commands.server import debug_subcommand, info_section
 from miniredis.commands.spec import OneOf, Token
 from miniredis.persistence import LoadError, Persistence
 from miniredis.resp import OK, ReplyError, Status

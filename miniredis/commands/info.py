@@ -1,0 +1,319 @@
+"""
+INFO: the server's state and statistics, by section.
+
+Other families add to INFO with L{info_section}; a section may have several
+providers, their fields printed in the order they registered::
+
+    @info_section("persistence")
+    def persistence_info(server):
+        return [("loading", 0), ("rdb_changes_since_last_save", server.store.dirty)]
+
+C{used_memory} and its friends are cheap estimates, not allocator counts:
+the resident set size of the whole process (C{/proc/self/statm} on Linux,
+else the peak from C{getrusage}).
+"""
+
+import itertools
+import os
+import platform
+import sys
+import time
+
+import twisted
+from miniredis.commands import command
+from miniredis.commands.spec import Arg
+from miniredis.resp import Verbatim
+from miniredis.version import __redis_version__, __version__
+
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
+
+_RUN_ID = os.urandom(20).hex()
+_REPLICATION_ID = os.urandom(20).hex()
+
+
+# Redis's sections in their order, and whether INFO without arguments
+# (C{default}) shows them; a registered section not listed here comes last.
+_SECTION_ORDER = [
+    ("server", True),
+    ("clients", True),
+    ("memory", True),
+    ("persistence", True),
+    ("stats", True),
+    ("replication", True),
+    ("cpu", True),
+    ("modules", True),
+    ("commandstats", False),
+    ("errorstats", True),
+    ("latencystats", False),
+    ("cluster", True),
+    ("keyspace", True),
+]
+INFO_SECTIONS = {}
+
+
+class _Section:
+    def __init__(self, name, title, default):
+        self.name = name
+        self.title = title
+        self.default = default
+        self.providers = []
+
+    def render(self, server):
+        lines = ["# %s\r\n" % (self.title,)]
+        for provider in self.providers:
+            for field, value in provider(server):
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8", "replace")
+                lines.append("%s:%s\r\n" % (field, value))
+        return "".join(lines)
+
+
+def info_section(name, title=None, default=None):
+    """
+    Register the decorated C{provider(server)} as (a part of) INFO section
+    C{name}; it returns C{(field, value)} pairs.
+
+    @param title: the section's header (C{# Title}); C{name} capitalized by
+        default.
+    @param default: whether plain C{INFO} shows the section; Redis's choice
+        for its own sections, True for others.
+    """
+
+    def register(provider):
+        section = INFO_SECTIONS.get(name)
+        if section is None:
+            show = dict(_SECTION_ORDER).get(name, True) if default is None else default
+            section = INFO_SECTIONS[name] = _Section(
+                name, title or name.capitalize(), show
+            )
+        section.providers.append(provider)
+        return provider
+
+    return register
+
+
+def _ordered_sections():
+    known = [name for name, _ in _SECTION_ORDER]
+    order = {name: i for i, name in enumerate(known)}
+    return sorted(INFO_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
+
+
+def info_text(server, names=(b"default",)):
+    """@return: the text of INFO for the section names asked (bytes, any case)."""
+    wanted = {name.lower().decode("utf-8", "replace") for name in names}
+    shown = [
+        section
+        for section in _ordered_sections()
+        if section.name in wanted
+        or "everything" in wanted
+        or "all" in wanted
+        or ("default" in wanted and section.default)
+    ]
+    return "\r\n".join(section.render(server) for section in shown).encode()
+
+
+@command(
+    "info",
+    -1,
+    "loading stale",
+    group="server",
+    since="1.0.0",
+    acl="dangerous",
+    args=[Arg("section", flags="optional multiple")],
+    tips="nondeterministic_output request_policy:all_shards response_policy:special",
+)
+def info(session, argv):
+    """Report the server's state and statistics, by section."""
+    return Verbatim(info_text(session.server, argv[1:] or (b"default",)))
+
+
+def human_bytes(n):
+    """@return: C{n} bytes written as Redis writes memory sizes (C{1.16M})."""
+    for shift, unit in ((50, "P"), (40, "T"), (30, "G"), (20, "M"), (10, "K")):
+        if n >= 1 << shift:
+            return "%.2f%s" % (n / (1 << shift), unit)
+    return "%dB" % (n,)
+
+
+def resident_size():
+    """@return: the resident memory of this process, in bytes."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        if resource is None:
+            return 0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _system_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _reactor_name(clock):
+    name = type(clock).__name__.lower()
+    return name[: -len("reactor")] if name.endswith("reactor") else name
+
+
+@info_section("server")
+def server_info(server):
+    now = time.time()
+    uptime = int(now - server.stats.started)
+    uname = platform.uname()
+    return [
+        ("redis_version", __redis_version__),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", "0"),
+        ("redis_mode", "standalone"),
+        ("os", "%s %s %s" % (uname.system, uname.release, uname.machine)),
+        ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("multiplexing_api", _reactor_name(server.clock)),
+        ("process_id", os.getpid()),
+        ("process_supervised", "no"),
+        ("run_id", _RUN_ID),
+        ("tcp_port", server.config["port"]),
+        ("server_time_usec", int(now * 1000000)),
+        ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400),
+        ("hz", server.config["hz"]),
+        ("configured_hz", server.config["hz"]),
+        ("executable", os.path.abspath(sys.argv[0]) if sys.argv[0] else ""),
+        ("config_file", server.config.file or ""),
+        ("io_threads_active", 0),
+        ("miniredis_version", __version__),
+        ("python_implementation", platform.python_implementation()),
+        ("python_version", platform.python_version()),
+        ("twisted_version", twisted.__version__),
+    ]
+
+
+@info_section("clients")
+def clients_info(server):
+    clients = server.clients.values()
+    return [
+        ("connected_clients", len(server.clients)),
+        ("cluster_connections", 0),
+        ("maxclients", server.config["maxclients"]),
+        ("blocked_clients", server.waits.count),
+        ("tracking_clients", 0),
+        (
+            "clients_in_timeout_table",
+            sum(1 for c in clients if c.blocked is not None and c.blocked.timer),
+        ),
+    ]
+
+
+@info_section("memory")
+def memory_info(server):
+    rss = resident_size()
+    stats = server.stats
+    stats.peak_memory = max(stats.peak_memory, rss)
+    system = _system_memory()
+    maxmemory = server.config["maxmemory"]
+    return [
+        ("used_memory", rss),
+        ("used_memory_human", human_bytes(rss)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", human_bytes(rss)),
+        ("used_memory_peak", stats.peak_memory),
+        ("used_memory_peak_human", human_bytes(stats.peak_memory)),
+        ("total_system_memory", system),
+        ("total_system_memory_human", human_bytes(system)),
+        ("maxmemory", maxmemory),
+        ("maxmemory_human", human_bytes(maxmemory)),
+        ("maxmemory_policy", server.config["maxmemory-policy"]),
+        (
+            "mem_allocator",
+            "pymalloc" if sys.implementation.name == "cpython" else "libc",
+        ),
+    ]
+
+
+@info_section("stats")
+def stats_info(server):
+    stats = server.stats
+    return [
+        ("total_connections_received", stats.connections_received),
+        ("total_commands_processed", stats.commands),
+        ("instantaneous_ops_per_sec", stats.ops_per_sec()),
+        ("total_net_input_bytes", stats.net_input_bytes),
+        ("total_net_output_bytes", stats.net_output_bytes),
+        ("rejected_connections", stats.rejected_connections),
+        ("expired_keys", server.store.expired_keys),
+        ("evicted_keys", 0),
+    ]
+
+
+@info_section("replication")
+def replication_info(server):
+    return [
+        ("role", "master"),
+        ("connected_slaves", 0),
+        ("master_failover_state", "no-failover"),
+        ("master_replid", _REPLICATION_ID),
+        ("master_replid2", "0" * 40),
+        ("master_repl_offset", 0),
+        ("second_repl_offset", -1),
+        ("repl_backlog_active", 0),
+        ("repl_backlog_size", 1048576),
+        ("repl_backlog_first_byte_offset", 0),
+        ("repl_backlog_histlen", 0),
+    ]
+
+
+@info_section("cpu", title="CPU")
+def cpu_info(server):
+    times = os.times()
+    return [
+        ("used_cpu_sys", "%.6f" % times.system),
+        ("used_cpu_user", "%.6f" % times.user),
+        ("used_cpu_sys_children", "%.6f" % times.children_system),
+        ("used_cpu_user_children", "%.6f" % times.children_user),
+    ]
+
+
+@info_section("modules")
+def modules_info(server):
+    return []
+
+
+@info_section("cluster")
+def cluster_info(server):
+    return [("cluster_enabled", 0)]
+
+
+@info_section("keyspace")
+def keyspace_info(server):
+    return [
+        (
+            "db%d" % db.index,
+            "keys=%d,expires=%d,avg_ttl=%d"
+            % (len(db), len(db.expires), _average_ttl(db, server.store.now_ms())),
+        )
+        for db in server.store.databases
+        if len(db)
+    ]
+
+
+_TTL_SAMPLES = 20
+
+
+def _average_ttl(db, now_ms):
+    """
+    @return: the mean time to live in ms of the first keys with a deadline
+        (Redis estimates the same from the keys its expiry cycle samples).
+    """
+    ttls = [
+        max(0, deadline - now_ms)
+        for deadline in itertools.islice(db.expires.deadlines.values(), _TTL_SAMPLES)
+    ]
+    return sum(ttls) // len(ttls) if ttls else 0
