@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from miniredis import commands, monitor
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
+from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
@@ -406,6 +407,7 @@ class MiniRedisFactory(ServerFactory):
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
     @ivar outbox: the L{Outbox} replies wait in until the end of a reactor
         turn.
+    @ivar memory: the L{MemoryLimit} (C{maxmemory}).
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
     """
@@ -433,7 +435,9 @@ class MiniRedisFactory(ServerFactory):
         )
         self.clients = {}
         self.stats = ServerStats()
-        self._sampler = task.LoopingCall(lambda: self.stats.sample(clock.seconds()))
+        check_policy(self.config)
+        self.memory = MemoryLimit(self.config)
+        self._sampler = task.LoopingCall(self._sample)
         self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
@@ -446,6 +450,10 @@ class MiniRedisFactory(ServerFactory):
         self.pubsub = PubSub()
         self.monitors = []
         self.outbox = Outbox(clock)
+
+    def _sample(self):
+        self.stats.sample(self.clock.seconds())
+        self.memory.sample()
 
     def startFactory(self):
         self.expiry.start()

@@ -90,6 +90,7 @@ class Options(usage.Options):
         """
         from miniredis import conffile
         from miniredis.config import Config
+        from miniredis.eviction import check_policy
 
         config = Config()
         if self["config"] is not None:
@@ -102,6 +103,10 @@ class Options(usage.Options):
                 config[name] = raw
             except ValueError as e:
                 raise usage.UsageError("--%s: %s" % (name, e))
+        try:
+            check_policy(config)
+        except ValueError as e:
+            raise usage.UsageError(str(e))
         for endpoint in self["listen"]:
             found = re.match(r"tcp6?:(?:port=)?(\d+)(?::|$)", endpoint)
             if found:

@@ -25,6 +25,7 @@ import pkgutil
 
 from miniredis import monitor
 from miniredis.commands import spec
+from miniredis.eviction import OOM
 from miniredis.resp import ReplyError, Status, plain_arg
 from miniredis.waits import BLOCKED
 
@@ -397,6 +398,7 @@ def dispatch(session, argv):
     server = session.server
     if (
         not session.authenticated
+        or server.memory.over
         or server.busy is not None
         or session.multi is not None
         or session.subscribed
@@ -429,6 +431,8 @@ def _refusal(session, cmd, argv):
     """
     if not session.authenticated and "no_auth" not in cmd.flags:
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
+    if session.server.memory.over and _grows(session, cmd):
+        return rejected(session, argv[0], ReplyError(OOM))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
@@ -449,6 +453,23 @@ def _refusal(session, cmd, argv):
                 ),
             )
     return None
+
+
+_ENDS_MULTI = frozenset(["exec", "discard", "quit", "reset"])
+
+
+def _grows(session, cmd):
+    """
+    Whether C{cmd} may take memory, as Redis judges it over C{maxmemory}:
+    a C{denyoom} command, an EXEC of one, or anything queued in MULTI.
+    """
+    if "denyoom" in cmd.flags:
+        return True
+    if session.multi is None:
+        return False
+    if cmd.name == "exec":
+        return any("denyoom" in queued.flags for queued, _ in session.multi)
+    return cmd.name not in _ENDS_MULTI
 
 
 def rejected(session, name, error):

@@ -22,14 +22,9 @@ import time
 import twisted
 from miniredis.commands import command
 from miniredis.commands.spec import Arg
+from miniredis.eviction import resident_size
 from miniredis.resp import Verbatim
 from miniredis.version import __redis_version__, __version__
-
-try:
-    import resource
-except ImportError:  # Windows
-    resource = None
-
 
 _RUN_ID = os.urandom(20).hex()
 _REPLICATION_ID = os.urandom(20).hex()
@@ -137,18 +132,6 @@ def human_bytes(n):
         if n >= 1 << shift:
             return "%.2f%s" % (n / (1 << shift), unit)
     return "%dB" % (n,)
-
-
-def resident_size():
-    """@return: the resident memory of this process, in bytes."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError, AttributeError):
-        if resource is None:
-            return 0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
 
 
 def _system_memory():

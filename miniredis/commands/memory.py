@@ -16,9 +16,10 @@ import sys
 from collections import deque
 
 from miniredis.commands import command, container
-from miniredis.commands.info import memory_info, resident_size
+from miniredis.commands.info import memory_info
 from miniredis.commands.parsing import SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
+from miniredis.eviction import resident_size
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed
 from miniredis.zset import ZSet
