@@ -42,6 +42,30 @@ from miniredis.watch import unwatch_all
 
 log = Logger(namespace="miniredis.protocol")
 
+# What protected mode tells a client from elsewhere, as Redis 7.0 words it.
+_DENIED = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled "
+    b"and no password is set for the default user. In this mode connections are "
+    b"only accepted from the loopback interface. If you want to connect from "
+    b"external computers to Redis you may adopt one of the following solutions: "
+    b"1) Just disable protected mode sending the command 'CONFIG SET protected-mode "
+    b"no' from the loopback interface by connecting to Redis from the same host the "
+    b"server is running, however MAKE SURE Redis is not publicly accessible from "
+    b"internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    b"Alternatively you can just disable the protected mode by editing the Redis "
+    b"configuration file, and setting the protected mode option to 'no', and then "
+    b"restarting the server. 3) If you started the server manually just for "
+    b"testing, restart it with the '--protected-mode no' option. 4) Setup a an "
+    b"authentication password for the default user. NOTE: You only need to do one "
+    b"of the above things in order for the server to start accepting connections "
+    b"from the outside.\r\n"
+)
+
+
+def _protected(config):
+    """Whether protected mode is on: asked for, and no password set."""
+    return config["protected-mode"] and not config["requirepass"]
+
 
 class RedisServerProtocol(Protocol):
     """
@@ -74,6 +98,11 @@ class RedisServerProtocol(Protocol):
         if ITCPTransport.providedBy(self.transport):
             self.transport.setTcpNoDelay(True)
         self.session = Session(factory, self, _address(self.transport.getPeer()))
+        if _protected(factory.config) and not self.session.is_local():
+            self.transport.write(_DENIED)
+            self.transport.loseConnection()
+            self.session = None
+            return
         self._guarded = not self.session.authenticated
         if self._guarded:
             self._decoder = Decoder(unauthenticated=True)

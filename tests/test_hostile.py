@@ -192,3 +192,52 @@ def test_a_command_named_by_an_aggregate_gets_an_error(mini_server, data):
 )
 def test_container_commands_from_scripts(differ, script):
     differ.check("EVAL", script, "0")
+
+
+# ---------------------------------------------------------- protected mode
+
+
+def _from_elsewhere(port, data=b"PING\r\n"):
+    """Connect from 127.0.0.2 (not loopback as Redis counts it)."""
+    sock = socket.socket()
+    sock.settimeout(1)
+    sock.bind(("127.0.0.2", 0))
+    sock.connect(("127.0.0.1", port))
+    try:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except socket.timeout:
+                return b"".join(chunks), False
+            except OSError:
+                return b"".join(chunks), True
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+    finally:
+        sock.close()
+
+
+def test_protected_mode_denies_other_addresses(redis_server, mini_server):
+    real, mini = (_from_elsewhere(s.port) for s in (redis_server, mini_server))
+    assert mini == real
+    assert mini[0].startswith(b"-DENIED Redis is running in protected mode") and mini[1]
+
+
+def test_protected_mode_off_or_a_password_lets_them_in(
+    redis_server, mini_server, with_password
+):
+    servers = (redis_server, mini_server)
+    for server in servers:
+        assert RawConnection(server.port).call("CONFIG", "SET", "protected-mode", "no")
+    try:
+        real, mini = (_from_elsewhere(s.port) for s in servers)
+        assert mini == real == (b"+PONG\r\n", False)
+    finally:
+        for server in servers:
+            RawConnection(server.port).call("CONFIG", "SET", "protected-mode", "yes")
+    real, mini = (_from_elsewhere(s.port) for s in with_password)
+    assert mini == real
+    assert mini[0].startswith(b"-NOAUTH")
