@@ -86,6 +86,35 @@ def _filename(name):
     return parse
 
 
+# notify-keyspace-events: the classes "A" stands for, in Redis's order.
+_EVENT_CLASSES = "g$lshzxetd"
+
+
+def _keyspace_events(raw):
+    """
+    Redis's C{notify-keyspace-events} flags, in the form CONFIG GET shows.
+
+    miniredis publishes no keyspace events yet: a value that would make
+    Redis publish some (C{K} or C{E} with an event class) is refused.
+    """
+    text = raw.decode("utf-8", "replace")
+    flags = set()
+    for char in text:
+        if char == "A":
+            flags.update(_EVENT_CLASSES)
+        elif char in _EVENT_CLASSES + "mnKE":
+            flags.add(char)
+        else:
+            raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+    if flags & set("KE") and flags - set("KE"):
+        raise ValueError("keyspace notifications are not implemented by miniredis yet")
+    if set(_EVENT_CLASSES) <= flags:
+        shown = "A"  # Redis then leaves "n" out, though it is set
+    else:
+        shown = "".join(c for c in _EVENT_CLASSES + "n" if c in flags)
+    return shown + "".join(c for c in "KEm" if c in flags)
+
+
 def _save_rules(raw):
     parts = raw.split()
     if len(parts) % 2:
@@ -153,12 +182,11 @@ PARAMETERS = {
     "lua-time-limit": (5000, _int, None, True),
     "slowlog-log-slower-than": (10000, _int, None, True),
     "slowlog-max-len": (128, _int, None, True),
-    "notify-keyspace-events": ("", _text, None, True),
+    "notify-keyspace-events": ("", _keyspace_events, None, True),
     "list-max-listpack-size": (-2, _int, None, True),
     "hash-max-listpack-entries": (512, _int, None, True),
     "hash-max-listpack-value": (64, _int, None, True),
     "set-max-intset-entries": (512, _int, None, True),
-    "set-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-value": (64, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),

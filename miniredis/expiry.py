@@ -57,15 +57,23 @@ class ExpiryIndex:
 
 class ActiveExpiry:
     """
-    Run the store's active expire cycle ten times a second on C{clock}.
+    Run the store's active expire cycle C{hz} times a second on C{clock}
+    (Redis's C{hz}, kept between 1 and 500 as Redis keeps it).
     """
 
-    interval = 0.1
-
-    def __init__(self, store, clock):
+    def __init__(self, store, clock, hz=10):
         self.store = store
         self._loop = task.LoopingCall(self._cycle)
         self._loop.clock = clock
+        self.interval = 0.1
+        self.set_hz(hz)
+
+    def set_hz(self, hz):
+        """Run the cycle C{hz} times a second from now on."""
+        self.interval = 1.0 / min(max(hz, 1), 500)
+        if self._loop.running:
+            self._loop.stop()
+            self.start()
 
     def start(self):
         if not self._loop.running:

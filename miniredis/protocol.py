@@ -11,6 +11,7 @@ Usage (embedding miniredis in a Twisted application)::
     factory.store.db(0).set(b"greeting", b"hello")
 """
 
+import socket
 import time
 from collections import deque
 
@@ -62,6 +63,29 @@ _DENIED = (
 )
 
 
+def _keepalive(transport, seconds):
+    """
+    Probe an idle TCP connection every C{seconds} (C{tcp-keepalive}), as
+    Redis does: after C{seconds} of silence, then every third of that, and
+    give up after three unanswered probes.
+    """
+    if not seconds:
+        return
+    sock = None
+    while transport is not None and sock is None:  # TLS wraps the TCP transport
+        found = getattr(transport, "socket", None)
+        sock = found if isinstance(found, socket.socket) else None
+        transport = getattr(transport, "transport", None)
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return  # a Unix socket: nothing to probe
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if not hasattr(socket, "TCP_KEEPIDLE"):
+        return
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, seconds)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(seconds // 3, 1))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
 def _protected(config):
     """Whether protected mode is on: asked for, and no password set."""
     return config["protected-mode"] and not config["requirepass"]
@@ -97,6 +121,7 @@ class RedisServerProtocol(Protocol):
             return
         if ITCPTransport.providedBy(self.transport):
             self.transport.setTcpNoDelay(True)
+            _keepalive(self.transport, factory.config["tcp-keepalive"])
         self.session = Session(factory, self, _address(self.transport.getPeer()))
         if _protected(factory.config) and not self.session.is_local():
             self.transport.write(_DENIED)
@@ -122,6 +147,14 @@ class RedisServerProtocol(Protocol):
         if self._guarded:
             decoder = self._until_authenticated()
         requests = decoder.requests()
+        if decoder.pending() > self.factory.config["client-query-buffer-limit"]:
+            log.info(
+                "closing client {client} that reached max query buffer length",
+                client=session.address,
+            )
+            session.closing = True
+            self.transport.loseConnection()
+            return
         if self._backlog is not None:
             self._backlog.extend(requests)
         else:
@@ -467,6 +500,7 @@ class MiniRedisFactory(ServerFactory):
         check_policy(self.config)
         self.memory = MemoryLimit(self.config)
         self._sampler = task.LoopingCall(self._sample)
+        self._ticks = 0
         self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
@@ -474,7 +508,8 @@ class MiniRedisFactory(ServerFactory):
         self.durable = None
         self.shutdown_hooks = []
         self.busy = None
-        self.expiry = ActiveExpiry(self.store, clock)
+        self.expiry = ActiveExpiry(self.store, clock, self.config["hz"])
+        self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
         self.monitors = []
@@ -483,6 +518,28 @@ class MiniRedisFactory(ServerFactory):
     def _sample(self):
         self.stats.sample(self.clock.seconds())
         self.memory.sample()
+        self._ticks += 1
+        if self._ticks % 10 == 0:  # once a second
+            self._close_idle()
+
+    def _close_idle(self):
+        """
+        Close the clients idle for longer than C{timeout} seconds, as Redis
+        does: not those blocked, subscribed (RESP2) or monitoring.
+        """
+        limit = self.config["timeout"]
+        if not limit:
+            return
+        now = time.time()
+        for session in list(self.clients.values()):
+            if (
+                now - session.last_interaction > limit
+                and session.blocked is None
+                and not (session.subscribed and session.proto == 2)
+                and not session.monitoring
+                and session.connection is not None
+            ):
+                session.connection.transport.loseConnection()
 
     def startFactory(self):
         self.expiry.start()

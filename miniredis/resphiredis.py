@@ -71,6 +71,11 @@ class HiredisDecoder:
         self._chunks.append(data)
         self._unconsumed += len(data)
 
+    def pending(self):
+        """@return: how many fed bytes are not yet part of a returned request."""
+        fallback = self._fallback
+        return self._unconsumed + (0 if fallback is None else fallback.pending())
+
     def requests(self):
         out = self._parse() if self._fallback is None else []
         if self._fallback is not None:

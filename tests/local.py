@@ -11,6 +11,7 @@ Usage::
 """
 
 from twisted.internet import task
+from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
 from miniredis import MiniRedisFactory
@@ -24,6 +25,14 @@ EPOCH = 1700000000.0005
 WRONGTYPE = ReplyError(
     "WRONGTYPE Operation against a key holding the wrong kind of value"
 )
+
+
+def loopback_transport():
+    """
+    A L{StringTransport} whose peer is on 127.0.0.1, as a local client's
+    is (protected mode turns others away).
+    """
+    return StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
 
 
 def receive(protocol, data):
@@ -82,7 +91,7 @@ class Connection:
 
     def __init__(self, factory):
         self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
+        self.transport = loopback_transport()
         self.protocol.makeConnection(self.transport)
         self.decoder = Decoder(inline=False)
 

@@ -6,6 +6,8 @@ an array, call COMMAND from a script.
 """
 
 import socket
+import subprocess
+import time
 
 import pytest
 
@@ -241,3 +243,112 @@ def test_protected_mode_off_or_a_password_lets_them_in(
     real, mini = (_from_elsewhere(s.port) for s in with_password)
     assert mini == real
     assert mini[0].startswith(b"-NOAUTH")
+
+
+# ------------------------------------------------------- idle connections
+
+
+@pytest.fixture(scope="module")
+def with_timeout(tmp_path_factory):
+    servers = _pair(tmp_path_factory, "timeout", "--timeout", "1")
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"*2\r\n$3\r\nGET\r\n$1\r\n"], ids=["silent", "half a request"]
+)
+def test_idle_clients_are_closed(with_timeout, data):
+    for server in with_timeout:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(data)
+        started = time.time()
+        assert sock.recv(1) == b""  # closed by the server
+        assert 0.9 < time.time() - started < 4.5
+        sock.close()
+
+
+def test_busy_and_subscribed_clients_stay(with_timeout):
+    for server in with_timeout:
+        subscriber = RawConnection(server.port)
+        subscriber.call("SUBSCRIBE", "news")
+        talker = RawConnection(server.port)
+        for _ in range(5):
+            assert talker.call("PING") == b"PONG"
+            time.sleep(0.5)
+        publisher = RawConnection(server.port)
+        assert publisher.call("PUBLISH", "news", "hello") == 1
+        assert subscriber.read() == [b"message", b"news", b"hello"]
+        for conn in (subscriber, talker, publisher):
+            conn.close()
+
+
+def test_tcp_keepalive_is_set(tmp_path):
+    server = miniredis_process(str(tmp_path), "--tcp-keepalive", "7").start()
+    try:
+        conn = RawConnection(server.port)
+        conn.call("PING")
+        shown = subprocess.run(
+            ["ss", "-tno", "state", "established", "( sport = :%d )" % server.port],
+            capture_output=True,
+            timeout=30,
+        ).stdout.decode()
+        assert "keepalive" in shown, shown
+        conn.close()
+    finally:
+        server.stop()
+
+
+# ------------------------------------------ accepted only if it is done
+
+
+@pytest.mark.parametrize(
+    "value", ["", "K", "E", "KE", "g$lshzxetd", "A", "Q", "Kq", "mn", "Am", "Amn"]
+)
+def test_keyspace_event_flags_that_publish_nothing(differ, value):
+    differ.check("CONFIG", "SET", "notify-keyspace-events", value)
+    differ.check("CONFIG", "GET", "notify-keyspace-events")
+    differ.check("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+@pytest.mark.parametrize("value", ["KEA", "Ex", "Kg", "AE", "Kmn"])
+def test_keyspace_events_are_refused_until_published(mini_server, value):
+    conn = RawConnection(mini_server.port)
+    refused = conn.call("CONFIG", "SET", "notify-keyspace-events", value)
+    assert "not implemented by miniredis yet" in refused.message
+    assert conn.call("CONFIG", "GET", "notify-keyspace-events")[1] == b""
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def small_query_buffer(tmp_path_factory):
+    servers = _pair(tmp_path_factory, "qbuf", "--client-query-buffer-limit", "1mb")
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def test_query_buffer_limit(small_query_buffer):
+    """A request growing past client-query-buffer-limit closes its client."""
+    for server in small_query_buffer:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10000000\r\n")
+        closed = False
+        try:
+            for _ in range(40):
+                sock.sendall(b"x" * 65536)
+                time.sleep(0.01)
+        except OSError:
+            closed = True
+        if not closed:
+            try:
+                closed = sock.recv(1) == b""
+            except OSError:
+                closed = True
+        assert closed, server
+        sock.close()
+        conn = RawConnection(server.port)
+        assert conn.call("EXISTS", "k") == 0
+        assert conn.call("SET", "k", "x" * 500000) == b"OK"  # below: fine
+        conn.close()

@@ -12,13 +12,16 @@ from zope.interface import implementer
 
 from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import Decoder, ReplyError, encode_command
-from tests.local import receive
+from tests.local import loopback_transport, receive
 
 
 class CountingTransport(StringTransport):
-    """A C{StringTransport} that counts its writes."""
+    """A C{StringTransport} from 127.0.0.1 that counts its writes."""
 
     writes = 0
+
+    def __init__(self):
+        StringTransport.__init__(self, peerAddress=loopback_transport().getPeer())
 
     def write(self, data):
         self.writes += 1
@@ -333,7 +336,7 @@ def test_proto_max_bulk_len_is_honoured():
     factory.config.set("proto-max-bulk-len", b"1048576")
     for decoder_kind in ("small", "large"):
         protocol = factory.buildProtocol(None)
-        transport = StringTransport()
+        transport = loopback_transport()
         protocol.makeConnection(transport)
         size = 1048576 if decoder_kind == "small" else 1048577
         receive(protocol, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size)

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet import task
-from twisted.internet.testing import StringTransport
 
 from miniredis import resp
 from miniredis.protocol import MiniRedisFactory
@@ -35,7 +34,7 @@ from miniredis.resp import (
     encode_command,
     split_inline,
 )
-from tests.local import receive
+from tests.local import loopback_transport, receive
 from tests.servers import ROOT
 
 needs_hiredis = pytest.mark.skipif(resp.hiredis is None, reason="hiredis missing")
@@ -634,7 +633,7 @@ class Connection:
     """A server protocol on a StringTransport."""
 
     def __init__(self, factory):
-        self.transport = StringTransport()
+        self.transport = loopback_transport()
         self.protocol = factory.buildProtocol(None)
         self.protocol.makeConnection(self.transport)
 

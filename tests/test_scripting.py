@@ -11,12 +11,11 @@ import time
 
 import pytest
 from twisted.internet import task
-from twisted.internet.testing import StringTransport
 
 from miniredis import MiniRedisFactory
 from miniredis.commands import dispatch
 from miniredis.resp import Decoder, ReplyError
-from tests.local import receive
+from tests.local import loopback_transport, receive
 from tests.servers import RawConnection
 
 HUEY_SCHEDULE_POP = """\
@@ -736,7 +735,7 @@ class Server:
 
     def connect(self):
         protocol = self.factory.buildProtocol(None)
-        transport = StringTransport()
+        transport = loopback_transport()
         protocol.makeConnection(transport)
         return protocol, transport
 

@@ -8,11 +8,10 @@ import time
 
 import pytest
 from twisted.internet import task
-from twisted.internet.testing import StringTransport
 
 from miniredis import MiniRedisFactory
 from miniredis.resp import encode_command
-from tests.local import receive
+from tests.local import loopback_transport, receive
 from tests.servers import RawConnection
 
 # ---------------------------------------------------------------- one client
@@ -300,7 +299,7 @@ class Client:
 
     def __init__(self, factory):
         self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
+        self.transport = loopback_transport()
         self.protocol.makeConnection(self.transport)
 
     def send(self, *args):
