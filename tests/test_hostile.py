@@ -99,9 +99,16 @@ def test_save_writes_nowhere_else(differ, mini_server):
 # ------------------------------------------- clients not authenticated
 
 
-def _raw(port, data):
-    """Send C{data}; @return: C{(what came back, whether it was closed)}."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+def _raw(port, data, source=None, timeout=5):
+    """
+    Send C{data} (from the address C{source}); @return: C{(what came back,
+    whether the server closed the connection)}.
+    """
+    sock = socket.socket()
+    sock.settimeout(timeout)
+    if source is not None:
+        sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
     try:
         try:
             sock.sendall(data)
@@ -200,26 +207,8 @@ def test_container_commands_from_scripts(differ, script):
 
 
 def _from_elsewhere(port, data=b"PING\r\n"):
-    """Connect from 127.0.0.2 (not loopback as Redis counts it)."""
-    sock = socket.socket()
-    sock.settimeout(1)
-    sock.bind(("127.0.0.2", 0))
-    sock.connect(("127.0.0.1", port))
-    try:
-        sock.sendall(data)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except socket.timeout:
-                return b"".join(chunks), False
-            except OSError:
-                return b"".join(chunks), True
-            if not chunk:
-                return b"".join(chunks), True
-            chunks.append(chunk)
-    finally:
-        sock.close()
+    """L{_raw} from 127.0.0.2 (not loopback as Redis counts it)."""
+    return _raw(port, data, source="127.0.0.2", timeout=1)
 
 
 def test_protected_mode_denies_other_addresses(redis_server, mini_server):
