@@ -25,6 +25,7 @@ import time
 
 from benchlib import table
 from twisted.internet import task
+from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
 from miniredis.commands import dispatch, load_all, lookup
@@ -59,7 +60,10 @@ def server(keys):
     """@return: a connected protocol on a C{StringTransport}, its keys set."""
     factory = MiniRedisFactory(clock=task.Clock())
     protocol = factory.buildProtocol(None)
-    protocol.makeConnection(StringTransport())
+    # From 127.0.0.1: protected mode turns other addresses away.
+    protocol.makeConnection(
+        StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 40000))
+    )
     db = factory.store.db(0)
     for i in range(keys):
         db.set(b"key:%012d" % i, b"xxx")
