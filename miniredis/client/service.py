@@ -1,0 +1,90 @@
+"""
+How each connection of a pool is made, set up and made again.
+"""
+
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.internet.protocol import Factory
+
+from miniredis.client.protocol import RedisClientProtocol, handshake
+
+
+class Settings:
+    """
+    How to set up each new connection of a pool.
+
+    @ivar password, username, db, protocol, name: what the handshake sends
+        (see L{handshake}).
+    @ivar timeout: seconds to wait for each reply before dropping the
+        connection, None for ever.
+    @ivar decode_responses: decode replies' byte strings to C{str}.
+    @ivar push_handler: None, or a function given every RESP3 push that is
+        no reply (C{CLIENT TRACKING} invalidations, ...).
+    """
+
+    def __init__(
+        self,
+        password=None,
+        username=None,
+        db=0,
+        protocol=3,
+        timeout=None,
+        name=None,
+        decode_responses=False,
+        push_handler=None,
+    ):
+        self.password = password
+        self.username = username
+        self.db = db
+        self.protocol = protocol
+        self.timeout = timeout
+        self.name = name
+        self.decode_responses = decode_responses
+        self.push_handler = push_handler
+
+    def build(self, clock, timeout=True):
+        """
+        @param timeout: False for connections whose calls may wait (blocking
+            commands): no reply timeout then.
+        @return: a new, unconnected L{RedisClientProtocol}.
+        """
+        client = RedisClientProtocol(
+            timeout=self.timeout if timeout else None,
+            clock=clock,
+            decode_responses=self.decode_responses,
+        )
+        if self.push_handler is not None:
+            client.pushReceived = self.push_handler
+        return client
+
+    def prepare(self, client):
+        """@return: a L{Deferred} firing once C{client}'s handshake is done."""
+        return handshake(
+            client, self.password, self.db, self.protocol, self.username, self.name
+        )
+
+
+class _Builder(Factory):
+    """Builds each connection of a L{ClientService}."""
+
+    def __init__(self, build):
+        self._build = build
+
+    def buildProtocol(self, addr):
+        return self._build()
+
+
+def reconnecting(reactor, endpoint, build, prepare):
+    """
+    @param build: a function giving a new L{RedisClientProtocol}.
+    @param prepare: a function setting a new connection up (a L{Deferred}).
+    @return: a started L{ClientService} reconnecting with backoff.
+    """
+    service = ClientService(
+        endpoint,
+        _Builder(build),
+        retryPolicy=backoffPolicy(initialDelay=0.1, maxDelay=10.0),
+        clock=reactor,
+        prepareConnection=prepare,
+    )
+    service.startService()
+    return service
