@@ -73,6 +73,7 @@ def pool(
     name: Optional[str] = None,
     decode_responses: bool = False,
     push_handler: Optional[Callable] = None,
+    typed: bool = False,
 ) -> ClientPool:
     """
     A pool of connections to one server, returned at once: calls made
@@ -92,12 +93,22 @@ def pool(
     @param name: the connections' name (C{CLIENT SETNAME}).
     @param decode_responses: decode replies' byte strings to C{str}.
     @param push_handler: a function given each RESP3 push that is no reply.
+    @param typed: send C{int} arguments as RESP integers, which miniredis
+        stores as typed values (Redis refuses them); by default as text.
     @return: a L{ClientPool}.
     """
     if isinstance(endpoint, str):
         endpoint = clientFromString(reactor, endpoint)
     settings = Settings(
-        password, username, db, protocol, timeout, name, decode_responses, push_handler
+        password,
+        username,
+        db,
+        protocol,
+        timeout,
+        name,
+        decode_responses,
+        push_handler,
+        typed,
     )
     return ClientPool(reactor, endpoint, size, settings)
 

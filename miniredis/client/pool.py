@@ -112,7 +112,8 @@ class Script:
             L{Pipeline}, C{EVAL} is queued.
         @return: a L{Deferred} firing with the script's reply.
         """
-        client = client or self.client
+        if client is None:
+            client = self.client
         line = [len(keys)] + list(keys) + list(args)
         if isinstance(client, Pipeline):
             return client.eval(self.script, *line)

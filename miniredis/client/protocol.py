@@ -63,6 +63,14 @@ from miniredis.resp import (
 log = Logger(namespace="miniredis.client")
 
 
+def encode_plain(args):
+    """
+    Encode a request as Redis wants it: C{int} arguments as their text
+    (other typed values as L{encode_command} does).
+    """
+    return encode_command([str(arg) if type(arg) is int else arg for arg in args])
+
+
 class _Subscription:
     """
     A (P|S)(UN)SUBSCRIBE call, waiting for one confirmation per name.
@@ -110,6 +118,7 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
     @ivar protocolVersion: the RESP version the server speaks to us.
     @ivar replyTimeout: seconds to wait for a reply, or None.
     @ivar decodeResponses: whether replies come decoded from UTF-8.
+    @ivar typed: whether C{int} arguments go out as RESP integers.
     """
 
     protocolVersion = 2
@@ -117,13 +126,15 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
     _closed = False
     _monitoring = False
 
-    def __init__(self, timeout=None, clock=None, decode_responses=False):
+    def __init__(self, timeout=None, clock=None, decode_responses=False, typed=True):
         """
         @param timeout: seconds to wait for each reply, None for ever.
         @param clock: the reactor timeouts are scheduled on (a
             C{task.Clock} in tests); the global reactor by default.
         @param decode_responses: decode the byte strings of replies to
             C{str} (see L{decoded}).
+        @param typed: send C{int} arguments as RESP integers (miniredis
+            stores them typed); if False, as their text, as Redis wants.
         """
         self._pending = deque()
         self._lossWaiters = []
@@ -136,6 +147,7 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
         self._decoder = Decoder(inline=False)
         self.replyTimeout = timeout
         self.decodeResponses = decode_responses
+        self.typed = typed
         self._clockGiven = clock
         if clock is not None:
             self.callLater = clock.callLater
@@ -184,7 +196,8 @@ class RedisClientProtocol(Protocol, TimeoutMixin, RedisCommands):
             if timeout is not None:
                 deferred.addTimeout(timeout, self._clock())
             deferreds.append(deferred)
-        self.transport.write(b"".join(encode_command(args) for args in commands))
+        encode = encode_command if self.typed else encode_plain
+        self.transport.write(b"".join(encode(args) for args in commands))
         return deferreds
 
     def _call(self, convert, *args):
@@ -404,11 +417,11 @@ def handshake(client, password=None, db=0, protocol=3, username=None, name=None)
             auth = ()
             if password is not None:
                 auth = ("AUTH", username or "default", password)
-            yield client.execute("HELLO", 3, *auth)
+            yield client.execute("HELLO", "3", *auth)
         elif password is not None:
             yield client.execute("AUTH", *((username,) if username else ()), password)
         if db:
-            yield client.execute("SELECT", db)
+            yield client.execute("SELECT", str(db))
         if name is not None:
             yield client.execute("CLIENT", "SETNAME", name)
     except BaseException:

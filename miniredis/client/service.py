@@ -4,8 +4,11 @@ How each connection of a pool is made, set up and made again.
 
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet.protocol import Factory
+from twisted.logger import Logger
 
 from miniredis.client.protocol import RedisClientProtocol, handshake
+
+log = Logger(namespace="miniredis.client")
 
 
 class Settings:
@@ -19,6 +22,8 @@ class Settings:
     @ivar decode_responses: decode replies' byte strings to C{str}.
     @ivar push_handler: None, or a function given every RESP3 push that is
         no reply (C{CLIENT TRACKING} invalidations, ...).
+    @ivar typed: send C{int} arguments as RESP integers, as miniredis's
+        typed values (Redis refuses them); by default as their text.
     """
 
     def __init__(
@@ -31,6 +36,7 @@ class Settings:
         name=None,
         decode_responses=False,
         push_handler=None,
+        typed=False,
     ):
         self.password = password
         self.username = username
@@ -40,6 +46,7 @@ class Settings:
         self.name = name
         self.decode_responses = decode_responses
         self.push_handler = push_handler
+        self.typed = typed
 
     def build(self, clock, timeout=True):
         """
@@ -51,6 +58,7 @@ class Settings:
             timeout=self.timeout if timeout else None,
             clock=clock,
             decode_responses=self.decode_responses,
+            typed=self.typed,
         )
         if self.push_handler is not None:
             client.pushReceived = self.push_handler
@@ -58,9 +66,22 @@ class Settings:
 
     def prepare(self, client):
         """@return: a L{Deferred} firing once C{client}'s handshake is done."""
-        return handshake(
+        setting_up = handshake(
             client, self.password, self.db, self.protocol, self.username, self.name
         )
+        return setting_up.addErrback(_refused, client)
+
+
+def _refused(failure, client):
+    """
+    A handshake failed: log it, and keep the closing connection's loss from
+    L{ClientService}, which has already counted the failure (and would
+    otherwise be told of a loss in a state that expects none).
+    """
+    log.failure("setting up a connection failed", failure)
+    if hasattr(client, "_lostNotification"):
+        client._lostNotification = lambda reason: None
+    return failure
 
 
 class _Builder(Factory):
