@@ -33,7 +33,9 @@ class CachedClient(RedisCommands):
         self._size = size
         self._entries = OrderedDict()
         self.hits = 0
-        self._service = reconnecting(reactor, endpoint, self._build, self._prepare)
+        self._service = reconnecting(
+            reactor, endpoint, self._build, self._prepare, settings.retry_policy
+        )
 
     def _build(self):
         client = self._settings.build(self._reactor)

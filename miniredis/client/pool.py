@@ -154,7 +154,13 @@ class ClientPool(PoolFeatures, RedisCommands):
         self.settings = settings or Settings()
         self._size = size
         self._services = [
-            reconnecting(reactor, endpoint, self._build, self.settings.prepare)
+            reconnecting(
+                reactor,
+                endpoint,
+                self._build,
+                self.settings.prepare,
+                self.settings.retry_policy,
+            )
             for _ in range(size)
         ]
         self._turn = 0

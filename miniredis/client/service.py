@@ -24,6 +24,8 @@ class Settings:
         no reply (C{CLIENT TRACKING} invalidations, ...).
     @ivar typed: send C{int} arguments as RESP integers, as miniredis's
         typed values (Redis refuses them); by default as their text.
+    @ivar retry_policy: seconds to wait before reconnecting, given the
+        number of failed attempts (L{backoffPolicy} by default).
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class Settings:
         decode_responses=False,
         push_handler=None,
         typed=False,
+        retry_policy=None,
     ):
         self.password = password
         self.username = username
@@ -47,6 +50,9 @@ class Settings:
         self.decode_responses = decode_responses
         self.push_handler = push_handler
         self.typed = typed
+        self.retry_policy = retry_policy or backoffPolicy(
+            initialDelay=0.1, maxDelay=10.0
+        )
 
     def build(self, clock, timeout=True):
         """
@@ -94,16 +100,17 @@ class _Builder(Factory):
         return self._build()
 
 
-def reconnecting(reactor, endpoint, build, prepare):
+def reconnecting(reactor, endpoint, build, prepare, retry_policy):
     """
     @param build: a function giving a new L{RedisClientProtocol}.
     @param prepare: a function setting a new connection up (a L{Deferred}).
+    @param retry_policy: see L{Settings.retry_policy}.
     @return: a started L{ClientService} reconnecting with backoff.
     """
     service = ClientService(
         endpoint,
         _Builder(build),
-        retryPolicy=backoffPolicy(initialDelay=0.1, maxDelay=10.0),
+        retryPolicy=retry_policy,
         clock=reactor,
         prepareConnection=prepare,
     )

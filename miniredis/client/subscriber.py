@@ -76,7 +76,9 @@ class Subscriber:
         self._queue = DeferredQueue()
         self._closed = False
         self.names = {kind: set() for kind in _KINDS}
-        self._service = reconnecting(reactor, endpoint, self._build, self._prepare)
+        self._service = reconnecting(
+            reactor, endpoint, self._build, self._prepare, settings.retry_policy
+        )
 
     def _build(self):
         client = self._settings.build(self._reactor, timeout=False)
