@@ -253,3 +253,34 @@ async def test_in_process():
         await redis.lpush("k", "x")
     await redis.disconnect()
     factory.doStop()
+
+
+def test_every_command_of_the_table_has_a_method():
+    from miniredis import commands
+    from miniredis.blocking import Client
+    from miniredis.client import ClientPool, Pipeline, RedisCommands
+    from miniredis.client.cluster import ClusterClient
+    from miniredis.client.subscriber import Subscriber
+
+    commands.load_all()
+    missing = []
+    for name, command in commands.COMMANDS.items():
+        name = name.decode().replace("-", "_")
+        names = [name]
+        if command.subcommands is not None:
+            names = [
+                name + "_" + sub.decode().split("|")[-1].replace("-", "_")
+                for sub in command.subcommands
+            ]
+        for method in names:
+            method = "del_" if method == "del" else method
+            if "subscribe" in method:
+                # Subscribing takes a connection: a RESP3 connection's
+                # method, or a pool's subscriber().
+                assert hasattr(RedisClientProtocol, method)
+                assert hasattr(Subscriber, method)
+            elif not hasattr(RedisCommands, method):
+                missing.append(method)
+    assert missing == []
+    for cls in (ClientPool, Pipeline, RedisClientProtocol, Client, ClusterClient):
+        assert issubclass(cls, RedisCommands)
