@@ -38,8 +38,15 @@ def is_blocking(name, args):
     if name in BLOCKING:
         return True
     if name in ("xread", "xreadgroup"):
-        return any(str(a).upper() in ("BLOCK", "B'BLOCK'") for a in args[1:])
+        return any(_word(arg) == "BLOCK" for arg in args[1:])
     return False
+
+
+def _word(arg):
+    """@return: an argument as upper-case text."""
+    if isinstance(arg, bytes):
+        return arg.decode("utf-8", "replace").upper()
+    return str(arg).upper()
 
 
 def _command(name, syntax="", convert=None):
