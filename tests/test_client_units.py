@@ -284,3 +284,26 @@ def test_every_command_of_the_table_has_a_method():
     assert missing == []
     for cls in (ClientPool, Pipeline, RedisClientProtocol, Client, ClusterClient):
         assert issubclass(cls, RedisCommands)
+
+
+def test_pool_sends_to_a_live_connection_while_another_reconnects():
+    clock, endpoint = task.Clock(), FakeEndpoint()
+    pool = ClientPool(
+        clock, endpoint, size=2, settings=Settings(protocol=2, retry_policy=lambda n: 5)
+    )
+    assert len(endpoint.connections) == 2
+    endpoint.connections[0].connectionLost(Failure(ConnectionDone()))
+    calls = [pool.ping() for _ in range(3)]
+    assert endpoint.written(1).count(b"PING") == 3
+    endpoint.reply(b"+PONG\r\n" * 3, 1)
+    assert [call.result for call in calls] == [b"PONG"] * 3
+    clock.advance(5)
+    assert len(endpoint.connections) == 3
+
+
+def test_pool_pushes_go_to_the_push_handler():
+    clock, endpoint = task.Clock(), FakeEndpoint()
+    pushes = []
+    a_pool(endpoint, clock, push_handler=pushes.append)
+    endpoint.reply(b">2\r\n$10\r\ninvalidate\r\n_\r\n")
+    assert pushes == [[b"invalidate", None]]

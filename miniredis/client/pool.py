@@ -153,30 +153,46 @@ class ClientPool(PoolFeatures, RedisCommands):
         self._endpoint = endpoint
         self.settings = settings or Settings()
         self._size = size
+        self._turn = 0
+        self._live = []
+        self._idle = []
+        self._held = set()
+        self._closing = False
         self._services = [
             reconnecting(
                 reactor,
                 endpoint,
                 self._build,
-                self.settings.prepare,
+                self._prepare,
                 self.settings.retry_policy,
             )
             for _ in range(size)
         ]
-        self._turn = 0
-        self._idle = []
-        self._held = set()
-        self._closing = False
 
     def _build(self):
         return self.settings.build(self._reactor)
 
+    def _prepare(self, client):
+        preparing = self.settings.prepare(client)
+        return preparing.addCallback(self._connected, client)
+
+    def _connected(self, _, client):
+        log.debug("connection ready: {client!r}", client=client)
+        self._live.append(client)
+        client.notifyLost().addCallback(lambda _: self._live.remove(client))
+
     def connection(self):
-        """@return: a L{Deferred} firing with the next ready connection."""
+        """
+        @return: a L{Deferred} firing with the next ready connection (at
+            once while any is ready, else once one is).
+        """
         if self._closing:
             return fail(RuntimeError("the pool is disconnected"))
-        self._turn = (self._turn + 1) % len(self._services)
-        return self._services[self._turn].whenConnected()
+        self._turn += 1
+        live = [client for client in self._live if client.ready]
+        if live:
+            return succeed(live[self._turn % len(live)])
+        return self._services[self._turn % len(self._services)].whenConnected()
 
     def execute(self, *args, timeout=None):
         """
@@ -245,6 +261,8 @@ class ClientPool(PoolFeatures, RedisCommands):
             # A call given up on (cancelled, timed out) would leave the
             # connection blocked: it is closed rather than reused.
             reusable = not isinstance(result, Failure) or result.check(RedisError)
+            if not reusable:
+                log.debug("closing a connection left blocked: {args!r}", args=args)
             self.release(client, reusable=bool(reusable))
             return result
 
