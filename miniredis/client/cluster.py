@@ -12,8 +12,12 @@ slot. Commands without keys go to any node; L{ClusterClient.on_masters}
 sends one to every master.
 """
 
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
 from twisted.internet import task
 from twisted.internet.defer import (
+    Deferred,
     DeferredList,
     gatherResults,
     inlineCallbacks,
@@ -23,9 +27,10 @@ from twisted.internet.error import ConnectError, ConnectionClosed
 from twisted.logger import Logger
 
 from miniredis.client.batch import Pipeline
-from miniredis.client.methods import RedisCommands
-from miniredis.client.pool import PoolFeatures
+from miniredis.client.methods import Key, RedisCommands
+from miniredis.client.pool import ClientPool, PoolFeatures
 from miniredis.client.replies import RedisError, command_name, to_dict
+from miniredis.client.subscriber import Subscriber
 
 log = Logger(namespace="miniredis.client.cluster")
 
@@ -46,7 +51,7 @@ def _crc16_table():
 _CRC16 = _crc16_table()
 
 
-def crc16(data):
+def crc16(data: bytes) -> int:
     """@return: the CRC16 (XMODEM) of C{data}, as Redis Cluster computes it."""
     crc = 0
     for byte in data:
@@ -64,7 +69,7 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def key_slot(key):
+def key_slot(key: Key) -> int:
     """
     @return: the hash slot of C{key}: of its hash tag, the part between the
         first C{{} and the next C{}}, when that part is not empty.
@@ -93,7 +98,7 @@ def command_keys(args):
     return [argv[i] for i, _ in command.key_positions(argv) or ()]
 
 
-def slot_of(args):
+def slot_of(args: Sequence[Any]) -> Optional[int]:
     """
     @return: the one slot of a command line's keys, or None without keys.
     @raise RedisError: C{CROSSSLOT} where the keys lie in several slots.
@@ -138,7 +143,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
         C{CLUSTERDOWN}) answers were followed.
     """
 
-    def __init__(self, reactor, nodes, size=1, **options):
+    def __init__(self, reactor: Any, nodes: list, size: int = 1, **options: Any):
         """
         @param nodes: endpoint descriptions of some nodes (C{"tcp:h:p"}).
         @param size: connections per node.
@@ -154,7 +159,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
         self._mapped = False
         self.redirections = {"MOVED": 0, "ASK": 0, "TRYAGAIN": 0}
 
-    def node(self, address):
+    def node(self, address: str) -> ClientPool:
         """@return: the L{ClientPool} of the node at C{"host:port"}."""
         pool = self._pools.get(address)
         if pool is None:
@@ -166,7 +171,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
             self._pools[address] = pool
         return pool
 
-    def refresh(self):
+    def refresh(self) -> Deferred:
         """
         Read the slot map again (one reading at a time).
 
@@ -212,7 +217,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
             address = next((a for a in self.slots if a is not None), self._seeds[0])
         return address
 
-    def execute(self, *args, timeout=None):
+    def execute(self, *args: Any, timeout: Optional[float] = None) -> Deferred:
         """
         Send any command as it is, to the node of its keys' slot.
 
@@ -284,7 +289,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
         return task.deferLater(self._reactor, min(0.01 * 2**attempt, 0.5))
 
     @inlineCallbacks
-    def on_masters(self, *args):
+    def on_masters(self, *args: Any) -> Deferred:
         """
         Send a command to every master (C{FLUSHALL}, C{SCRIPT LOAD}, ...).
 
@@ -297,26 +302,26 @@ class ClusterClient(PoolFeatures, RedisCommands):
         )
         return dict(zip(masters, replies))
 
-    def pipeline(self):
+    def pipeline(self) -> "ClusterPipeline":
         """@return: a L{ClusterPipeline}: calls sent per node, one write each."""
         return ClusterPipeline(self)
 
-    def multi(self):
+    def multi(self) -> "ClusterPipeline":
         """@return: a L{ClusterPipeline} run in C{MULTI}/C{EXEC} (one slot)."""
         return ClusterPipeline(self, transaction=True)
 
     @inlineCallbacks
-    def watch(self, *keys):
+    def watch(self, *keys: Key) -> Deferred:
         """C{WATCH} keys of one slot; @return: a L{WatchedConnection}."""
         slot = slot_of(("WATCH",) + keys)
         yield self._ready()
         return (yield self.node(self._address_of(slot)).watch(*keys))
 
-    def subscriber(self, callback=None):
+    def subscriber(self, callback: Optional[Callable] = None) -> Subscriber:
         """@return: a L{Subscriber} on a node (messages reach every node)."""
         return self.node(self._seeds[0]).subscriber(callback)
 
-    def disconnect(self):
+    def disconnect(self) -> Deferred:
         """@return: a L{Deferred} firing once every node's pool is closed."""
         pools = list(self._pools.values())
         return DeferredList([p.disconnect() for p in pools]).addCallback(lambda _: None)

@@ -12,6 +12,9 @@ positional words given to a Pythonic method go out as they are, and its
 reply then comes back unconverted (C{zrange(k, 0, -1, "WITHSCORES")}).
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
+
 from miniredis.client.replies import (
     to_bool,
     to_dict,
@@ -25,6 +28,9 @@ from miniredis.client.replies import (
     to_set,
     to_zscan,
 )
+
+#: A key, a field, a member: bytes, or text sent as UTF-8.
+Key = Union[bytes, str]
 
 # Commands that may wait on the server: a pool sends them on a connection of
 # their own (XREAD and XREADGROUP only with BLOCK).
@@ -106,7 +112,7 @@ class RedisCommands:
     or the value itself. C{execute(*args)} sends any command as it is.
     """
 
-    def _call(self, convert, *args):
+    def _call(self, convert, *args) -> Any:
         raise NotImplementedError("a client class provides _call")
 
     # connection
@@ -153,17 +159,17 @@ class RedisCommands:
 
     def set(
         self,
-        key,
-        value,
-        ex=None,
-        px=None,
-        exat=None,
-        pxat=None,
-        nx=False,
-        xx=False,
-        keepttl=False,
-        get=False,
-    ):
+        key: Key,
+        value: Any,
+        ex: Optional[float] = None,
+        px: Optional[int] = None,
+        exat: Optional[int] = None,
+        pxat: Optional[int] = None,
+        nx: bool = False,
+        xx: bool = False,
+        keepttl: bool = False,
+        get: bool = False,
+    ) -> Any:
         """
         C{SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]}.
 
@@ -175,22 +181,30 @@ class RedisCommands:
         args += _flags(nx=nx, xx=xx, keepttl=keepttl, get=get)
         return self._call(None, *args)
 
-    def getex(self, key, ex=None, px=None, exat=None, pxat=None, persist=False):
+    def getex(
+        self,
+        key: Key,
+        ex: Optional[float] = None,
+        px: Optional[int] = None,
+        exat: Optional[int] = None,
+        pxat: Optional[int] = None,
+        persist: bool = False,
+    ) -> Any:
         """C{GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST]}"""
         args = ["GETEX", key] + _options(ex=ex, px=px, exat=exat, pxat=pxat)
         return self._call(None, *(args + _flags(persist=persist)))
 
-    def mget(self, *keys):
+    def mget(self, *keys) -> Any:
         """C{MGET key [key ...]}, or C{mget([key, ...])}"""
         if len(keys) == 1 and not isinstance(keys[0], (bytes, str)):
             keys = tuple(keys[0])
         return self._call(None, "MGET", *keys)
 
-    def mset(self, *pairs):
+    def mset(self, *pairs) -> Any:
         """C{MSET key value [key value ...]}, or C{mset({key: value, ...})}"""
         return self._call(None, "MSET", *_flat(pairs))
 
-    def msetnx(self, *pairs):
+    def msetnx(self, *pairs) -> Any:
         """C{MSETNX key value [...]}, or C{msetnx({key: value, ...})}: a bool"""
         return self._call(to_bool, "MSETNX", *_flat(pairs))
 
@@ -225,7 +239,13 @@ class RedisCommands:
     object_idletime = _command("OBJECT IDLETIME", "key")
     object_refcount = _command("OBJECT REFCOUNT", "key")
 
-    def scan(self, cursor=0, match=None, count=None, _type=None):
+    def scan(
+        self,
+        cursor: int = 0,
+        match: Optional[Key] = None,
+        count: Optional[int] = None,
+        _type: Optional[str] = None,
+    ) -> Any:
         """C{SCAN cursor [MATCH m] [COUNT n] [TYPE t]}: C{(cursor, keys)}"""
         args = ["SCAN", cursor] + _options(match=match, count=count, type=_type)
         return self._call(to_scan, *args)
@@ -258,22 +278,54 @@ class RedisCommands:
     expiretime = _command("EXPIRETIME", "key")
     pexpiretime = _command("PEXPIRETIME", "key")
 
-    def expire(self, key, seconds, nx=False, xx=False, gt=False, lt=False):
+    def expire(
+        self,
+        key: Key,
+        seconds: int,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> Any:
         """C{EXPIRE key seconds [NX|XX|GT|LT]}: whether a deadline was set"""
         args = ["EXPIRE", key, seconds] + _flags(nx=nx, xx=xx, gt=gt, lt=lt)
         return self._call(to_bool, *args)
 
-    def pexpire(self, key, milliseconds, nx=False, xx=False, gt=False, lt=False):
+    def pexpire(
+        self,
+        key: Key,
+        milliseconds: int,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> Any:
         """C{PEXPIRE key milliseconds [NX|XX|GT|LT]}: a bool"""
         args = ["PEXPIRE", key, milliseconds] + _flags(nx=nx, xx=xx, gt=gt, lt=lt)
         return self._call(to_bool, *args)
 
-    def expireat(self, key, when, nx=False, xx=False, gt=False, lt=False):
+    def expireat(
+        self,
+        key: Key,
+        when: int,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> Any:
         """C{EXPIREAT key unix-time [NX|XX|GT|LT]}: a bool"""
         args = ["EXPIREAT", key, when] + _flags(nx=nx, xx=xx, gt=gt, lt=lt)
         return self._call(to_bool, *args)
 
-    def pexpireat(self, key, when, nx=False, xx=False, gt=False, lt=False):
+    def pexpireat(
+        self,
+        key: Key,
+        when: int,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+    ) -> Any:
         """C{PEXPIREAT key unix-time-ms [NX|XX|GT|LT]}: a bool"""
         args = ["PEXPIREAT", key, when] + _flags(nx=nx, xx=xx, gt=gt, lt=lt)
         return self._call(to_bool, *args)
@@ -310,15 +362,15 @@ class RedisCommands:
     blmpop = _command("BLMPOP", "timeout numkeys key [key ...] LEFT|RIGHT [COUNT n]")
     brpoplpush = _command("BRPOPLPUSH", "source destination timeout")
 
-    def lpop(self, key, count=None):
+    def lpop(self, key: Key, count: Optional[int] = None) -> Any:
         """C{LPOP key [count]}"""
         return self._call(None, "LPOP", key, *([] if count is None else [count]))
 
-    def rpop(self, key, count=None):
+    def rpop(self, key: Key, count: Optional[int] = None) -> Any:
         """C{RPOP key [count]}"""
         return self._call(None, "RPOP", key, *([] if count is None else [count]))
 
-    def blpop(self, keys, timeout=0):
+    def blpop(self, keys: Union[Key, Sequence[Key]], timeout: float = 0) -> Any:
         """
         C{BLPOP key [key ...] timeout}: C{keys} is one key or a list.
 
@@ -326,7 +378,7 @@ class RedisCommands:
         """
         return self._call(None, "BLPOP", *(_list(keys) + [timeout]))
 
-    def brpop(self, keys, timeout=0):
+    def brpop(self, keys: Union[Key, Sequence[Key]], timeout: float = 0) -> Any:
         """C{BRPOP key [key ...] timeout}: as L{blpop}, from the tail."""
         return self._call(None, "BRPOP", *(_list(keys) + [timeout]))
 
@@ -344,13 +396,15 @@ class RedisCommands:
     hrandfield = _command("HRANDFIELD", "key [count [WITHVALUES]]")
     hgetall = _command("HGETALL", "key", to_dict)
 
-    def hmget(self, key, *fields):
+    def hmget(self, key: Key, *fields) -> Any:
         """C{HMGET key field [field ...]}, or C{hmget(key, [field, ...])}"""
         if len(fields) == 1 and not isinstance(fields[0], (bytes, str)):
             fields = tuple(fields[0])
         return self._call(None, "HMGET", key, *fields)
 
-    def hset(self, key, *pairs, mapping=None):
+    def hset(
+        self, key: Key, *pairs, mapping: Optional[Mapping[Key, Any]] = None
+    ) -> Any:
         """
         C{HSET key field value [field value ...]}: the pairs given in line,
         as one dict, or as C{mapping}.
@@ -358,11 +412,17 @@ class RedisCommands:
         args = _flat(pairs) + _flat((mapping,) if mapping else ())
         return self._call(None, "HSET", key, *args)
 
-    def hmset(self, key, *pairs):
+    def hmset(self, key: Key, *pairs) -> Any:
         """C{HMSET key field value [...]}, or C{hmset(key, {field: value})}"""
         return self._call(None, "HMSET", key, *_flat(pairs))
 
-    def hscan(self, key, cursor=0, match=None, count=None):
+    def hscan(
+        self,
+        key: Key,
+        cursor: int = 0,
+        match: Optional[Key] = None,
+        count: Optional[int] = None,
+    ) -> Any:
         """C{HSCAN key cursor [MATCH m] [COUNT n]}: C{(cursor, {f: v})}"""
         args = ["HSCAN", key, cursor] + _options(match=match, count=count)
         return self._call(to_hscan, *args)
@@ -385,7 +445,13 @@ class RedisCommands:
     sdiff = _command("SDIFF", "key [key ...]", to_set)
     sdiffstore = _command("SDIFFSTORE", "destination key [key ...]")
 
-    def sscan(self, key, cursor=0, match=None, count=None):
+    def sscan(
+        self,
+        key: Key,
+        cursor: int = 0,
+        match: Optional[Key] = None,
+        count: Optional[int] = None,
+    ) -> Any:
         """C{SSCAN key cursor [MATCH m] [COUNT n]}: C{(cursor, members)}"""
         args = ["SSCAN", key, cursor] + _options(match=match, count=count)
         return self._call(to_scan, *args)
@@ -419,8 +485,16 @@ class RedisCommands:
     zdiffstore = _command("ZDIFFSTORE", "destination numkeys key [key ...]")
 
     def zadd(
-        self, key, *args, nx=False, xx=False, gt=False, lt=False, ch=False, incr=False
-    ):
+        self,
+        key: Key,
+        *args,
+        nx: bool = False,
+        xx: bool = False,
+        gt: bool = False,
+        lt: bool = False,
+        ch: bool = False,
+        incr: bool = False,
+    ) -> Any:
         """
         C{ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [...]}: the
         members and scores as one C{{member: score}} dict (first or last),
@@ -441,17 +515,17 @@ class RedisCommands:
 
     def zrange(
         self,
-        key,
-        start,
-        stop,
+        key: Key,
+        start: Any,
+        stop: Any,
         *args,
-        desc=False,
-        withscores=False,
-        byscore=False,
-        bylex=False,
-        offset=None,
-        num=None,
-    ):
+        desc: bool = False,
+        withscores: bool = False,
+        byscore: bool = False,
+        bylex: bool = False,
+        offset: Optional[int] = None,
+        num: Optional[int] = None,
+    ) -> Any:
         """
         C{ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT o n] [WITHSCORES]}.
 
@@ -464,15 +538,24 @@ class RedisCommands:
         convert = to_scored if withscores else None
         return self._call(convert, "ZRANGE", key, start, stop, *(options + list(args)))
 
-    def zrevrange(self, key, start, stop, *args, withscores=False):
+    def zrevrange(
+        self, key: Key, start: Any, stop: Any, *args, withscores: bool = False
+    ) -> Any:
         """C{ZREVRANGE key start stop [WITHSCORES]}"""
         convert = to_scored if withscores else None
         options = _flags(withscores=withscores) + list(args)
         return self._call(convert, "ZREVRANGE", key, start, stop, *options)
 
     def zrangebyscore(
-        self, key, min, max, *args, start=None, num=None, withscores=False
-    ):
+        self,
+        key: Key,
+        min: Any,
+        max: Any,
+        *args,
+        start: Any = None,
+        num: Optional[int] = None,
+        withscores: bool = False,
+    ) -> Any:
         """C{ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]}"""
         options = _flags(withscores=withscores)
         if start is not None or num is not None:
@@ -482,25 +565,31 @@ class RedisCommands:
             convert, "ZRANGEBYSCORE", key, min, max, *(options + list(args))
         )
 
-    def zpopmin(self, key, count=None):
+    def zpopmin(self, key: Key, count: Optional[int] = None) -> Any:
         """C{ZPOPMIN key [count]}: C{[(member, score), ...]}"""
         extra = [] if count is None else [count]
         return self._call(to_scored, "ZPOPMIN", key, *extra)
 
-    def zpopmax(self, key, count=None):
+    def zpopmax(self, key: Key, count: Optional[int] = None) -> Any:
         """C{ZPOPMAX key [count]}: C{[(member, score), ...]}"""
         extra = [] if count is None else [count]
         return self._call(to_scored, "ZPOPMAX", key, *extra)
 
-    def bzpopmin(self, keys, timeout=0):
+    def bzpopmin(self, keys: Union[Key, Sequence[Key]], timeout: float = 0) -> Any:
         """C{BZPOPMIN key [key ...] timeout}: C{(key, member, score)} or None"""
         return self._call(_popped, "BZPOPMIN", *(_list(keys) + [timeout]))
 
-    def bzpopmax(self, keys, timeout=0):
+    def bzpopmax(self, keys: Union[Key, Sequence[Key]], timeout: float = 0) -> Any:
         """C{BZPOPMAX key [key ...] timeout}: C{(key, member, score)} or None"""
         return self._call(_popped, "BZPOPMAX", *(_list(keys) + [timeout]))
 
-    def zscan(self, key, cursor=0, match=None, count=None):
+    def zscan(
+        self,
+        key: Key,
+        cursor: int = 0,
+        match: Optional[Key] = None,
+        count: Optional[int] = None,
+    ) -> Any:
         """C{ZSCAN key cursor [MATCH m] [COUNT n]}: C{(cursor, [(m, score)])}"""
         args = ["ZSCAN", key, cursor] + _options(match=match, count=count)
         return self._call(to_zscan, *args)
@@ -509,19 +598,33 @@ class RedisCommands:
     xlen = _command("XLEN", "key")
     xdel = _command("XDEL", "key id [id ...]")
 
-    def xadd(self, key, fields, id="*", maxlen=None, approximate=True):
+    def xadd(
+        self,
+        key: Key,
+        fields: Mapping[Key, Any],
+        id: Key = "*",
+        maxlen: Optional[int] = None,
+        approximate: bool = True,
+    ) -> Any:
         """C{XADD key [MAXLEN [~] n] id field value [...]}: the entry's id"""
         args = ["XADD", key]
         if maxlen is not None:
             args += ["MAXLEN"] + (["~"] if approximate else []) + [maxlen]
         return self._call(None, *(args + [id] + _flat((fields,))))
 
-    def xrange(self, key, min="-", max="+", count=None):
+    def xrange(
+        self, key: Key, min: Any = "-", max: Any = "+", count: Optional[int] = None
+    ) -> Any:
         """C{XRANGE key start end [COUNT n]}: C{[(id, {field: value})]}"""
         args = ["XRANGE", key, min, max] + _options(count=count)
         return self._call(_entries, *args)
 
-    def xread(self, streams, count=None, block=None):
+    def xread(
+        self,
+        streams: Mapping[Key, Key],
+        count: Optional[int] = None,
+        block: Optional[int] = None,
+    ) -> Any:
         """
         C{XREAD [COUNT n] [BLOCK ms] STREAMS key [...] id [...]}.
 
@@ -587,7 +690,7 @@ class RedisCommands:
     shutdown = _command("SHUTDOWN", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]")
     lolwut = _command("LOLWUT", "[VERSION version]")
 
-    def info(self, *sections):
+    def info(self, *sections) -> Any:
         """C{INFO [section ...]}: a dict of the fields, numbers converted"""
         return self._call(to_info, "INFO", *sections)
 

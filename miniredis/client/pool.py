@@ -17,7 +17,9 @@ Usage::
 """
 
 import hashlib
+from collections.abc import Sequence
 from inspect import iscoroutine
+from typing import Any, Callable, Optional, Union
 
 from twisted.internet.defer import (
     Deferred,
@@ -32,7 +34,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from miniredis.client.batch import Pipeline, WatchedConnection
-from miniredis.client.methods import RedisCommands, is_blocking
+from miniredis.client.methods import Key, RedisCommands, is_blocking
 from miniredis.client.replies import RedisError, WatchError, command_name
 from miniredis.client.service import Settings, reconnecting
 
@@ -54,7 +56,7 @@ class PoolFeatures:
     C{pipeline} and C{watch}: scripts and retried transactions.
     """
 
-    def register_script(self, script):
+    def register_script(self, script: Union[str, bytes]) -> "Script":
         """
         @param script: Lua source.
         @return: a L{Script}: call it with C{keys=} and C{args=}.
@@ -62,7 +64,9 @@ class PoolFeatures:
         return Script(self, script)
 
     @inlineCallbacks
-    def transaction(self, func, *keys, max_tries=None):
+    def transaction(
+        self, func: Callable, *keys: Key, max_tries: Optional[int] = None
+    ) -> Deferred:
         """
         Run an optimistic transaction, again while a watched key changes.
 
@@ -104,7 +108,9 @@ class Script:
         source = script.encode("utf-8") if isinstance(script, str) else script
         self.sha = hashlib.sha1(source).hexdigest()
 
-    def __call__(self, keys=(), args=(), client=None):
+    def __call__(
+        self, keys: Sequence[Key] = (), args: Sequence[Any] = (), client: Any = None
+    ) -> Any:
         """
         Run the script.
 
@@ -142,7 +148,13 @@ class ClientPool(PoolFeatures, RedisCommands):
     @ivar settings: the L{Settings} of every connection.
     """
 
-    def __init__(self, reactor, endpoint, size=4, settings=None):
+    def __init__(
+        self,
+        reactor: Any,
+        endpoint: Any,
+        size: int = 4,
+        settings: Optional[Settings] = None,
+    ):
         """
         @param reactor: the reactor (a C{task.Clock}-like one in tests).
         @param endpoint: an C{IStreamClientEndpoint}.
@@ -181,7 +193,7 @@ class ClientPool(PoolFeatures, RedisCommands):
         self._live.append(client)
         client.notifyLost().addCallback(lambda _: self._live.remove(client))
 
-    def connection(self):
+    def connection(self) -> Deferred:
         """
         @return: a L{Deferred} firing with the next ready connection (at
             once while any is ready, else once one is).
@@ -194,7 +206,7 @@ class ClientPool(PoolFeatures, RedisCommands):
             return succeed(live[self._turn % len(live)])
         return self._services[self._turn % len(self._services)].whenConnected()
 
-    def execute(self, *args, timeout=None):
+    def execute(self, *args: Any, timeout: Optional[float] = None) -> Deferred:
         """
         Send any command as it is: C{execute("OBJECT", "ENCODING", "k")}.
 
@@ -216,7 +228,7 @@ class ClientPool(PoolFeatures, RedisCommands):
     # connections of one's own
 
     @inlineCallbacks
-    def hold(self):
+    def hold(self) -> Deferred:
         """
         A connection for one caller alone, ready, without reply timeout:
         give it back with L{release}.
@@ -240,7 +252,7 @@ class ClientPool(PoolFeatures, RedisCommands):
             raise
         return client
 
-    def release(self, client, reusable=True):
+    def release(self, client: Any, reusable: bool = True) -> None:
         """Give back a connection from L{hold}; it is closed if not reusable."""
         self._held.discard(client)
         if (
@@ -270,16 +282,16 @@ class ClientPool(PoolFeatures, RedisCommands):
 
     # batches and transactions
 
-    def pipeline(self):
+    def pipeline(self) -> Pipeline:
         """@return: a L{Pipeline}: calls sent together on one connection."""
         return Pipeline(self.connection)
 
-    def multi(self):
+    def multi(self) -> Pipeline:
         """@return: a L{Pipeline} whose calls run in C{MULTI}/C{EXEC}."""
         return Pipeline(self.connection, transaction=True)
 
     @inlineCallbacks
-    def watch(self, *keys):
+    def watch(self, *keys: Key) -> Deferred:
         """
         C{WATCH} keys on a connection held for an optimistic transaction.
 
@@ -300,7 +312,7 @@ class ClientPool(PoolFeatures, RedisCommands):
 
     # pub/sub and tracking
 
-    def subscriber(self, callback=None):
+    def subscriber(self, callback: Optional[Callable] = None) -> Any:
         """
         @param callback: None, or a function given each L{Message}.
         @return: a L{Subscriber} on a connection of its own.
@@ -309,7 +321,7 @@ class ClientPool(PoolFeatures, RedisCommands):
 
         return Subscriber(self._reactor, self._endpoint, self.settings, callback)
 
-    def cached(self, size=1024):
+    def cached(self, size: int = 1024) -> Any:
         """
         @param size: how many keys to keep.
         @return: a L{CachedClient}: reads kept in memory until the server
@@ -319,7 +331,7 @@ class ClientPool(PoolFeatures, RedisCommands):
 
         return CachedClient(self._reactor, self._endpoint, self.settings, size)
 
-    def disconnect(self):
+    def disconnect(self) -> Deferred:
         """
         Close every connection and stop reconnecting.
 

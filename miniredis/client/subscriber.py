@@ -2,7 +2,9 @@
 A pub/sub connection that subscribes again after each reconnection.
 """
 
-from twisted.internet.defer import DeferredQueue, inlineCallbacks
+from typing import Any, Callable, Optional
+
+from twisted.internet.defer import Deferred, DeferredQueue, inlineCallbacks
 from twisted.logger import Logger
 
 from miniredis.client.service import reconnecting
@@ -69,7 +71,13 @@ class Subscriber:
         to again.
     """
 
-    def __init__(self, reactor, endpoint, settings, callback=None):
+    def __init__(
+        self,
+        reactor: Any,
+        endpoint: Any,
+        settings: Any,
+        callback: Optional[Callable[["Message"], object]] = None,
+    ):
         self._settings = settings
         self._reactor = reactor
         self._callback = callback
@@ -119,27 +127,27 @@ class Subscriber:
         client = yield self._service.whenConnected()
         return (yield client._subscribe(kind.encode(), tuple(names)))
 
-    def subscribe(self, *channels):
+    def subscribe(self, *channels: Any) -> Deferred:
         """@return: a L{Deferred} firing with the confirmations."""
         return self._send("subscribe", channels, True)
 
-    def psubscribe(self, *patterns):
+    def psubscribe(self, *patterns: Any) -> Deferred:
         """@return: a L{Deferred} firing with the confirmations."""
         return self._send("psubscribe", patterns, True)
 
-    def ssubscribe(self, *channels):
+    def ssubscribe(self, *channels: Any) -> Deferred:
         """@return: a L{Deferred} firing with the confirmations."""
         return self._send("ssubscribe", channels, True)
 
-    def unsubscribe(self, *channels):
+    def unsubscribe(self, *channels: Any) -> Deferred:
         """All channels without arguments; @return: the confirmations."""
         return self._send("unsubscribe", channels, False)
 
-    def punsubscribe(self, *patterns):
+    def punsubscribe(self, *patterns: Any) -> Deferred:
         """All patterns without arguments; @return: the confirmations."""
         return self._send("punsubscribe", patterns, False)
 
-    def sunsubscribe(self, *channels):
+    def sunsubscribe(self, *channels: Any) -> Deferred:
         """All shard channels without arguments; @return: the confirmations."""
         return self._send("sunsubscribe", channels, False)
 
@@ -152,11 +160,11 @@ class Subscriber:
             raise StopAsyncIteration
         return message
 
-    def get_message(self):
+    def get_message(self) -> Deferred:
         """@return: a L{Deferred} firing with the next L{Message}."""
         return self._queue.get()
 
-    def disconnect(self):
+    def disconnect(self) -> Deferred:
         """
         Close the connection; the async iteration ends.
 
