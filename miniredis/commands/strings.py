@@ -183,7 +183,6 @@ class _Options:
     args=[Arg("key", "key", key_spec=0)],
 )
 def get(session, argv):
-    """Read the value a key holds."""
     value = session.db.lookup(argv[1])
     if value is None or type(value) is bytes:
         return value
