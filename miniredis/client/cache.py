@@ -10,7 +10,7 @@ from twisted.logger import Logger
 
 from miniredis.client.methods import RedisCommands
 from miniredis.client.replies import command_name
-from miniredis.client.service import reconnecting
+from miniredis.client.service import Stopper, reconnecting
 
 log = Logger(namespace="miniredis.client")
 
@@ -36,6 +36,7 @@ class CachedClient(RedisCommands):
         self._service = reconnecting(
             reactor, endpoint, self._build, self._prepare, settings.retry_policy
         )
+        self._stop = Stopper(self._service)
 
     def _build(self):
         client = self._settings.build(self._reactor)
@@ -95,7 +96,7 @@ class CachedClient(RedisCommands):
 
     def disconnect(self):
         """@return: a L{Deferred} firing once the connection is closed."""
-        return self._service.stopService()
+        return self._stop()
 
 
 def _bytes(key):

@@ -36,7 +36,7 @@ from twisted.python.failure import Failure
 from miniredis.client.batch import Pipeline, WatchedConnection
 from miniredis.client.methods import Key, RedisCommands, is_blocking
 from miniredis.client.replies import RedisError, WatchError, command_name
-from miniredis.client.service import Settings, reconnecting
+from miniredis.client.service import Settings, Stopper, reconnecting
 
 log = Logger(namespace="miniredis.client")
 
@@ -169,6 +169,7 @@ class ClientPool(PoolFeatures, RedisCommands):
         self._live = []
         self._idle = []
         self._held = set()
+        self._children = []
         self._closing = False
         self._services = [
             reconnecting(
@@ -180,6 +181,7 @@ class ClientPool(PoolFeatures, RedisCommands):
             )
             for _ in range(size)
         ]
+        self._stoppers = [Stopper(service) for service in self._services]
 
     def _build(self):
         return self.settings.build(self._reactor)
@@ -319,7 +321,9 @@ class ClientPool(PoolFeatures, RedisCommands):
         """
         from miniredis.client.subscriber import Subscriber
 
-        return Subscriber(self._reactor, self._endpoint, self.settings, callback)
+        subscriber = Subscriber(self._reactor, self._endpoint, self.settings, callback)
+        self._children.append(subscriber)
+        return subscriber
 
     def cached(self, size: int = 1024) -> Any:
         """
@@ -329,16 +333,20 @@ class ClientPool(PoolFeatures, RedisCommands):
         """
         from miniredis.client.cache import CachedClient
 
-        return CachedClient(self._reactor, self._endpoint, self.settings, size)
+        cache = CachedClient(self._reactor, self._endpoint, self.settings, size)
+        self._children.append(cache)
+        return cache
 
     def disconnect(self) -> Deferred:
         """
-        Close every connection and stop reconnecting.
+        Close every connection and stop reconnecting, those of the
+        subscribers and caches made from the pool included.
 
         @return: a L{Deferred} firing once all are closed.
         """
         self._closing = True
-        waiting = [service.stopService() for service in self._services]
+        waiting = [stop() for stop in self._stoppers]
+        waiting += [child.disconnect() for child in self._children]
         for client in self._idle + list(self._held):
             waiting.append(client.notifyLost())
             client.transport.loseConnection()

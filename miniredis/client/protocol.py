@@ -1,6 +1,7 @@
 """
-A Twisted client for miniredis (and Redis): every command is a method that
-returns a L{Deferred}.
+One connection to miniredis (or Redis): every command is a method that
+returns a L{Deferred}. Applications usually want a pool of them that
+reconnects (L{miniredis.client.pool}); L{connect} gives a single one.
 
 Usage::
 

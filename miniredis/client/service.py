@@ -3,6 +3,7 @@ How each connection of a pool is made, set up and made again.
 """
 
 from twisted.application.internet import ClientService, backoffPolicy
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 
@@ -116,3 +117,32 @@ def reconnecting(reactor, endpoint, build, prepare, retry_policy):
     )
     service.startService()
     return service
+
+
+class Stopper:
+    """
+    Stops a L{ClientService} once, however often it is asked to (the
+    service refuses a second C{stopService} while the first is going on).
+    """
+
+    def __init__(self, service):
+        self._service = service
+        self._done = False
+        self._waiting = None
+
+    def __call__(self):
+        """@return: a L{Deferred} firing once the service has stopped."""
+        if self._done:
+            return succeed(None)
+        waiter = Deferred()
+        if self._waiting is not None:
+            self._waiting.append(waiter)
+        else:
+            self._waiting = [waiter]
+            self._service.stopService().addBoth(self._stopped)
+        return waiter
+
+    def _stopped(self, _):
+        self._done = True
+        for waiter in self._waiting:
+            waiter.callback(None)

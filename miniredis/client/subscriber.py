@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 from twisted.internet.defer import Deferred, DeferredQueue, inlineCallbacks
 from twisted.logger import Logger
 
-from miniredis.client.service import reconnecting
+from miniredis.client.service import Stopper, reconnecting
 
 log = Logger(namespace="miniredis.client")
 
@@ -87,6 +87,7 @@ class Subscriber:
         self._service = reconnecting(
             reactor, endpoint, self._build, self._prepare, settings.retry_policy
         )
+        self._stop = Stopper(self._service)
 
     def _build(self):
         client = self._settings.build(self._reactor, timeout=False)
@@ -173,4 +174,4 @@ class Subscriber:
         if not self._closed:
             self._closed = True
             self._queue.put(None)
-        return self._service.stopService()
+        return self._stop()
