@@ -13,6 +13,9 @@ class RedisError(ReplyError):
     @ivar message: the error text, its first word the error code.
     """
 
+    def __repr__(self):
+        return "%s(%r)" % (type(self).__name__, self.message)
+
 
 class WatchError(RedisError):
     """A transaction was not run: a key it watched changed (EXEC said nil)."""
