@@ -118,12 +118,30 @@ async def test_calls_go_to_the_node_of_their_slot(client, nodes):
     sizes = await client.on_masters("DBSIZE")
     assert len(sizes) == 3 and all(size > 0 for size in sizes.values())
     assert sum(sizes.values()) == 60
+    assert client.redirections["MOVED"] == 0
     await client.mset({"{t}a": "1", "{t}b": "2"})
     assert await client.mget("{t}a", "{t}b") == [b"1", b"2"]
     with pytest.raises(RedisError, match="CROSSSLOT"):
         await client.mget("key:1", "key:2")
     assert await client.zadd("{t}z", {"m": 1.5}) == 1
     assert await client.zrange("{t}z", 0, -1, withscores=True) == [(b"m", 1.5)]
+
+
+@pytest_twisted.ensureDeferred
+async def test_commands_miniredis_lacks_are_routed_by_the_cluster(client):
+    streams = ["stream:%d" % (i,) for i in range(12)]
+    for name in streams:
+        await client.xadd(name, {"f": name})
+    for name in streams:
+        read = await client.xread({name: "0"})
+        [(entry_id, fields)] = read[name.encode()]
+        assert fields == {b"f": name.encode()}
+    pipe = client.pipeline()
+    for name in streams:
+        pipe.xlen(name)
+    assert await pipe.execute() == [1] * 12
+    # Every call went to the right node first: nobody had to say MOVED.
+    assert client.redirections == {"MOVED": 0, "ASK": 0, "TRYAGAIN": 0}
 
 
 @pytest_twisted.ensureDeferred

@@ -25,6 +25,7 @@ from twisted.internet.defer import (
 )
 from twisted.internet.error import ConnectError, ConnectionClosed
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from miniredis.client.batch import Pipeline
 from miniredis.client.methods import Key, RedisCommands
@@ -85,8 +86,8 @@ def key_slot(key: Key) -> int:
 
 def command_keys(args):
     """
-    @return: the keys of a command line, found by miniredis's command table
-        (a command it does not know: its first argument).
+    @return: the keys of a command line, found by miniredis's command table;
+        None for a command the table does not have.
     """
     from miniredis import commands
 
@@ -94,16 +95,22 @@ def command_keys(args):
     argv = [_bytes(arg) for arg in args]
     command, problem = commands.find(argv)
     if command is None:
-        return argv[1:2]
+        return None
     return [argv[i] for i, _ in command.key_positions(argv) or ()]
 
 
-def slot_of(args: Sequence[Any]) -> Optional[int]:
+def slot_of(args: Sequence[Any], keys: Optional[list] = None) -> Optional[int]:
     """
+    @param keys: the keys of C{args}, if known; else L{command_keys} finds
+        them (the first argument, for a command it does not know).
     @return: the one slot of a command line's keys, or None without keys.
     @raise RedisError: C{CROSSSLOT} where the keys lie in several slots.
     """
-    slots = {key_slot(key) for key in command_keys(args)}
+    if keys is None:
+        keys = command_keys(args)
+        if keys is None:
+            keys = list(args[1:2])
+    slots = {key_slot(key) for key in keys}
     if len(slots) > 1:
         raise RedisError("CROSSSLOT Keys in request don't hash to the same slot")
     return slots.pop() if slots else None
@@ -177,14 +184,27 @@ class ClusterClient(PoolFeatures, RedisCommands):
 
         @return: a L{Deferred} firing once it is read.
         """
+        waiter = Deferred()
         if self._refreshing is None:
-            self._refreshing = self._read_map()
-            self._refreshing.addBoth(self._refreshed)
-        return self._refreshing
+            self._refreshing = [waiter]
+            self._read_map().addBoth(self._refreshed)
+        else:
+            self._refreshing.append(waiter)
+        return waiter
 
     def _refreshed(self, result):
-        self._refreshing = None
-        return result
+        waiting, self._refreshing = self._refreshing, None
+        for waiter in waiting:
+            if isinstance(result, Failure):
+                waiter.errback(result)
+            else:
+                waiter.callback(result)
+
+    def _refresh_soon(self):
+        """Read the slot map again, without waiting for it."""
+        self.refresh().addErrback(
+            lambda failure: log.failure("reading the slot map failed", failure)
+        )
 
     @inlineCallbacks
     def _read_map(self):
@@ -230,15 +250,34 @@ class ClusterClient(PoolFeatures, RedisCommands):
         return deferred if convert is None else deferred.addCallback(convert)
 
     @inlineCallbacks
+    def slot(self, args: Sequence[Any]) -> Deferred:
+        """
+        The slot of a command line: its keys found by miniredis's command
+        table, or else by the cluster (C{COMMAND GETKEYS}).
+
+        @return: a L{Deferred} firing with the slot, None without keys;
+            failing with C{CROSSSLOT} where the keys lie in several slots.
+        """
+        keys = command_keys(args)
+        if keys is None:
+            yield self._ready()
+            try:
+                keys = yield self.node(self._address_of(None)).execute(
+                    "COMMAND", "GETKEYS", *args
+                )
+            except RedisError:
+                keys = []  # no keys, or a bad command line: the node will say
+        return slot_of(args, keys)
+
+    @inlineCallbacks
     def _send(self, args, timeout):
-        slot = slot_of(args)
-        asking = None
+        slot = yield self.slot(args)
+        address, asking = None, False
         for attempt in range(MAX_REDIRECTIONS):
             yield self._ready()
-            address = asking or self._address_of(slot)
-            pool = self.node(address)
+            pool = self.node(address or self._address_of(slot))
             try:
-                if asking is not None:
+                if asking:
                     results = (
                         yield pool.pipeline().execute("ASKING").execute(*args).execute()
                     )
@@ -247,10 +286,11 @@ class ClusterClient(PoolFeatures, RedisCommands):
                     return results[1]
                 return (yield pool.execute(*args, timeout=timeout))
             except RedisError as e:
-                asking = yield self._redirected(e, attempt)
+                address, asking = yield self._redirected(e, attempt)
             except (ConnectError, ConnectionClosed):
                 if attempt > 2:
                     raise
+                address, asking = None, False
                 self._mapped = False
                 yield self._pause(attempt)
         raise RedisError(
@@ -262,21 +302,23 @@ class ClusterClient(PoolFeatures, RedisCommands):
         """
         Handle an error that means "ask elsewhere", or raise it.
 
-        @return: the node to send the next try to with C{ASKING}, or None.
+        @return: where to send the next try (None: where the slot map
+            says) and whether to send C{ASKING} first.
         """
         words = error.message.split()
         kind = words[0]
         if kind in ("MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN"):
             self.redirections["TRYAGAIN" if kind == "CLUSTERDOWN" else kind] += 1
         if kind == "MOVED":
-            self.slots[int(words[1])] = self._full(words[2])
-            self.refresh()
-            return None
+            address = self._full(words[2])
+            self.slots[int(words[1])] = address
+            self._refresh_soon()
+            return address, False
         if kind == "ASK":
-            return self._full(words[2])
+            return self._full(words[2]), True
         if kind in ("TRYAGAIN", "CLUSTERDOWN"):
             yield self._pause(attempt)
-            return None
+            return None, False
         raise error
 
     def _full(self, address):
@@ -313,7 +355,7 @@ class ClusterClient(PoolFeatures, RedisCommands):
     @inlineCallbacks
     def watch(self, *keys: Key) -> Deferred:
         """C{WATCH} keys of one slot; @return: a L{WatchedConnection}."""
-        slot = slot_of(("WATCH",) + keys)
+        slot = slot_of(("WATCH",) + keys, list(keys))
         yield self._ready()
         return (yield self.node(self._address_of(slot)).watch(*keys))
 
@@ -348,7 +390,9 @@ class ClusterPipeline(Pipeline):
     @inlineCallbacks
     def _send(self, queued):
         cluster = self._cluster
-        slots = [slot_of(args) for args, _ in queued]
+        slots = []
+        for args, _ in queued:
+            slots.append((yield cluster.slot(args)))
         if self.transaction:
             if len({s for s in slots if s is not None}) > 1:
                 raise RedisError(
@@ -364,7 +408,7 @@ class ClusterPipeline(Pipeline):
                 except RedisError as e:
                     if "MOVED" not in e.message and "TRYAGAIN" not in e.message:
                         raise
-                    cluster.refresh()
+                    cluster._refresh_soon()
                     yield cluster._pause(attempt)
             raise RedisError("ERR too many cluster redirections")
         yield cluster._ready()
