@@ -108,7 +108,9 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     assert "twisted/__init__.py" not in names
     assert "twisted/plugins/__init__.py" not in names
     assert "miniredis/__init__.py" in names and "miniredis/commands/server.py" in names
-    assert "miniredis/client/pool.py" in names and "miniredis/client/cluster.py" in names
+    assert (
+        "miniredis/client/pool.py" in names and "miniredis/client/cluster.py" in names
+    )
 
 
 def test_installed_plugin_runs(venv, tmp_path):
