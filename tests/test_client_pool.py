@@ -89,6 +89,22 @@ async def test_pythonic_signatures_and_conversions(redis):
 
 
 @pytest_twisted.ensureDeferred
+async def test_scan_iterators(redis):
+    await redis.mset({"it:%d" % i: i for i in range(50)})
+    await redis.hset("ih", mapping={"f%d" % i: i for i in range(30)})
+    await redis.sadd("is", *range(30))
+    await redis.zadd("iz", {"m%d" % i: i for i in range(30)})
+    keys = [key async for key in redis.scan_iter(match="it:*", count=7)]
+    assert sorted(keys) == sorted(b"it:%d" % i for i in range(50))
+    fields = dict([pair async for pair in redis.hscan_iter("ih", count=5)])
+    assert fields == {b"f%d" % i: b"%d" % i for i in range(30)}
+    members = {member async for member in redis.sscan_iter("is", count=5)}
+    assert members == {b"%d" % i for i in range(30)}
+    scored = dict([pair async for pair in redis.zscan_iter("iz", count=5)])
+    assert scored == {b"m%d" % i: float(i) for i in range(30)}
+
+
+@pytest_twisted.ensureDeferred
 async def test_decode_responses(port):
     from twisted.internet import reactor
 

@@ -170,6 +170,16 @@ def test_pool_calls_wait_for_the_connection_and_its_handshake():
     assert call.result == b"v"
 
 
+def test_pool_handshake_under_resp3_with_a_user():
+    clock, endpoint = task.Clock(), FakeEndpoint()
+    a_pool(endpoint, clock, protocol=3, username="app", password="pw", name="n")
+    assert endpoint.written() == (
+        b"*5\r\n$5\r\nHELLO\r\n$1\r\n3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$2\r\npw\r\n"
+    )
+    endpoint.reply(b"%1\r\n$5\r\nproto\r\n:3\r\n")
+    assert endpoint.written() == (b"*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$1\r\nn\r\n")
+
+
 def test_pool_reconnects_with_backoff_and_sets_up_again():
     clock, endpoint = task.Clock(), FakeEndpoint()
     pool = a_pool(endpoint, clock, db=2)

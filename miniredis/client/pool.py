@@ -53,8 +53,53 @@ def _awaited(result):
 class PoolFeatures:
     """
     What every pool-like client adds to the commands, given C{_call},
-    C{pipeline} and C{watch}: scripts and retried transactions.
+    C{pipeline} and C{watch}: scripts, retried transactions, and async
+    iteration over the SCAN family.
     """
+
+    async def scan_iter(
+        self,
+        match: Optional[Key] = None,
+        count: Optional[int] = None,
+        _type: Optional[str] = None,
+    ):
+        """
+        Every key, through C{SCAN} calls as they are needed::
+
+            async for key in redis.scan_iter(match="user:*"):
+                ...
+
+        (On a cluster: the keys of one node; see C{on_masters}.)
+        """
+        cursor = None
+        while cursor != 0:
+            cursor, keys = await self.scan(cursor or 0, match, count, _type)
+            for key in keys:
+                yield key
+
+    async def hscan_iter(self, key: Key, match: Optional[Key] = None, count=None):
+        """Every C{(field, value)} of a hash, through C{HSCAN} calls."""
+        cursor = None
+        while cursor != 0:
+            cursor, fields = await self.hscan(key, cursor or 0, match, count)
+            for pair in fields.items():
+                yield pair
+
+    async def sscan_iter(self, key: Key, match: Optional[Key] = None, count=None):
+        """Every member of a set, through C{SSCAN} calls."""
+        cursor = None
+        while cursor != 0:
+            cursor, members = await self.sscan(key, cursor or 0, match, count)
+            for member in members:
+                yield member
+
+    async def zscan_iter(self, key: Key, match: Optional[Key] = None, count=None):
+        """Every C{(member, score)} of a sorted set, through C{ZSCAN} calls."""
+        cursor = None
+        while cursor != 0:
+            cursor, pairs = await self.zscan(key, cursor or 0, match, count)
+            for pair in pairs:
+                yield pair
 
     def register_script(self, script: Union[str, bytes]) -> "Script":
         """
