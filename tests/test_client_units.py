@@ -127,13 +127,16 @@ class FakeEndpoint:
         if self.refuse:
             self.refuse -= 1
             return defer.fail(ConnectionRefusedError())
+        if self.held is not None:
+            held, self.held = self.held, None
+            return held.addCallback(lambda _: self._connected(factory))
+        return defer.succeed(self._connected(factory))
+
+    def _connected(self, factory):
         protocol = factory.buildProtocol(None)
         protocol.makeConnection(StringTransport())
         self.connections.append(protocol)
-        if self.held is not None:
-            held, self.held = self.held, None
-            return held.addCallback(lambda _: protocol)
-        return defer.succeed(protocol)
+        return protocol
 
     def written(self, index=-1):
         transport = self.connections[index].transport
@@ -156,7 +159,7 @@ def test_pool_calls_wait_for_the_connection_and_its_handshake():
     held = endpoint.held = defer.Deferred()
     pool = a_pool(endpoint, clock, db=3, name="worker", password="pw")
     call = pool.get("k")
-    assert endpoint.written() == b""
+    assert endpoint.connections == []
     held.callback(None)
     assert endpoint.written() == b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n"
     endpoint.reply(b"+OK\r\n")
@@ -317,3 +320,16 @@ def test_pool_pushes_go_to_the_push_handler():
     a_pool(endpoint, clock, push_handler=pushes.append)
     endpoint.reply(b">2\r\n$10\r\ninvalidate\r\n_\r\n")
     assert pushes == [[b"invalidate", None]]
+
+
+def test_pool_disconnect_while_a_blocking_connection_is_made():
+    clock, endpoint = task.Clock(), FakeEndpoint()
+    pool = a_pool(endpoint, clock)
+    held = endpoint.held = defer.Deferred()
+    popped = pool.blpop("q", 0)
+    closing = pool.disconnect()
+    endpoint.connections[0].connectionLost(Failure(ConnectionDone()))
+    assert closing.called
+    held.callback(None)
+    assert failure_of(popped).check(RuntimeError)
+    assert endpoint.connections[-1].transport.disconnecting

@@ -294,6 +294,9 @@ class ClientPool(PoolFeatures, RedisCommands):
         try:
             yield connectProtocol(self._endpoint, client)
             yield self.settings.prepare(client)
+            if self._closing:
+                client.transport.loseConnection()
+                raise RuntimeError("the pool is disconnected")
         except BaseException:
             self._held.discard(client)
             raise
@@ -393,7 +396,8 @@ class ClientPool(PoolFeatures, RedisCommands):
         waiting = [stop() for stop in self._stoppers]
         waiting += [child.disconnect() for child in self._children]
         for client in self._idle + list(self._held):
-            waiting.append(client.notifyLost())
-            client.transport.loseConnection()
+            if client.transport is not None:  # else still connecting: see hold()
+                waiting.append(client.notifyLost())
+                client.transport.loseConnection()
         self._idle = []
         return DeferredList(waiting, consumeErrors=True).addCallback(lambda _: None)
