@@ -105,9 +105,13 @@ class Client(RedisCommands):
             raise ValueError("MONITOR takes the connection: use monitor()")
         if self._sock is None or self._closed_by_server():
             self._connect()
-        reply = self._call(args)
+        reply = self._roundtrip(args)
         self._remember(name, args)
         return reply
+
+    def _call(self, convert, *args):
+        reply = self.execute(*args)
+        return reply if convert is None else convert(reply)
 
     def monitor(self):
         """
@@ -121,7 +125,7 @@ class Client(RedisCommands):
         if self._sock is None or self._closed_by_server():
             self._connect()
         try:
-            self._call(("MONITOR",))
+            self._roundtrip(("MONITOR",))
             while True:
                 yield self._reply()
         finally:
@@ -157,11 +161,11 @@ class Client(RedisCommands):
         try:
             if self.protocol == 3:
                 auth = ("AUTH", "default", self.password) if self.password else ()
-                self._call(("HELLO", 3) + auth)
+                self._roundtrip(("HELLO", 3) + auth)
             elif self.password is not None:
-                self._call(("AUTH", self.password))
+                self._roundtrip(("AUTH", self.password))
             if self.db:
-                self._call(("SELECT", self.db))
+                self._roundtrip(("SELECT", self.db))
         except BaseException:
             self.close()
             raise
@@ -184,7 +188,7 @@ class Client(RedisCommands):
             return True
         return False
 
-    def _call(self, args):
+    def _roundtrip(self, args):
         return self._reply(encode_command(args))
 
     def _reply(self, request=None):

@@ -247,3 +247,17 @@ def test_same_methods_as_the_deferred_client():
 
     assert issubclass(Client, RedisCommands)
     assert issubclass(RedisClientProtocol, RedisCommands)
+
+
+def test_same_signatures_and_conversions(port):
+    with Client(port=port, protocol=2) as client:
+        client.execute("FLUSHALL")
+        assert client.set("k", "v", ex=100, nx=True) == b"OK"
+        assert client.zadd("z", {"a": 1.5}) == 1
+        assert client.zscore("z", "a") == 1.5
+        assert client.zrange("z", 0, -1, withscores=True) == [(b"a", 1.5)]
+        assert client.hset("h", mapping={"f": "v"}) == 1
+        assert client.hgetall("h") == {b"f": b"v"}
+        assert client.expire("k", 10, gt=True) is False
+        cursor, keys = client.scan(0)
+        assert cursor == 0 and sorted(keys) == [b"h", b"k", b"z"]

@@ -112,6 +112,9 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     for data in ("miniredis/sandbox.lua", "miniredis/lua/cjson.lua"):
         assert data in names
     assert "miniredis/lua/bit.py" in names
+    assert (
+        "miniredis/client/pool.py" in names and "miniredis/client/cluster.py" in names
+    )
 
 
 def test_installed_plugin_runs(venv, tmp_path):
