@@ -71,11 +71,18 @@ class MemoryLimit:
     @ivar over: whether the last sample found the process over the limit.
     """
 
-    def __init__(self, config):
+    def __init__(self, config, changed=lambda: None):
+        """
+        @param changed: called when C{over} changes.
+        """
         self._config = config
+        self._changed = changed
         self.over = False
         config.listeners.setdefault("maxmemory", []).append(lambda value: self.sample())
 
     def sample(self):
         limit = self._config["maxmemory"]
-        self.over = bool(limit) and resident_size() > limit
+        over = bool(limit) and resident_size() > limit
+        if over != self.over:
+            self.over = over
+            self._changed()

@@ -147,7 +147,8 @@ class RedisServerProtocol(Protocol):
         if self._guarded:
             decoder = self._until_authenticated()
         requests = decoder.requests()
-        if decoder.pending() > self.factory.config["client-query-buffer-limit"]:
+        unparsed = decoder.pending()
+        if unparsed and unparsed > self.factory.config["client-query-buffer-limit"]:
             log.info(
                 "closing client {client} that reached max query buffer length",
                 client=session.address,
@@ -472,6 +473,8 @@ class MiniRedisFactory(ServerFactory):
     @ivar memory: the L{MemoryLimit} (C{maxmemory}).
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
+    @ivar restricted: whether the server now refuses some commands (over
+        C{maxmemory}, or busy): one flag for the hot path of dispatch.
     """
 
     protocol = RedisServerProtocol
@@ -498,7 +501,9 @@ class MiniRedisFactory(ServerFactory):
         self.clients = {}
         self.stats = ServerStats()
         check_policy(self.config)
-        self.memory = MemoryLimit(self.config)
+        self._busy = None
+        self.restricted = False
+        self.memory = MemoryLimit(self.config, self._restrictions_changed)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
         self._sampler.clock = clock
@@ -507,13 +512,24 @@ class MiniRedisFactory(ServerFactory):
         self.writes = WriteStream(self)
         self.durable = None
         self.shutdown_hooks = []
-        self.busy = None
         self.expiry = ActiveExpiry(self.store, clock, self.config["hz"])
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
         self.monitors = []
         self.outbox = Outbox(clock)
+
+    @property
+    def busy(self):
+        return self._busy
+
+    @busy.setter
+    def busy(self, run):
+        self._busy = run
+        self._restrictions_changed()
+
+    def _restrictions_changed(self):
+        self.restricted = self.memory.over or self._busy is not None
 
     def _sample(self):
         self.stats.sample(self.clock.seconds())

@@ -381,8 +381,10 @@ def dispatch(session, argv):
 
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
-    # A typed request may name its command with an array: no hashing that.
-    cmd = _BY_NAME.get(argv[0]) if type(argv) is list else None
+    try:
+        cmd = _BY_NAME.get(argv[0])
+    except TypeError:  # a typed request may name its command with an array
+        cmd = None
     if cmd is None or (
         len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
     ):
@@ -398,8 +400,7 @@ def dispatch(session, argv):
     server = session.server
     if (
         not session.authenticated
-        or server.memory.over
-        or server.busy is not None
+        or server.restricted
         or session.multi is not None
         or session.subscribed
         or session.monitoring
