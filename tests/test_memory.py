@@ -6,6 +6,8 @@ cannot agree), and the sizes MEMORY USAGE estimates, on a fake clock.
 import pytest
 
 from miniredis.store import Typed
+from tests.differential import Differ
+from tests.servers import miniredis_process, redis_process
 
 
 def _shape(reply):
@@ -82,7 +84,25 @@ def test_stats_shape(differ):
     assert b"db.0" in dict(_shape(mini)) and b"db.2" in dict(_shape(mini))
 
 
-def test_doctor_and_malloc_stats(differ):
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def fresh_differ(request, tmp_path):
+    """
+    A L{Differ} on servers of its own: MEMORY DOCTOR's verdict depends on
+    all a server has allocated, which earlier tests leave behind.
+    """
+    (tmp_path / "real").mkdir()
+    (tmp_path / "mini").mkdir()
+    real = redis_process(str(tmp_path / "real")).start()
+    mini = miniredis_process(str(tmp_path / "mini")).start()
+    pair = Differ(real.port, mini.port, proto=request.param)
+    yield pair
+    pair.close()
+    real.stop()
+    mini.stop()
+
+
+def test_doctor_and_malloc_stats(fresh_differ):
+    differ = fresh_differ
     differ.check("MEMORY", "DOCTOR")
     differ.both("MSET", "a", "1", "b", "2")
     differ.both("RPUSH", "l", "x", "y")
