@@ -69,6 +69,10 @@ class Verbatim(bytes):
     format = b"txt"
 
 
+class Double(bytes):
+    """A double already written out: a RESP3 double, a bulk string under RESP2."""
+
+
 class BigNumber(int):
     """A RESP3 big number."""
 
@@ -942,6 +946,13 @@ def _double(value, proto, out):
         out.append(b"$%d\r\n%s\r\n" % (len(text), text))
 
 
+def _double_text(value, proto, out):
+    if proto == 3:
+        out.append(b",%s\r\n" % value)
+    else:
+        out.append(b"$%d\r\n%s\r\n" % (len(value), value))
+
+
 def _null(value, proto, out):
     out.append(b"_\r\n" if proto == 3 else b"$-1\r\n")
 
@@ -1014,6 +1025,7 @@ _ENCODERS = {
     BigNumber: _bignum,
     bool: _bool,
     float: _double,
+    Double: _double_text,
     type(None): _null,
     _NullArray: _null_array,
     list: _aggregate(b"*"),

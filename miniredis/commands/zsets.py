@@ -152,7 +152,7 @@ _HALF_LONG = float(LLONG_MAX // 2)
 # ---------------------------------------------------------------- helpers
 
 
-def _limits(session):
+def listpack_limits(session):
     config = session.server.config
     return config["zset-max-listpack-entries"], config["zset-max-listpack-value"]
 
@@ -171,7 +171,7 @@ def _insert(zs, member, score, limits):
     zs.add(member, score)
 
 
-def _fit(zs, limits):
+def fit_listpack(zs, limits):
     """Make a computed result a listpack when it is small enough."""
     zs.compact = len(zs) <= limits[0] and all(len(m) <= limits[1] for m in zs.scores)
     if zs.compact:
@@ -200,7 +200,7 @@ def _scored(pairs):
     return Pairs([member, score] for score, member in pairs)
 
 
-def _store(session, key, zs):
+def store_result(session, key, zs):
     """Store a computed result at C{key} (or delete C{key} if it is empty)."""
     db = session.db
     if not zs:
@@ -416,12 +416,12 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     pairs = [] if zs is None else _select(zs, kind, bounds, reverse, offset, limit)
     if destination is None:
         return _scored(pairs) if withscores else [m for _, m in pairs]
-    limits = _limits(session)
+    limits = listpack_limits(session)
     result = ZSet()
     result.compact = kind != "rank" or len(pairs) <= limits[0]
     for score, member in pairs:
         _insert(result, member, score, limits)
-    return _store(session, destination, result)
+    return store_result(session, destination, result)
 
 
 @command(
@@ -649,7 +649,9 @@ _NO_FLAGS = frozenset()
 )
 def zadd(session, argv):
     if len(argv) == 4 and argv[2].lower() not in _ZADD_FLAGS:  # one, no flags
-        return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS)
+        return add_scores(
+            session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS
+        )
     flags = set()
     i = 2
     while i < len(argv) and argv[i].lower() in _ZADD_FLAGS:
@@ -667,7 +669,7 @@ def zadd(session, argv):
     if b"incr" in flags and len(rest) > 2:
         raise ReplyError("ERR INCR option supports a single increment-element pair")
     scores = [parse_score(raw) for raw in rest[0::2]]
-    return _zadd(session, argv[1], list(zip(scores, rest[1::2])), flags)
+    return add_scores(session, argv[1], list(zip(scores, rest[1::2])), flags)
 
 
 @command(
@@ -681,10 +683,10 @@ def zadd(session, argv):
     args=[Arg("key", "key", key_spec=0), Arg("increment", "integer"), Arg("member")],
 )
 def zincrby(session, argv):
-    return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
+    return add_scores(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
 
 
-def _zadd(session, key, elements, flags):
+def add_scores(session, key, elements, flags):
     """
     Add or update C{(score, member)} elements under ZADD's C{flags}.
 
@@ -698,7 +700,7 @@ def _zadd(session, key, elements, flags):
         if b"xx" in flags:
             return None if incr else 0
         zs = ZSet()
-    limits = _limits(session)
+    limits = listpack_limits(session)
     added = updated = 0
     result = None
     for score, member in elements:
@@ -929,7 +931,7 @@ def zscan(session, argv):
     if zs is None:
         return [b"0", []]
     pattern, count, _ = parse_options(argv, 3)
-    listpack = zs.is_listpack(*_limits(session))
+    listpack = zs.is_listpack(*listpack_limits(session))
     if listpack:
         cursor, page = 0, [member for _, member in zs.order]
     else:
@@ -1357,8 +1359,8 @@ def _setop(session, argv, name, destination=None):
     zs = ZSet()
     for member, score in result.items():
         zs.add(member, score)
-    _fit(zs, _limits(session))
-    return _store(session, destination, zs)
+    fit_listpack(zs, listpack_limits(session))
+    return store_result(session, destination, zs)
 
 
 @command(
