@@ -10,6 +10,7 @@ from hypothesis.stateful import rule
 
 from miniredis import geohash
 from tests.differential import DifferMachine, check_raw, run_machine
+from tests.persistence import Server, commands_of
 
 SICILY = (
     ("13.361389", "38.115556", "Palermo"),
@@ -82,6 +83,29 @@ def test_store_is_logged_as_run(server):
     assert server.call(*command) == 1
     assert server.call("GEORADIUS", "k", "13", "38", "100", "km") == [b"Palermo"]
     assert logged == [[x.encode() for x in command]]
+
+
+def test_the_log_replays_to_the_same_data(tmp_path):
+    first = Server(tmp_path, appendonly=True)
+    first.call("GEOADD", "k", "XX", "1", "1", "none")
+    for i in range(30):
+        first.call("GEOADD", "k", "CH", "%d.5" % (i - 15), "%d.25" % (i * 2), "m%d" % i)
+    first.call("SET", "str", "x")
+    first.call("GEORADIUS", "k", "0", "10", "2000", "km", "COUNT", "5", "STORE", "a")
+    first.call("GEORADIUSBYMEMBER", "k", "m3", "900", "mi", "STOREDIST", "str")
+    first.call("GEOSEARCHSTORE", "b", "k", "FROMLONLAT", "0", "0", "BYBOX", "3000",
+               "3000", "km", "STOREDIST")  # fmt: skip
+    first.call("GEORADIUS", "k", "0", "10", "0", "km", "STORE", "b")
+    first.call("GEOSEARCHSTORE", "c", "k", "FROMMEMBER", "m0", "BYRADIUS", "10000",
+               "km", "DESC", "COUNT", "3")  # fmt: skip
+    logged = commands_of(first.aof())
+    assert [b"ZADD", b"k", b"XX", b"1", b"none"] not in logged
+    assert logged[1][:2] == [b"ZADD", b"k"]
+    data = first.store.db(0).data
+    assert set(data) == {b"k", b"str", b"a", b"c"}
+    first.stop()
+    again = Server(tmp_path, appendonly=True)
+    assert again.store.db(0).data == data
 
 
 # ---------------------------------------------------------------- differential
@@ -524,13 +548,16 @@ def test_store_encoding(differ):
     )
 
 
-def test_ties(differ):
-    """Points at the same place: their order, sorted or partly sorted."""
-    same = [("10", "20", "p%d" % i) for i in range(12)]
-    _add(differ, "k", same + [("10.1", "20", "far"), ("10.001", "20", "near")])
-    for options in [("ASC",), ("DESC",), ("COUNT", "5"), ("COUNT", "5", "DESC"),
-                    ("COUNT", "13", "DESC"), ("COUNT", "1", "ANY")]:  # fmt: skip
-        check_raw(differ, "GEORADIUS", "k", "10", "20", "100", "km", *options)
+@pytest.mark.parametrize("size", [5, 12, 60, 150])
+def test_ties(differ, size):
+    """Points at the same places: their order, sorted or partly sorted."""
+    points = [("10.%d" % (i % 4), "20", "p%d" % i) for i in range(size)]
+    _add(differ, "k", points + [("10.5", "20", "far"), ("10", "20.001", "near")])
+    for count in ("1", "3", "5", "13", "41", "100", "1000"):
+        for options in [("COUNT", count), ("COUNT", count, "DESC"),
+                        ("COUNT", count, "ANY"), ("COUNT", count, "ANY", "DESC"),
+                        ("ASC",), ("DESC",)]:  # fmt: skip
+            check_raw(differ, "GEORADIUS", "k", "10", "20", "100", "km", *options)
 
 
 # ---------------------------------------------------------------- state machine
@@ -545,7 +572,7 @@ options = st.lists(
     st.sampled_from(["WITHDIST", "WITHCOORD", "WITHHASH", "ASC", "DESC", "ANY"]),
     max_size=3,
 )
-counts = st.none() | st.integers(1, 4)
+counts = st.none() | st.integers(1, 4).map(str)
 
 
 def _count(count):

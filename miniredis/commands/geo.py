@@ -746,7 +746,6 @@ def _partial_quicksort(items, compare, start, n, low, high):
                 right = _median(compare, right - 2 * d, right - d, right)
             middle = _median(compare, left, middle, right)
         items[start], items[middle] = items[middle], items[start]
-        swapped = False
         pa = pb = start + 1
         pc = pd = start + n - 1
         while True:
@@ -755,7 +754,6 @@ def _partial_quicksort(items, compare, start, n, low, high):
                 if order > 0:
                     break
                 if order == 0:
-                    swapped = True
                     items[pa], items[pb] = items[pb], items[pa]
                     pa += 1
                 pb += 1
@@ -764,19 +762,14 @@ def _partial_quicksort(items, compare, start, n, low, high):
                 if order < 0:
                     break
                 if order == 0:
-                    swapped = True
                     items[pc], items[pd] = items[pd], items[pc]
                     pd -= 1
                 pc -= 1
             if pb > pc:
                 break
             items[pb], items[pc] = items[pc], items[pb]
-            swapped = True
             pb += 1
             pc -= 1
-        if not swapped:
-            _insertion_sort(items, compare, start, n)
-            return
         end = start + n
         r = min(pa - start, pb - pa)
         _swap_runs(items, start, pb - r, r)
