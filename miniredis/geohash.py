@@ -26,6 +26,19 @@ _MASK64 = (1 << 64) - 1
 _EVEN = 0x5555555555555555
 _ODD = 0xAAAAAAAAAAAAAAAA
 _BASE32 = b"0123456789bcdefghjkmnpqrstuvwxyz"
+_CELLS = float(1 << STEP_MAX)
+_LAT_SCALE = LAT_MAX - LAT_MIN
+_LON_SCALE = LONG_MAX - LONG_MIN
+_PAIR_MASKS = [
+    mask | (mask << 64)
+    for mask in (
+        0x3333333333333333,
+        0x0F0F0F0F0F0F0F0F,
+        0x00FF00FF00FF00FF,
+        0x0000FFFF0000FFFF,
+        0x00000000FFFFFFFF,
+    )
+]
 
 
 def _spread(value):
@@ -37,14 +50,19 @@ def _spread(value):
     return (value | (value << 1)) & _EVEN
 
 
-def _squash(value):
-    """The even bits of a 64-bit word, packed into 32 bits."""
-    value &= _EVEN
-    value = (value | (value >> 1)) & 0x3333333333333333
-    value = (value | (value >> 2)) & 0x0F0F0F0F0F0F0F0F
-    value = (value | (value >> 4)) & 0x00FF00FF00FF00FF
-    value = (value | (value >> 8)) & 0x0000FFFF0000FFFF
-    return (value | (value >> 16)) & 0x00000000FFFFFFFF
+def _squash_pair(bits):
+    """
+    Split a 64-bit word: @return: C{(even bits, odd bits)}, each packed
+    into 32 bits. Both are squashed at once, the odd ones moved up to the
+    even places of a second 64-bit half.
+    """
+    value = (bits & _EVEN) | ((bits & _ODD) << 63)
+    value = (value | (value >> 1)) & _PAIR_MASKS[0]
+    value = (value | (value >> 2)) & _PAIR_MASKS[1]
+    value = (value | (value >> 4)) & _PAIR_MASKS[2]
+    value = (value | (value >> 8)) & _PAIR_MASKS[3]
+    value = (value | (value >> 16)) & _PAIR_MASKS[4]
+    return value & 0xFFFFFFFF, value >> 64
 
 
 def encode_bits(lon, lat, step, lat_range=(LAT_MIN, LAT_MAX)):
@@ -70,8 +88,7 @@ def encode(lon, lat):
 
 def _cell(bits, step):
     """@return: the cell's C{(lon_min, lon_max, lat_min, lat_max)}."""
-    ilat = _squash(bits)
-    ilon = _squash(bits >> 1)
+    ilat, ilon = _squash_pair(bits)
     cells = float(1 << step)
     lat_scale = LAT_MAX - LAT_MIN
     lon_scale = LONG_MAX - LONG_MIN
@@ -97,9 +114,20 @@ def _score_bits(score):
 
 def decode(score):
     """@return: C{(lon, lat)}, the centre of the cell a score names."""
-    lon_min, lon_max, lat_min, lat_max = _cell(_score_bits(score), STEP_MAX)
-    lon = min(max((lon_min + lon_max) / 2, LONG_MIN), LONG_MAX)
-    lat = min(max((lat_min + lat_max) / 2, LAT_MIN), LAT_MAX)
+    if 0.0 <= score < 4503599627370496.0:  # a geohash: the cast is plain
+        ilat, ilon = _squash_pair(int(score))
+    else:
+        ilat, ilon = _squash_pair(_score_bits(score))
+    lon_min = LONG_MIN + (ilon * 1.0 / _CELLS) * _LON_SCALE
+    lon_max = LONG_MIN + ((ilon + 1) * 1.0 / _CELLS) * _LON_SCALE
+    lat_min = LAT_MIN + (ilat * 1.0 / _CELLS) * _LAT_SCALE
+    lat_max = LAT_MIN + ((ilat + 1) * 1.0 / _CELLS) * _LAT_SCALE
+    lon = (lon_min + lon_max) / 2
+    lat = (lat_min + lat_max) / 2
+    if not LONG_MIN <= lon <= LONG_MAX:
+        lon = LONG_MIN if lon < LONG_MIN else LONG_MAX
+    if not LAT_MIN <= lat <= LAT_MAX:
+        lat = LAT_MIN if lat < LAT_MIN else LAT_MAX
     return lon, lat
 
 
@@ -126,15 +154,15 @@ def lat_distance(lat1, lat2):
     return EARTH_RADIUS * abs(lat2 * _D_R - lat1 * _D_R)
 
 
-def distance(lon1, lat1, lon2, lat2):
+def distance(lon1, lat1, lon2, lat2, sin=math.sin, cos=math.cos, sqrt=math.sqrt):
     """The great-circle distance in metres (haversine)."""
-    v = math.sin((lon2 * _D_R - lon1 * _D_R) / 2)
+    v = sin((lon2 * _D_R - lon1 * _D_R) / 2)
     if v == 0.0:
-        return lat_distance(lat1, lat2)
+        return EARTH_RADIUS * abs(lat2 * _D_R - lat1 * _D_R)
     lat1r = lat1 * _D_R
     lat2r = lat2 * _D_R
-    u = math.sin((lat2r - lat1r) / 2)
-    root = math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v)
+    u = sin((lat2r - lat1r) / 2)
+    root = sqrt(u * u + cos(lat1r) * cos(lat2r) * v * v)
     # C's asin gives NaN past 1 (rounding can get there), Python's raises.
     return 2.0 * EARTH_RADIUS * (math.asin(root) if root <= 1.0 else math.nan)
 

@@ -261,7 +261,7 @@ def _parse(argv, at, zs, query, search, can_store):
         got (C{"member"}, C{"lonlat"} or None), and which BY option.
     """
     centre = None
-    from_member = by_radius = by_box = False
+    by_radius = by_box = False
     i = at
     end = len(argv)
     while i < end:
@@ -294,10 +294,9 @@ def _parse(argv, at, zs, query, search, can_store):
                 if position is None:
                     raise ReplyError(_NO_MEMBER)
                 query.centre = position
-            from_member = True
             centre = "member"
             i += 1
-        elif option == b"fromlonlat" and search and left >= 2 and not from_member:
+        elif option == b"fromlonlat" and search and left >= 2 and centre != "member":
             query.centre = _coordinates(argv[i + 1], argv[i + 2])
             centre = "lonlat"
             i += 2
@@ -390,15 +389,16 @@ def _points(zs, shape, limit):
     @return: a list of C{(distance in metres, member, score, lon, lat)}.
     """
     found = []
+    decode, within = geohash.decode, shape.distance_if_within
     for low, high in geohash.search_ranges(shape):
-        if limit and found and len(found) >= limit:
+        if limit and len(found) >= limit:
             break
         for score, member in zs.order.irange((low,), (high,), inclusive=(True, False)):
-            lon, lat = geohash.decode(score)
-            metres = shape.distance_if_within(lon, lat)
+            lon, lat = decode(score)
+            metres = within(lon, lat)
             if metres is not None:
                 found.append((metres, member, score, lon, lat))
-            if limit and found and len(found) >= limit:
+            if limit and len(found) >= limit:
                 break
     return found
 
@@ -696,7 +696,8 @@ def _sort(points, descending, first):
     merge sort); when only the C{first} of them are answered, Redis sorts
     them with its partial quicksort, whose order of equal distances we copy.
     """
-    if first >= len(points):
+    if first >= len(points) or len({point[0] for point in points}) == len(points):
+        # Sorted whole, or no equal distances: every sort agrees.
         points.sort(key=lambda point: point[0], reverse=descending)
         return
     sign = -1 if descending else 1
