@@ -14,6 +14,7 @@ import math
 
 from miniredis.resptypes import (
     BigNumber,
+    Double,
     Pairs,
     Push,
     Replies,
@@ -74,6 +75,13 @@ def _double(value, proto, out):
         out.append(b",%s\r\n" % text)
     else:
         out.append(b"$%d\r\n%s\r\n" % (len(text), text))
+
+
+def _double_text(value, proto, out):
+    if proto == 3:
+        out.append(b",%s\r\n" % value)
+    else:
+        out.append(b"$%d\r\n%s\r\n" % (len(value), value))
 
 
 def _null(value, proto, out):
@@ -148,6 +156,7 @@ _ENCODERS = {
     BigNumber: _bignum,
     bool: _bool,
     float: _double,
+    Double: _double_text,
     type(None): _null,
     _NullArray: _null_array,
     list: _aggregate(b"*"),

@@ -63,6 +63,10 @@ class Verbatim(bytes):
     format = b"txt"
 
 
+class Double(bytes):
+    """A double already written out: a RESP3 double, a bulk string under RESP2."""
+
+
 class BigNumber(int):
     """A RESP3 big number."""
 

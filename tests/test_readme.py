@@ -71,6 +71,7 @@ _KINDS = {
     "cli": lambda lang, text: text.startswith("redis-cli"),
     "embedding": lambda lang, text: "MiniRedisFactory(" in text,
     "deferred client": lambda lang, text: "miniredis.client import connect" in text,
+    "pool": lambda lang, text: "miniredis.client import pool" in text,
     "blocking client": lambda lang, text: text.startswith(">>>"),
     "huey": lambda lang, text: "RedisHuey(" in text,
     "spec": lambda lang, text: text.startswith("@command("),
@@ -175,6 +176,28 @@ def test_deferred_client_snippet(tmp_path):
         assert done.returncode == 0, done.stderr.decode()
     finally:
         server.stop()
+
+
+def test_pool_example(tmp_path):
+    """The pool's example runs to its end and prints what its comments say."""
+    server = miniredis_process(str(tmp_path)).start()
+    code = _only(_KINDS["pool"]).replace("127.0.0.1:6379", "127.0.0.1:%d" % server.port)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60
+        )
+        assert done.returncode == 0, done.stderr.decode()
+    finally:
+        server.stop()
+    lines = done.stdout.decode().splitlines()
+    assert lines[:4] == [
+        "[(b'ann', 12.0), (b'bob', 7.5)]",
+        "{}",
+        "[1, 2]",
+        "[3, RedisError('WRONGTYPE Operation against a key holding the wrong kind "
+        "of value')]",
+    ]
+    assert lines[4:] == ["<Message message b'news' b'hello'>"]
 
 
 def test_blocking_client_session(tmp_path):

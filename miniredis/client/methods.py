@@ -628,6 +628,44 @@ class RedisCommands:
         args = ["ZSCAN", key, cursor] + _options(match=match, count=count)
         return self._call(to_zscan, *args)
 
+    # geo
+    geoadd = _command("GEOADD", "key [NX|XX] [CH] longitude latitude member [...]")
+    geodist = _command("GEODIST", "key member1 member2 [M|KM|FT|MI]", to_float)
+    geohash = _command("GEOHASH", "key [member ...]")
+    geopos = _command("GEOPOS", "key [member ...]")
+    georadius = _command(
+        "GEORADIUS",
+        "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] "
+        "[WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key|STOREDIST key]",
+    )
+    georadius_ro = _command(
+        "GEORADIUS_RO",
+        "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] "
+        "[WITHHASH] [COUNT count [ANY]] [ASC|DESC]",
+    )
+    georadiusbymember = _command(
+        "GEORADIUSBYMEMBER",
+        "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] "
+        "[COUNT count [ANY]] [ASC|DESC] [STORE key|STOREDIST key]",
+    )
+    georadiusbymember_ro = _command(
+        "GEORADIUSBYMEMBER_RO",
+        "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] "
+        "[COUNT count [ANY]] [ASC|DESC]",
+    )
+    geosearch = _command(
+        "GEOSEARCH",
+        "key FROMMEMBER member|FROMLONLAT longitude latitude "
+        "BYRADIUS radius unit|BYBOX width height unit [ASC|DESC] "
+        "[COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
+    )
+    geosearchstore = _command(
+        "GEOSEARCHSTORE",
+        "destination source FROMMEMBER member|FROMLONLAT longitude latitude "
+        "BYRADIUS radius unit|BYBOX width height unit [ASC|DESC] "
+        "[COUNT count [ANY]] [STOREDIST]",
+    )
+
     # streams (Redis's; miniredis has none yet)
     xlen = _command("XLEN", "key")
     xdel = _command("XDEL", "key id [id ...]")
