@@ -87,6 +87,13 @@ class Pairs(list):
         return [item for pair in self for item in pair]
 
 
+class PairMap(dict):
+    """
+    A map under RESP3; under RESP2 an array of C{[key, value]} pairs
+    (XREAD's streams).
+    """
+
+
 class Push(list):
     """A RESP3 out-of-band push (an array under RESP2)."""
 
@@ -987,6 +994,13 @@ def _map(value, proto, out):
         _ENCODERS.get(type(v), _other)(v, proto, out)
 
 
+def _pair_map(value, proto, out):
+    if proto == 3:
+        _map(value, proto, out)
+    else:
+        _ENCODERS[list]([[k, v] for k, v in value.items()], proto, out)
+
+
 def _verbatim(value, proto, out):
     if proto == 3:
         out.append(b"=%d\r\n%s:%s\r\n" % (len(value) + 4, value.format, value))
@@ -1022,6 +1036,7 @@ _ENCODERS = {
     Pairs: _pairs,
     Replies: _replies,
     dict: _map,
+    PairMap: _pair_map,
     ReplyError: _error,
 }
 

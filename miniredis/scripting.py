@@ -243,6 +243,7 @@ class Scripts:
         self._session.address = "lua"  # as MONITOR names a script's commands
         self._session.authenticated = True
         self._session.deny_blocking = True
+        self._session.script = True
         self._worker = None
         self.lua = lua51.LuaRuntime(
             encoding=None,

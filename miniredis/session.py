@@ -30,6 +30,7 @@ class Session:
     @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
+    @ivar script: whether this is the session Lua scripts run commands in.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -59,6 +60,7 @@ class Session:
         self.last_interaction = self.created
         self.closing = False
         self.deny_blocking = False
+        self.script = False
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
