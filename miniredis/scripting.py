@@ -71,6 +71,7 @@ from miniredis.commands.parsing import LLONG_MIN
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
+    PairMap,
     Pairs,
     ReplyError,
     SetReply,
@@ -540,6 +541,10 @@ class Scripts:
             if resp == 2:
                 return format_double(value)
             return self.lua.table_from({b"double": value})
+        if kind is PairMap:
+            if resp == 2:
+                return self.to_lua([[k, v] for k, v in value.items()], resp)
+            kind = dict
         if kind is dict:
             if resp == 2:
                 flat = []

@@ -259,6 +259,11 @@ def _parse_trim(argv, xadd):
         else:
             raise ReplyError(SYNTAX)
         i += 1
+    if limit_given and trim.strategy is None:
+        raise ReplyError(
+            "ERR syntax error, LIMIT cannot be used without specifying a "
+            "trimming strategy"
+        )
     if limit_given:
         if not trim.approx:
             raise ReplyError(
@@ -409,11 +414,11 @@ def xadd(session, argv):
 )
 def xtrim(session, argv):
     """Cut a stream down to a length or up to an ID."""
+    trim, _, _ = _parse_trim(argv, False)
     db = session.db
     stream = _stream(db, argv[1])
     if stream is None:
         return 0
-    trim, _, _ = _parse_trim(argv, False)
     if trim.strategy is None:
         raise ReplyError("ERR XTRIM called without an option to trim the stream")
     removed = _apply_trim(session, stream, trim)
@@ -551,7 +556,7 @@ class _Read:
 
 def _parse_read(session, argv, xreadgroup):
     read = _Read()
-    name = "xreadgroup" if xreadgroup else "xread"
+    name = "XREADGROUP" if xreadgroup else "XREAD"
     streams = None
     i = 1
     while i < len(argv):
@@ -577,7 +582,7 @@ def _parse_read(session, argv, xreadgroup):
             streams = argv[i + 1 :]
             if len(streams) % 2:
                 raise ReplyError(
-                    "ERR Unbalanced '%s' list of streams: for each stream key an "
+                    "ERR Unbalanced %s list of streams: for each stream key an "
                     "ID or '%s' must be specified." % (name, ">" if xreadgroup else "$")
                 )
             break
@@ -1003,19 +1008,12 @@ def xgroup_create(session, argv):
 def xgroup_setid(session, argv):
     """Move the last delivered ID of a consumer group."""
     stream, group = _xgroup_target(session, argv)
-    if len(argv) not in (5, 7):
+    if len(argv) != 5 and (len(argv) != 7 or argv[5].lower() != b"entriesread"):
         raise _subcommand_error(argv)
     last = stream.last_id if argv[4] == b"$" else parse_id(argv[4])[0]
     entries_read = INVALID_READS
     if len(argv) == 7:
-        if argv[5].lower() != b"entriesread":
-            raise ReplyError(SYNTAX)
-        try:
-            entries_read = parse_int(argv[6])
-        except ReplyError:
-            raise ReplyError(SYNTAX)
-        if entries_read < 0 and entries_read != INVALID_READS:
-            raise ReplyError("ERR value for ENTRIESREAD must be positive or -1")
+        entries_read = _entries_read(argv[6])
     group.last_id = last
     group.entries_read = entries_read
     session.db.modified(argv[2])
@@ -1511,11 +1509,11 @@ def xinfo_stream(session, argv):
         reply[b"last-entry"] = (_range(stream, ZERO_ID, MAX_ID, 1, True) or [None])[0]
         return reply
     if options[0].lower() != b"full":
-        raise ReplyError(SYNTAX)
+        raise _subcommand_error(argv)
     count = 10
     if len(options) > 1:
         if len(options) != 3 or options[1].lower() != b"count":
-            raise ReplyError(SYNTAX)
+            raise _subcommand_error(argv)
         count = parse_int(options[2])
         if count < 0:
             count = 10
@@ -1686,11 +1684,6 @@ def xsetid(session, argv):
     stream = _stream(db, argv[1])
     if stream is None:
         raise ReplyError(NO_SUCH_KEY)
-    if last < stream.max_deleted:
-        raise ReplyError(
-            "ERR The ID specified in XSETID is smaller than current "
-            "max_deleted_entry_id"
-        )
     if stream.entries:
         if last < stream.entries.peekitem(-1)[0]:
             raise ReplyError(
@@ -1702,6 +1695,11 @@ def xsetid(session, argv):
                 "ERR The entries_added specified in XSETID is smaller than the "
                 "target stream length"
             )
+    if last < stream.max_deleted:
+        raise ReplyError(
+            "ERR The ID specified in XSETID is smaller than current "
+            "max_deleted_entry_id"
+        )
     stream.last_id = last
     if entries_added != -1:
         stream.entries_added = entries_added
