@@ -4,11 +4,19 @@ random state machine, blocking reads with several clients, and what
 persistence logs.
 """
 
+import os
+import time
+
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from miniredis.persistence import rdb
+from miniredis.resp import ReplyError
+from miniredis.store import Store
 from tests.differential import DifferMachine, block_both, check_raw, run_machine
 from tests.local import Client
+from tests.servers import RawConnection, miniredis_process, redis_process
 
 # ---------------------------------------------------------------- XADD and ranges
 
@@ -814,3 +822,169 @@ class StreamMachine(DifferMachine):
 
 def test_machine(differ):
     run_machine(StreamMachine, differ)
+
+
+# ---------------------------------------------------------------- persistence
+
+# name -> the commands that build the stream at "k"
+STREAMS = {
+    "plain": [("XADD", "k", "%d-%d" % (i, i % 3), "f", str(i)) for i in range(1, 8)],
+    "many-nodes": [
+        ("XADD", "k", "%d-0" % i, "f%d" % (i % 2), str(i * 1000), "x", "y" * (i % 70))
+        for i in range(1, 260)
+    ]
+    + [("XDEL", "k", "3-0", "150-0"), ("XTRIM", "k", "MAXLEN", "200")],
+    "huge-ids": [
+        ("XADD", "k", "1-0", "a", "1"),
+        ("XADD", "k", "18446744073709551615-18446744073709551614", "a", "2"),
+    ],
+    "empty-with-group": [
+        ("XGROUP", "CREATE", "k", "g", "$", "MKSTREAM"),
+        ("XGROUP", "CREATECONSUMER", "k", "g", "c"),
+        ("XSETID", "k", "5-5", "ENTRIESADDED", "9", "MAXDELETEDID", "3-0"),
+    ],
+    "groups": [
+        *[("XADD", "k", "%d-0" % i, "f", "v%d" % i) for i in range(1, 11)],
+        ("XGROUP", "CREATE", "k", "g1", "0"),
+        ("XGROUP", "CREATE", "k", "g0", "$"),
+        ("XGROUP", "CREATE", "k", "g2", "0", "ENTRIESREAD", "3"),
+        ("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "4", "STREAMS", "k", ">"),
+        ("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "3", "STREAMS", "k", ">"),
+        ("XREADGROUP", "GROUP", "g2", "carol", "NOACK", "STREAMS", "k", ">"),
+        ("XGROUP", "CREATECONSUMER", "k", "g1", "dave"),
+        ("XACK", "k", "g1", "2-0"),
+        ("XDEL", "k", "1-0", "6-0"),
+        ("XCLAIM", "k", "g1", "bob", "0", "3-0", "RETRYCOUNT", "5", "JUSTID"),
+    ],
+}
+
+
+def _build(connection, name):
+    for command in STREAMS[name]:
+        reply = connection.call(*command)
+        assert not isinstance(reply, ReplyError), (command, reply)
+
+
+def _described(connection, key):
+    """What XINFO tells of C{key}: the stream, its groups and consumers, in full."""
+    return connection.call("XINFO", "STREAM", key, "FULL", "COUNT", "0")
+
+
+@pytest.fixture
+def pair(redis_server, mini_server):
+    """C{(real, mini)} connections to emptied servers."""
+    real = RawConnection(redis_server.port, 3)
+    mini = RawConnection(mini_server.port, 3)
+    for conn in (real, mini):
+        conn.call("FLUSHALL")
+    yield real, mini
+    real.close()
+    mini.close()
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_dump_restore_both_ways(pair, name):
+    real, mini = pair
+    _build(real, name)
+    assert mini.call("RESTORE", "k", "0", real.call("DUMP", "k")) == b"OK"
+    expected = _described(real, "k")
+    assert _described(mini, "k") == expected
+    assert real.call("RESTORE", "back", "0", mini.call("DUMP", "k")) == b"OK"
+    back = _described(real, "back")
+    if name == "many-nodes":  # miniredis writes no deleted entry into a node
+        for info in (back, expected):
+            info.pop(b"radix-tree-nodes")
+    assert back == expected
+
+
+@pytest.mark.parametrize("name", sorted(set(STREAMS) - {"huge-ids"}))
+def test_restored_streams_go_on_alike(pair, name):
+    """A stream from redis-server's DUMP fills its nodes as redis-server's does."""
+    real, mini = pair
+    _build(real, name)
+    mini.call("RESTORE", "k", "0", real.call("DUMP", "k"))
+    for i in range(150):
+        command = ("XADD", "k", "MAXLEN", "~", "120", "*", "n", str(i))
+        real_id, mini_id = real.call(*command), mini.call(*command)
+        assert isinstance(real_id, bytes) and isinstance(mini_id, bytes)
+    for conn in (real, mini):
+        conn.call("XTRIM", "k", "MAXLEN", "~", "60")
+    assert mini.call("XLEN", "k") == real.call("XLEN", "k")
+    real_info, mini_info = (c.call("XINFO", "STREAM", "k") for c in (real, mini))
+    assert mini_info[b"radix-tree-keys"] == real_info[b"radix-tree-keys"]
+
+
+def test_rdb_files_both_ways(tmp_path):
+    """redis-server's dump.rdb with streams loads here; ours loads there."""
+    server = redis_process(str(tmp_path), "--enable-debug-command", "yes").start()
+    conn = RawConnection(server.port, 3)
+    try:
+        expected = {}
+        for name in STREAMS:
+            _build(conn, name)
+            conn.call("RENAME", "k", name)
+            expected[name] = _described(conn, name)
+        assert conn.call("SAVE") == b"OK"
+        store = Store()
+        result = rdb.load_rdb(open(str(tmp_path / "dump.rdb"), "rb").read(), store)
+        assert result.keys == len(STREAMS)
+        conn.call("FLUSHALL")
+        with open(str(tmp_path / "dump.rdb"), "wb") as f:
+            rdb.write_rdb(f.write, store)
+        assert conn.call("DEBUG", "RELOAD", "NOSAVE") == b"OK"
+        for name in STREAMS:
+            found = _described(conn, name)
+            if name == "many-nodes":
+                found.pop(b"radix-tree-nodes")
+                expected[name].pop(b"radix-tree-nodes")
+            assert found == expected[name], name
+    finally:
+        conn.close()
+        server.stop()
+
+
+def _rewrite_aof(conn):
+    assert conn.call("BGREWRITEAOF") is not None
+    for _ in range(500):
+        if b"aof_rewrite_in_progress:0" in conn.call("INFO", "persistence"):
+            return
+        time.sleep(0.01)
+    raise AssertionError("the rewrite did not end")
+
+
+def test_aof_rewrite_and_log_rebuild_groups(tmp_path):
+    """
+    The rewrite (XADD, XSETID, XGROUP CREATE, XCLAIM) and the writes logged
+    after it (XCLAIM for what groups delivered) replay to the same streams.
+    """
+    directory = str(tmp_path)
+    server = miniredis_process(directory, "--appendonly", "yes").start()
+    conn = RawConnection(server.port, 3)
+    try:
+        for name in ("groups", "empty-with-group", "many-nodes"):
+            _build(conn, name)
+            conn.call("RENAME", "k", name)
+        _rewrite_aof(conn)
+        with open(os.path.join(directory, "appendonly.aof"), "rb") as f:
+            assert b"XSETID" in f.read()
+        conn.call("XADD", "groups", "MAXLEN", "~", "1", "*", "late", "1")
+        conn.call("XREADGROUP", "GROUP", "g2", "frank", "STREAMS", "groups", ">")
+        conn.call("XAUTOCLAIM", "groups", "g1", "erin", "0", "0", "COUNT", "2")
+        conn.call("XCLAIM", "groups", "g1", "erin", "0", "7-0", "LASTID", "99-0")
+        names = ("groups", "empty-with-group", "many-nodes")
+        expected = {name: _layout_free(_described(conn, name)) for name in names}
+        conn.close()
+        server.stop()
+        server = miniredis_process(directory, "--appendonly", "yes").start()
+        conn = RawConnection(server.port, 3)
+        for name, info in expected.items():
+            assert _layout_free(_described(conn, name)) == info, name
+
+    finally:
+        conn.close()
+        server.stop()
+
+
+def _layout_free(info):
+    """XINFO STREAM without the node counts (replayed XADDs skip deleted entries)."""
+    return {k: v for k, v in info.items() if not k.startswith(b"radix-tree")}

@@ -21,6 +21,7 @@ from miniredis.commands.server import memory_info, resident_size
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed
+from miniredis.stream import Stream
 from miniredis.zset import ZSet
 
 
@@ -107,6 +108,22 @@ def _zset_size(value, samples):
     )
 
 
+def _stream_size(value, samples):
+    """The dict of entries, their IDs and fields, the node outlines and groups."""
+    entries = value.entries
+    size = sizeof(value) + sizeof(entries) + sizeof(value.nodes) + sizeof(value.keys)
+    size += len(value.nodes) * sizeof(value.nodes[0]) if value.nodes else 0
+    size += sum(
+        sizeof(group.pending) + sizeof(group) for group in value.groups.values()
+    )
+    return size + _sampled(
+        iter(entries.items()),
+        len(entries),
+        samples,
+        lambda pair: sizeof(pair[0]) + sizeof(pair[1]) + sum(map(sizeof, pair[1])),
+    )
+
+
 def value_size(value, samples=_DEFAULT_SAMPLES):
     """
     @return: an estimate in bytes of what C{value} takes: its objects'
@@ -121,6 +138,8 @@ def value_size(value, samples=_DEFAULT_SAMPLES):
         return sizeof(value) + _nested_size(value.value, samples)
     if kind is ZSet:
         return _zset_size(value, samples)
+    if kind is Stream:
+        return _stream_size(value, samples)
     if kind is dict:
         items = _sampled(iter(value.items()), len(value), samples, _pair_size)
         return sizeof(value) + items
