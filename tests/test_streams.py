@@ -673,7 +673,16 @@ def test_group_waiters_share_entries(server):
     assert two.replies() == []
     writer.call("XADD", "s", "2-0", "b", "2")
     assert two.replies() == [[[b"s", [[b"2-0", [b"b", b"2"]]]]]]
-    assert server.logged[-1][1][:6] == [b"XCLAIM", b"s", b"g", b"c2", b"0", b"2-0"]
+    assert server.logged[-2][1][:6] == [b"XCLAIM", b"s", b"g", b"c2", b"0", b"2-0"]
+    assert server.logged[-1][1] == [
+        b"XGROUP",
+        b"SETID",
+        b"s",
+        b"g",
+        b"2-0",
+        b"ENTRIESREAD",
+        b"2",
+    ]
 
 
 def test_disconnect_while_blocked(server):

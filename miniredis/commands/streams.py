@@ -7,7 +7,9 @@ The structure itself is L{miniredis.stream.Stream}. Writes that depend on
 the moment (an XADD with C{*}, a group read) are logged as the commands
 that redo them exactly, as Redis propagates them: the generated ID in
 place of C{*}, an exact MAXLEN after a C{~} trim, XCLAIM ... FORCE JUSTID
-for each entry a group delivered.
+for each entry a group delivered and XGROUP SETID for where the group got
+to (Redis 7.0 leaves the SETID out but for NOACK reads; then a replay
+loses the group's entries-read).
 """
 
 import re
@@ -684,7 +686,7 @@ def _deliver(session, key, names, stream, group, after, count, noack, logged):
                 logged.append(_claim_argv(key, group_name, group, stream_id, entry))
             if len(out) == count:
                 break
-    if moved and noack:
+    if moved:  # XCLAIM's LASTID alone would leave entries-read behind
         logged.append(_setid_argv(key, group_name, group))
     return out
 
