@@ -364,7 +364,7 @@ def xadd(session, argv):
         )
     last = stream.last_id
     if given is None:
-        ms = session.server.store.now_ms()
+        ms = session.server.store.clock_ms()
         new = (ms, 0) if ms > last[0] else next_id(last)
     elif seq_given:
         new = given
@@ -656,7 +656,7 @@ def _deliver(session, key, names, stream, group, after, count, noack, logged):
     @return: the entries.
     """
     group_name, consumer_name = names
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     consumer = group.consumer(consumer_name, now, create=False)
     if consumer is None:
         consumer = group.consumer(consumer_name, now)
@@ -725,7 +725,7 @@ def _setid_argv(key, group_name, group):
 
 def _history(session, stream, group, consumer_name, after, count):
     """A consumer's own pending entries after C{after} (XREADGROUP with an ID)."""
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     consumer = group.consumer(consumer_name, now)
     consumer.seen = now
     start = next_id(after) or after
@@ -1058,7 +1058,7 @@ def xgroup_createconsumer(session, argv):
     _, group = _xgroup_target(session, argv)
     if argv[4] in group.consumers:
         return 0
-    group.consumer(argv[4], session.server.store.now_ms())
+    group.consumer(argv[4], session.server.store.clock_ms())
     session.db.modified(argv[2])
     return 1
 
@@ -1191,7 +1191,7 @@ def xpending(session, argv):
         if consumer is None:
             return []
         pel = consumer.pending
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     out = []
     if count and start <= end:
         for stream_id in pel.irange(start, end):
@@ -1255,7 +1255,7 @@ def xclaim(session, argv):
         except ReplyError:
             break
         j += 1
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     force = justid = False
     retrycount = None
     delivered = None
@@ -1374,7 +1374,7 @@ def xautoclaim(session, argv):
     db = session.db
     key = argv[1]
     stream, group = _group_of(db, key, argv[2])
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     attempts = count * 10
     consumer = None
     out = []
@@ -1616,7 +1616,7 @@ def xinfo_consumers(session, argv):
             "NOGROUP No such consumer group '%s' for key name '%s'"
             % (_text(argv[3]), _text(argv[2]))
         )
-    now = session.server.store.now_ms()
+    now = session.server.store.clock_ms()
     return [
         {
             b"name": name,
