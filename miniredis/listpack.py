@@ -88,9 +88,20 @@ def _encoded_size(item):
     return n + (1 if n < 64 else 2 if n < 4096 else 5)
 
 
+_DIGITS = frozenset(b"-0123456789")
+
+
 def element_size(item):
     """@return: the bytes C{item} (bytes or int) takes in a listpack."""
-    size = _encoded_size(item)
+    if type(item) is int and 0 <= item <= 127:
+        return 2  # a stream entry's flags, field count or small delta
+    if type(item) is bytes and (not item or item[0] not in _DIGITS):
+        n = len(item)  # a string, the common case, at once
+        if n < 64:
+            return n + 2
+        size = n + (2 if n < 4096 else 5)
+    else:
+        size = _encoded_size(item)
     return size + _backlen_width(size)
 
 

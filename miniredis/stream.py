@@ -3,7 +3,8 @@ The stream value: entries by ID, the nodes Redis would pack them in, and
 consumer groups with their pending entries.
 
 IDs are C{(ms, seq)} pairs of ints. Entries live in a C{SortedDict} from ID
-to the flat list of their fields and values. Beside them the stream keeps
+to the entry as replies give it: C{[b"ms-seq", [field, value, ...]]}
+(shared by the replies that show it, so never changed in place). Beside them the stream keeps
 the outline of Redis's radix tree of listpack nodes (which IDs each node
 holds, how many of them are deleted, how many bytes it takes): C{~}
 trimming removes whole nodes only, XINFO counts them, and RDB files hold
@@ -194,7 +195,8 @@ class Stream:
     """
     A Redis stream.
 
-    @ivar entries: ID -> flat list of fields and values, in ID order.
+    @ivar entries: ID -> C{[formatted ID, flat list of fields and values]},
+        in ID order.
     @ivar nodes: the L{Node}s in order; C{keys} their master IDs.
     @ivar last_id: the greatest ID ever added (or set by XSETID).
     @ivar max_deleted: the greatest ID deleted by XDEL.
@@ -249,7 +251,7 @@ class Stream:
             self.nodes.append(node)
             self.keys.append(stream_id)
         node.add(stream_id, flat)
-        self.entries[stream_id] = flat
+        self.entries[stream_id] = [format_id(stream_id), flat]
         self.last_id = stream_id
         self.entries_added += 1
 
@@ -372,9 +374,7 @@ class Stream:
     def copy(self):
         """@return: a deep copy (COPY)."""
         other = Stream()
-        other.entries = SortedDict(
-            (stream_id, list(flat)) for stream_id, flat in self.entries.items()
-        )
+        other.entries = self.entries.copy()
         for node in self.nodes:
             twin = Node.__new__(Node)
             for name in Node.__slots__:

@@ -120,7 +120,13 @@ def _stream_size(value, samples):
         iter(entries.items()),
         len(entries),
         samples,
-        lambda pair: sizeof(pair[0]) + sizeof(pair[1]) + sum(map(sizeof, pair[1])),
+        lambda item: (
+            sizeof(item[0])
+            + sizeof(item[1])
+            + sizeof(item[1][0])
+            + sizeof(item[1][1])
+            + sum(map(sizeof, item[1][1]))
+        ),
     )
 
 

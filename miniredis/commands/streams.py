@@ -139,20 +139,24 @@ def _interval_end(raw):
     return parse_id(raw, _ULL_MAX)[0]
 
 
-def _entry(stream_id, flat):
-    return [format_id(stream_id), list(flat)]
-
-
 def _range(stream, start, end, count=0, reverse=False):
-    """@return: the entries from C{start} to C{end} (at most C{count}, 0: all)."""
+    """
+    @return: the entries from C{start} to C{end} (at most C{count}, 0: all;
+        the last ones if C{reverse}, newest first).
+    """
     if start > end:
         return []
-    out = []
     entries = stream.entries
-    for stream_id in entries.irange(start, end, reverse=reverse):
-        out.append(_entry(stream_id, entries[stream_id]))
-        if len(out) == count:
-            break
+    first = entries.bisect_left(start)
+    stop = entries.bisect_right(end)
+    if count and stop - first > count:
+        if reverse:
+            first = stop - count
+        else:
+            stop = first + count
+    out = entries.values()[first:stop]
+    if reverse:
+        out.reverse()
     return out
 
 
@@ -680,7 +684,7 @@ def _deliver(session, key, names, stream, group, after, count, noack, logged):
                     group.entries_read = stream.estimate_reads(stream_id)
                 group.last_id = stream_id
                 moved = True
-            out.append(_entry(stream_id, entries[stream_id]))
+            out.append(entries[stream_id])
             if not noack:
                 entry = group.add_pending(stream_id, consumer, now, 1)
                 logged.append(_claim_argv(key, group_name, group, stream_id, entry))
@@ -731,14 +735,14 @@ def _history(session, stream, group, consumer_name, after, count):
     start = next_id(after) or after
     out = []
     for stream_id in consumer.pending.irange(start, None):
-        flat = stream.entries.get(stream_id)
-        if flat is None:
+        found = stream.entries.get(stream_id)
+        if found is None:
             out.append([format_id(stream_id), NULL_ARRAY])
         else:
             entry = consumer.pending[stream_id]
             entry.delivered = now
             entry.count += 1
-            out.append(_entry(stream_id, flat))
+            out.append(found)
         if len(out) == count:
             break
     return out
@@ -1213,7 +1217,7 @@ def xpending(session, argv):
 def _claimed(stream, stream_id, justid):
     if justid:
         return format_id(stream_id)
-    return _entry(stream_id, stream.entries[stream_id])
+    return stream.entries[stream_id]
 
 
 @command(

@@ -41,7 +41,7 @@ from miniredis.persistence.crc64 import crc64
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.resp import Decoder, ProtocolError, encode
 from miniredis.store import Typed
-from miniredis.stream import Group, Node, Stream
+from miniredis.stream import Group, Node, Stream, format_id
 from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
@@ -171,7 +171,7 @@ def _stream_node_listpack(stream, index):
     items = [len(ids), 0, len(fields)] + fields + [0]
     master_ms, master_seq = node.master
     for stream_id in ids:
-        flat = stream.entries[stream_id]
+        flat = stream.entries[stream_id][1]
         names = flat[0::2]
         same = names == fields
         items += [STREAM_SAME_FIELDS if same else 0]
@@ -728,7 +728,7 @@ def _load_stream_node(stream, master, items):
             node.live -= 1
             node.deleted += 1
         else:
-            stream.entries[stream_id] = flat
+            stream.entries[stream_id] = [format_id(stream_id), flat]
 
 
 def _typed(blob, key):

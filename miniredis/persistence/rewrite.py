@@ -86,8 +86,8 @@ def stream_commands(key, stream):
         none: XGROUP CREATECONSUMER).
     """
     if stream.entries:
-        for stream_id, flat in stream.entries.items():
-            yield [b"XADD", key, format_id(stream_id)] + flat
+        for formatted, flat in stream.entries.values():
+            yield [b"XADD", key, formatted] + flat
     else:
         yield [b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]
     yield [
