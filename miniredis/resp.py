@@ -87,10 +87,10 @@ class Pairs(list):
         return [item for pair in self for item in pair]
 
 
-class PairMap(dict):
+class PairMap(list):
     """
-    A map under RESP3; under RESP2 an array of C{[key, value]} pairs
-    (XREAD's streams).
+    C{[key, value]} pairs: a map under RESP3 (a key may come twice), an
+    array of the pairs under RESP2 (XREAD's streams).
     """
 
 
@@ -996,9 +996,12 @@ def _map(value, proto, out):
 
 def _pair_map(value, proto, out):
     if proto == 3:
-        _map(value, proto, out)
+        out.append(b"%%%d\r\n" % len(value))
+        for pair in value:
+            for item in pair:
+                _ENCODERS.get(type(item), _other)(item, proto, out)
     else:
-        _ENCODERS[list]([[k, v] for k, v in value.items()], proto, out)
+        _ENCODERS[list](value, proto, out)
 
 
 def _verbatim(value, proto, out):

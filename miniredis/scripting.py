@@ -543,8 +543,8 @@ class Scripts:
             return self.lua.table_from({b"double": value})
         if kind is PairMap:
             if resp == 2:
-                return self.to_lua([[k, v] for k, v in value.items()], resp)
-            kind = dict
+                return self.to_lua(list(value), resp)
+            value, kind = dict(value), dict
         if kind is dict:
             if resp == 2:
                 flat = []

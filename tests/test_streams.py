@@ -565,6 +565,73 @@ def test_resp3_shapes(differ):
     check_raw(differ, "XINFO", "GROUPS", "s")
 
 
+EDGE_CASES = [
+    ("XADD", "z", "MAXLEN", "0", "1-1", "a", "1"),
+    ("XINFO", "STREAM", "z"),
+    ("XADD", "z2", "MAXLEN", "~", "0", "LIMIT", "0", "1-1", "a", "1"),
+    ("XLEN", "z2"),
+    ("XADD", "s", "1", "a", "1", "a", "2"),
+    ("XRANGE", "s", "-", "+"),
+    ("XDEL", "s", "1-0", "1-0"),
+    ("XINFO", "STREAM", "s"),
+    ("XINFO", "STREAM", "s", "FULL"),
+    ("XADD", "s", "2", "a", "1"),
+    ("XGROUP", "CREATE", "s", "g", "0"),
+    ("XREADGROUP", "GROUP", "g", "c", "COUNT", "0", "STREAMS", "s", ">"),
+    ("XACK", "s", "g", "2-0", "2-0"),
+    ("XREAD", "STREAMS", "s", "s", "0", "0"),
+    ("XREAD", "COUNT", "1", "STREAMS", "s", "missing", "0", "0"),
+    ("XAUTOCLAIM", "s", "g", "c", "0", "99"),
+    ("XCLAIM", "s", "g", "c", "-5", "2-0", "JUSTID"),
+    ("XCLAIM", "s", "g", "c", "0", "2-0", "JUSTID", "LASTID", "0-1"),
+    ("XINFO", "GROUPS", "s"),
+    ("XGROUP", "CREATE", "e", "g", "0", "MKSTREAM", "ENTRIESREAD", "5"),
+    ("XINFO", "GROUPS", "e"),
+    ("XSETID", "e", "9-9", "ENTRIESADDED", "3"),
+    ("XINFO", "GROUPS", "e"),
+    ("XINFO", "STREAM", "e", "FULL", "COUNT", "1"),
+    ("XADD", "e", "NOMKSTREAM", "MAXLEN", "1", "10-0", "a", "1"),
+    ("XADD", "e", "NOMKSTREAM", "MAXLEN", "1", "11-0", "a", "1"),
+    ("XINFO", "GROUPS", "e"),
+    ("XREVRANGE", "e", "(11", "(9", "COUNT", "5"),
+    ("XADD", "m", "*", "a"),
+    ("XADD", "m", "1-1", "a", "1", "b"),
+    ("XGROUP", "SETID", "e", "g", "$", "ENTRIESREAD", "0"),
+    ("XINFO", "GROUPS", "e"),
+    ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "e", "e", ">", ">"),
+    ("XREADGROUP", "GROUP", "g", "c", "COUNT", "-3", "STREAMS", "e", "0"),
+    ("XPENDING", "e", "g", "IDLE", "0", "-", "+", "5", "nobody"),
+    ("XPENDING", "e", "g", "IDLE", "-5", "-", "+", "0"),
+    ("XTRIM", "e", "MINID", "~", "20"),
+    ("XINFO", "STREAM", "e"),
+    ("XINFO", "GROUPS", "e"),
+    ("XTRIM", "e", "MAXLEN", "~", "x"),
+    ("XTRIM", "e", "MAXLEN", "~"),
+    ("XTRIM", "e", "MAXLEN"),
+    ("XADD", "e", "MAXLEN", "~", "*", "a"),
+    ("XADD", "e", "MAXLEN", "1", "~", "a", "b"),
+    ("XGROUP", "CREATECONSUMER", "e", "g", ""),
+    ("XINFO", "GROUPS", "e"),
+    ("XREADGROUP", "GROUP", "g", "", "STREAMS", "e", ">"),
+    ("XINFO", "STREAM", "e"),
+    ("XSETID", "e", "11-0", "MAXDELETEDID", "11-0"),
+    ("XSETID", "e", "11-0", "MAXDELETEDID", "0-0"),
+    ("XINFO", "STREAM", "e"),
+    ("XADD", "s", "18446744073709551615-18446744073709551615", "a", "1"),
+    ("XADD", "s", "*", "a", "1"),
+    ("XADD", "s", "18446744073709551615-*", "a", "1"),
+    ("XRANGE", "s", "(18446744073709551615-18446744073709551614", "+"),
+    ("XRANGE", "s", "-", "(1"),
+    ("XRANGE", "s", "18446744073709551615", "+"),
+    ("XRANGE", "s", "-", "0"),
+]
+
+
+def test_edge_cases(differ):
+    differ.run(EDGE_CASES)
+    check_raw(differ, "XREAD", "STREAMS", "s", "s", "0", "0")
+
+
 # ---------------------------------------------------------------- blocking
 
 

@@ -761,14 +761,15 @@ def _xread(session, argv, xreadgroup):
         if read.group is not None:
             group = read.groups[i]
             if after is not None:
-                served[key] = _history(
+                entries = _history(
                     session, stream, group, read.consumer, after, read.count
                 )
+                served.append([key, entries])
                 session.server.store.dirty += 1
                 continue
             if not stream.entries or stream.entries.peekitem(-1)[0] <= group.last_id:
                 continue
-            served[key] = _deliver(
+            entries = _deliver(
                 session,
                 key,
                 (read.group, read.consumer),
@@ -779,9 +780,10 @@ def _xread(session, argv, xreadgroup):
                 read.noack,
                 logged,
             )
+            served.append([key, entries])
             session.server.store.dirty += 1
         elif stream.entries and stream.entries.peekitem(-1)[0] > after:
-            served[key] = _range(stream, next_id(after), MAX_ID, read.count)
+            served.append([key, _range(stream, next_id(after), MAX_ID, read.count)])
     if read.group is not None:
         session.rewrite(*logged)
     if served:
@@ -806,7 +808,8 @@ def _block(session, read):
         if read.group is None:
             if stream.last_id <= after[key]:
                 return None
-            return PairMap({key: _range(stream, next_id(after[key]), MAX_ID, count)})
+            entries = _range(stream, next_id(after[key]), MAX_ID, count)
+            return PairMap([[key, entries]])
         group = stream.groups.get(read.group)
         if group is None:
             return ReplyError(
@@ -829,7 +832,7 @@ def _block(session, read):
         server.store.dirty += 1
         if logged and server.propagate is not None:
             server.propagate(db.index, logged)
-        return PairMap({key: entries})
+        return PairMap([[key, entries]])
 
     timeout = read.timeout / 1000.0
     server.waits.block(session, read.keys, timeout, serve, NULL_ARRAY)
