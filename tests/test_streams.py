@@ -67,12 +67,12 @@ def test_xadd_errors(differ):
             ("XADD", "s", "MAXLEN", "=", "1", "LIMIT", "10", "*", "a", "1"),
             ("XADD", "s", "MAXLEN", "~", "1", "LIMIT", "-1", "*", "a", "1"),
             ("XADD", "s", "MINID", "-", "*", "a", "1"),
-            ("XADD", "s", "NOMKSTREAM", "*", "a", "1"),
+            ("XADD", "s", "NOMKSTREAM", "5-0", "a", "1"),
             ("EXISTS", "s"),
             ("XADD", "s", "MAXLEN", "5"),
             ("SET", "str", "x"),
             ("XADD", "str", "*", "a", "1"),
-            ("XADD", "str", "NOMKSTREAM", "*", "a", "1"),
+            ("XADD", "str", "NOMKSTREAM", "5-0", "a", "1"),
         ]
     )
 
