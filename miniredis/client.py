@@ -389,6 +389,50 @@ class RedisCommands:
             )
         return self.execute("ZADD", key, *args)
 
+    # streams
+    xadd = _command(
+        "XADD",
+        "key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT n]] *|id field value ...",
+    )
+    xrange = _command("XRANGE", "key start end [COUNT count]")
+    xrevrange = _command("XREVRANGE", "key end start [COUNT count]")
+    xlen = _command("XLEN", "key")
+    xdel = _command("XDEL", "key id [id ...]")
+    xtrim = _command("XTRIM", "key MAXLEN|MINID [=|~] threshold [LIMIT count]")
+    xread = _command(
+        "XREAD", "[COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]"
+    )
+    xreadgroup = _command(
+        "XREADGROUP",
+        "GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ...",
+    )
+    xgroup_create = _command(
+        "XGROUP CREATE", "key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]"
+    )
+    xgroup_setid = _command("XGROUP SETID", "key group id|$ [ENTRIESREAD entries-read]")
+    xgroup_destroy = _command("XGROUP DESTROY", "key group")
+    xgroup_createconsumer = _command("XGROUP CREATECONSUMER", "key group consumer")
+    xgroup_delconsumer = _command("XGROUP DELCONSUMER", "key group consumer")
+    xack = _command("XACK", "key group id [id ...]")
+    xpending = _command(
+        "XPENDING", "key group [[IDLE min-idle-time] start end count [consumer]]"
+    )
+    xclaim = _command(
+        "XCLAIM",
+        "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] "
+        "[RETRYCOUNT count] [FORCE] [JUSTID] [LASTID id]",
+    )
+    xautoclaim = _command(
+        "XAUTOCLAIM", "key group consumer min-idle-time start [COUNT count] [JUSTID]"
+    )
+    xinfo_stream = _command("XINFO STREAM", "key [FULL [COUNT count]]")
+    xinfo_groups = _command("XINFO GROUPS", "key")
+    xinfo_consumers = _command("XINFO CONSUMERS", "key group")
+    xsetid = _command(
+        "XSETID",
+        "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]",
+    )
+
     # pub/sub
     publish = _command("PUBLISH", "channel message")
     spublish = _command("SPUBLISH", "shardchannel message")

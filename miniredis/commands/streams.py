@@ -205,7 +205,7 @@ class _Trim:
     @ivar approx: whether C{~} was given.
     @ivar limit: at most this many entries removed (0: no limit; None:
         Redis's default for C{~}, from stream-node-max-entries).
-    @ivar position: the index of the threshold in C{argv}.
+    @ivar given: the indexes in C{argv} of these options and their values.
     """
 
     def __init__(self):
@@ -213,7 +213,7 @@ class _Trim:
         self.threshold = None
         self.approx = False
         self.limit = 0
-        self.position = None
+        self.given = set()
 
 
 _BOTH = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
@@ -239,9 +239,11 @@ def _parse_trim(argv, xadd):
             if trim.strategy is not None:
                 raise ReplyError(_BOTH)
             trim.approx = False
+            trim.given.add(i)
             if more >= 2 and argv[i + 1] in (b"~", b"="):
                 trim.approx = argv[i + 1] == b"~"
                 i += 1
+                trim.given.add(i)
             if option == b"maxlen":
                 trim.threshold = parse_int(argv[i + 1])
                 if trim.threshold < 0:
@@ -251,12 +253,13 @@ def _parse_trim(argv, xadd):
                 trim.threshold = strict_id(argv[i + 1])
                 trim.strategy = MINID
             i += 1
-            trim.position = i
+            trim.given.add(i)
         elif option == b"limit" and more:
             trim.limit = parse_int(argv[i + 1])
             if trim.limit < 0:
                 raise ReplyError("ERR The LIMIT argument must be >= 0.")
             limit_given = True
+            trim.given.update((i, i + 1))
             i += 1
         elif xadd and option == b"nomkstream":
             nomkstream = True
@@ -282,23 +285,12 @@ def _parse_trim(argv, xadd):
 
 def _trim_logged(argv, trim, stream, start):
     """
-    The options of an XADD or XTRIM as logged after a C{~} trim: an exact
-    MAXLEN of the length reached, which replays to the same stream.
+    The options (up to C{start}) of an XADD or XTRIM as logged after a C{~}
+    trim: an exact MAXLEN of the length reached, which replays to the same
+    stream.
     """
-    logged = argv[:2]
-    i = 2
-    while i < start:
-        option = argv[i].lower()
-        if option in (b"maxlen", b"minid"):
-            i += 3 if argv[i + 1] in (b"~", b"=") and i + 2 < start else 2
-        elif option == b"limit":
-            i += 2
-        else:
-            logged.append(argv[i])
-            i += 1
-    if trim.strategy is not None:
-        logged += [b"MAXLEN", b"=", b"%d" % len(stream)]
-    return logged
+    kept = [arg for i, arg in enumerate(argv[:start]) if i not in trim.given]
+    return kept + [b"MAXLEN", b"=", b"%d" % len(stream)]
 
 
 def _apply_trim(session, stream, trim):
