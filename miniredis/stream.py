@@ -31,9 +31,6 @@ INVALID_READS = -1  # a group whose count of entries read is unknown
 MAXLEN = "maxlen"
 MINID = "minid"
 
-# the flags of an entry in a node
-_SAME_FIELDS = 2
-
 
 def format_id(stream_id):
     """@return: C{b"ms-seq"}."""
@@ -167,26 +164,29 @@ class Node:
 
     def size(self):
         """@return: its listpack's size in bytes, as Redis's C{lpBytes}."""
-        counters = element_size(self.live) + element_size(self.deleted)
+        if self.live + self.deleted < 128:
+            counters = 4  # two one-byte integers and their back lengths
+        else:
+            counters = element_size(self.live) + element_size(self.deleted)
         return EMPTY_SIZE + counters + self.body
 
     def add(self, stream_id, flat):
-        """Count in the entry C{stream_id} with fields and values C{flat}."""
-        fields = flat[0::2]
-        same = tuple(fields) == self.fields
-        items = [
-            _SAME_FIELDS if same else 0,
-            stream_id[0] - self.master[0],
-            stream_id[1] - self.master[1],
-        ]
-        if same:
-            items.extend(flat[1::2])
-            items.append(len(fields) + 3)
+        """
+        Count in the entry C{stream_id} with fields and values C{flat}:
+        its flags, the differences of its ID from the master ID, its values
+        (and field names unless they are the master entry's), its length.
+        """
+        fields = tuple(flat[0::2])
+        count = len(fields)
+        master = self.master
+        size = element_size(stream_id[0] - master[0])
+        size += element_size(stream_id[1] - master[1])
+        if fields == self.fields:
+            size += sum(map(element_size, flat[1::2])) + element_size(count + 3)
         else:
-            items.append(len(fields))
-            items.extend(flat)
-            items.append(2 * len(fields) + 4)
-        self.body += sum(element_size(item) for item in items)
+            size += sum(map(element_size, flat)) + element_size(count)
+            size += element_size(2 * count + 4)
+        self.body += size + 2  # and the flags
         self.last = stream_id
         self.live += 1
 
