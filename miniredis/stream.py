@@ -2,10 +2,11 @@
 The stream value: entries by ID, the nodes Redis would pack them in, and
 consumer groups with their pending entries.
 
-IDs are C{(ms, seq)} pairs of ints. Entries live in a C{SortedDict} from ID
-to the entry as replies give it: C{[b"ms-seq", [field, value, ...]]}
-(shared by the replies that show it, so never changed in place). Beside them the stream keeps
-the outline of Redis's radix tree of listpack nodes (which IDs each node
+IDs are C{(ms, seq)} pairs of ints. Entries live in a dict from ID to the
+entry as replies give it, C{[b"ms-seq", [field, value, ...]]} (shared by
+the replies that show it, so never changed in place); as IDs only grow,
+the dict's order is theirs, and a C{SortedList} of them finds ranges.
+Beside them the stream keeps the outline of Redis's radix tree of listpack nodes (which IDs each node
 holds, how many of them are deleted, how many bytes it takes): C{~}
 trimming removes whole nodes only, XINFO counts them, and RDB files hold
 them, so they must fill up as Redis's do.
@@ -14,13 +15,13 @@ Usage::
 
     stream = Stream()
     stream.append((1, 0), [b"field", b"value"], 100, 4096)
-    list(stream.entries.irange((0, 0), MAX_ID))   # [(1, 0)]
+    list(stream.ids.irange((0, 0), MAX_ID))   # [(1, 0)]
     stream.trim(MAXLEN, 0, approx=False, limit=0)  # 1
 """
 
 import bisect
 
-from sortedcontainers import SortedDict
+from sortedcontainers import SortedDict, SortedList
 
 from miniredis.listpack import EMPTY_SIZE, element_size
 from miniredis.store import register_type
@@ -197,6 +198,7 @@ class Stream:
 
     @ivar entries: ID -> C{[formatted ID, flat list of fields and values]},
         in ID order.
+    @ivar ids: a C{SortedList} of the IDs of L{entries}.
     @ivar nodes: the L{Node}s in order; C{keys} their master IDs.
     @ivar last_id: the greatest ID ever added (or set by XSETID).
     @ivar max_deleted: the greatest ID deleted by XDEL.
@@ -206,6 +208,7 @@ class Stream:
 
     __slots__ = (
         "entries",
+        "ids",
         "nodes",
         "keys",
         "last_id",
@@ -215,7 +218,8 @@ class Stream:
     )
 
     def __init__(self):
-        self.entries = SortedDict()
+        self.entries = {}
+        self.ids = SortedList()
         self.nodes = []
         self.keys = []
         self.last_id = ZERO_ID
@@ -231,7 +235,16 @@ class Stream:
 
     def first_id(self):
         """@return: the ID of the first entry, 0-0 when empty."""
-        return self.entries.peekitem(0)[0] if self.entries else ZERO_ID
+        return self.ids[0] if self.entries else ZERO_ID
+
+    def top_id(self):
+        """@return: the ID of the last entry, 0-0 when empty."""
+        return self.ids[-1] if self.entries else ZERO_ID
+
+    def put(self, stream_id, flat):
+        """Store an entry (its node is the caller's business)."""
+        self.entries[stream_id] = [format_id(stream_id), flat]
+        self.ids.add(stream_id)
 
     def append(self, stream_id, flat, max_entries, max_bytes):
         """
@@ -251,7 +264,7 @@ class Stream:
             self.nodes.append(node)
             self.keys.append(stream_id)
         node.add(stream_id, flat)
-        self.entries[stream_id] = [format_id(stream_id), flat]
+        self.put(stream_id, flat)
         self.last_id = stream_id
         self.entries_added += 1
 
@@ -262,6 +275,7 @@ class Stream:
         """@return: whether the entry C{stream_id} was there (it is now gone)."""
         if self.entries.pop(stream_id, None) is None:
             return False
+        self.ids.remove(stream_id)
         index = self._node_index(stream_id)
         node = self.nodes[index]
         if node.live == 1:
@@ -300,30 +314,28 @@ class Stream:
                 continue
             if approx:
                 break
-            end = self.keys[1] if len(self.keys) > 1 else None
-            doomed = []
-            for stream_id in self.entries.irange(node.master, end, (True, False)):
-                if strategy == MAXLEN:
-                    if len(self.entries) - len(doomed) <= threshold:
-                        break
-                elif stream_id >= threshold:
-                    break
-                doomed.append(stream_id)
-            for stream_id in doomed:
-                del self.entries[stream_id]
-            node.live -= len(doomed)
-            node.deleted += len(doomed)
-            removed += len(doomed)
+            if strategy == MAXLEN:
+                count = len(self.entries) - threshold
+            else:
+                count = self.ids.bisect_left(threshold)
+            self._drop_head(count)
+            node.live -= count
+            node.deleted += count
+            removed += count
             break
         return removed
 
     def _drop_first_node(self, node):
-        end = self.keys[1] if len(self.keys) > 1 else None
-        doomed = list(self.entries.irange(node.master, end, (True, False)))
-        for stream_id in doomed:
-            del self.entries[stream_id]
+        self._drop_head(node.live)
         del self.nodes[0]
         del self.keys[0]
+
+    def _drop_head(self, count):
+        """Forget the first C{count} entries (of the first node)."""
+        entries = self.entries
+        for stream_id in self.ids[:count]:
+            del entries[stream_id]
+        del self.ids[:count]
 
     def has_tombstones(self, start):
         """
@@ -374,7 +386,8 @@ class Stream:
     def copy(self):
         """@return: a deep copy (COPY)."""
         other = Stream()
-        other.entries = self.entries.copy()
+        other.entries = dict(self.entries)
+        other.ids = self.ids.copy()
         for node in self.nodes:
             twin = Node.__new__(Node)
             for name in Node.__slots__:

@@ -146,15 +146,16 @@ def _range(stream, start, end, count=0, reverse=False):
     """
     if start > end:
         return []
-    entries = stream.entries
-    first = entries.bisect_left(start)
-    stop = entries.bisect_right(end)
+    ids = stream.ids
+    first = ids.bisect_left(start)
+    stop = ids.bisect_right(end)
     if count and stop - first > count:
         if reverse:
             first = stop - count
         else:
             stop = first + count
-    out = entries.values()[first:stop]
+    entries = stream.entries
+    out = [entries[stream_id] for stream_id in ids[first:stop]]
     if reverse:
         out.reverse()
     return out
@@ -372,6 +373,8 @@ def xadd(session, argv):
         new = given
     if new <= last:
         raise ReplyError(TOO_SMALL)
+    if sum(map(len, fields)) > 1 << 30:  # more than a listpack can hold
+        raise ReplyError("ERR Elements are too large to be stored")
     stream.append(new, list(fields), *_node_limits(session))
     db.modified(key)
     _apply_trim(session, stream, trim)
@@ -666,7 +669,7 @@ def _deliver(session, key, names, stream, group, after, count, noack, logged):
     moved = False
     entries = stream.entries
     if start is not None:
-        for stream_id in entries.irange(start, None):
+        for stream_id in stream.ids.irange(start, None):
             if stream_id > group.last_id:
                 if group.entries_read != INVALID_READS and not stream.has_tombstones(
                     stream_id
@@ -759,7 +762,7 @@ def _xread(session, argv, xreadgroup):
                 served.append([key, entries])
                 session.server.store.dirty += 1
                 continue
-            if not stream.entries or stream.entries.peekitem(-1)[0] <= group.last_id:
+            if not stream.entries or stream.top_id() <= group.last_id:
                 continue
             entries = _deliver(
                 session,
@@ -774,7 +777,7 @@ def _xread(session, argv, xreadgroup):
             )
             served.append([key, entries])
             session.server.store.dirty += 1
-        elif stream.entries and stream.entries.peekitem(-1)[0] > after:
+        elif stream.entries and stream.top_id() > after:
             served.append([key, _range(stream, next_id(after), MAX_ID, read.count)])
     if read.group is not None:
         session.rewrite(*logged)
@@ -1686,7 +1689,7 @@ def xsetid(session, argv):
     if stream is None:
         raise ReplyError(NO_SUCH_KEY)
     if stream.entries:
-        if last < stream.entries.peekitem(-1)[0]:
+        if last < stream.top_id():
             raise ReplyError(
                 "ERR The ID specified in XSETID is smaller than the target stream "
                 "top item"

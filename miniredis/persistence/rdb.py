@@ -41,7 +41,7 @@ from miniredis.persistence.crc64 import crc64
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.resp import Decoder, ProtocolError, encode
 from miniredis.store import Typed
-from miniredis.stream import Group, Node, Stream, format_id
+from miniredis.stream import Group, Node, Stream
 from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
@@ -164,7 +164,7 @@ def _stream_node_listpack(stream, index):
     """
     node = stream.nodes[index]
     end = stream.keys[index + 1] if index + 1 < len(stream.keys) else None
-    ids = list(stream.entries.irange(node.master, end, (True, False)))
+    ids = list(stream.ids.irange(node.master, end, (True, False)))
     if not ids:
         return None
     fields = list(node.fields)
@@ -728,7 +728,7 @@ def _load_stream_node(stream, master, items):
             node.live -= 1
             node.deleted += 1
         else:
-            stream.entries[stream_id] = [format_id(stream_id), flat]
+            stream.put(stream_id, flat)
 
 
 def _typed(blob, key):
