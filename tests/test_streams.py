@@ -46,6 +46,17 @@ def test_xadd_explicit_ids(differ):
     )
 
 
+def test_xadd_star_shapes(differ):
+    """IDs made from the clock: compared by shape, and by order."""
+    made = [differ.both("XADD", "s", "*", "f", str(i)) for i in range(3)]
+    for replies in zip(*made):
+        ids = [tuple(map(int, reply.split(b"-"))) for reply in replies]
+        assert ids == sorted(set(ids))
+        assert abs(ids[0][0] - time.time() * 1000) < 60000
+    differ.check("XLEN", "s")
+    differ.check("XADD", "s", "1-*", "f", "v")
+
+
 def test_xadd_errors(differ):
     differ.run(
         [
