@@ -902,6 +902,17 @@ class StreamMachine(DifferMachine):
         self.differ.check("XINFO", "STREAM", key)
         self.differ.check("XINFO", "GROUPS", key)
 
+    @rule(key=keys, count=st.sampled_from([(), ("COUNT", "0"), ("COUNT", "2")]))
+    def xinfo_full(self, key, count):
+        real, mini = self.differ.both("XINFO", "STREAM", key, "FULL", *count)
+        assert _timeless(mini) == _timeless(real)
+
+    @rule(key=keys, group=groups, consumer=consumers, chosen=st.lists(ids, max_size=2),
+          start=ids)  # fmt: skip
+    def claims_with_entries(self, key, group, consumer, chosen, start):
+        self.differ.check("XCLAIM", key, group, consumer, "0", "0-1", *chosen)
+        self.differ.check("XAUTOCLAIM", key, group, consumer, "0", start, "COUNT", "2")
+
     @rule(key=keys, last=ids)
     def xsetid(self, key, last):
         self.differ.check("XSETID", key, last)
