@@ -485,6 +485,8 @@ def test_lag_and_entries_read(differ):
             ("XGROUP", "CREATE", "s", "g1", "0"),
             ("XGROUP", "CREATE", "s", "g2", "$"),
             ("XGROUP", "CREATE", "s", "g3", "2-1", "ENTRIESREAD", "2"),
+            ("XGROUP", "CREATE", "s", "g4", "0"),
+            ("XGROUP", "CREATE", "s", "g5", "2-1"),
             ("XINFO", "GROUPS", "s"),
             ("XREADGROUP", "GROUP", "g1", "c", "COUNT", "2", "STREAMS", "s", ">"),
             ("XREADGROUP", "GROUP", "g3", "c", "COUNT", "1", "STREAMS", "s", ">"),
