@@ -11,7 +11,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
+from miniredis import listpack
 from miniredis.persistence import rdb
+from miniredis.persistence.crc64 import crc64
 from miniredis.resp import ReplyError
 from miniredis.store import Store
 from tests.differential import DifferMachine, block_both, check_raw, run_machine
@@ -1101,3 +1103,39 @@ def _layout_free(info):
     if isinstance(info, list):
         return [_layout_free(v) for v in info]
     return info
+
+
+def _type15_payload():
+    """A DUMP payload of RDB type 15 (Redis 5 and 6): one node, one group."""
+    ln, raw = rdb.encode_length, rdb.encode_string
+    node = listpack.encode(
+        [2, 0, 1, b"f", 0]  # the master entry: 2 live, 0 deleted, field "f"
+        + [2, 0, 0, b"v1", 4]  # 1-0, same fields
+        + [2, 1, 0, b"v2", 4]  # 2-0
+    )
+    body = [b"\x0f", ln(1), raw((1).to_bytes(8, "big") + bytes(8)), raw(node)]
+    body += [ln(2), ln(2), ln(0)]  # length, last ID 2-0
+    body += [ln(1), raw(b"g"), ln(1), ln(0)]  # group g at 1-0
+    body += [ln(1), (1).to_bytes(8, "big") + bytes(8), (1234).to_bytes(8, "little")]
+    body += [ln(3), ln(1), raw(b"c"), (999).to_bytes(8, "little")]
+    body += [ln(1), (1).to_bytes(8, "big") + bytes(8)]
+    data = b"".join(body) + (9).to_bytes(2, "little")
+    return data + crc64(0, data).to_bytes(8, "little")
+
+
+def test_redis6_stream_payload(server3):
+    assert server3.call("RESTORE", "k", "0", _type15_payload()) == b"OK"
+    info = server3.call("XINFO", "STREAM", "k", "FULL")
+    assert info[b"entries"] == [[b"1-0", [b"f", b"v1"]], [b"2-0", [b"f", b"v2"]]]
+    assert info[b"entries-added"] == 2 and info[b"last-generated-id"] == b"2-0"
+    (group,) = info[b"groups"]
+    assert group[b"entries-read"] == 1 and group[b"lag"] == 1
+    assert group[b"pending"] == [[b"1-0", b"c", 1234, 3]]
+    assert group[b"consumers"][0][b"seen-time"] == 999
+
+
+def test_redis6_stream_payload_alike(pair):
+    real, mini = pair
+    for conn in (real, mini):
+        assert conn.call("RESTORE", "k", "0", _type15_payload()) == b"OK"
+    assert _described(mini, "k") == _described(real, "k")
