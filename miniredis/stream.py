@@ -242,14 +242,22 @@ class Stream:
         return self.ids[-1] if self.entries else ZERO_ID
 
     def put(self, stream_id, flat):
-        """Store an entry (its node is the caller's business)."""
-        self.entries[stream_id] = [format_id(stream_id), flat]
+        """
+        Store an entry (its node is the caller's business).
+
+        @return: its ID formatted.
+        """
+        formatted = format_id(stream_id)
+        self.entries[stream_id] = [formatted, flat]
         self.ids.add(stream_id)
+        return formatted
 
     def append(self, stream_id, flat, max_entries, max_bytes):
         """
         Add an entry at the end, in a new node when the last one is full
         (C{max_entries}, C{max_bytes}: stream-node-max-entries and -bytes).
+
+        @return: its ID formatted.
         """
         node = self.nodes[-1] if self.nodes else None
         if node is not None:
@@ -264,9 +272,9 @@ class Stream:
             self.nodes.append(node)
             self.keys.append(stream_id)
         node.add(stream_id, flat)
-        self.put(stream_id, flat)
         self.last_id = stream_id
         self.entries_added += 1
+        return self.put(stream_id, flat)
 
     def _node_index(self, stream_id):
         return bisect.bisect_right(self.keys, stream_id) - 1

@@ -228,6 +228,8 @@ def _parse_trim(argv, xadd):
         for XADD (it stops there).
     """
     trim = _Trim()
+    if xadd and argv[2] == b"*":
+        return trim, False, 2  # the common case: no option
     nomkstream = False
     limit_given = False
     i = 2
@@ -294,12 +296,13 @@ def _trim_logged(argv, trim, stream, start):
     return kept + [b"MAXLEN", b"=", b"%d" % len(stream)]
 
 
-def _apply_trim(session, stream, trim):
+def _apply_trim(stream, trim, limits):
+    """Trim C{stream} as C{trim} says, under the node C{limits}."""
     if trim.strategy is None:
         return 0
     limit = trim.limit
     if limit is None:
-        limit = 100 * _node_limits(session)[0]
+        limit = 100 * limits[0]
         if not 0 < limit <= 1000000:
             limit = 1000000
     return stream.trim(trim.strategy, trim.threshold, trim.approx, limit)
@@ -375,10 +378,10 @@ def xadd(session, argv):
         raise ReplyError(TOO_SMALL)
     if sum(map(len, fields)) > 1 << 30:  # more than a listpack can hold
         raise ReplyError("ERR Elements are too large to be stored")
-    stream.append(new, list(fields), *_node_limits(session))
+    limits = _node_limits(session)
+    reply = stream.append(new, list(fields), *limits)
     db.modified(key)
-    _apply_trim(session, stream, trim)
-    reply = format_id(new)
+    _apply_trim(stream, trim, limits)
     if trim.approx or given is None or not seq_given:
         logged = (
             _trim_logged(argv, trim, stream, index) if trim.approx else argv[:index]
@@ -422,7 +425,7 @@ def xtrim(session, argv):
         return 0
     if trim.strategy is None:
         raise ReplyError("ERR XTRIM called without an option to trim the stream")
-    removed = _apply_trim(session, stream, trim)
+    removed = _apply_trim(stream, trim, _node_limits(session))
     if removed:
         db.modified(argv[1])
         if trim.approx:
