@@ -49,7 +49,15 @@ COMMANDS = {
     "dump": "DUMP key:__rand_int__",
     "geoadd": "GEOADD geo:adds 13.361389 38.115556 m:__rand_int__",
     "geosearch": "GEOSEARCH geo:points FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC",
+    "xadd": "XADD stream:__rand_int__ MAXLEN ~ 1000 * field value",
+    "xrange": "XRANGE rangeme - + COUNT 10",
+    "xreadgroup": "XREADGROUP GROUP group consumer COUNT 10 STREAMS readme 0",
 }
+_STREAM = (
+    "for i = 1, 100 do redis.call('xadd', KEYS[1], '*', 'field', i) end "
+    "redis.call('xgroup', 'create', KEYS[1], 'group', '0') "
+    "redis.call('xreadgroup', 'group', 'group', 'consumer', 'streams', KEYS[1], '>')"
+)
 # What some tests need in the keyspace first (sent once with redis-cli).
 PREPARE = {
     "sort": ["RPUSH", "sortme"] + [str(n * 7919 % 1000) for n in range(100)],
@@ -64,6 +72,9 @@ PREPARE = {
             "p%d" % n,
         )
     ],
+    # 100 entries, all delivered to one consumer of a group (its history)
+    "xrange": ["EVAL", _STREAM, "1", "rangeme"],
+    "xreadgroup": ["EVAL", _STREAM, "1", "readme"],
 }
 DEFAULT_TESTS = "set,get,incr,mset,ping_inline"
 FAMILIES = "lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(COMMANDS)

@@ -18,6 +18,7 @@ Python values stand for RESP values::
     SetReply -> ~ set           Push   -> > push            Verbatim -> = verbatim
     BigNumber -> ( big number   NULL_ARRAY -> *-1 (RESP2) / _ (RESP3)
     Double -> , double already written out (a bulk string under RESP2)
+    PairMap -> % map of [key, value] pairs (an array of the pairs under RESP2)
 
 Usage::
 
@@ -44,6 +45,7 @@ from miniredis.resptypes import (
     PROTO_MAX_BULK_LEN,
     BigNumber,
     Double,
+    PairMap,
     Pairs,
     ProtocolError,
     Push,
@@ -67,6 +69,7 @@ __all__ = [
     "BigNumber",
     "Decoder",
     "Double",
+    "PairMap",
     "HiredisDecoder",
     "Pairs",
     "ProtocolError",

@@ -15,6 +15,7 @@ import math
 from miniredis.resptypes import (
     BigNumber,
     Double,
+    PairMap,
     Pairs,
     Push,
     Replies,
@@ -129,6 +130,16 @@ def _map(value, proto, out):
         _ENCODERS.get(type(v), _other)(v, proto, out)
 
 
+def _pair_map(value, proto, out):
+    if proto == 3:
+        out.append(b"%%%d\r\n" % len(value))
+        for pair in value:
+            for item in pair:
+                _ENCODERS.get(type(item), _other)(item, proto, out)
+    else:
+        _ENCODERS[list](value, proto, out)
+
+
 def _verbatim(value, proto, out):
     if proto == 3:
         out.append(b"=%d\r\n%s:%s\r\n" % (len(value) + 4, value.format, value))
@@ -165,6 +176,7 @@ _ENCODERS = {
     Pairs: _pairs,
     Replies: _replies,
     dict: _map,
+    PairMap: _pair_map,
     ReplyError: _error,
 }
 

@@ -85,6 +85,13 @@ class Pairs(list):
         return [item for pair in self for item in pair]
 
 
+class PairMap(list):
+    """
+    C{[key, value]} pairs: a map under RESP3 (a key may come twice), an
+    array of the pairs under RESP2 (XREAD's streams).
+    """
+
+
 class Push(list):
     """A RESP3 out-of-band push (an array under RESP2)."""
 
