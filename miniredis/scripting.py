@@ -72,6 +72,7 @@ from miniredis.lua.bit import bit_operation
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
+    Double,
     PairMap,
     Pairs,
     ReplyError,
@@ -539,6 +540,10 @@ class Scripts:
             if resp == 2:
                 return format_double(value)
             return self.lua.table_from({b"double": value})
+        if kind is Double:
+            if resp == 2:
+                return bytes(value)
+            return self.lua.table_from({b"double": float(value)})
         if kind is PairMap:
             if resp == 2:
                 return self.to_lua(list(value), resp)

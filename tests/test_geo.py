@@ -633,3 +633,16 @@ class GeoMachine(DifferMachine):
 
 def test_geo_state_machine(differ):
     run_machine(GeoMachine, differ)
+
+
+def test_coordinates_in_scripts(differ):
+    """A script sees GEOPOS's coordinates as doubles under RESP3, as strings under 2."""
+    _add(differ, "points", [("13.361389", "38.115556", "Palermo")])
+    for resp in ("2", "3"):
+        script = "redis.setresp(%s) return redis.call('GEOPOS', KEYS[1], 'Palermo')"
+        check_raw(differ, "EVAL", script % resp, "1", "points")
+        script = (
+            "redis.setresp(%s) local p = redis.call('GEOPOS', KEYS[1], 'Palermo') "
+            "return type(p[1][1])"
+        )
+        check_raw(differ, "EVAL", script % resp, "1", "points")
