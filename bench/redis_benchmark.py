@@ -47,10 +47,34 @@ COMMANDS = {
     "bitcount": "BITCOUNT bits:__rand_int__",
     "sort": "SORT sortme LIMIT 0 10",
     "dump": "DUMP key:__rand_int__",
+    "geoadd": "GEOADD geo:adds 13.361389 38.115556 m:__rand_int__",
+    "geosearch": "GEOSEARCH geo:points FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC",
+    "xadd": "XADD stream:__rand_int__ MAXLEN ~ 1000 * field value",
+    "xrange": "XRANGE rangeme - + COUNT 10",
+    "xreadgroup": "XREADGROUP GROUP group consumer COUNT 10 STREAMS readme 0",
 }
+_STREAM = (
+    "for i = 1, 100 do redis.call('xadd', KEYS[1], '*', 'field', i) end "
+    "redis.call('xgroup', 'create', KEYS[1], 'group', '0') "
+    "redis.call('xreadgroup', 'group', 'group', 'consumer', 'streams', KEYS[1], '>')"
+)
 # What some tests need in the keyspace first (sent once with redis-cli).
 PREPARE = {
     "sort": ["RPUSH", "sortme"] + [str(n * 7919 % 1000) for n in range(100)],
+    # 1000 points spread over 10 x 6 degrees around Sicily.
+    "geosearch": ["GEOADD", "geo:points"]
+    + [
+        x
+        for n in range(1000)
+        for x in (
+            "%.4f" % (10 + n * 7919 % 1000 / 100),
+            "%.4f" % (35 + n % 600 / 100),
+            "p%d" % n,
+        )
+    ],
+    # 100 entries, all delivered to one consumer of a group (its history)
+    "xrange": ["EVAL", _STREAM, "1", "rangeme"],
+    "xreadgroup": ["EVAL", _STREAM, "1", "readme"],
 }
 DEFAULT_TESTS = "set,get,incr,mset,ping_inline"
 FAMILIES = "lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(COMMANDS)

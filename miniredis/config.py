@@ -189,6 +189,8 @@ PARAMETERS = {
     "set-max-intset-entries": (512, _int, None, True),
     "zset-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-value": (64, _int, None, True),
+    "stream-node-max-bytes": (4096, _memory, None, True),
+    "stream-node-max-entries": (100, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),
 }
 ALIASES = {"lua-time-limit": "busy-reply-threshold"}

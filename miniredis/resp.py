@@ -17,6 +17,8 @@ Python values stand for RESP values::
     None  -> null               list   -> * array           dict -> % map
     SetReply -> ~ set           Push   -> > push            Verbatim -> = verbatim
     BigNumber -> ( big number   NULL_ARRAY -> *-1 (RESP2) / _ (RESP3)
+    Double -> , double already written out (a bulk string under RESP2)
+    PairMap -> % map of [key, value] pairs (an array of the pairs under RESP2)
 
 Usage::
 
@@ -42,6 +44,8 @@ from miniredis.resptypes import (
     OK,
     PROTO_MAX_BULK_LEN,
     BigNumber,
+    Double,
+    PairMap,
     Pairs,
     ProtocolError,
     Push,
@@ -64,6 +68,8 @@ __all__ = [
     "PROTO_MAX_BULK_LEN",
     "BigNumber",
     "Decoder",
+    "Double",
+    "PairMap",
     "HiredisDecoder",
     "Pairs",
     "ProtocolError",

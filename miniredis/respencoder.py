@@ -14,6 +14,8 @@ import math
 
 from miniredis.resptypes import (
     BigNumber,
+    Double,
+    PairMap,
     Pairs,
     Push,
     Replies,
@@ -76,6 +78,13 @@ def _double(value, proto, out):
         out.append(b"$%d\r\n%s\r\n" % (len(text), text))
 
 
+def _double_text(value, proto, out):
+    if proto == 3:
+        out.append(b",%s\r\n" % value)
+    else:
+        out.append(b"$%d\r\n%s\r\n" % (len(value), value))
+
+
 def _null(value, proto, out):
     out.append(b"_\r\n" if proto == 3 else b"$-1\r\n")
 
@@ -121,6 +130,16 @@ def _map(value, proto, out):
         _ENCODERS.get(type(v), _other)(v, proto, out)
 
 
+def _pair_map(value, proto, out):
+    if proto == 3:
+        out.append(b"%%%d\r\n" % len(value))
+        for pair in value:
+            for item in pair:
+                _ENCODERS.get(type(item), _other)(item, proto, out)
+    else:
+        _ENCODERS[list](value, proto, out)
+
+
 def _verbatim(value, proto, out):
     if proto == 3:
         out.append(b"=%d\r\n%s:%s\r\n" % (len(value) + 4, value.format, value))
@@ -148,6 +167,7 @@ _ENCODERS = {
     BigNumber: _bignum,
     bool: _bool,
     float: _double,
+    Double: _double_text,
     type(None): _null,
     _NullArray: _null_array,
     list: _aggregate(b"*"),
@@ -156,6 +176,7 @@ _ENCODERS = {
     Pairs: _pairs,
     Replies: _replies,
     dict: _map,
+    PairMap: _pair_map,
     ReplyError: _error,
 }
 

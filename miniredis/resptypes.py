@@ -63,6 +63,10 @@ class Verbatim(bytes):
     format = b"txt"
 
 
+class Double(bytes):
+    """A double already written out: a RESP3 double, a bulk string under RESP2."""
+
+
 class BigNumber(int):
     """A RESP3 big number."""
 
@@ -79,6 +83,13 @@ class Pairs(list):
 
     def flat(self):
         return [item for pair in self for item in pair]
+
+
+class PairMap(list):
+    """
+    C{[key, value]} pairs: a map under RESP3 (a key may come twice), an
+    array of the pairs under RESP2 (XREAD's streams).
+    """
 
 
 class Push(list):

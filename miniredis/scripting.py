@@ -72,6 +72,8 @@ from miniredis.lua.bit import bit_operation
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
+    Double,
+    PairMap,
     Pairs,
     ReplyError,
     SetReply,
@@ -244,6 +246,7 @@ class Scripts:
         self._session.address = "lua"  # as MONITOR names a script's commands
         self._session.authenticated = True
         self._session.deny_blocking = True
+        self._session.script = True
         self._worker = None
         self.lua = lua51.LuaRuntime(
             encoding=None,
@@ -537,6 +540,14 @@ class Scripts:
             if resp == 2:
                 return format_double(value)
             return self.lua.table_from({b"double": value})
+        if kind is Double:
+            if resp == 2:
+                return bytes(value)
+            return self.lua.table_from({b"double": float(value)})
+        if kind is PairMap:
+            if resp == 2:
+                return self.to_lua(list(value), resp)
+            value, kind = dict(value), dict
         if kind is dict:
             if resp == 2:
                 flat = []

@@ -33,6 +33,7 @@ class Session:
         answer at once as their non-blocking forms do.
     @ivar on_resume: None, or what takes the reply that ends a wait in
         place of the client (a transaction suspended by a busy script).
+    @ivar script: whether this is the session Lua scripts run commands in.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -63,6 +64,7 @@ class Session:
         self.closing = False
         self.deny_blocking = False
         self.on_resume = None
+        self.script = False
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""

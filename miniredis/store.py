@@ -266,6 +266,9 @@ class Store:
     @ivar ready: C{(database, key)} pairs fed by a push since the waits were
         last served.
     @ivar now_ms: a function giving the current time in ms; tests pass a fake.
+        It stands at 0 while a log loads (no key expires then).
+    @ivar clock_ms: the same function, which a log's loading leaves alone:
+        the time of what records when it happened (stream deliveries).
     @ivar expire_listeners: callables C{(db_index, key)} told of each expiry
         (persistence logs a DEL).
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
@@ -274,7 +277,7 @@ class Store:
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
         self.databases = [Database(self, i) for i in range(databases)]
-        self.now_ms = now_ms
+        self.now_ms = self.clock_ms = now_ms
         self.dirty = 0
         self.ready = []
         self.expired_keys = 0

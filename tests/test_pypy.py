@@ -25,6 +25,7 @@ SUITES = [
     "tests/test_lists.py",
     "tests/test_hashes.py",
     "tests/test_zsets.py",
+    "tests/test_streams.py",
     "tests/test_transactions.py",
     "tests/test_scripting.py",
     "tests/test_memory.py",

@@ -161,7 +161,6 @@ def test_checksum_verified_and_optional():
         (b"RADIS0009\xff", "wrong signature"),
         (b"REDIS0012\xff", "can't handle RDB format version 12"),
         (b"REDIS0009\xfe\x00\x00\x01k", "unexpected end of data"),
-        (b"REDIS0009\xfe\x00\x0f\x01k", "holds a stream"),
         (b"REDIS0009\xfe\x00\x07\x01k", "module value"),
         (b"REDIS0009\xfe\x40\x20", "more than 16 databases"),
         (b"REDIS0009\x08\x01k\x00\xff", "unknown RDB value type 8"),

@@ -628,9 +628,80 @@ class RedisCommands:
         args = ["ZSCAN", key, cursor] + _options(match=match, count=count)
         return self._call(to_zscan, *args)
 
-    # streams (Redis's; miniredis has none yet)
+    # geo
+    geoadd = _command("GEOADD", "key [NX|XX] [CH] longitude latitude member [...]")
+    geodist = _command("GEODIST", "key member1 member2 [M|KM|FT|MI]", to_float)
+    geohash = _command("GEOHASH", "key [member ...]")
+    geopos = _command("GEOPOS", "key [member ...]")
+    georadius = _command(
+        "GEORADIUS",
+        "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] "
+        "[WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key|STOREDIST key]",
+    )
+    georadius_ro = _command(
+        "GEORADIUS_RO",
+        "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] "
+        "[WITHHASH] [COUNT count [ANY]] [ASC|DESC]",
+    )
+    georadiusbymember = _command(
+        "GEORADIUSBYMEMBER",
+        "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] "
+        "[COUNT count [ANY]] [ASC|DESC] [STORE key|STOREDIST key]",
+    )
+    georadiusbymember_ro = _command(
+        "GEORADIUSBYMEMBER_RO",
+        "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] "
+        "[COUNT count [ANY]] [ASC|DESC]",
+    )
+    geosearch = _command(
+        "GEOSEARCH",
+        "key FROMMEMBER member|FROMLONLAT longitude latitude "
+        "BYRADIUS radius unit|BYBOX width height unit [ASC|DESC] "
+        "[COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
+    )
+    geosearchstore = _command(
+        "GEOSEARCHSTORE",
+        "destination source FROMMEMBER member|FROMLONLAT longitude latitude "
+        "BYRADIUS radius unit|BYBOX width height unit [ASC|DESC] "
+        "[COUNT count [ANY]] [STOREDIST]",
+    )
+
+    # streams
     xlen = _command("XLEN", "key")
     xdel = _command("XDEL", "key id [id ...]")
+    xtrim = _command("XTRIM", "key MAXLEN|MINID [=|~] threshold [LIMIT count]")
+    xreadgroup = _command(
+        "XREADGROUP",
+        "GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ...",
+    )
+    xgroup_create = _command(
+        "XGROUP CREATE", "key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]"
+    )
+    xgroup_setid = _command("XGROUP SETID", "key group id|$ [ENTRIESREAD entries-read]")
+    xgroup_destroy = _command("XGROUP DESTROY", "key group")
+    xgroup_createconsumer = _command("XGROUP CREATECONSUMER", "key group consumer")
+    xgroup_delconsumer = _command("XGROUP DELCONSUMER", "key group consumer")
+    xgroup_help = _command("XGROUP HELP")
+    xack = _command("XACK", "key group id [id ...]")
+    xpending = _command(
+        "XPENDING", "key group [[IDLE min-idle-time] start end count [consumer]]"
+    )
+    xclaim = _command(
+        "XCLAIM",
+        "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] "
+        "[RETRYCOUNT count] [FORCE] [JUSTID] [LASTID id]",
+    )
+    xautoclaim = _command(
+        "XAUTOCLAIM", "key group consumer min-idle-time start [COUNT count] [JUSTID]"
+    )
+    xinfo_stream = _command("XINFO STREAM", "key [FULL [COUNT count]]")
+    xinfo_groups = _command("XINFO GROUPS", "key")
+    xinfo_consumers = _command("XINFO CONSUMERS", "key group")
+    xinfo_help = _command("XINFO HELP")
+    xsetid = _command(
+        "XSETID",
+        "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]",
+    )
 
     def xadd(
         self,
@@ -651,6 +722,13 @@ class RedisCommands:
     ) -> Any:
         """C{XRANGE key start end [COUNT n]}: C{[(id, {field: value})]}"""
         args = ["XRANGE", key, min, max] + _options(count=count)
+        return self._call(_entries, *args)
+
+    def xrevrange(
+        self, key: Key, max: Any = "+", min: Any = "-", count: Optional[int] = None
+    ) -> Any:
+        """C{XREVRANGE key end start [COUNT n]}: C{[(id, {field: value})]}"""
+        args = ["XREVRANGE", key, max, min] + _options(count=count)
         return self._call(_entries, *args)
 
     def xread(

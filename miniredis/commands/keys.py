@@ -27,6 +27,7 @@ from miniredis.persistence.rdb import (
 from miniredis.resp import OK, ReplyError, Status
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import Typed, type_name
+from miniredis.stream import Stream
 from miniredis.zset import ZSet
 
 NO_SUCH_KEY = "ERR no such key"
@@ -393,6 +394,8 @@ def duplicate(value):
         return set(value)
     if kind is ZSet:
         return ZSet(value.items())
+    if kind is Stream:
+        return value.copy()
     return copy.deepcopy(value)
 
 

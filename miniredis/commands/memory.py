@@ -22,6 +22,7 @@ from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.eviction import resident_size
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.store import Typed
+from miniredis.stream import Stream
 from miniredis.zset import ZSet
 
 
@@ -114,6 +115,28 @@ def _zset_size(value, samples):
     )
 
 
+def _stream_size(value, samples):
+    """The dict of entries, their IDs and fields, the node outlines and groups."""
+    entries = value.entries
+    size = sizeof(value) + sizeof(entries) + sizeof(value.nodes) + sizeof(value.keys)
+    size += len(value.nodes) * sizeof(value.nodes[0]) if value.nodes else 0
+    size += sum(
+        sizeof(group.pending) + sizeof(group) for group in value.groups.values()
+    )
+    return size + _sampled(
+        iter(entries.items()),
+        len(entries),
+        samples,
+        lambda item: (
+            sizeof(item[0])
+            + sizeof(item[1])
+            + sizeof(item[1][0])
+            + sizeof(item[1][1])
+            + sum(map(sizeof, item[1][1]))
+        ),
+    )
+
+
 def value_size(value, samples=_DEFAULT_SAMPLES):
     """
     @return: an estimate in bytes of what C{value} takes: its objects'
@@ -128,6 +151,8 @@ def value_size(value, samples=_DEFAULT_SAMPLES):
         return sizeof(value) + _nested_size(value.value, samples)
     if kind is ZSet:
         return _zset_size(value, samples)
+    if kind is Stream:
+        return _stream_size(value, samples)
     if kind is dict:
         items = _sampled(iter(value.items()), len(value), samples, _pair_size)
         return sizeof(value) + items

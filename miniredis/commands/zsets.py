@@ -112,7 +112,7 @@ _HALF_LONG = float(LLONG_MAX // 2)
 # ---------------------------------------------------------------- helpers
 
 
-def _limits(session):
+def listpack_limits(session):
     config = session.server.config
     return config["zset-max-listpack-entries"], config["zset-max-listpack-value"]
 
@@ -131,7 +131,7 @@ def _insert(zs, member, score, limits):
     zs.add(member, score)
 
 
-def _fit(zs, limits):
+def fit_listpack(zs, limits):
     """Make a computed result a listpack when it is small enough."""
     zs.compact = len(zs) <= limits[0] and all(len(m) <= limits[1] for m in zs.scores)
     if zs.compact:
@@ -160,7 +160,7 @@ def _scored(pairs):
     return Pairs([member, score] for score, member in pairs)
 
 
-def _store(session, key, zs):
+def store_result(session, key, zs):
     """Store a computed result at C{key} (or delete C{key} if it is empty)."""
     db = session.db
     if not zs:
@@ -376,12 +376,12 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     pairs = [] if zs is None else _select(zs, kind, bounds, reverse, offset, limit)
     if destination is None:
         return _scored(pairs) if withscores else [m for _, m in pairs]
-    limits = _limits(session)
+    limits = listpack_limits(session)
     result = ZSet()
     result.compact = kind != "rank" or len(pairs) <= limits[0]
     for score, member in pairs:
         _insert(result, member, score, limits)
-    return _store(session, destination, result)
+    return store_result(session, destination, result)
 
 
 @command(
@@ -617,7 +617,9 @@ _NO_FLAGS = frozenset()
 def zadd(session, argv):
     """Add members with scores to a sorted set, or change their scores."""
     if len(argv) == 4 and argv[2].lower() not in _ZADD_FLAGS:  # one, no flags
-        return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS)
+        return add_scores(
+            session, argv[1], [(parse_score(argv[2]), argv[3])], _NO_FLAGS
+        )
     flags = set()
     i = 2
     while i < len(argv) and argv[i].lower() in _ZADD_FLAGS:
@@ -635,7 +637,7 @@ def zadd(session, argv):
     if b"incr" in flags and len(rest) > 2:
         raise ReplyError("ERR INCR option supports a single increment-element pair")
     scores = [parse_score(raw) for raw in rest[0::2]]
-    return _zadd(session, argv[1], list(zip(scores, rest[1::2])), flags)
+    return add_scores(session, argv[1], list(zip(scores, rest[1::2])), flags)
 
 
 @command(
@@ -650,10 +652,10 @@ def zadd(session, argv):
 )
 def zincrby(session, argv):
     """Add to the score of a member of a sorted set."""
-    return _zadd(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
+    return add_scores(session, argv[1], [(parse_score(argv[2]), argv[3])], {b"incr"})
 
 
-def _zadd(session, key, elements, flags):
+def add_scores(session, key, elements, flags):
     """
     Add or update C{(score, member)} elements under ZADD's C{flags}.
 
@@ -667,7 +669,7 @@ def _zadd(session, key, elements, flags):
         if b"xx" in flags:
             return None if incr else 0
         zs = ZSet()
-    limits = _limits(session)
+    limits = listpack_limits(session)
     added = updated = 0
     result = None
     for score, member in elements:
@@ -901,7 +903,7 @@ def zscan(session, argv):
     if zs is None:
         return [b"0", []]
     pattern, count, _ = parse_options(argv, 3)
-    listpack = zs.is_listpack(*_limits(session))
+    listpack = zs.is_listpack(*listpack_limits(session))
     if listpack:
         cursor, page = 0, [member for _, member in zs.order]
     else:
@@ -1339,8 +1341,8 @@ def _setop(session, argv, name, destination=None):
     zs = ZSet()
     for member, score in result.items():
         zs.add(member, score)
-    _fit(zs, _limits(session))
-    return _store(session, destination, zs)
+    fit_listpack(zs, listpack_limits(session))
+    return store_result(session, destination, zs)
 
 
 @command(

@@ -3,14 +3,16 @@ Redis's snapshot format, RDB: write version 9, read versions 1 to 11.
 
 Written: strings (small integers int-encoded; no LZF compression), lists,
 sets, hashes and sorted sets (binary doubles) in their plain encodings,
-millisecond expiry, SELECTDB, RESIZEDB, AUX fields and the CRC-64 of the
-file. Redis 7.0 loads these files.
+streams as Redis 7.0 writes them (type 19: listpack nodes, consumer
+groups and their pending entries), millisecond expiry, SELECTDB,
+RESIZEDB, AUX fields and the CRC-64 of the file. Redis 7.0 loads these
+files.
 
 Read: the same, plus every compact encoding Redis wrote over the years
 (ziplist, zipmap, intset, listpack, quicklist of ziplists or listpacks),
 LZF-compressed strings and expiry in seconds, so C{dump.rdb} files of
-redis-server 7.0 (and of 2.6 to 7.2 for the core types) load. Streams and
-module values are refused with a message naming them; Redis Functions
+redis-server 7.0 (and of 2.6 to 7.2 for the core types and streams) load.
+Module values are refused with a message naming them; Redis Functions
 libraries are skipped with a warning.
 
 L{dump_payload} and L{load_dump_payload} serialize one value as the DUMP
@@ -34,10 +36,12 @@ import struct
 import time
 from collections import deque
 
+from miniredis import listpack
 from miniredis.persistence.crc64 import crc64
 from miniredis.persistence.lzf import LZFError, decompress
 from miniredis.resp import Decoder, ProtocolError, encode
 from miniredis.store import Typed
+from miniredis.stream import Group, Node, Stream
 from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
@@ -67,6 +71,11 @@ LIST_QUICKLIST_2 = 18
 STREAM_LISTPACKS_2 = 19
 SET_LISTPACK = 20
 STREAM_LISTPACKS_3 = 21
+
+# the flags of a stream entry in a node
+STREAM_DELETED = 1
+STREAM_SAME_FIELDS = 2
+_UINT64 = (1 << 64) - 1
 
 # opcodes
 FUNCTION_2 = 245
@@ -148,6 +157,79 @@ def _encode_zset(value, out):
         out.append(_pack_double(score))
 
 
+def _stream_node_listpack(stream, index):
+    """
+    @return: the listpack of node C{index} of C{stream}, its live entries
+        only (so none is marked deleted), or None when it has none.
+    """
+    node = stream.nodes[index]
+    end = stream.keys[index + 1] if index + 1 < len(stream.keys) else None
+    ids = list(stream.ids.irange(node.master, end, (True, False)))
+    if not ids:
+        return None
+    fields = list(node.fields)
+    items = [len(ids), 0, len(fields)] + fields + [0]
+    master_ms, master_seq = node.master
+    for stream_id in ids:
+        flat = stream.entries[stream_id][1]
+        names = flat[0::2]
+        same = names == fields
+        items += [STREAM_SAME_FIELDS if same else 0]
+        items += [_int64(stream_id[0] - master_ms), _int64(stream_id[1] - master_seq)]
+        if same:
+            items += flat[1::2]
+            items.append(len(names) + 3)
+        else:
+            items.append(len(names))
+            items += flat
+            items.append(2 * len(names) + 4)
+    return listpack.encode(items)
+
+
+def _int64(delta):
+    """An ID's difference from its node's, wrapped to 64 bits as Redis stores it."""
+    return (delta + (1 << 63) & _UINT64) - (1 << 63)
+
+
+def _raw_id(stream_id):
+    return stream_id[0].to_bytes(8, "big") + stream_id[1].to_bytes(8, "big")
+
+
+def _encode_stream(value, out):
+    """A stream as RDB type 19 (Redis 7.0's STREAM_LISTPACKS_2)."""
+    nodes = []
+    for index, node in enumerate(value.nodes):
+        blob = _stream_node_listpack(value, index)
+        if blob is not None:
+            nodes.append((node.master, blob))
+    out.append(encode_length(len(nodes)))
+    for master, blob in nodes:
+        out.append(encode_string(_raw_id(master)))
+        out.append(encode_string(blob))
+    out.append(encode_length(len(value)))
+    for stream_id in (value.last_id, value.first_id(), value.max_deleted):
+        out.append(encode_length(stream_id[0]) + encode_length(stream_id[1]))
+    out.append(encode_length(value.entries_added))
+    out.append(encode_length(len(value.groups)))
+    for name in sorted(value.groups):
+        group = value.groups[name]
+        out.append(encode_string(name))
+        out.append(encode_length(group.last_id[0]) + encode_length(group.last_id[1]))
+        out.append(encode_length(group.entries_read & _UINT64))
+        out.append(encode_length(len(group.pending)))
+        for stream_id, entry in group.pending.items():
+            out.append(_raw_id(stream_id))
+            out.append(entry.delivered.to_bytes(8, "little", signed=True))
+            out.append(encode_length(entry.count))
+        out.append(encode_length(len(group.consumers)))
+        for consumer_name in sorted(group.consumers):
+            consumer = group.consumers[consumer_name]
+            out.append(encode_string(consumer_name))
+            out.append(consumer.seen.to_bytes(8, "little", signed=True))
+            out.append(encode_length(len(consumer.pending)))
+            out.extend(_raw_id(stream_id) for stream_id in consumer.pending)
+
+
 def _encode_string_value(value, out):
     out.append(encode_string(value))
 
@@ -163,6 +245,7 @@ _VALUE_ENCODERS = {
     set: (b"\x02", _encode_list),
     dict: (b"\x04", _encode_hash),
     ZSet: (b"\x05", _encode_zset),
+    Stream: (b"\x13", _encode_stream),
 }
 
 
@@ -542,10 +625,7 @@ def _read_value(reader, kind, key):
     elif kind in _COMPACT:
         value = _COMPACT[kind](string())
     elif kind in (STREAM_LISTPACKS, STREAM_LISTPACKS_2, STREAM_LISTPACKS_3):
-        raise RDBError(
-            "the RDB file holds a stream (key %r): miniredis has no stream type"
-            % (key,)
-        )
+        return _read_stream(reader, kind, key)
     elif kind in (MODULE, MODULE_2):
         raise RDBError(
             "the RDB file holds a module value (key %r): modules are not supported"
@@ -554,6 +634,101 @@ def _read_value(reader, kind, key):
     else:
         raise RDBError("unknown RDB value type %d (key %r)" % (kind, key))
     return value if value else None
+
+
+def _read_id(reader):
+    ms = reader.length()
+    return ms, reader.length()
+
+
+def _read_raw_id(reader):
+    raw = reader.take(16)
+    return int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")
+
+
+def _read_stream(reader, kind, key):
+    """A stream of RDB type 15 (Redis 5 and 6), 19 (7.0) or 21 (7.2)."""
+    stream = Stream()
+    for _ in range(reader.length()):
+        raw_key = reader.string()
+        if len(raw_key) != 16:
+            raise RDBError("stream node key of %d bytes (key %r)" % (len(raw_key), key))
+        master = int.from_bytes(raw_key[:8], "big"), int.from_bytes(raw_key[8:], "big")
+        items = listpack_items(reader.string())
+        if not items:
+            raise RDBError("empty listpack inside stream (key %r)" % (key,))
+        _load_stream_node(stream, master, items)
+    length = reader.length()
+    stream.last_id = _read_id(reader)
+    if kind >= STREAM_LISTPACKS_2:
+        _read_id(reader)  # the first ID: the entries tell it
+        stream.max_deleted = _read_id(reader)
+        stream.entries_added = reader.length()
+    else:
+        stream.entries_added = length
+    if length != len(stream):
+        raise RDBError(
+            "stream length %d for %d entries (key %r)" % (length, len(stream), key)
+        )
+    for _ in range(reader.length()):
+        name = reader.string()
+        last_id = _read_id(reader)
+        if kind >= STREAM_LISTPACKS_2:
+            reads = reader.length()
+            reads = reads - (1 << 64) if reads >= 1 << 63 else reads
+        else:
+            reads = stream.estimate_reads(last_id)
+        group = stream.groups[name] = Group(last_id, reads)
+        delivered = {}
+        for _ in range(reader.length()):
+            stream_id = _read_raw_id(reader)
+            when = int.from_bytes(reader.take(8), "little", signed=True)
+            delivered[stream_id] = (when, reader.length())
+        for _ in range(reader.length()):
+            consumer = group.consumer(reader.string(), 0)
+            consumer.seen = int.from_bytes(reader.take(8), "little", signed=True)
+            if kind >= STREAM_LISTPACKS_3:
+                reader.take(8)  # the active time of Redis 7.2
+            for _ in range(reader.length()):
+                stream_id = _read_raw_id(reader)
+                if stream_id not in delivered:
+                    raise RDBError(
+                        "consumer PEL entry not in its group's (key %r)" % (key,)
+                    )
+                when, count = delivered.pop(stream_id)
+                group.add_pending(stream_id, consumer, when, count)
+        if delivered:
+            raise RDBError("group PEL entry without a consumer (key %r)" % (key,))
+    return stream
+
+
+def _load_stream_node(stream, master, items):
+    """Add the entries of one listpack node, deleted ones to its outline only."""
+    numbers = iter(items)
+    next(numbers)  # the live count
+    next(numbers)  # the deleted count
+    fields = [next(numbers) for _ in range(int(next(numbers)))]
+    next(numbers)  # the master entry's end mark
+    node = Node(master, tuple(fields))
+    stream.nodes.append(node)
+    stream.keys.append(master)
+    for flags in numbers:
+        flags = int(flags)
+        ms = master[0] + int(next(numbers)) & _UINT64
+        stream_id = ms, master[1] + int(next(numbers)) & _UINT64
+        if flags & STREAM_SAME_FIELDS:
+            flat = []
+            for field in fields:
+                flat += [field, next(numbers)]
+        else:
+            flat = [next(numbers) for _ in range(2 * int(next(numbers)))]
+        next(numbers)  # the element count, for reading backwards
+        node.add(stream_id, flat)
+        if flags & STREAM_DELETED:
+            node.live -= 1
+            node.deleted += 1
+        else:
+            stream.put(stream_id, flat)
 
 
 def _typed(blob, key):

@@ -19,7 +19,8 @@ databases while touching keys not yet dumped makes the rewrite start over.
 
 A value is copied when it is dumped (a cheap C-level copy) and large ones
 are then written 64 items per command (C{RPUSH}, C{SADD}, C{HSET},
-C{ZADD}), spread over turns.
+C{ZADD}; a stream one C{XADD} per entry, as Redis writes it), spread over
+turns.
 
 At the end the file is fsynced (the bulk off the reactor thread), renamed
 over the log and the directory fsynced.
@@ -40,6 +41,7 @@ from miniredis.persistence import files
 from miniredis.persistence.aof import encode_request, select_command
 from miniredis.resp import format_double
 from miniredis.store import Typed
+from miniredis.stream import Stream, format_id
 from miniredis.zset import ZSet
 
 BATCH = 64
@@ -70,7 +72,63 @@ def value_commands(key, value):
             (format_double(score), member) for member, score in value.scores.items()
         ]
         return _batched(b"ZADD", key, _flat(pairs), 2)
+    if kind is Stream:
+        return (encode_request(argv) for argv in stream_commands(key, value.copy()))
     raise TypeError("cannot rewrite a value of type %s" % (kind.__name__,))
+
+
+def stream_commands(key, stream):
+    """
+    @return: an iterator of the commands that rebuild C{stream}, those of
+        Redis's own rewrite: XADD for each entry (an XADD trimmed to nothing
+        makes an empty stream), XSETID for its counters, then per group
+        XGROUP CREATE, and XCLAIM for each pending entry (a consumer with
+        none: XGROUP CREATECONSUMER).
+    """
+    if stream.entries:
+        for formatted, flat in stream.entries.values():
+            yield [b"XADD", key, formatted] + flat
+    else:
+        yield [b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]
+    yield [
+        b"XSETID",
+        key,
+        format_id(stream.last_id),
+        b"ENTRIESADDED",
+        b"%d" % stream.entries_added,
+        b"MAXDELETEDID",
+        format_id(stream.max_deleted),
+    ]
+    for name in sorted(stream.groups):
+        group = stream.groups[name]
+        yield [
+            b"XGROUP",
+            b"CREATE",
+            key,
+            name,
+            format_id(group.last_id),
+            b"ENTRIESREAD",
+            b"%d" % group.entries_read,
+        ]
+        for consumer_name in sorted(group.consumers):
+            consumer = group.consumers[consumer_name]
+            if not consumer.pending:
+                yield [b"XGROUP", b"CREATECONSUMER", key, name, consumer_name]
+            for stream_id, entry in consumer.pending.items():
+                yield [
+                    b"XCLAIM",
+                    key,
+                    name,
+                    consumer_name,
+                    b"0",
+                    format_id(stream_id),
+                    b"TIME",
+                    b"%d" % entry.delivered,
+                    b"RETRYCOUNT",
+                    b"%d" % entry.count,
+                    b"JUSTID",
+                    b"FORCE",
+                ]
 
 
 def _flat(pairs):
