@@ -448,7 +448,7 @@ def copy_(session, argv):
 
 def _encoding_of_copy(session, value):
     """A copied shared integer is a new object: keep its refcount at 1."""
-    if _shared_integer(session, value):
+    if _shared_integer(value):
         return "int"
     return None
 
@@ -749,7 +749,6 @@ container(
 )
 
 _LFU = ("allkeys-lfu", "volatile-lfu")
-_NO_SHARED_INTEGERS = ("allkeys-lru", "volatile-lru") + _LFU
 _SHARED_REFCOUNT = (1 << 31) - 1
 _SHARED_INTEGERS = 10000
 _LFU_INIT = 5
@@ -821,11 +820,8 @@ def encoding(db, key, value, config):
     return type_name(value)
 
 
-def _shared_integer(session, value):
+def _shared_integer(value):
     """Whether Redis would hold C{value} as one of its shared integers."""
-    config = session.server.config
-    if config["maxmemory"] and config["maxmemory-policy"] in _NO_SHARED_INTEGERS:
-        return False
     if type(value) is not bytes or string_encoding(value) != "int":
         return False
     return 0 <= int(value) < _SHARED_INTEGERS
@@ -868,7 +864,7 @@ def object_refcount(session, argv):
     value = db.peek(argv[2])
     if value is None:
         return None
-    if argv[2] not in db.encodings and _shared_integer(session, value):
+    if argv[2] not in db.encodings and _shared_integer(value):
         return _SHARED_REFCOUNT
     return 1
 
