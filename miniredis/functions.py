@@ -18,7 +18,7 @@ Usage::
 
 from miniredis.glob import matcher
 from miniredis.persistence.rdb import RDBError, dump_functions, load_functions_payload
-from miniredis.resp import ReplyError, SetReply
+from miniredis.resp import ProtocolError, ReplyError, SetReply, split_inline
 
 ENGINE = b"LUA"
 LOAD_TIMEOUT = 0.5  # seconds a library's code may run while FUNCTION LOAD waits
@@ -71,7 +71,12 @@ def parse_metadata(code):
     end = code.find(b"\n")
     if end < 0:
         raise ReplyError("ERR Invalid library metadata")
-    parts = code[:end].split()
+    try:
+        parts = split_inline(code[:end])
+    except ProtocolError:
+        parts = None
+    if not parts:
+        raise ReplyError("ERR Invalid library metadata")
     engine = parts[0][2:]
     name = None
     for part in parts[1:]:
@@ -147,7 +152,8 @@ class Libraries:
     The function libraries of one server.
 
     @ivar libraries: name -> L{Library}, in the order they were loaded.
-    @ivar functions: name -> L{Function}, for every library.
+    @ivar functions: lower-cased name -> L{Function}, for every library
+        (function names are case-insensitive, library names are not).
     """
 
     def __init__(self, server):
@@ -207,23 +213,24 @@ class Libraries:
             one in a library not named in C{replaced}.
         """
         for library in libraries:
-            for name in library.functions:
-                other = self.functions.get(name)
+            for function in library.functions.values():
+                other = self.functions.get(function.name.lower())
                 if other is not None and other.library.name not in replaced:
                     raise ReplyError(
                         "ERR Function %s already exists"
-                        % (name.decode("utf-8", "replace"),)
+                        % (function.name.decode("utf-8", "replace"),)
                     )
 
     def _link(self, library):
         self.libraries[library.name] = library
-        self.functions.update(library.functions)
+        for function in library.functions.values():
+            self.functions[function.name.lower()] = function
 
     def _unlink(self, name):
         library = self.libraries.pop(name, None)
         if library is not None:
             for function_name in library.functions:
-                del self.functions[function_name]
+                del self.functions[function_name.lower()]
 
     def delete(self, name):
         """

@@ -17,6 +17,7 @@ local rawget, rawset, setmetatable, getmetatable = rawget, rawset, setmetatable,
 local loadstring, load, newproxy, setfenv = loadstring, load, newproxy, setfenv
 local concat, insert, remove, sort, setn = table.concat, table.insert, table.remove, table.sort, table.setn
 local floor, min = math.floor, math.min
+local lower = string.lower
 
 local BOOT = getinfo(1, "S").source
 local READONLY = "Attempt to modify a readonly table"
@@ -563,7 +564,7 @@ local function register(name, callback, description, flags)
          "and must be at least one character long")
   end
   for i = 1, #registering, 4 do
-    if registering[i] == name then
+    if lower(registering[i]) == lower(name) then
       fail("Function already exists in the library")
     end
   end
@@ -665,7 +666,7 @@ load_redis = setmetatable(load_redis, {__index = nonexistent, __newindex = refus
 
 local function load_hook()
   if py_load_expired() then
-    error({err = "FUNCTION LOAD timeout"})
+    error({err = "ERR FUNCTION LOAD timeout"})
   end
 end
 

@@ -298,7 +298,7 @@ def _fcall(session, argv, readonly):
     show_before_its_commands(session, argv)
     server = session.server
     libraries = getattr(server, "functions", None)
-    function = None if libraries is None else libraries.functions.get(argv[1])
+    function = None if libraries is None else libraries.functions.get(argv[1].lower())
     if function is None:
         raise ReplyError("ERR Function not found")
     try:

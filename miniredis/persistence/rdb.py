@@ -43,6 +43,7 @@ from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
 RDB_VERSION = 9
+FUNCTIONS_RDB_VERSION = 10  # the first with functions: FUNCTION DUMP says it
 MAX_VERSION = 11
 TYPED_PREFIX = b"\x00miniredis:typed\x00"
 
@@ -246,7 +247,7 @@ def dump_functions(codes):
     @return: the payload of FUNCTION DUMP for the libraries of C{codes}:
         their RDB entries, the RDB version and the CRC-64.
     """
-    body = function_entries(codes) + RDB_VERSION.to_bytes(2, "little")
+    body = function_entries(codes) + FUNCTIONS_RDB_VERSION.to_bytes(2, "little")
     return body + crc64(0, body).to_bytes(8, "little")
 
 
