@@ -127,6 +127,14 @@ class Function:
         """Whether it may write (it lacks the C{no-writes} flag)."""
         return b"no-writes" not in self.flags
 
+    @property
+    def grows(self):
+        """
+        Whether a call may take memory (refused over C{maxmemory}): unless
+        it has C{allow-oom} or C{no-writes}.
+        """
+        return not self.flags & {b"allow-oom", b"no-writes"}
+
     def listed_flags(self):
         """@return: its flags in the order Redis lists them."""
         return [flag for flag in FLAG_ORDER if flag in self.flags]
@@ -224,13 +232,14 @@ class Libraries:
     def _link(self, library):
         self.libraries[library.name] = library
         for function in library.functions.values():
-            self.functions[function.name.lower()] = function
+            # names differing only in case in one library: the first wins
+            self.functions.setdefault(function.name.lower(), function)
 
     def _unlink(self, name):
         library = self.libraries.pop(name, None)
         if library is not None:
             for function_name in library.functions:
-                del self.functions[function_name.lower()]
+                self.functions.pop(function_name.lower(), None)
 
     def delete(self, name):
         """

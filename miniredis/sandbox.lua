@@ -17,7 +17,6 @@ local rawget, rawset, setmetatable, getmetatable = rawget, rawset, setmetatable,
 local loadstring, load, newproxy, setfenv = loadstring, load, newproxy, setfenv
 local concat, insert, remove, sort, setn = table.concat, table.insert, table.remove, table.sort, table.setn
 local floor, min = math.floor, math.min
-local lower = string.lower
 
 local BOOT = getinfo(1, "S").source
 local READONLY = "Attempt to modify a readonly table"
@@ -564,7 +563,7 @@ local function register(name, callback, description, flags)
          "and must be at least one character long")
   end
   for i = 1, #registering, 4 do
-    if lower(registering[i]) == lower(name) then
+    if registering[i] == name then
       fail("Function already exists in the library")
     end
   end

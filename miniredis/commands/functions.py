@@ -13,6 +13,7 @@ from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int
 from miniredis.commands.scripting import engine, show_before_its_commands
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Token
+from miniredis.eviction import OOM
 from miniredis.functions import ENGINE, registry
 from miniredis.persistence.rdb import dump_footer_ok
 from miniredis.resp import OK, ReplyError, Status
@@ -31,10 +32,10 @@ def _dirty(session):
     session.server.store.dirty += 1
 
 
-def _subcommand_error(name):
+def _subcommand_error(argv):
     return ReplyError(
         "ERR unknown subcommand or wrong number of arguments for '%s'. "
-        "Try FUNCTION HELP." % (name,)
+        "Try FUNCTION HELP." % (argv[1].decode("utf-8", "replace"),)
     )
 
 
@@ -92,7 +93,7 @@ def function_delete(session, argv):
 def function_flush(session, argv):
     """Remove every library."""
     if len(argv) > 3:
-        raise _subcommand_error("flush")
+        raise _subcommand_error(argv)
     if len(argv) == 3 and argv[2].lower() not in (b"sync", b"async"):
         raise ReplyError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
     registry(session.server).flush()
@@ -165,7 +166,7 @@ def function_dump(session, argv):
 def function_restore(session, argv):
     """Load the libraries of a payload that FUNCTION DUMP made."""
     if len(argv) > 4:
-        raise _subcommand_error("restore")
+        raise _subcommand_error(argv)
     policy = argv[3].lower() if len(argv) == 4 else b"append"
     if policy not in (b"flush", b"append", b"replace"):
         raise ReplyError(
@@ -295,10 +296,13 @@ def function_help(session, argv):
 
 
 def _fcall(session, argv, readonly):
-    show_before_its_commands(session, argv)
     server = session.server
     libraries = getattr(server, "functions", None)
     function = None if libraries is None else libraries.functions.get(argv[1].lower())
+    if function is not None and server.memory.over and function.grows:
+        # what Redis's command flags of this call say: denyoom
+        raise ReplyError(OOM)
+    show_before_its_commands(session, argv)
     if function is None:
         raise ReplyError("ERR Function not found")
     try:
@@ -312,13 +316,6 @@ def _fcall(session, argv, readonly):
     if function.writes and readonly:
         raise ReplyError(
             "ERR Can not execute a script with write flag using *_ro command."
-        )
-    if server.memory.over and not (
-        b"allow-oom" in function.flags or b"no-writes" in function.flags
-    ):
-        raise ReplyError(
-            "OOM allow-oom flag is not set on the script, "
-            "can not run it when used memory > 'maxmemory'"
         )
     keys, args = argv[3 : 3 + numkeys], argv[3 + numkeys :]
     return engine(server).evaluate(session, function, keys, args, readonly, argv)
