@@ -174,17 +174,6 @@ class Libraries:
 
         return engine(self.server)
 
-    def create(self, code, timeout):
-        """
-        Run a library's code and collect its functions, linking nothing.
-
-        @param timeout: seconds its code may run, or None for no limit.
-        @rtype: L{Library}
-        @raise ReplyError: for bad metadata, code or registrations.
-        """
-        name, body = parse_metadata(code)
-        return self._run(name, code, body, timeout)
-
     def _run(self, name, code, body, timeout):
         library = Library(name, code)
         registered = self._engine().load_library(body, timeout)
