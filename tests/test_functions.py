@@ -10,7 +10,11 @@ import os
 import time
 
 import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, precondition, rule
 
+from miniredis.resp import ReplyError
+from tests.differential import DifferMachine, run_machine
 from tests.persistence import Server, commands_of
 from tests.servers import RawConnection, miniredis_process, redis_process
 
@@ -588,3 +592,90 @@ def test_redis_aof_loads(tmp_path):
         conn.close()
     finally:
         mini.stop()
+
+
+# ---------------------------------------------------------------- state machine
+
+LIBRARY_NAMES = st.sampled_from(["alpha", "beta", "gamma"])
+# (not "f" and "F": one library registering both, FCALL crashes redis-server 7.0.15)
+FUNCTION_NAMES = st.sampled_from(["f", "g", "h"])
+BODIES = {
+    "incr": ("return redis.call('incrby', keys[1], args[1] or 1)", None),
+    "read": ("return redis.call('get', keys[1])", ["no-writes"]),
+    "sneak": ("return redis.call('set', keys[1], 'x')", ["no-writes"]),
+    "echo": ("return {keys, args}", ["no-writes", "allow-oom"]),
+}
+
+
+def _same_collision(real, mini):
+    """Two errors naming a colliding function or library, maybe not the same."""
+    return (
+        isinstance(real, ReplyError)
+        and isinstance(mini, ReplyError)
+        and real.message.split()[:2] == mini.message.split()[:2]
+        and real.message.endswith("already exists")
+        and mini.message.endswith("already exists")
+    )
+
+
+class FunctionMachine(DifferMachine):
+    """Random libraries loaded, replaced, deleted, restored and called."""
+
+    setup = (("FUNCTION", "FLUSH"),)
+
+    def __init__(self):
+        super().__init__()
+        self.payloads = []
+
+    @invariant()
+    def same_libraries(self):
+        check_listing(self.differ, "FUNCTION", "LIST", "WITHCODE")
+        self.differ.check("FUNCTION", "STATS")
+
+    @rule(
+        name=LIBRARY_NAMES,
+        functions=st.lists(
+            st.tuples(FUNCTION_NAMES, st.sampled_from(sorted(BODIES))),
+            min_size=1,
+            max_size=2,
+        ),
+        replace=st.booleans(),
+    )
+    def load(self, name, functions, replace):
+        lines = [reg(fn, *BODIES[body]) for fn, body in functions]
+        args = ["FUNCTION", "LOAD"] + (["REPLACE"] if replace else [])
+        real, mini = self.differ.both(*(args + [lib(name, *lines)]))
+        assert mini == real or _same_collision(real, mini), (real, mini)
+
+    @rule(name=LIBRARY_NAMES)
+    def delete(self, name):
+        self.differ.check("FUNCTION", "DELETE", name)
+
+    @rule()
+    def flush(self):
+        self.differ.check("FUNCTION", "FLUSH")
+
+    @rule(
+        name=st.sampled_from(["FCALL", "FCALL_RO"]),
+        function=FUNCTION_NAMES,
+        keys=st.lists(st.sampled_from(["k1", "k2"]), max_size=2),
+        args=st.lists(st.sampled_from(["1", "5", "x"]), max_size=2),
+    )
+    def call(self, name, function, keys, args):
+        self.differ.check(name, function, str(len(keys)), *(keys + args))
+
+    @rule()
+    def dump(self):
+        real, _ = self.differ.both("FUNCTION", "DUMP")
+        self.payloads.append(real)
+
+    @precondition(lambda self: self.payloads)
+    @rule(data=st.data(), policy=st.sampled_from([(), ("FLUSH",), ("REPLACE",)]))
+    def restore(self, data, policy):
+        payload = data.draw(st.sampled_from(self.payloads))
+        real, mini = self.differ.both("FUNCTION", "RESTORE", payload, *policy)
+        assert mini == real or _same_collision(real, mini), (real, mini)
+
+
+def test_function_machine(differ):
+    run_machine(FunctionMachine, differ)

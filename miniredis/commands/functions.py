@@ -205,7 +205,9 @@ def function_stats(session, argv):
     libraries = registry(server)
     counts = {
         b"libraries_count": len(libraries.libraries),
-        b"functions_count": len(libraries.functions),
+        b"functions_count": sum(
+            len(library.functions) for library in libraries.libraries.values()
+        ),
     }
     return {b"running_script": running, b"engines": {ENGINE: counts}}
 
