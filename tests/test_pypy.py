@@ -27,6 +27,7 @@ SUITES = [
     "tests/test_zsets.py",
     "tests/test_transactions.py",
     "tests/test_scripting.py",
+    "tests/test_functions.py",
     "tests/test_memory.py",
     "tests/test_bitmaps.py",
     "tests/test_hyperloglog.py",
