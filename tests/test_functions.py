@@ -679,3 +679,21 @@ class FunctionMachine(DifferMachine):
 
 def test_function_machine(differ):
     run_machine(FunctionMachine, differ)
+
+
+def test_a_slow_library_loads_from_the_aof(tmp_path):
+    """FUNCTION LOAD has a time limit for clients, none when the AOF loads."""
+    slow = lib(
+        "slow", "local n = 0", "for i = 1, 1e8 do n = n + 1 end", reg("s", "return 1")
+    )
+    (tmp_path / "appendonly.aof").write_bytes(
+        b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$%d\r\n%s\r\n"
+        % (len(slow), slow.encode())
+    )
+    server = Server(tmp_path, appendonly=True)
+    assert server.call("FCALL", "s", "0") == 1
+    refused = server.call("FUNCTION", "LOAD", "REPLACE", slow)
+    assert refused.message == (
+        "ERR Error registering functions: ERR FUNCTION LOAD timeout"
+    )
+    server.stop()

@@ -14,7 +14,7 @@ from miniredis.commands.parsing import parse_int
 from miniredis.commands.scripting import engine, show_before_its_commands
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Token
 from miniredis.eviction import OOM
-from miniredis.functions import ENGINE, registry
+from miniredis.functions import ENGINE, LOAD_TIMEOUT, registry
 from miniredis.persistence.rdb import dump_footer_ok
 from miniredis.resp import OK, ReplyError, Status
 
@@ -58,7 +58,9 @@ def function_load(session, argv):
                 "ERR Unknown option given: %s" % (option.decode("utf-8", "replace"),)
             )
         replace = True
-    name = registry(session.server).load(argv[-1], replace)
+    # the AOF being loaded (a session with no connection) has no time limit
+    timeout = LOAD_TIMEOUT if session.connection is not None else None
+    name = registry(session.server).load(argv[-1], replace, timeout)
     _dirty(session)
     return name
 
