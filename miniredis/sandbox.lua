@@ -7,13 +7,14 @@
 -- and the size of the chunks shape and unpack hand over at once.
 
 local py_call, py_killed, py_log, py_sha1hex, py_setresp, py_set_repl,
-      py_command_exists, py_bit, CJSON, REDIS_VERSION, REDIS_VERSION_NUM = ...
+      py_command_exists, py_bit, CJSON, REDIS_VERSION, REDIS_VERSION_NUM,
+      py_load_expired = ...
 
 local getinfo, sethook = debug.getinfo, debug.sethook
 local error, type, tostring, tonumber, select, unpack = error, type, tostring, tonumber, select, unpack
 local pcall, xpcall, next, pairs, ipairs = pcall, xpcall, next, pairs, ipairs
 local rawget, rawset, setmetatable, getmetatable = rawget, rawset, setmetatable, getmetatable
-local loadstring, load, newproxy = loadstring, load, newproxy
+local loadstring, load, newproxy, setfenv = loadstring, load, newproxy, setfenv
 local concat, insert, remove, sort, setn = table.concat, table.insert, table.remove, table.sort, table.setn
 local floor, min = math.floor, math.min
 
@@ -536,4 +537,178 @@ local function shape(v)
   return "array", n, v, unpack(v, 1, min(n, CHUNK))
 end
 
-return compile, run, shape, unpack, CHUNK
+-- ------------------------------------------------------------ function libraries
+
+local function fail(message)
+  error({err = "ERR " .. message})
+end
+
+local FUNCTION_FLAGS = {
+  ["no-writes"] = true, ["allow-oom"] = true, ["allow-stale"] = true,
+  ["no-cluster"] = true, ["allow-cross-slot-keys"] = true,
+}
+
+-- the functions the library being loaded registered, in order
+local registering
+
+local function register(name, callback, description, flags)
+  if name == nil then
+    fail("redis.register_function must get a function name argument")
+  end
+  if callback == nil then
+    fail("redis.register_function must get a callback argument")
+  end
+  if not name:find("^[%w_]+$") then
+    fail("Library names can only contain letters, numbers, or underscores(_) " ..
+         "and must be at least one character long")
+  end
+  for i = 1, #registering, 4 do
+    if registering[i] == name then
+      fail("Function already exists in the library")
+    end
+  end
+  local n = #registering
+  registering[n + 1], registering[n + 2] = name, callback
+  registering[n + 3], registering[n + 4] = description or false, concat(flags, ",")
+end
+
+local function read_flags(value)
+  if type(value) ~= "table" then
+    fail("flags argument to redis.register_function must be a table representing function flags")
+  end
+  local flags = {}
+  for _, flag in next, value do
+    if type(flag) ~= "string" or not FUNCTION_FLAGS[flag] then
+      fail("unknown flag given")
+    end
+    flags[#flags + 1] = flag
+  end
+  return flags
+end
+
+local function as_string(value)
+  local kind = type(value)
+  if kind == "string" then
+    return value
+  elseif kind == "number" then
+    return tostring(value)
+  end
+end
+
+local function register_named(args)
+  local name, callback, description, flags = nil, nil, nil, {}
+  for key, value in next, args do
+    if type(key) ~= "string" and type(key) ~= "number" then
+      fail("named argument key given to redis.register_function is not a string")
+    end
+    if key == "function_name" then
+      name = as_string(value)
+      if name == nil then
+        fail("function_name argument given to redis.register_function must be a string")
+      end
+    elseif key == "description" then
+      description = as_string(value)
+      if description == nil then
+        fail("description argument given to redis.register_function must be a string")
+      end
+    elseif key == "callback" then
+      if type(value) ~= "function" then
+        fail("callback argument given to redis.register_function must be a function")
+      end
+      callback = value
+    elseif key == "flags" then
+      flags = read_flags(value)
+    else
+      fail("unknown argument given to redis.register_function")
+    end
+  end
+  register(name, callback, description, flags)
+end
+
+local function register_function(...)
+  if registering == nil then
+    fail("redis.register_function can only be called on FUNCTION LOAD command")
+  end
+  local n = select("#", ...)
+  if n < 1 or n > 2 then
+    fail("wrong number of arguments to redis.register_function")
+  end
+  local first, second = ...
+  if n == 1 then
+    if type(first) ~= "table" then
+      fail("calling redis.register_function with a single argument is only " ..
+           "applicable to Lua table (representing named arguments).")
+    end
+    return register_named(first)
+  end
+  local name = as_string(first)
+  if name == nil then
+    fail("first argument to redis.register_function must be a string")
+  end
+  if type(second) ~= "function" then
+    fail("second argument to redis.register_function must be a function")
+  end
+  register(name, second, nil, {})
+end
+
+local function nonexistent(_, name)
+  error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+end
+
+-- the redis table a library sees while it loads
+local load_redis = {register_function = register_function, log = redis.log}
+for _, name in ipairs({"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING",
+                       "REDIS_VERSION", "REDIS_VERSION_NUM"}) do
+  load_redis[name] = redis[name]
+end
+load_redis = setmetatable(load_redis, {__index = nonexistent, __newindex = refuse, __metatable = false})
+
+local function load_hook()
+  if py_load_expired() then
+    error({err = "ERR FUNCTION LOAD timeout"})
+  end
+end
+
+-- Run a library's code in its own environment, where the globals hold only
+-- the load-time redis table. Once it has loaded, the environment shows the
+-- globals every script sees, so that its functions run as scripts do.
+-- Returns false and the error, or true and name, callback, description,
+-- flags of each function registered.
+local function load_library(code)
+  if code:byte(1) == 27 then
+    return false, "ERR Error compiling function: binary chunks are not allowed"
+  end
+  local f, e = loadstring(code, "@user_function")
+  if f == nil then
+    return false, "ERR Error compiling function: " .. e
+  end
+  local meta = {__newindex = refuse, __metatable = false}
+  meta.__index = function(_, name)
+    if name == "redis" then
+      return load_redis
+    end
+    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+  end
+  setfenv(f, setmetatable({}, meta))
+  registering = {}
+  looked_up = nil
+  sethook(load_hook, "", HOOK_EVERY)
+  local ok, message = finish(xpcall(f, handler))
+  sethook()
+  meta.__index = base
+  local registered = registering
+  registering = nil
+  if not ok then
+    return false, "ERR Error registering functions: " .. message
+  end
+  return true, unpack(registered, 1, #registered)
+end
+
+local function run_function(f, keys, argv)
+  base.KEYS, base.ARGV = nil, nil
+  looked_up = nil
+  sethook(hook, "", HOOK_EVERY)
+  return finish(xpcall(function() return f(keys, argv) end, handler))
+end
+
+return compile, run, shape, unpack, CHUNK, load_library, run_function

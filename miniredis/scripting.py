@@ -61,11 +61,12 @@ import hashlib
 import math
 import os
 import threading
+import time
 
 from lupa import lua51
 from twisted.logger import Logger, LogLevel
 
-from miniredis.commands import BLOCKED, WRONG_ARITY, call, find
+from miniredis.commands import BLOCKED, BUSY, WRONG_ARITY, call, find
 from miniredis.commands.parsing import LLONG_MIN
 from miniredis.lua import cjson_source
 from miniredis.lua.bit import bit_operation
@@ -98,6 +99,10 @@ _SHEBANG_FLAGS = frozenset(
     ]
 )
 _LOG_LEVELS = [LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn]
+BUSY_FUNCTION = (
+    "BUSY Redis is busy running a script. "
+    "You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+)
 
 
 def sha1hex(data):
@@ -120,6 +125,8 @@ class Script:
     @ivar flags: the flags of its shebang line.
     """
 
+    is_function = False
+
     def __init__(self, sha, function, shebang, flags):
         self.sha = sha
         self.function = function
@@ -130,6 +137,11 @@ class Script:
     def writes(self):
         """Whether the script may write (EVAL_RO refuses those with a shebang)."""
         return b"no-writes" not in self.flags
+
+    @property
+    def name(self):
+        """How errors and logs name it: its SHA1."""
+        return self.sha
 
 
 def parse_shebang(body):
@@ -178,6 +190,9 @@ class Run:
     One execution of a script.
 
     @ivar caller: the L{Session} that called EVAL.
+    @ivar script: the L{Script}, or the L{miniredis.functions.Function}.
+    @ivar command: the caller's command (for FUNCTION STATS).
+    @ivar started: when it started (C{time.monotonic()}).
     @ivar resp: the RESP version C{redis.setresp} chose (2 by default).
     @ivar wrote: a write command ran (SCRIPT KILL then refuses).
     @ivar killed: SCRIPT KILL asked the script to stop.
@@ -189,9 +204,11 @@ class Run:
         runs on the worker thread.
     """
 
-    def __init__(self, caller, script, keys, args, readonly):
+    def __init__(self, caller, script, keys, args, readonly, command=()):
         self.caller = caller
         self.script = script
+        self.command = command
+        self.started = time.monotonic()
         self.keys = keys
         self.args = args
         self.readonly = readonly
@@ -206,6 +223,11 @@ class Run:
         self.done = threading.Lock()
         self.done.acquire()
         self.saved_clock = None
+
+    @property
+    def busy_reply(self):
+        """What other clients are told while it runs past the threshold."""
+        return BUSY_FUNCTION if self.script.is_function else BUSY
 
 
 class _Worker:
@@ -257,22 +279,30 @@ class Scripts:
         )
         with open(_SANDBOX, "rb") as f:
             sandbox = f.read()
-        self._compile, self._run, self._shape, self._unpack, self._chunk = (
-            self.lua.execute(
-                sandbox,
-                self._redis_call,
-                self._killed,
-                self._log,
-                sha1hex,
-                self._setresp,
-                self._set_repl,
-                self._command_exists,
-                bit_operation,
-                cjson_source(),
-                __redis_version__.encode(),
-                _version_number(__redis_version__),
-                name=b"=miniredis",
-            )
+        self._load_deadline = None
+        (
+            self._compile,
+            self._run,
+            self._shape,
+            self._unpack,
+            self._chunk,
+            self._load_library,
+            self._run_function,
+        ) = self.lua.execute(
+            sandbox,
+            self._redis_call,
+            self._killed,
+            self._log,
+            sha1hex,
+            self._setresp,
+            self._set_repl,
+            self._command_exists,
+            bit_operation,
+            cjson_source(),
+            __redis_version__.encode(),
+            _version_number(__redis_version__),
+            self._load_expired,
+            name=b"=miniredis",
         )
 
     # -- the cache
@@ -301,16 +331,56 @@ class Scripts:
     def flush(self):
         self.cache.clear()
 
+    # -- function libraries
+
+    def load_library(self, code, timeout):
+        """
+        Run the code of a function library (its shebang line cut off).
+
+        @param timeout: seconds it may run, or None for no limit.
+        @return: C{(name, callback, description, flags)} for each function
+            it registered: bytes, a Lua function, bytes or None, a set of
+            flags (bytes).
+        @raise ReplyError: when it does not compile or fails to run.
+        """
+        if timeout is not None:
+            self._load_deadline = time.monotonic() + timeout
+        try:
+            result = self._load_library(code)
+        finally:
+            self._load_deadline = None
+        if type(result) is not tuple:  # true alone: nothing registered
+            result = (result,)
+        if not result[0]:
+            raise ReplyError(_bytes(result[1]))
+        flat = result[1:]
+        return [
+            (
+                flat[i],
+                flat[i + 1],
+                flat[i + 2] or None,
+                frozenset(flat[i + 3].split(b",")) - {b""},
+            )
+            for i in range(0, len(flat), 4)
+        ]
+
+    def _load_expired(self):
+        deadline = self._load_deadline
+        return deadline is not None and time.monotonic() > deadline
+
     # -- running
 
-    def evaluate(self, caller, script, keys, args, readonly=False):
+    def evaluate(self, caller, script, keys, args, readonly=False, command=()):
         """
-        Run C{script} for C{caller} (a L{Session}).
+        Run C{script} for C{caller} (a L{Session}): a L{Script}, or a
+        function of a library (L{miniredis.functions.Function}).
+
+        @param command: the caller's command, for FUNCTION STATS.
 
         @return: the reply, or L{BLOCKED} when the script went past the
             busy threshold (its caller then gets the reply when it ends).
         """
-        run = Run(caller, script, keys, args, readonly or not script.writes)
+        run = Run(caller, script, keys, args, readonly or not script.writes, command)
         self._begin(run)
         if self._worker is None:
             self._worker = _Worker()
@@ -359,10 +429,11 @@ class Scripts:
         self.server.busy = run
         log.warn(
             "Slow script detected: still in execution after {ms} milliseconds. "
-            "You can try killing the script using the SCRIPT KILL command. "
-            "Script name is: {sha}.",
+            "You can try killing the script using the {kill} command. "
+            "Script name is: {name}.",
             ms=self.server.config["busy-reply-threshold"],
-            sha=run.script.sha.decode(),
+            kill="FUNCTION KILL" if run.script.is_function else "SCRIPT KILL",
+            name=_text(run.script.name),
         )
 
     def _end_busy(self, run):
@@ -376,11 +447,12 @@ class Scripts:
         if server.store.ready:
             server.waits.serve_ready()
 
-    def kill(self):
+    def kill(self, function=False):
         """
-        SCRIPT KILL.
+        SCRIPT KILL, or FUNCTION KILL when C{function} is true: each stops
+        only its own kind.
 
-        @raise ReplyError: NOTBUSY or UNKILLABLE.
+        @raise ReplyError: NOTBUSY, UNKILLABLE or BUSY (the other kind runs).
         """
         run = self.server.busy
         if run is None:
@@ -391,6 +463,8 @@ class Scripts:
                 "against the dataset. You can either wait the script termination "
                 "or kill the server in a hard way using the SHUTDOWN NOSAVE command."
             )
+        if run.script.is_function != function:
+            raise ReplyError(run.busy_reply)
         run.killed = True
 
     # -- on the worker thread
@@ -401,7 +475,7 @@ class Scripts:
         except lua51.LuaError as e:
             run.reply = ReplyError(b"ERR Error running script: " + _bytes(e.args[0]))
         except Exception:
-            log.failure("script {sha} failed", sha=run.script.sha.decode())
+            log.failure("script {name} failed", name=_text(run.script.name))
             run.reply = ReplyError("ERR internal error running the script")
         with run.lock:
             run.finished = True
@@ -413,7 +487,8 @@ class Scripts:
 
     def _execute(self, run):
         lua = self.lua
-        result = self._run(
+        execute = self._run_function if run.script.is_function else self._run
+        result = execute(
             run.script.function, lua.table_from(run.keys), lua.table_from(run.args)
         )
         if result[0]:
@@ -421,7 +496,7 @@ class Scripts:
         message = _bytes(result[1])
         if len(result) > 3 and result[2] is not None:
             message += b" script: %s, on %s:%d." % (
-                run.script.sha,
+                run.script.name,
                 _bytes(result[2]),
                 result[3],
             )

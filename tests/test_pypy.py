@@ -28,6 +28,7 @@ SUITES = [
     "tests/test_streams.py",
     "tests/test_transactions.py",
     "tests/test_scripting.py",
+    "tests/test_functions.py",
     "tests/test_memory.py",
     "tests/test_bitmaps.py",
     "tests/test_hyperloglog.py",

@@ -75,6 +75,7 @@ _KINDS = {
     "blocking client": lambda lang, text: text.startswith(">>>"),
     "huey": lambda lang, text: "RedisHuey(" in text,
     "spec": lambda lang, text: text.startswith("@command("),
+    "function library": lambda lang, text: lang == "lua",
 }
 
 
@@ -134,6 +135,21 @@ def test_redis_cli_lines(tmp_path):
             done = subprocess.run(argv, capture_output=True, timeout=30)
             outputs.append(done.stdout)
         assert outputs == [b"PONG\n", b"OK\n", b"hello\n"]
+    finally:
+        server.stop()
+
+
+def test_function_library(tmp_path):
+    server = miniredis_process(str(tmp_path)).start()
+    try:
+        conn = RawConnection(server.port)
+        code = _only(_KINDS["function library"])
+        assert conn.call("FUNCTION", "LOAD", code) == b"counters"
+        assert conn.call("FCALL", "bump", "1", "hits", "5") == 5
+        assert conn.call("FCALL", "bump", "1", "hits") == 6
+        assert conn.call("FCALL_RO", "peek", "1", "hits") == b"6"
+        assert conn.call("FCALL_RO", "bump", "1", "hits").message.startswith("ERR ")
+        conn.close()
     finally:
         server.stop()
 

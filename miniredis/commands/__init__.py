@@ -439,7 +439,7 @@ def _refusal(session, cmd, argv):
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
         )
     if session.server.busy is not None and "allow_busy" not in cmd.flags:
-        return rejected(session, argv[0], ReplyError(BUSY))
+        return rejected(session, argv[0], ReplyError(session.server.busy.busy_reply))
     if session.multi is not None and cmd.name not in _NOT_QUEUED:
         return queue_in_multi(session, cmd, argv)
     if session.subscribed and session.proto == 2:

@@ -41,14 +41,14 @@ def _run(session, script, keys, args, readonly):
 
 
 def _eval(session, argv, readonly):
-    _show_before_its_commands(session, argv)
+    show_before_its_commands(session, argv)
     keys, args = _keys_and_args(argv)
     script = engine(session.server).compile(argv[1])
     return _run(session, script, keys, args, readonly)
 
 
 def _evalsha(session, argv, readonly):
-    _show_before_its_commands(session, argv)
+    show_before_its_commands(session, argv)
     script = engine(session.server).lookup(argv[1])
     if script is None:
         raise ReplyError("NOSCRIPT No matching script. Please use EVAL.")
@@ -56,7 +56,7 @@ def _evalsha(session, argv, readonly):
     return _run(session, script, keys, args, readonly)
 
 
-def _show_before_its_commands(session, argv):
+def show_before_its_commands(session, argv):
     """MONITOR shows a script's command first, then what the script runs."""
     if session.server.monitors:
         monitor.show(session, argv[0].decode("utf-8", "replace").lower(), argv)

@@ -182,14 +182,20 @@ class Persistence(service.Service):
         return result
 
     def _loaded(self, result):
+        """
+        Count what a load found, and load its function libraries.
+
+        @raise LoadError: for a library that does not load.
+        """
         self.stats["rdb_last_load_keys_loaded"] = result.keys
         self.stats["rdb_last_load_keys_expired"] = result.expired
         if result.functions:
-            log.warn(
-                "{count} Redis Functions libraries in the RDB file were skipped: "
-                "miniredis does not load functions",
-                count=len(result.functions),
-            )
+            from miniredis.functions import registry
+
+            try:
+                registry(self.factory).load_codes(result.functions)
+            except ReplyError as e:
+                raise LoadError("Failed loading library, %s" % (e.message,))
 
     def load_aof(self, path):
         """
@@ -266,6 +272,7 @@ class Persistence(service.Service):
         elif not os.path.exists(path):
             raise LoadError("no append only file at %s" % (path,))
         self.store.flushall()
+        self._flush_libraries()
         self.load_aof(path)
 
     # -- the log
@@ -275,7 +282,12 @@ class Persistence(service.Service):
         path = self.aof_path()
         if not os.path.exists(path):
             Rewrite(
-                self.store, path, self.clock, self.run_in_thread, _ignore
+                self.store,
+                path,
+                self.clock,
+                self.run_in_thread,
+                _ignore,
+                self._libraries,
             ).run_to_completion()
         self.log = aof.AppendOnlyFile(
             path, self.clock, self.config["appendfsync"], self.run_in_thread
@@ -351,7 +363,12 @@ class Persistence(service.Service):
         if self.finished:
             return
         job = Rewrite(
-            self.store, self.aof_path(), self.clock, self.run_in_thread, self._rewritten
+            self.store,
+            self.aof_path(),
+            self.clock,
+            self.run_in_thread,
+            self._rewritten,
+            self._libraries,
         )
         try:
             job.start()
@@ -432,9 +449,23 @@ class Persistence(service.Service):
         checksum = self.config["rdbchecksum"]
         files.write_atomically(
             path,
-            lambda write: rdb.write_rdb(write, self.store, checksum=checksum),
+            lambda write: rdb.write_rdb(
+                write, self.store, checksum=checksum, functions=self._libraries()
+            ),
             "rdb",
         )
+
+    def _libraries(self):
+        """@return: the code of each function library."""
+        from miniredis.functions import library_codes
+
+        return library_codes(self.factory)
+
+    def _flush_libraries(self):
+        """Forget the function libraries, before loading the data files again."""
+        libraries = getattr(self.factory, "functions", None)
+        if libraries is not None:
+            libraries.flush()
 
     def _saved(self, dirty):
         self.lastsave = self.clock.seconds()
@@ -575,6 +606,7 @@ class Persistence(service.Service):
             self.save()
         if flush:
             self.store.flushall()
+            self._flush_libraries()
         try:
             self.load_rdb(self.rdb_path())
         except (LoadError, OSError) as e:

@@ -12,8 +12,9 @@ Read: the same, plus every compact encoding Redis wrote over the years
 (ziplist, zipmap, intset, listpack, quicklist of ziplists or listpacks),
 LZF-compressed strings and expiry in seconds, so C{dump.rdb} files of
 redis-server 7.0 (and of 2.6 to 7.2 for the core types and streams) load.
-Module values are refused with a message naming them; Redis Functions
-libraries are skipped with a warning.
+Module values are refused with a message naming them. Redis Functions
+libraries (the C{FUNCTION_2} opcode of Redis 7.0: the code of each library)
+are written before the databases and read back into L{LoadResult.functions}.
 
 L{dump_payload} and L{load_dump_payload} serialize one value as the DUMP
 and RESTORE commands do: its type byte and encoding, the RDB version and a
@@ -46,6 +47,7 @@ from miniredis.version import __redis_version__, __version__
 from miniredis.zset import ZSet
 
 RDB_VERSION = 9
+FUNCTIONS_RDB_VERSION = 10  # the first with functions: FUNCTION DUMP says it
 MAX_VERSION = 11
 TYPED_PREFIX = b"\x00miniredis:typed\x00"
 
@@ -318,7 +320,44 @@ def _aux(key, value):
     return b"\xfa" + encode_string(key) + encode_string(value)
 
 
-def write_rdb(write, store, now_ms=None, checksum=True, aux=()):
+def function_entries(codes):
+    """@return: the RDB entries of the function libraries of C{codes}."""
+    return b"".join(bytes((FUNCTION_2,)) + encode_string(code) for code in codes)
+
+
+def dump_functions(codes):
+    """
+    @return: the payload of FUNCTION DUMP for the libraries of C{codes}:
+        their RDB entries, the RDB version and the CRC-64.
+    """
+    body = function_entries(codes) + FUNCTIONS_RDB_VERSION.to_bytes(2, "little")
+    return body + crc64(0, body).to_bytes(8, "little")
+
+
+def load_functions_payload(payload):
+    """
+    Read a FUNCTION DUMP payload whose footer L{dump_footer_ok} accepts.
+
+    @return: the code of each library, in order.
+    @raise RDBError: with FUNCTION RESTORE's message for what is not a
+        sequence of function entries.
+    """
+    reader = _Reader(payload)
+    codes = []
+    while len(payload) - reader.pos > 10:
+        kind = reader.byte()
+        if kind == FUNCTION_PRE_GA:
+            raise RDBError("Pre-GA function format not supported")
+        if kind != FUNCTION_2:
+            raise RDBError("given type is not a function")
+        try:
+            codes.append(reader.string())
+        except (IndexError, RDBError):
+            raise RDBError("failed loading the given functions payload")
+    return codes
+
+
+def write_rdb(write, store, now_ms=None, checksum=True, aux=(), functions=()):
     """
     Write a snapshot of every database of C{store}.
 
@@ -329,6 +368,7 @@ def write_rdb(write, store, now_ms=None, checksum=True, aux=()):
     @param checksum: whether to compute the CRC-64 (else 0 is written, which
         readers take as "not checksummed").
     @param aux: more C{(name, value)} AUX fields, as bytes.
+    @param functions: the code of each function library.
     @return: how many keys were written.
     """
     if now_ms is None:
@@ -345,6 +385,8 @@ def write_rdb(write, store, now_ms=None, checksum=True, aux=()):
     ]
     for key, value in fields + list(aux):
         sink.add(_aux(key, value))
+    if functions:
+        sink.add(function_entries(functions))
     written = 0
     for db in store.databases:
         if db.data:
@@ -387,7 +429,7 @@ class LoadResult:
     @ivar keys: how many keys were loaded.
     @ivar expired: how many keys were skipped as already expired.
     @ivar aux: the AUX fields, name -> value.
-    @ivar functions: the Redis Functions library codes found (not loaded).
+    @ivar functions: the code of each Redis Functions library found.
     @ivar end: the offset just past the file's checksum.
     @ivar version: the RDB version of the file.
     """

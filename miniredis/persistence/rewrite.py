@@ -186,14 +186,17 @@ class Rewrite:
 
     slice = 0.005
 
-    def __init__(self, store, path, clock, run_in_thread, done):
+    def __init__(self, store, path, clock, run_in_thread, done, libraries=list):
         """
         @param run_in_thread: C{f(callable, *args)} returning a Deferred,
             for the fsync of the bulk of the file.
         @param done: called with C{(rewrite, error)} at the end; C{error} is
             None when the new file is in place, else the exception.
+        @param libraries: returns the code of each function library, which
+            the stream loads first (C{FUNCTION LOAD}, as Redis writes it).
         """
         self.store = store
+        self.libraries = libraries
         self.path = path
         self.clock = clock
         self.run_in_thread = run_in_thread
@@ -218,6 +221,8 @@ class Rewrite:
         self._transaction = None
         self.selected = -1
         self._synced_once = False
+        for code in self.libraries():
+            self._queue.append(encode_request([b"FUNCTION", b"LOAD", code]))
 
     # -- driving
 
