@@ -154,7 +154,8 @@ def _parse(buf, pos, depth, limit):
         value = Verbatim(body[4:])
         value.format = body[:3]
         return value, end + 2
-    raise ProtocolError("unexpected type byte %r" % (chr(kind),))
+    # Redis's words: its requests hold bulk strings only.
+    raise ProtocolError("expected '$', got '%s'" % (chr(kind),))
 
 
 _AGGREGATES = frozenset(b"*~>%|")

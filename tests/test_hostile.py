@@ -342,3 +342,22 @@ def test_query_buffer_limit(small_query_buffer):
         assert conn.call("EXISTS", "k") == 0
         assert conn.call("SET", "k", "x" * 500000) == b"OK"  # below: fine
         conn.close()
+
+
+# ------------------------------------------------------- protocol errors
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"*1\r\nfoo\r\n",
+        b"*2\r\n$3\r\nget\r\n@1\r\n",
+        b"*abc\r\n",
+        b"*1\r\n$-5\r\n",
+        b'set "a b\r\n',
+    ],
+)
+def test_protocol_errors_read_as_redis_words_them(redis_server, mini_server, data):
+    real, mini = (_raw(server.port, data) for server in (redis_server, mini_server))
+    assert mini == real
+    assert real[0].startswith(b"-ERR Protocol error: ") and real[1]

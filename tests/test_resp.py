@@ -515,6 +515,7 @@ LIMITS = [
     (b"*-0\r\n", 0, "invalid multibulk length"),
     (b"*1_0\r\n", 0, "invalid multibulk length"),
     (b"*1\r\n$abc\r\n", 0, "invalid bulk length"),
+    (b"*1\r\nfoo\r\n", 0, "expected '$', got 'f'"),
     (b"*1\r\n$\r\n", 0, "invalid bulk length"),
     (b"*1\r\n$-1\r\n", 0, "invalid bulk length"),
     (b"*1\r\n$-5\r\n", 0, "invalid bulk length"),
