@@ -25,6 +25,7 @@ from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
+from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.resp import (
@@ -473,8 +474,10 @@ class MiniRedisFactory(ServerFactory):
     @ivar memory: the L{MemoryLimit} (C{maxmemory}).
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
-    @ivar restricted: whether the server now refuses some commands (over
-        C{maxmemory}, or busy): one flag for the hot path of dispatch.
+    @ivar pause: the L{Pause} of CLIENT PAUSE.
+    @ivar restricted: whether the server now refuses or holds back some
+        commands (over C{maxmemory}, busy, paused): one flag for the hot path
+        of dispatch.
     """
 
     protocol = RedisServerProtocol
@@ -503,7 +506,8 @@ class MiniRedisFactory(ServerFactory):
         check_policy(self.config)
         self._busy = None
         self.restricted = False
-        self.memory = MemoryLimit(self.config, self._restrictions_changed)
+        self.memory = MemoryLimit(self.config, self.restrictions_changed)
+        self.pause = Pause(self, dispatch)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
         self._sampler.clock = clock
@@ -526,10 +530,13 @@ class MiniRedisFactory(ServerFactory):
     @busy.setter
     def busy(self, run):
         self._busy = run
-        self._restrictions_changed()
+        self.restrictions_changed()
 
-    def _restrictions_changed(self):
-        self.restricted = self.memory.over or self._busy is not None
+    def restrictions_changed(self):
+        """Read again whether some commands are refused or held back now."""
+        self.restricted = (
+            self.memory.over or self._busy is not None or self.pause.mode is not None
+        )
 
     def _sample(self):
         self.stats.sample(self.clock.seconds())
@@ -573,6 +580,7 @@ class MiniRedisFactory(ServerFactory):
         unwatch_all(session)
         self.pubsub.drop(session)
         monitor.stop(session)
+        self.pause.forget(session)
         session.connection = None
 
     def session(self):

@@ -29,6 +29,7 @@ class Session:
         C{shard_channels}: SSUBSCRIBEd channels; C{subscribed}: whether any
         of them is not empty (kept by L{miniredis.pubsub.PubSub}).
     @ivar blocked: the L{miniredis.waits.Wait} while blocked, else None.
+    @ivar postponed: whether a request waits for CLIENT PAUSE to end.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
     @ivar on_resume: None, or what takes the reply that ends a wait in
@@ -57,6 +58,7 @@ class Session:
         self.subscribed = False
         self.monitoring = False
         self.blocked = None
+        self.postponed = False
         self.rewrites = None
         self.last_command = "NULL"
         self.created = time.time()

@@ -105,7 +105,8 @@ class Database:
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
         ):
-            self._expire(key)
+            if not self.store.paused:  # CLIENT PAUSE: gone, yet not deleted
+                self._expire(key)
             return None
         value = self.data.get(key)
         if value is not None:
@@ -118,7 +119,8 @@ class Database:
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
         ):
-            self._expire(key)
+            if not self.store.paused:  # CLIENT PAUSE: gone, yet not deleted
+                self._expire(key)
             return None
         return self.data.get(key)
 
@@ -273,6 +275,8 @@ class Store:
         (persistence logs a DEL).
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
+    @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
+        keys past their deadline then stay, though they read as missing.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -283,6 +287,7 @@ class Store:
         self.expired_keys = 0
         self.expire_listeners = []
         self.lru_clock = now_ms() // 1000
+        self.paused = False
 
     def db(self, index):
         return self.databases[index]
@@ -323,7 +328,7 @@ class Store:
         self.lru_clock = now // 1000
         started = time.perf_counter()
         removed = 0
-        busy = True
+        busy = not self.paused
         while busy and time.perf_counter() - started < budget:
             busy = False
             for db in self.databases:

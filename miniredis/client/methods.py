@@ -135,6 +135,8 @@ class RedisCommands:
     client_tracking = _command("CLIENT TRACKING", "ON|OFF [options]")
     client_unblock = _command("CLIENT UNBLOCK", "client-id [TIMEOUT|ERROR]")
     client_no_evict = _command("CLIENT NO-EVICT", "ON|OFF")
+    client_pause = _command("CLIENT PAUSE", "timeout [WRITE|ALL]")
+    client_unpause = _command("CLIENT UNPAUSE")
 
     # strings, and the origin's DELETE and FLUSH
     get = _command("GET", "key")

@@ -440,6 +440,9 @@ def _refusal(session, cmd, argv):
         )
     if session.server.busy is not None and "allow_busy" not in cmd.flags:
         return rejected(session, argv[0], ReplyError(session.server.busy.busy_reply))
+    pause = session.server.pause
+    if pause.mode is not None and pause.holds(session, cmd):
+        return pause.postpone(session, argv)
     if session.multi is not None and cmd.name not in _NOT_QUEUED:
         return queue_in_multi(session, cmd, argv)
     if session.subscribed and session.proto == 2:

@@ -13,6 +13,7 @@ from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.spec import Arg, Block, OneOf, Token
+from miniredis.pause import ALL, WRITE
 from miniredis.resp import OK, ReplyError, Status, Verbatim
 from miniredis.version import __redis_version__
 from miniredis.watch import unwatch_all
@@ -239,9 +240,9 @@ container(
     "client",
     -2,
     "sentinel",
-    summary="Commands about client connections: names, listing, killing.",
     group="connection",
     since="2.4.0",
+    summary="Commands about client connections: names, listing, killing, pausing.",
 )
 
 
@@ -519,6 +520,51 @@ def client_no_evict(session, argv):
 
 
 @command(
+    "client|pause",
+    -3,
+    "admin noscript loading stale",
+    group="connection",
+    since="2.9.50",
+    acl="connection",
+    args=[
+        Arg("timeout", "integer"),
+        OneOf("mode", Token("WRITE"), Token("ALL"), flags="optional", since="6.2.0"),
+    ],
+)
+def client_pause(session, argv):
+    """Hold back every client's commands, or only its writes, for a while."""
+    if len(argv) > 4:
+        raise ReplyError(
+            "ERR unknown subcommand or wrong number of arguments for '%s'. "
+            "Try CLIENT HELP." % (argv[1].decode("utf-8", "replace"),)
+        )
+    timeout = parse_int(argv[2], "ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise ReplyError("ERR timeout is negative")
+    mode = ALL
+    if len(argv) == 4:
+        mode = argv[3].lower().decode("utf-8", "replace")
+        if mode not in (ALL, WRITE):
+            raise ReplyError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+    session.server.pause.start(timeout / 1000.0, mode)
+    return OK
+
+
+@command(
+    "client|unpause",
+    2,
+    "admin noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    acl="connection",
+)
+def client_unpause(session, argv):
+    """End a CLIENT PAUSE: the held-back commands run."""
+    session.server.pause.end()
+    return OK
+
+
+@command(
     "client|reply",
     3,
     "noscript loading stale",
@@ -574,6 +620,10 @@ def client_help(session, argv):
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "REPLY ON",
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
