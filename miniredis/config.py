@@ -38,6 +38,26 @@ def _int(raw):
         raise ValueError("argument couldn't be parsed into an integer")
 
 
+def _int_between(low, high):
+    """An integer parameter that Redis bounds to C{low}..C{high}."""
+
+    def parse(raw):
+        value = _int(raw)
+        if not -_LONG_MAX - 1 <= value <= _LONG_MAX:
+            raise ValueError("argument couldn't be parsed into an integer")
+        if not low <= value <= high:
+            raise ValueError(
+                "argument must be between %d and %d inclusive" % (low, high)
+            )
+        return value
+
+    return parse
+
+
+_INT_MAX = (1 << 31) - 1
+_LONG_MAX = (1 << 63) - 1
+
+
 def _memory(raw):
     """A size in bytes, as Redis reads memory options (C{1k}, C{2mb}...)."""
     value = raw.strip().lower()
@@ -59,18 +79,68 @@ def _memory(raw):
     return int(value) * scale
 
 
+def _memory_between(low, high):
+    """A memory parameter that Redis bounds (an empty value reads as 0)."""
+
+    def parse(raw):
+        value = _memory(raw) if raw.strip() else 0
+        if not low <= value <= high:
+            raise ValueError(
+                "argument must be between %d and %d inclusive" % (low, high)
+            )
+        return value
+
+    return parse
+
+
+def _hostname(raw):
+    text = raw.decode("utf-8", "replace")
+    if not all(c.isascii() and (c.isalnum() or c in "-.") for c in text):
+        raise ValueError(
+            "Hostnames may only contain alphanumeric characters, hyphens or dots"
+        )
+    return text
+
+
+_TITLE_FIELDS = (
+    "title",
+    "listen-addr",
+    "server-mode",
+    "port",
+    "tls-port",
+    "unixsocket",
+    "config-file",
+)
+
+
+def _title_template(raw):
+    """C{proc-title-template}: text and known C{{fields}}, not empty."""
+    text = raw.decode("utf-8", "replace")
+    rest = text
+    for field in _TITLE_FIELDS:
+        rest = rest.replace("{%s}" % (field,), "")
+    if not text.strip() or "{" in rest or "}" in rest:
+        raise ValueError("template format is invalid or contains unknown variables")
+    return text
+
+
 def _text(raw):
     return raw.decode("utf-8")
 
 
-def _choice(*choices):
+def _choice(*choices, **same):
+    """
+    One of C{choices}; C{same} maps a choice to the one it means and that
+    CONFIG GET shows.
+    """
+
     def parse(raw):
         value = raw.decode("utf-8").lower()
         if value not in choices:
             raise ValueError(
                 "argument(s) must be one of the following: " + ", ".join(choices)
             )
-        return value
+        return same.get(value, value)
 
     return parse
 
@@ -113,6 +183,89 @@ def _keyspace_events(raw):
     else:
         shown = "".join(c for c in _EVENT_CLASSES + "n" if c in flags)
     return shown + "".join(c for c in "KEm" if c in flags)
+
+
+_CLIENT_CLASSES = ("normal", "replica", "pubsub")
+_CLASS_NAMES = {"normal": "normal", "replica": "replica", "slave": "replica"}
+_CLASS_NAMES["pubsub"] = "pubsub"
+
+
+def _buffer_limits(raw):
+    """
+    C{client-output-buffer-limit}: C{class hard soft seconds} groups, each
+    replacing the limits of its class (C{slave} names C{replica}).
+
+    @return: C{{class: (hard, soft, seconds)}} for the classes given.
+    """
+    parts = raw.decode("utf-8", "replace").split()
+    if len(parts) % 4:
+        raise ValueError("Wrong number of arguments in buffer limit configuration.")
+    limits = {}
+    for i in range(0, len(parts), 4):
+        kind = _CLASS_NAMES.get(parts[i].lower())
+        if kind is None:
+            raise ValueError(
+                "Invalid client class specified in buffer limit configuration."
+            )
+        try:
+            hard, soft = (_memory(part.encode()) for part in parts[i + 1 : i + 3])
+            seconds = int(parts[i + 3])
+        except ValueError:
+            raise ValueError(
+                "Error in hard, soft or soft_seconds setting in buffer limit "
+                "configuration."
+            )
+        if seconds < 0:
+            raise ValueError(
+                "Error in hard, soft or soft_seconds setting in buffer limit "
+                "configuration."
+            )
+        limits[kind] = (hard, soft, seconds)
+    return limits
+
+
+def _render_buffer_limits(limits):
+    return " ".join(
+        "%s %d %d %d" % ((("slave" if kind == "replica" else kind),) + limits[kind])
+        for kind in _CLIENT_CLASSES
+    )
+
+
+def _percentiles(raw):
+    """C{latency-tracking-info-percentiles}: up to 16 numbers from 0 to 100."""
+    try:
+        values = [float(part) for part in raw.split()]
+    except ValueError:
+        raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+    if not all(0 <= v <= 100 for v in values):
+        raise ValueError(
+            "latency-tracking-info-percentiles parameters should sit between "
+            "[0.0,100.0]"
+        )
+    return values
+
+
+def _render_percentiles(values):
+    return " ".join("%g" % (value,) for value in values)
+
+
+def _oom_score_adj_values(raw):
+    parts = raw.split()
+    if len(parts) != 3:
+        raise ValueError("wrong number of arguments")
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        values = [None]
+    if not all(v is not None and -2000 <= v <= 2000 for v in values):
+        raise ValueError(
+            "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+        )
+    return values
+
+
+def _render_ints(values):
+    return " ".join("%d" % (value,) for value in values)
 
 
 def _save_rules(raw):
@@ -193,7 +346,196 @@ PARAMETERS = {
     "stream-node-max-entries": (100, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),
 }
-ALIASES = {"lua-time-limit": "busy-reply-threshold"}
+# Parameters of Redis 7.0 that miniredis takes, checked as Redis checks
+# them, but that change nothing here:
+# name -> (default, parse, render or None, settable at run time).
+_NO_EFFECT_PARAMETERS = {
+    "activedefrag": (False, _yes_no, None, True),
+    "active-defrag-cycle-max": (25, _int_between(1, 99), None, True),
+    "active-defrag-cycle-min": (1, _int_between(1, 99), None, True),
+    "active-defrag-ignore-bytes": (
+        100 << 20,
+        _memory_between(1, _LONG_MAX),
+        None,
+        True,
+    ),
+    "active-defrag-max-scan-fields": (1000, _int_between(1, _LONG_MAX), None, True),
+    "active-defrag-threshold-lower": (10, _int_between(0, 1000), None, True),
+    "active-defrag-threshold-upper": (100, _int_between(0, 1000), None, True),
+    "activerehashing": (True, _yes_no, None, True),
+    "active-expire-effort": (1, _int_between(1, 10), None, True),
+    "always-show-logo": (False, _yes_no, None, False),
+    "aof-disable-auto-gc": (False, _yes_no, None, True),
+    "aof-rewrite-incremental-fsync": (True, _yes_no, None, True),
+    "rdb-save-incremental-fsync": (True, _yes_no, None, True),
+    "no-appendfsync-on-rewrite": (False, _yes_no, None, True),
+    "appenddirname": ("appendonlydir", _filename("appenddirname"), None, False),
+    "aof_rewrite_cpulist": ("", _text, None, False),
+    "bgsave_cpulist": ("", _text, None, False),
+    "bio_cpulist": ("", _text, None, False),
+    "server_cpulist": ("", _text, None, False),
+    "client-output-buffer-limit": (
+        {
+            "normal": (0, 0, 0),
+            "replica": (256 << 20, 64 << 20, 60),
+            "pubsub": (32 << 20, 8 << 20, 60),
+        },
+        _buffer_limits,
+        _render_buffer_limits,
+        True,
+    ),
+    "cluster-allow-pubsubshard-when-down": (True, _yes_no, None, True),
+    "cluster-allow-reads-when-down": (False, _yes_no, None, True),
+    "cluster-allow-replica-migration": (True, _yes_no, None, True),
+    "cluster-announce-bus-port": (0, _int_between(0, 65535), None, True),
+    "cluster-announce-hostname": ("", _hostname, None, True),
+    "cluster-announce-ip": ("", _text, None, True),
+    "cluster-announce-port": (0, _int_between(0, 65535), None, True),
+    "cluster-announce-tls-port": (0, _int_between(0, 65535), None, True),
+    "cluster-config-file": ("nodes.conf", _text, None, False),
+    "cluster-link-sendbuf-limit": (0, _memory_between(0, float("inf")), None, True),
+    "cluster-migration-barrier": (1, _int_between(0, _INT_MAX), None, True),
+    "cluster-node-timeout": (15000, _int_between(0, _LONG_MAX), None, True),
+    "cluster-port": (0, _int_between(0, 65535), None, False),
+    "cluster-preferred-endpoint-type": (
+        "ip",
+        _choice("ip", "hostname", "unknown-endpoint"),
+        None,
+        True,
+    ),
+    "cluster-replica-no-failover": (False, _yes_no, None, True),
+    "cluster-slave-no-failover": (False, _yes_no, None, True),
+    "cluster-replica-validity-factor": (10, _int_between(0, _INT_MAX), None, True),
+    "cluster-slave-validity-factor": (10, _int_between(0, _INT_MAX), None, True),
+    "cluster-require-full-coverage": (True, _yes_no, None, True),
+    "crash-log-enabled": (True, _yes_no, None, True),
+    "crash-memcheck-enabled": (True, _yes_no, None, True),
+    "disable-thp": (True, _yes_no, None, False),
+    "dynamic-hz": (True, _yes_no, None, True),
+    "enable-module-command": ("no", _choice("no", "yes", "local"), None, False),
+    "ignore-warnings": ("", _text, None, True),
+    "io-threads": (1, _int_between(1, 128), None, False),
+    "io-threads-do-reads": (False, _yes_no, None, False),
+    "jemalloc-bg-thread": (True, _yes_no, None, True),
+    "latency-monitor-threshold": (0, _int_between(0, _LONG_MAX), None, True),
+    "latency-tracking": (True, _yes_no, None, True),
+    "latency-tracking-info-percentiles": (
+        [50.0, 99.0, 99.9],
+        _percentiles,
+        _render_percentiles,
+        True,
+    ),
+    "lazyfree-lazy-eviction": (False, _yes_no, None, True),
+    "lazyfree-lazy-expire": (False, _yes_no, None, True),
+    "lazyfree-lazy-server-del": (False, _yes_no, None, True),
+    "lazyfree-lazy-user-del": (False, _yes_no, None, True),
+    "lazyfree-lazy-user-flush": (False, _yes_no, None, True),
+    "lfu-decay-time": (1, _int_between(0, _INT_MAX), None, True),
+    "lfu-log-factor": (10, _int_between(0, _INT_MAX), None, True),
+    "list-compress-depth": (0, _int_between(0, _INT_MAX), None, True),
+    "maxmemory-eviction-tenacity": (10, _int_between(0, 100), None, True),
+    "maxmemory-samples": (5, _int_between(1, _INT_MAX), None, True),
+    "oom-score-adj": (
+        "no",
+        _choice("no", "yes", "relative", "absolute", relative="yes"),
+        None,
+        True,
+    ),
+    "oom-score-adj-values": ([0, 200, 800], _oom_score_adj_values, _render_ints, True),
+    "proc-title-template": (
+        "{title} {listen-addr} {server-mode}",
+        _title_template,
+        None,
+        True,
+    ),
+    "propagation-error-behavior": (
+        "ignore",
+        _choice("ignore", "panic", "panic-on-replicas"),
+        None,
+        True,
+    ),
+    "sanitize-dump-payload": ("no", _choice("no", "yes", "clients"), None, True),
+    "set-proc-title": (True, _yes_no, None, False),
+    "shutdown-timeout": (10, _int_between(0, _INT_MAX), None, True),
+    "socket-mark-id": (0, _int_between(0, _INT_MAX), None, False),
+    "tracking-table-max-keys": (1000000, _int_between(0, _LONG_MAX), None, True),
+}
+
+# Why each parameter accepted with no effect has none (the README's table).
+NO_EFFECT = {
+    "loglevel": "miniredis logs through `twisted.logger`; twistd's own options "
+    "choose where and what",
+    "rdbcompression": "RDB strings are written uncompressed (Redis reads both); "
+    "LZF strings are read",
+    "slowlog-log-slower-than": "`SLOWLOG` is not there yet",
+    "slowlog-max-len": "`SLOWLOG` is not there yet",
+    "list-max-listpack-size": "Redis 7.0 encodes every list as a quicklist; the "
+    "node size it tunes is not observable",
+    "list-compress-depth": "lists are not compressed; Redis's compression is not "
+    "observable either",
+    "activedefrag": "Python's allocator is not jemalloc: there is no defragmenter",
+    "active-defrag-*": "as `activedefrag`",
+    "activerehashing": "Python's dicts resize themselves at once",
+    "active-expire-effort": "the active expiry cycle is tuned by `hz` alone",
+    "dynamic-hz": "`hz` is not raised with the number of clients",
+    "always-show-logo": "miniredis prints no logo",
+    "aof-disable-auto-gc": "the AOF is one file (`appendfilename`), with no "
+    "history to collect",
+    "appenddirname": "as `aof-disable-auto-gc`: Redis 7.0's multi-part AOF "
+    "directory is not used",
+    "aof-rewrite-incremental-fsync": "a rewritten AOF or an RDB file is synced "
+    "once, when complete",
+    "rdb-save-incremental-fsync": "as `aof-rewrite-incremental-fsync`",
+    "no-appendfsync-on-rewrite": "rewrites do not compete with `appendfsync` "
+    "for the disk: the rewrite is written in one go",
+    "*_cpulist": "one process and one reactor thread: nothing to pin",
+    "io-threads": "as `*_cpulist`",
+    "io-threads-do-reads": "as `*_cpulist`",
+    "client-output-buffer-limit": "not enforced yet: a client that does not "
+    "read is not disconnected",
+    "cluster-*": "cluster mode is off (`CLUSTER` answers as a standalone "
+    "redis-server), as in Redis without `cluster-enabled`",
+    "crash-log-enabled": "a failure is logged as a Python traceback",
+    "crash-memcheck-enabled": "there is no memory test after a crash",
+    "disable-thp": "miniredis leaves transparent huge pages as they are",
+    "enable-module-command": "there are no modules (`MODULE` is unknown)",
+    "ignore-warnings": "miniredis makes none of the startup checks it silences",
+    "jemalloc-bg-thread": "as `activedefrag`",
+    "latency-monitor-threshold": "`LATENCY` is not there yet",
+    "latency-tracking": "as `latency-monitor-threshold`",
+    "latency-tracking-info-percentiles": "as `latency-monitor-threshold`",
+    "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
+    "once, in every case",
+    "lfu-decay-time": "no key is evicted (see `maxmemory-policy`)",
+    "lfu-log-factor": "as `lfu-decay-time`",
+    "maxmemory-eviction-tenacity": "as `lfu-decay-time`",
+    "maxmemory-samples": "as `lfu-decay-time`",
+    "oom-score-adj": "miniredis does not change its OOM score",
+    "oom-score-adj-values": "as `oom-score-adj`",
+    "proc-title-template": "the process title is Python's",
+    "set-proc-title": "as `proc-title-template`",
+    "propagation-error-behavior": "a write that fails in a script or EXEC is "
+    "not propagated, so there is nothing to act on",
+    "sanitize-dump-payload": "RESTORE and RDB loading check every payload in "
+    "full, whatever the value",
+    "shutdown-timeout": "no replicas to wait for on shutdown",
+    "socket-mark-id": "sockets are not marked",
+    "tracking-table-max-keys": "`CLIENT TRACKING` is not there yet",
+}
+PARAMETERS.update(_NO_EFFECT_PARAMETERS)
+# Names Redis keeps for older ones, listed by CONFIG GET too.
+ALIASES = {
+    "lua-time-limit": "busy-reply-threshold",
+    "hash-max-ziplist-entries": "hash-max-listpack-entries",
+    "hash-max-ziplist-value": "hash-max-listpack-value",
+    "zset-max-ziplist-entries": "zset-max-listpack-entries",
+    "zset-max-ziplist-value": "zset-max-listpack-value",
+    "list-max-ziplist-size": "list-max-listpack-size",
+    "cluster-slave-no-failover": "cluster-replica-no-failover",
+    "cluster-slave-validity-factor": "cluster-replica-validity-factor",
+}
+for _alias, _name in ALIASES.items():
+    PARAMETERS.setdefault(_alias, PARAMETERS[_name])
 # What a client may change only where enable-protected-configs lets it:
 # where files are written.
 PROTECTED = frozenset(["dir", "dbfilename"])
@@ -233,7 +575,12 @@ class Config:
             value = value.encode("utf-8")
         if isinstance(value, bytes):
             value = PARAMETERS[name][1](value)
-        self._values[name] = value
+        self._values[name] = self._merged(name, value)
+
+    def _merged(self, name, value):
+        """A partial C{client-output-buffer-limit} keeps the other classes."""
+        old = self._values[name]
+        return {**old, **value} if isinstance(old, dict) else value
 
     def render(self, name):
         spec = PARAMETERS[name]
@@ -285,6 +632,6 @@ class Config:
                 "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
                 % (name, e)
             )
-        self._values[key] = value
+        self._values[key] = value = self._merged(key, value)
         for listener in self.listeners.get(key, ()):
             listener(value)

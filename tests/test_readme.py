@@ -22,6 +22,7 @@ import pytest
 
 from miniredis.commands import COMMANDS, Command, load_all
 from miniredis.commands.introspection import command_docs, command_info
+from miniredis.glob import matcher
 from tests.servers import (
     ROOT,
     RawConnection,
@@ -415,3 +416,15 @@ def test_check_aof_tool(tmp_path):
     assert path.read_bytes() == b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
     done = subprocess.run([tool, str(path)], capture_output=True, timeout=60)
     assert done.returncode == 0
+
+
+def test_the_no_effect_table_is_the_code_s():
+    """The README's table of parameters with no effect is config.NO_EFFECT."""
+    from miniredis.config import NO_EFFECT, PARAMETERS
+
+    with open(README) as f:
+        rows = re.findall(r"^  \| `([^`]+)` \| (.*) \|$", f.read(), re.M)
+    assert rows == list(NO_EFFECT.items())
+    names = [name.encode() for name in PARAMETERS]
+    for pattern in NO_EFFECT:
+        assert any(matcher(pattern.encode())(name) for name in names), pattern
