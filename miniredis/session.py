@@ -33,6 +33,9 @@ class Session:
         answer at once as their non-blocking forms do.
     @ivar on_resume: None, or what takes the reply that ends a wait in
         place of the client (a transaction suspended by a busy script).
+    @ivar user: the L{miniredis.acl.User} the client runs commands as.
+    @ivar checked: whether the dispatcher asks the ACL before each command
+        (the user is not unrestricted; kept by L{miniredis.acl.Users}).
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -45,7 +48,10 @@ class Session:
         self.db = server.store.db(0)
         self.proto = 2
         self.name = b""
-        self.authenticated = not server.config["requirepass"]
+        self.user = None
+        self.checked = False
+        self.log_in(server.acl.default)
+        self.authenticated = self.user.nopass and self.user.enabled
         self.multi = None
         self.multi_failed = False
         self.watching = set()
@@ -63,6 +69,12 @@ class Session:
         self.closing = False
         self.deny_blocking = False
         self.on_resume = None
+
+    def log_in(self, user):
+        """Run the next commands as C{user}, authenticated."""
+        self.user = user
+        self.checked = not user.unrestricted
+        self.authenticated = True
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
@@ -155,7 +167,7 @@ class Session:
             ("tot-mem", 0),
             ("events", "r"),
             ("cmd", self.last_command),
-            ("user", "default"),
+            ("user", self.user.name.decode("utf-8", "replace")),
             ("redir", -1),
             ("resp", self.proto),
         ]
