@@ -239,11 +239,11 @@ class Selector:
                 raise RuleError(UNKNOWN)
             self._permit(cmd, True)
             return
-        parent, _, first = name.partition(b"|")
-        cmd = COMMANDS.get(parent.lower())
+        parent, _, first = name.rpartition(b"|")
+        cmd = _find_command(parent)
         if cmd is None:
             raise RuleError(UNKNOWN)
-        if b"|" in first and cmd.subcommands:
+        if "|" in cmd.name:
             raise RuleError(SUBCOMMAND_FIRSTARG)
         if not first:
             raise RuleError(SYNTAX)
@@ -451,8 +451,8 @@ class User:
         self.selectors = [Selector(allchannels)]
         self.unrestricted = False
 
-    def copy(self, name=None):
-        other = User(self.name if name is None else name)
+    def copy(self):
+        other = User(self.name)
         other.enabled = self.enabled
         other.nopass = self.nopass
         other.sanitize = self.sanitize
@@ -462,6 +462,7 @@ class User:
         return other
 
     def refresh(self):
+        """Work out L{unrestricted} again, after a change."""
         root = self.selectors[0]
         self.unrestricted = root.allcommands and root.allkeys and root.allchannels
 
@@ -765,7 +766,6 @@ class Users:
         """@return: the user C{name} and C{password} log in as, or None."""
         user = self.users.get(name)
         if user is None or not user.password_ok(password):
-            hmac.compare_digest(b"", b"")
             return None
         return user
 
