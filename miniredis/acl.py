@@ -478,7 +478,9 @@ class User:
         @raise RuleError: for a rule that does not apply.
         """
         word = rule.lower()
-        if word == b"on":
+        if not rule:
+            pass  # an empty rule changes nothing
+        elif word == b"on":
             self.enabled = True
         elif word == b"off":
             self.enabled = False

@@ -111,6 +111,10 @@ def _connect(acl):
         ["(+get", "~x", "%R~y)", "+set"],
         ["(+get ~x)", "clearselectors"],
         ["ALLKEYS", "+GET", "ON"],
+        ["", "on"],
+        ["()"],
+        ["(", ")"],
+        ["( +get )", "(+set", ")"],
     ],
 )
 def test_setuser_then_getuser_and_list(acl, rules):
@@ -146,12 +150,31 @@ def test_setuser_then_getuser_and_list(acl, rules):
         ["(+nosuch)"],
         ["(on)"],
         ["on", ">pw", "+nosuch"],
+        ['(~"a b" +get)'],
     ],
 )
 def test_setuser_errors_change_nothing(acl, rules):
     acl.check("ACL", "SETUSER", "someone", "on", "+get")
     acl.check("ACL", "SETUSER", "someone", *rules)
     acl.check("ACL", "GETUSER", "someone")
+
+
+def test_acl_pubsub_default(acl):
+    acl.run(
+        [
+            ("CONFIG", "SET", "acl-pubsub-default", "allchannels"),
+            ("ACL", "SETUSER", "a", "(+get)"),
+            ("ACL", "SETUSER", "b", "&x", "reset"),
+            ("ACL", "LIST"),
+            ("CONFIG", "SET", "acl-pubsub-default", "bogus"),
+            ("CONFIG", "SET", "acl-pubsub-default", "resetchannels"),
+            ("ACL", "SETUSER", "c", "(+get)"),
+            ("ACL", "SETUSER", "b", "reset"),
+            ("ACL", "LIST"),
+            ("CONFIG", "GET", "acl-pubsub-default"),
+            ("CONFIG", "GET", "acllog-max-len"),
+        ]
+    )
 
 
 def test_user_names(acl):
