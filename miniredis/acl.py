@@ -12,7 +12,7 @@ that are not L{User.unrestricted}); commands never check for themselves.
 Usage::
 
     users = Users(config)
-    user = users.setuser(b"app", [b"on", b">secret", b"~app:*", b"+@read"])
+    user, _ = users.setuser(b"app", [b"on", b">secret", b"~app:*", b"+@read"])
     users.check(user, cmd, argv)   # (DENIED_KEY, 1), say, or None
 """
 
