@@ -579,5 +579,8 @@ class MiniRedisFactory(ServerFactory):
         session.connection = None
 
     def session(self):
-        """@return: a L{Session} not tied to a connection, for in-process use."""
+        """
+        @return: a L{Session} not tied to a connection, for in-process use
+            (the ACL does not hold it back, as for Redis's own clients).
+        """
         return Session(self)

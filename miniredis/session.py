@@ -52,6 +52,8 @@ class Session:
         self.checked = False
         self.log_in(server.acl.default)
         self.authenticated = self.user.nopass and self.user.enabled
+        if connection is None:
+            self.checked = False  # the server's own (a log replayed): as Redis's
         self.multi = None
         self.multi_failed = False
         self.watching = set()
