@@ -812,6 +812,22 @@ class Users:
             message = message.replace("%s", cmd.name)
         return ReplyError(message)
 
+    def reads_any_key(self, session, cmd, argv):
+        """
+        Whether C{session} may run C{cmd} with C{argv} and read any key
+        while it does (SORT's BY and GET patterns name keys of their own).
+        """
+        if not session.checked:
+            return True
+        keys = cmd.key_positions(argv) or ()
+        for selector in session.user.selectors:
+            if selector.check(cmd, argv, keys) is None and (
+                selector.allkeys
+                or any(p == b"*" and f & READ for p, f in selector.patterns)
+            ):
+                return True
+        return False
+
     def recheck(self, session, cmd, argv):
         """
         EXEC's check of a queued command: the rules may have changed since

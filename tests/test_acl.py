@@ -452,6 +452,29 @@ def test_dryrun(acl, request_):
     acl.check("ACL", "DRYRUN", "nosuch", *request_)
 
 
+@pytest.mark.parametrize("keys", [["%R~*"], ["~l*", "%R~*"], ["~l"], ["allkeys"]])
+def test_sort_patterns_need_every_key(acl, keys):
+    acl.check("RPUSH", "l", "1", "2")
+    acl.check("ACL", "SETUSER", "sorter", "on", "nopass", "+@all", *keys)
+    acl.check("AUTH", "sorter", "x")
+    acl.run(
+        [
+            ("SORT", "l", "BY", "w_*"),
+            ("SORT", "l", "GET", "w_*"),
+            ("SORT", "l", "GET", "#"),
+            ("SORT", "l", "BY", "nosort"),
+            ("SORT", "l", "BAD", "GET", "#"),
+            ("SORT_RO", "l", "BY", "w_*"),
+            ("SORT", "l"),
+        ]
+    )
+
+
+def test_a_changed_user_holds_at_once(acl):
+    acl.check("ACL", "SETUSER", "default", "-get", "resetkeys", "~k*")
+    acl.run([("GET", "k"), ("SET", "x", "1"), ("SET", "k", "1"), ("DBSIZE",)])
+
+
 def test_rules_changed_before_exec(acl):
     acl.check("ACL", "SETUSER", "app", *_APP)
     acl.check("AUTH", "app", "pw")
