@@ -75,6 +75,13 @@ MESSAGES = (
     },
 )
 
+_BOTH = (
+    "Configuring Redis with users defined in redis.conf and at the same setting "
+    "an ACL file path is invalid. This setup is very likely to lead to "
+    "configuration errors and security holes, please define either an ACL file "
+    "or declare users directly in your redis.conf, but not both."
+)
+
 _NO_LONGER = {
     DENIED_CMD: "no permission to execute the command or subcommand",
     DENIED_KEY: "no permission to touch the specified keys",
@@ -643,9 +650,34 @@ class Users:
         self.users = {b"default": self.default}
         self.log = []
         self.set_requirepass(config["requirepass"])
+        if config.users and config["aclfile"]:
+            raise ReplyError("ERR " + _BOTH)
+        for declaration in config.users:
+            self._declare(declaration)
         if config["aclfile"]:
             self.load(config["aclfile"])
         config.listeners.setdefault("requirepass", []).append(self.set_requirepass)
+
+    def _declare(self, declaration):
+        """Add a user as a C{user} line of the configuration file says."""
+        name, rules = declaration[0], declaration[1:]
+        user = self.users.get(name) or User(name, self._allchannels())
+        for rule in merge_selectors(rules):
+            try:
+                user.apply(rule, self._allchannels())
+            except RuleError as e:
+                raise ReplyError(
+                    "ERR Error loading ACL rule '%s' for the user named '%s': %s"
+                    % (_decoded(rule), _decoded(name), e.args[0])
+                )
+        self.users[name] = user
+
+    def lines(self):
+        """@return: the users as C{user} lines (ACL LIST, ACL SAVE)."""
+        return [
+            b"user %s %s" % (name, self.users[name].describe())
+            for name in sorted(self.users)
+        ]
 
     def set_requirepass(self, password):
         """C{requirepass}: the default user's only password, or none."""

@@ -219,12 +219,15 @@ class Config:
 
     @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
     @ivar file: the path of the configuration file read at start, or None.
+    @ivar users: the C{user} declarations of that file: each a list of
+        arguments (the name, then its rules).
     """
 
     def __init__(self, **overrides):
         self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
         self.listeners = {}
         self.file = None
+        self.users = []
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 

@@ -107,8 +107,8 @@ class Options(usage.Options):
             check_policy(config)
         except ValueError as e:
             raise usage.UsageError(str(e))
-        if config["aclfile"]:
-            _check_aclfile(config)
+        if config["aclfile"] or config.users:
+            _check_users(config)
         for endpoint in self["listen"]:
             found = re.match(r"tcp6?:(?:port=)?(\d+)(?::|$)", endpoint)
             if found:
@@ -117,8 +117,11 @@ class Options(usage.Options):
         return config
 
 
-def _check_aclfile(config):
-    """@raise usage.UsageError: where the ACL file cannot be loaded."""
+def _check_users(config):
+    """
+    @raise usage.UsageError: where the users (the ACL file, or the
+        configuration file's C{user} lines) cannot be loaded.
+    """
     from miniredis import commands
     from miniredis.acl import Users
     from miniredis.resp import ReplyError

@@ -8,11 +8,15 @@ hash table (random per process), so the tests give at most one single
 command per rule set where the description is compared.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from miniredis.resp import ReplyError
 from tests.differential import Differ
-from tests.servers import RawConnection, miniredis_process, redis_process
+from tests.servers import ROOT, RawConnection, miniredis_process, redis_process
 
 _DEFAULT = "user default on nopass ~* &* +@all\n"
 
@@ -637,3 +641,83 @@ def test_no_aclfile(acl, tmp_path):
     finally:
         for server in pair:
             server.stop()
+
+
+# ------------------------------------------- users in the configuration file
+
+_CONF = "user alice on >pw ~a* +get\n# a comment\nuser bob off\n"
+
+
+def _with_conf(tmp_path, text):
+    """A redis-server and a miniredis, each given a configuration file."""
+    pair = []
+    for name in ("redis", "mini"):
+        directory = tmp_path / name
+        directory.mkdir()
+        conf = directory / "server.conf"
+        conf.write_text(text)
+        if name == "redis":
+            server = redis_process(str(directory))
+            server.argv[1:1] = [str(conf)]
+        else:
+            server = miniredis_process(str(directory), "-c", str(conf))
+        server.conf = conf
+        pair.append(server)
+    return pair
+
+
+def test_users_declared_in_the_configuration_file(tmp_path):
+    pair = _with_conf(tmp_path, _CONF)
+    for server in pair:
+        server.start()
+    try:
+        differ = Differ(pair[0].port, pair[1].port)
+        differ.run(
+            [
+                ("ACL", "LIST"),
+                ("AUTH", "alice", "pw"),
+                ("GET", "a1"),
+                ("GET", "b1"),
+                ("AUTH", "default", "x"),
+                ("ACL", "SETUSER", "carol", "on"),
+                ("CONFIG", "REWRITE"),
+            ]
+        )
+        differ.close()
+        written = [
+            [
+                line
+                for line in s.conf.read_text().splitlines()
+                if line.startswith("user ")
+            ]
+            for s in pair
+        ]
+        assert written[1] == written[0]
+    finally:
+        for server in pair:
+            server.stop()
+
+
+@pytest.mark.parametrize(
+    "text, error",
+    [
+        (
+            "user alice on +nosuch\n",
+            "Error loading ACL rule '+nosuch' for the user named 'alice': "
+            "Unknown command or category name in ACL",
+        ),
+        ("user alice on\naclfile users.acl\n", "Configuring Redis with users"),
+    ],
+)
+def test_bad_user_declarations_stop_the_start(tmp_path, text, error):
+    (tmp_path / "users.acl").write_text("")
+    conf = tmp_path / "server.conf"
+    conf.write_text(text.replace("users.acl", str(tmp_path / "users.acl")))
+    done = subprocess.run(
+        [sys.executable, "-m", "miniredis", "-c", str(conf), "--port", "0"],
+        capture_output=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
+    assert done.returncode != 0
+    assert error in done.stderr.decode() + done.stdout.decode()

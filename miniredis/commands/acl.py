@@ -129,8 +129,7 @@ def _disconnect(session, user):
 @command("acl|list", 2, "admin noscript loading stale", group="server", since="6.0.0")
 def acl_list(session, argv):
     """List the users as rules, one line each."""
-    users = session.server.acl.users
-    return [b"user %s %s" % (name, users[name].describe()) for name in sorted(users)]
+    return session.server.acl.lines()
 
 
 @command("acl|users", 2, "admin noscript loading stale", group="server", since="6.0.0")
@@ -250,10 +249,7 @@ def acl_dryrun(session, argv):
 def acl_save(session, argv):
     """Write the users to the ACL file."""
     path = _aclfile(session)
-    users = session.server.acl.users
-    text = b"".join(
-        b"user %s %s\n" % (name, users[name].describe()) for name in sorted(users)
-    )
+    text = b"".join(line + b"\n" for line in session.server.acl.lines())
     temporary = path + ".tmp-%d" % (os.getpid(),)
     try:
         with open(temporary, "wb") as f:
