@@ -22,6 +22,7 @@ import time
 
 from miniredis.commands import COMMANDS
 from miniredis.commands.spec import CATEGORIES
+from miniredis.conffile import split_line
 from miniredis.glob import matcher
 from miniredis.resp import ReplyError
 
@@ -526,8 +527,12 @@ class User:
                 self.apply(each, allchannels)
         elif rule[:1] == b"(" and rule[-1:] == b")":
             selector = Selector(allchannels)
-            for each in rule[1:-1].split():
-                selector.apply(each)
+            try:  # the rules inside are split as Redis splits arguments
+                inside = split_line(rule[1:-1].decode("latin-1"))
+            except ValueError:
+                inside = []  # unbalanced quotes: Redis then applies no rule
+            for each in inside:
+                selector.apply(each.encode("latin-1"))
             self.selectors.append(selector)
         else:
             self.root.apply(rule)

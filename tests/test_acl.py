@@ -155,6 +155,10 @@ def test_setuser_then_getuser_and_list(acl, rules):
         ["(on)"],
         ["on", ">pw", "+nosuch"],
         ['(~"a b" +get)'],
+        ["(~'a b' +get)"],
+        ['(~ab "+get)'],
+        ['("~ab" +get)'],
+        ["(+get\t~x  &y)"],
     ],
 )
 def test_setuser_errors_change_nothing(acl, rules):
