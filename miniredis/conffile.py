@@ -4,7 +4,7 @@ in place by CONFIG REWRITE.
 
 A line is a directive and its arguments (double or single quotes group an
 argument; C{#} starts a comment line). Several C{save} lines add up, as in
-Redis. Directives miniredis does not know are logged and kept as written.
+Redis; C{user} lines declare ACL users (L{Config.users}). Directives miniredis does not know are logged and kept as written.
 
 Usage::
 
@@ -107,6 +107,9 @@ def read(config, path):
         if not args or args[0].startswith("#"):
             continue
         name = args[0].lower()
+        if name == "user" and len(args) > 1:
+            config.users.append([arg.encode("utf-8") for arg in args[1:]])
+            continue
         if name not in PARAMETERS:
             log.warn(
                 "{path}:{number}: ignoring unknown directive {name}",
@@ -141,16 +144,20 @@ def _line(config, name):
     return "%s %s" % (name, _quote(value))
 
 
-def rewrite(config):
+def rewrite(config, users=()):
     """
     Write C{config} back to its file: a line of the file naming a parameter
     gets its current value (later lines for the same one go); parameters
     that differ from their default and have no line are added at the end;
     comments and unknown directives stay.
 
+    @param users: the C{user} lines to write, as Redis does: in place of
+        the file's C{user} lines, one for one, the rest at the end.
+
     @raise OSError: if the file cannot be written.
     """
     path = config.file
+    users = list(users)
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -167,7 +174,10 @@ def rewrite(config):
         except ValueError:
             args = []
         name = args[0].lower() if args and not args[0].startswith("#") else None
-        if name not in PARAMETERS:
+        if name == "user":
+            if users:
+                out.append(users.pop(0))
+        elif name not in PARAMETERS:
             out.append(line)
         elif _canonical(name) not in written:
             written.add(_canonical(name))
@@ -179,6 +189,7 @@ def rewrite(config):
         and name not in written
         and config.render(name) != defaults.render(name)
     ]
+    added.extend(users)
     if added:
         out.append(MARKER)
         out.extend(added)

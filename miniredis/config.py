@@ -289,6 +289,14 @@ PARAMETERS = {
     "unixsocket": ("", _text, None, False),
     "databases": (16, _int, None, False),
     "requirepass": ("", _text, None, True),
+    "aclfile": ("", _text, None, False),
+    "acllog-max-len": (128, _int, None, True),
+    "acl-pubsub-default": (
+        "resetchannels",
+        _choice("allchannels", "resetchannels"),
+        None,
+        True,
+    ),
     "maxclients": (10000, _int, None, True),
     "timeout": (0, _int, None, True),
     "tcp-keepalive": (300, _int, None, True),
@@ -555,12 +563,15 @@ class Config:
 
     @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
     @ivar file: the path of the configuration file read at start, or None.
+    @ivar users: the C{user} declarations of that file: each a list of
+        arguments (the name, then its rules).
     """
 
     def __init__(self, **overrides):
         self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
         self.listeners = {}
         self.file = None
+        self.users = []
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 

@@ -21,6 +21,7 @@ from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 
 from miniredis import commands, monitor
+from miniredis.acl import Users
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
@@ -87,9 +88,9 @@ def _keepalive(transport, seconds):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
 
 
-def _protected(config):
-    """Whether protected mode is on: asked for, and no password set."""
-    return config["protected-mode"] and not config["requirepass"]
+def _protected(factory):
+    """Whether protected mode is on: asked for, and the default user has no password."""
+    return factory.config["protected-mode"] and factory.acl.default.nopass
 
 
 class RedisServerProtocol(Protocol):
@@ -124,7 +125,7 @@ class RedisServerProtocol(Protocol):
             self.transport.setTcpNoDelay(True)
             _keepalive(self.transport, factory.config["tcp-keepalive"])
         self.session = Session(factory, self, _address(self.transport.getPeer()))
-        if _protected(factory.config) and not self.session.is_local():
+        if _protected(factory) and not self.session.is_local():
             self.transport.write(_DENIED)
             self.transport.loseConnection()
             self.session = None
@@ -457,6 +458,7 @@ class MiniRedisFactory(ServerFactory):
     @ivar store: the L{Store} of databases.
     @ivar clock: the reactor (or a C{task.Clock} in tests) timers run on.
     @ivar clients: client id -> L{Session} of each connected client.
+    @ivar acl: the L{Users} (ACL).
     @ivar waits: the clients blocked in BLPOP and friends (L{Waits}).
     @ivar cursors: the snapshots behind SCAN cursors (L{Cursors}).
     @ivar pubsub: the channel and pattern subscriptions (L{PubSub}).
@@ -502,6 +504,7 @@ class MiniRedisFactory(ServerFactory):
             )
         )
         self.clients = {}
+        self.acl = Users(self.config)
         self.stats = ServerStats()
         check_policy(self.config)
         self._busy = None
@@ -584,5 +587,8 @@ class MiniRedisFactory(ServerFactory):
         session.connection = None
 
     def session(self):
-        """@return: a L{Session} not tied to a connection, for in-process use."""
+        """
+        @return: a L{Session} not tied to a connection, for in-process use
+            (the ACL does not hold it back, as for Redis's own clients).
+        """
         return Session(self)

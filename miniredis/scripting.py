@@ -412,6 +412,7 @@ class Scripts:
         run.began = server.writes.begin()
         session = self._session
         session.db = run.caller.db
+        session.user, session.checked = run.caller.user, run.caller.checked
         session.proto = 2
         self.current = run
 
@@ -543,6 +544,11 @@ class Scripts:
                     "ERR Please specify at least one argument for this redis lib call"
                 )
             cmd = _script_command(argv)
+            session = self._session
+            if session.checked:
+                denied = self.server.acl.refuse(session, cmd, argv, "lua", run.caller)
+                if denied is not None:
+                    raise denied
             if cmd.write:
                 if run.readonly:
                     raise ReplyError(

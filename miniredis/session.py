@@ -35,6 +35,9 @@ class Session:
     @ivar on_resume: None, or what takes the reply that ends a wait in
         place of the client (a transaction suspended by a busy script).
     @ivar script: whether this is the session Lua scripts run commands in.
+    @ivar user: the L{miniredis.acl.User} the client runs commands as.
+    @ivar checked: whether the dispatcher asks the ACL before each command
+        (the user is not unrestricted; kept by L{miniredis.acl.Users}).
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -47,7 +50,12 @@ class Session:
         self.db = server.store.db(0)
         self.proto = 2
         self.name = b""
-        self.authenticated = not server.config["requirepass"]
+        self.user = None
+        self.checked = False
+        self.log_in(server.acl.default)
+        self.authenticated = self.user.nopass and self.user.enabled
+        if connection is None:
+            self.checked = False  # the server's own (a log replayed): as Redis's
         self.multi = None
         self.multi_failed = False
         self.watching = set()
@@ -67,6 +75,12 @@ class Session:
         self.deny_blocking = False
         self.on_resume = None
         self.script = False
+
+    def log_in(self, user):
+        """Run the next commands as C{user}, authenticated."""
+        self.user = user
+        self.checked = not user.unrestricted
+        self.authenticated = True
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
@@ -159,7 +173,7 @@ class Session:
             ("tot-mem", 0),
             ("events", "r"),
             ("cmd", self.last_command),
-            ("user", "default"),
+            ("user", self.user.name.decode("utf-8", "replace")),
             ("redir", -1),
             ("resp", self.proto),
         ]

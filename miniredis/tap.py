@@ -107,12 +107,32 @@ class Options(usage.Options):
             check_policy(config)
         except ValueError as e:
             raise usage.UsageError(str(e))
+        if config["aclfile"] or config.users:
+            _check_users(config)
         for endpoint in self["listen"]:
             found = re.match(r"tcp6?:(?:port=)?(\d+)(?::|$)", endpoint)
             if found:
                 config["port"] = int(found.group(1))
                 break
         return config
+
+
+def _check_users(config):
+    """
+    @raise usage.UsageError: where the users (the ACL file, or the
+        configuration file's C{user} lines) cannot be loaded.
+    """
+    from miniredis import commands
+    from miniredis.acl import Users
+    from miniredis.resp import ReplyError
+
+    commands.load_all()
+    try:
+        Users(config)
+    except ReplyError as e:
+        raise usage.UsageError(
+            "Aborting startup because of ACL errors: " + e.message[len("ERR ") :]
+        )
 
 
 def endpoints(options, config):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from miniredis.commands.connection import _same_password
+from miniredis.acl import User
 from tests.servers import RawConnection, miniredis_process, redis_process
 
 
@@ -171,10 +171,13 @@ def test_authenticating_lifts_the_limits(with_password, data):
 
 
 def test_passwords_compare_by_digest():
-    assert _same_password(b"sesame", "sesame")
-    assert not _same_password(b"sesam", "sesame")
-    assert not _same_password(b"sesame\x00", "sesame")
-    assert not _same_password(123, "123")
+    user = User(b"someone")
+    user.apply(b"on", False)
+    user.apply(b">sesame", False)
+    assert user.password_ok(b"sesame")
+    assert not user.password_ok(b"sesam")
+    assert not user.password_ok(b"sesame\x00")
+    assert not user.password_ok(123)
 
 
 # ----------------------------------------------------- odd command names

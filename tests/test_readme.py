@@ -23,12 +23,14 @@ import pytest
 from miniredis.commands import COMMANDS, Command, load_all
 from miniredis.commands.introspection import command_docs, command_info
 from miniredis.glob import matcher
+from miniredis.resp import OK, ReplyError
 from tests.servers import (
     ROOT,
     RawConnection,
     ServerProcess,
     free_port,
     miniredis_process,
+    redis_process,
     wait_for_port,
 )
 from tests.test_tls import make_certificate
@@ -77,6 +79,7 @@ _KINDS = {
     "huey": lambda lang, text: "RedisHuey(" in text,
     "spec": lambda lang, text: text.startswith("@command("),
     "function library": lambda lang, text: lang == "lua",
+    "aclfile": lambda lang, text: text.startswith("user "),
 }
 
 
@@ -153,6 +156,40 @@ def test_function_library(tmp_path):
         conn.close()
     finally:
         server.stop()
+def test_acl_file(tmp_path):
+    """The README's ACL file: redis-server and miniredis read it alike."""
+    listed = []
+    for make in (redis_process, miniredis_process):
+        directory = tmp_path / make.__name__
+        directory.mkdir()
+        aclfile = directory / "users.acl"
+        aclfile.write_text(_only(_KINDS["aclfile"]))
+        server = make(str(directory), "--aclfile", str(aclfile)).start()
+        try:
+            conn = RawConnection(server.port)
+            replies = [
+                conn.call("AUTH", "admin-secret"),
+                conn.call("ACL", "GETUSER", "reporter"),
+                conn.call("AUTH", "app", "app-secret"),
+                conn.call("SET", "app:1", "x"),
+                conn.call("SET", "other", "x"),
+                conn.call("FLUSHALL"),
+                conn.call("AUTH", "reporter", "report-secret"),
+                conn.call("GET", "app:1"),
+                conn.call("SET", "app:1", "y"),
+            ]
+            conn.close()
+        finally:
+            server.stop()
+        listed.append(replies)
+    assert listed[1] == listed[0]
+    assert listed[1][3:5] == [
+        OK,
+        ReplyError(
+            "NOPERM this user has no permissions to access one of the keys "
+            "used as arguments"
+        ),
+    ]
 
 
 def test_embedding_snippet(tmp_path):

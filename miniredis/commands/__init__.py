@@ -377,7 +377,7 @@ def _entry(argv):
 def dispatch(session, argv):
     """
     Run one request of a client: the table lookup, then the checks Redis
-    makes before a command runs (auth, MULTI queueing, subscribed mode).
+    makes before a command runs (auth, ACL, MULTI queueing, subscribed mode).
 
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
@@ -398,8 +398,10 @@ def dispatch(session, argv):
         except ReplyError as e:
             return rejected(session, argv[0], e)
     server = session.server
+    session.last_command = cmd.name
     if (
         not session.authenticated
+        or session.checked
         or server.restricted
         or session.multi is not None
         or session.subscribed
@@ -408,7 +410,6 @@ def dispatch(session, argv):
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
             return refusal
-    session.last_command = cmd.name
     if server.propagate is None and not server.monitors:
         # call()'s work when nobody listens to writes and nobody monitors,
         # inlined: a function call is a fifth of the dispatch time of GET.
@@ -426,12 +427,17 @@ def dispatch(session, argv):
 
 def _refusal(session, cmd, argv):
     """
-    The checks of a client that is not simply authenticated and idle.
+    The checks of a client that is not simply authenticated, unrestricted
+    by the ACL and idle.
 
     @return: the reply refusing or queueing the request, or None to run it.
     """
     if not session.authenticated and "no_auth" not in cmd.flags:
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
+    if session.checked:
+        denied = session.server.acl.refuse(session, cmd, argv)
+        if denied is not None:
+            return rejected(session, argv[0], denied)
     if session.server.memory.over and _grows(session, cmd):
         return rejected(session, argv[0], ReplyError(OOM))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:

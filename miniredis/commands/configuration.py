@@ -120,7 +120,8 @@ def config_rewrite(session, argv):
     if not config.file:
         raise ReplyError("ERR The server is running without a config file")
     try:
-        conffile.rewrite(config)
+        users = session.server.acl.lines() if not config["aclfile"] else []
+        conffile.rewrite(config, [line.decode("utf-8") for line in users])
     except OSError as e:
         raise ReplyError("ERR Rewriting config file: %s" % (e.strerror,))
     return OK

@@ -1,15 +1,12 @@
 """
 Connection commands: PING ECHO QUIT SELECT AUTH HELLO RESET CLIENT.
 
-The only user is Redis's C{default} user: without C{requirepass} it needs
-no password (any password is accepted for it, as with Redis's C{nopass}),
-with one it needs that password.
+Users are those of the ACL (L{miniredis.acl}); C{requirepass} is the
+password of the C{default} user.
 """
 
-import hashlib
-import hmac
-
 from miniredis import monitor
+from miniredis.acl import DENIED_AUTH
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.spec import Arg, Block, OneOf, Token
@@ -87,29 +84,22 @@ def select(session, argv):
     return OK
 
 
-def _authenticate(session, user, password):
+def _authenticate(session, name, password, sent):
     """
-    Log C{session} in as C{user}.
+    Log C{session} in as user C{name}.
 
-    @raise ReplyError: WRONGPASS for anyone but the default user, or for a
-        wrong password.
+    @param sent: the command's name as the client sent it (for ACL LOG).
+
+    @raise ReplyError: WRONGPASS for an unknown or disabled user or a wrong
+        password (logged in ACL LOG).
     """
-    required = session.server.config["requirepass"]
-    if user != b"default" or (required and not _same_password(password, required)):
+    acl = session.server.acl
+    user = acl.authenticate(name, password)
+    if user is None:
+        context = "toplevel" if session.multi is None else "multi"
+        acl.record(DENIED_AUTH, context, sent, name, session.describe())
         raise ReplyError(WRONGPASS)
-    session.authenticated = True
-
-
-def _same_password(given, required):
-    """
-    Compare passwords in a time that tells nothing of how much of them
-    matched (their SHA-256 digests, as Redis compares them).
-    """
-    if type(given) is not bytes:
-        return False
-    digest = hashlib.sha256(given).digest()
-    expected = hashlib.sha256(required.encode("utf-8")).digest()
-    return hmac.compare_digest(digest, expected)
+    session.log_in(user)
 
 
 @command(
@@ -126,14 +116,14 @@ def auth(session, argv):
     if len(argv) > 3:
         raise ReplyError("ERR syntax error")
     if len(argv) == 2:
-        if not session.server.config["requirepass"]:
+        if session.server.acl.default.nopass:
             raise ReplyError(
                 "ERR AUTH <password> called without any password configured for "
                 "the default user. Are you sure your configuration is correct?"
             )
-        _authenticate(session, b"default", argv[1])
+        _authenticate(session, b"default", argv[1], argv[0])
     else:
-        _authenticate(session, argv[1], argv[2])
+        _authenticate(session, argv[1], argv[2], argv[0])
     return OK
 
 
@@ -175,7 +165,7 @@ def hello(session, argv):
         option = argv[i].lower()
         more = len(argv) - i - 1
         if option == b"auth" and more >= 2:
-            _authenticate(session, argv[i + 1], argv[i + 2])
+            _authenticate(session, argv[i + 1], argv[i + 2], argv[0])
             i += 3
         elif option == b"setname" and more >= 1:
             name = argv[i + 1]
@@ -222,7 +212,9 @@ def reset(session, argv):
     session.select(0)
     session.proto = 2
     session.name = b""
-    session.authenticated = not session.server.config["requirepass"]
+    default = session.server.acl.default
+    session.log_in(default)
+    session.authenticated = default.nopass and default.enabled
     session.server.pubsub.drop(session)
     monitor.stop(session)
     return Status(b"RESET")
@@ -374,7 +366,18 @@ def client_list(session, argv):
     return Verbatim("".join(c.describe() + "\n" for c in clients).encode())
 
 
-def _kill_filter(option, value):
+def client_user(session, name):
+    """
+    @return: the L{miniredis.acl.User} named C{name}.
+    @raise ReplyError: where there is no such user.
+    """
+    user = session.server.acl.users.get(name)
+    if user is None:
+        raise ReplyError("ERR No such user '%s'" % (name.decode("utf-8", "replace"),))
+    return user
+
+
+def _kill_filter(session, option, value):
     """@return: a test on clients for one C{option value} pair of CLIENT KILL."""
     if option == b"id":
         wanted = parse_int_at_least(value, 1, "ERR client-id should be greater than 0")
@@ -382,11 +385,8 @@ def _kill_filter(option, value):
     if option == b"type":
         return _client_type(value)
     if option == b"user":
-        if value != b"default":
-            raise ReplyError(
-                "ERR No such user '%s'" % (value.decode("utf-8", "replace"),)
-            )
-        return lambda client: True
+        user = client_user(session, value)
+        return lambda client: client.user is user
     address = value.decode("utf-8", "replace")
     if option == b"addr":
         return lambda client: client.address == address
@@ -438,7 +438,7 @@ def client_kill(session, argv):
         address = argv[2].decode("utf-8", "replace")
         for other in clients:
             if other.address == address:
-                _kill(session, other)
+                kill_client(session, other)
                 return OK
         raise ReplyError("ERR No such client")
     if len(argv) % 2:
@@ -452,16 +452,16 @@ def client_kill(session, argv):
                 raise ReplyError("ERR syntax error")
             skipme = value.lower() == b"yes"
         else:
-            filters.append(_kill_filter(option, value))
+            filters.append(_kill_filter(session, option, value))
     killed = 0
     for other in clients:
         if not (skipme and other is session) and all(f(other) for f in filters):
-            _kill(session, other)
+            kill_client(session, other)
             killed += 1
     return killed
 
 
-def _kill(session, other):
+def kill_client(session, other):
     if other is session:
         session.close_after_reply()
     elif other.connection is not None:

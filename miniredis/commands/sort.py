@@ -27,7 +27,7 @@ from collections import deque
 from fractions import Fraction
 from itertools import islice
 
-from miniredis.commands import command
+from miniredis.commands import COMMANDS, command
 from miniredis.commands.keys import encoding
 from miniredis.commands.parsing import SYNTAX, parse_int, strtod
 from miniredis.commands.sets import ordered
@@ -42,6 +42,9 @@ _MIN_NORMAL = 2.2250738585072014e-308
 _C_SPACE = b" \t\n\v\f\r"
 
 
+_DENIED = "ERR %s option of SORT denied due to insufficient ACL permissions."
+
+
 class _Options:
     """
     The options of one SORT or SORT_RO command.
@@ -54,7 +57,11 @@ class _Options:
 
     __slots__ = ("desc", "alpha", "offset", "count", "by", "nosort", "gets", "store")
 
-    def __init__(self, argv, readonly):
+    def __init__(self, argv, readonly, reads_any_key):
+        """
+        @param reads_any_key: tells whether the client may read any key,
+            which BY and GET patterns need (as Redis asks its ACL).
+        """
         self.desc = self.alpha = self.nosort = False
         self.offset, self.count = 0, -1
         self.by = self.store = None
@@ -79,8 +86,12 @@ class _Options:
                 self.by = argv[i + 1]
                 if _star(self.by) < 0:
                     self.nosort = True  # and it stays so, whatever BY follows
+                elif not reads_any_key():
+                    raise ReplyError(_DENIED % ("BY",))
                 i += 1
             elif option == b"get" and left >= 1:
+                if not reads_any_key():
+                    raise ReplyError(_DENIED % ("GET",))
                 self.gets.append(argv[i + 1])
                 i += 1
             else:
@@ -270,7 +281,10 @@ def _elements(session, key, value, options):
 
 
 def _sort(session, argv, readonly):
-    options = _Options(argv, readonly)
+    cmd = COMMANDS[b"sort_ro" if readonly else b"sort"]
+    options = _Options(
+        argv, readonly, lambda: session.server.acl.reads_any_key(session, cmd, argv)
+    )
     session.rewrite()  # what SORT alone expires is logged as DELs, not SORT
     db = session.db
     key = argv[1]

@@ -94,7 +94,11 @@ class Transaction:
         session.deny_blocking = True
         try:
             for cmd, args in self.queued:
-                reply = call(session, cmd, args)
+                reply = None
+                if session.checked:  # the rules may have changed since MULTI
+                    reply = session.server.acl.recheck(session, cmd, args)
+                if reply is None:
+                    reply = call(session, cmd, args)
                 if reply is BLOCKED:
                     session.on_resume = self._resumed
                     return BLOCKED
