@@ -156,6 +156,8 @@ def test_function_library(tmp_path):
         conn.close()
     finally:
         server.stop()
+
+
 def test_acl_file(tmp_path):
     """The README's ACL file: redis-server and miniredis read it alike."""
     listed = []
