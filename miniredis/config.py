@@ -190,8 +190,23 @@ PARAMETERS = {
     "zset-max-listpack-entries": (128, _int, None, True),
     "zset-max-listpack-value": (64, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),
+    "repl-backlog-size": (1024 * 1024, _memory, None, True),
+    "repl-backlog-ttl": (3600, _int, None, True),
+    "repl-diskless-sync": (True, _yes_no, None, True),
+    "repl-ping-replica-period": (10, _int, None, True),
+    "repl-ping-slave-period": (10, _int, None, True),
+    "repl-timeout": (60, _int, None, True),
+    "min-replicas-to-write": (0, _int, None, True),
+    "min-slaves-to-write": (0, _int, None, True),
+    "min-replicas-max-lag": (10, _int, None, True),
+    "min-slaves-max-lag": (10, _int, None, True),
 }
-ALIASES = {"lua-time-limit": "busy-reply-threshold"}
+ALIASES = {
+    "lua-time-limit": "busy-reply-threshold",
+    "repl-ping-slave-period": "repl-ping-replica-period",
+    "min-slaves-to-write": "min-replicas-to-write",
+    "min-slaves-max-lag": "min-replicas-max-lag",
+}
 # What a client may change only where enable-protected-configs lets it:
 # where files are written.
 PROTECTED = frozenset(["dir", "dbfilename"])

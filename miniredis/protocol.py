@@ -27,6 +27,7 @@ from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
+from miniredis.replication.master import Master
 from miniredis.resp import (
     OK,
     Decoder,
@@ -257,6 +258,18 @@ class RedisServerProtocol(Protocol):
         else:
             self._deliver([encode(value, self.session.proto)], False)
 
+    def send_raw(self, data):
+        """
+        Send bytes that are not a reply (the replication stream) after
+        what is already on its way, in the same order.
+        """
+        if self.session is None or self.transport is None:
+            return
+        if self._out is not None:
+            self._out.append(data)
+        else:
+            self._deliver([data], False)
+
     def resume(self, reply):
         """Send the reply that ends a blocking wait, then run what queued up."""
         self.send_reply(reply)
@@ -473,8 +486,12 @@ class MiniRedisFactory(ServerFactory):
     @ivar memory: the L{MemoryLimit} (C{maxmemory}).
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
+    @ivar replication: the master side of replication (L{Master}).
+    @ivar noreplicas: writes are refused: fewer replicas than
+        C{min-replicas-to-write} acknowledge in time.
     @ivar restricted: whether the server now refuses some commands (over
-        C{maxmemory}, or busy): one flag for the hot path of dispatch.
+        C{maxmemory}, busy, or too few replicas): one flag for the hot path
+        of dispatch.
     """
 
     protocol = RedisServerProtocol
@@ -503,6 +520,7 @@ class MiniRedisFactory(ServerFactory):
         check_policy(self.config)
         self._busy = None
         self.restricted = False
+        self.noreplicas = False
         self.memory = MemoryLimit(self.config, self._restrictions_changed)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
@@ -518,6 +536,7 @@ class MiniRedisFactory(ServerFactory):
         self.pubsub = PubSub()
         self.monitors = []
         self.outbox = Outbox(clock)
+        self.replication = Master(self)
 
     @property
     def busy(self):
@@ -528,8 +547,13 @@ class MiniRedisFactory(ServerFactory):
         self._busy = run
         self._restrictions_changed()
 
+    def set_noreplicas(self, refused):
+        """Refuse writes (too few good replicas) or stop refusing them."""
+        self.noreplicas = refused
+        self._restrictions_changed()
+
     def _restrictions_changed(self):
-        self.restricted = self.memory.over or self._busy is not None
+        self.restricted = self.memory.over or self._busy is not None or self.noreplicas
 
     def _sample(self):
         self.stats.sample(self.clock.seconds())
@@ -553,6 +577,7 @@ class MiniRedisFactory(ServerFactory):
                 and session.blocked is None
                 and not (session.subscribed and session.proto == 2)
                 and not session.monitoring
+                and session.replica is None
                 and session.connection is not None
             ):
                 session.connection.transport.loseConnection()
@@ -573,6 +598,8 @@ class MiniRedisFactory(ServerFactory):
         unwatch_all(session)
         self.pubsub.drop(session)
         monitor.stop(session)
+        if session.replica is not None:
+            self.replication.detach(session)
         session.connection = None
 
     def session(self):

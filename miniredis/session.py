@@ -33,6 +33,10 @@ class Session:
         answer at once as their non-blocking forms do.
     @ivar on_resume: None, or what takes the reply that ends a wait in
         place of the client (a transaction suspended by a busy script).
+    @ivar replica_announce: what the client told of itself with REPLCONF
+        (L{miniredis.replication.master.Announce}), or None.
+    @ivar replica: the L{miniredis.replication.master.ReplicaLink} once the
+        client is a replica of this server, else None.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -63,6 +67,8 @@ class Session:
         self.closing = False
         self.deny_blocking = False
         self.on_resume = None
+        self.replica_announce = None
+        self.replica = None
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
@@ -123,6 +129,7 @@ class Session:
             letter
             for letter, on in [
                 ("O", self.monitoring),
+                ("S", self.replica is not None),
                 ("P", self.subscribed),
                 ("x", self.multi is not None),
                 ("b", self.blocked is not None),

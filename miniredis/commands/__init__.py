@@ -434,6 +434,8 @@ def _refusal(session, cmd, argv):
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
     if session.server.memory.over and _grows(session, cmd):
         return rejected(session, argv[0], ReplyError(OOM))
+    if session.server.noreplicas and _writes(session, cmd):
+        return rejected(session, argv[0], ReplyError(NOREPLICAS))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
@@ -457,6 +459,16 @@ def _refusal(session, cmd, argv):
 
 
 _ENDS_MULTI = frozenset(["exec", "discard", "quit", "reset"])
+NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
+
+
+def _writes(session, cmd):
+    """Whether C{cmd} writes: a write command, or an EXEC of one."""
+    if cmd.write:
+        return True
+    if cmd.name == "exec" and session.multi is not None:
+        return any(queued.write for queued, _ in session.multi)
+    return False
 
 
 def _grows(session, cmd):

@@ -326,7 +326,9 @@ def _client_type(raw):
     if kind == b"pubsub":
         return lambda client: client.subscribed
     if kind == b"normal":
-        return lambda client: not client.subscribed
+        return lambda client: not client.subscribed and client.replica is None
+    if kind in (b"replica", b"slave"):
+        return lambda client: client.replica is not None
     return lambda client: False
 
 
@@ -494,7 +496,7 @@ def client_unblock(session, argv):
     other = session.server.clients.get(client_id)
     if other is None or other.blocked is None:
         return 0
-    reply = other.blocked.timeout_reply
+    reply = other.blocked.reply_at_timeout()
     session.server.waits.cancel(other)
     if error:
         reply = ReplyError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
