@@ -10,7 +10,9 @@ import time
 
 import pytest
 
+from miniredis.persistence import rdb
 from miniredis.resp import ReplyError
+from miniredis.store import Store
 from tests.persistence import populate, read_back
 from tests.servers import RawConnection, miniredis_process, redis_process
 
@@ -227,6 +229,8 @@ def test_ping_period_timeout_and_backlog_ttl(pair):
     )
     pair.replica_process.process.send_signal(signal.SIGSTOP)
     try:
+        pair.master.call("SET", "k", "v")
+        assert pair.master.call("WAIT", "1", "300") == 0
         wait_until(
             lambda: info(pair.master)["connected_slaves"] == "0",
             what="the silent replica to be dropped",
@@ -249,3 +253,63 @@ def test_replconf_errors(pair):
     assert conn.call("REPLCONF", "listening-port", "1", "capa", "eof") == b"OK"
     conn.send("REPLCONF", "ACK", "5")  # no reply from a master that is not told
     assert conn.call("PING") == b"PONG"
+
+
+def read_exactly(conn, count):
+    data = b""
+    while len(data) < count:
+        chunk = conn.sock.recv(count - len(data))
+        assert chunk, "connection closed"
+        data += chunk
+    return data
+
+
+def read_line(conn):
+    line = b""
+    while not line.endswith(b"\r\n"):
+        line += read_exactly(conn, 1)
+    return line
+
+
+@pytest.mark.parametrize("request_", [("PSYNC", "?", "-1"), ("SYNC",)])
+def test_a_replica_without_capa_eof_gets_a_sized_payload(pair, request_):
+    pair = pair()
+    populate(pair.master)
+    conn = RawConnection(pair.master_process.port)
+    assert conn.call("REPLCONF", "listening-port", "7", "capa", "psync2") == b"OK"
+    conn.send(*request_)
+    line = read_line(conn)
+    if request_[0] == "PSYNC":
+        assert line.startswith(b"+FULLRESYNC ")
+        replid, offset = line.split()[1:]
+        assert replid.decode() == info(pair.master)["master_replid"]
+        line = read_line(conn)
+    while line == b"\n":  # kept alive while the image is made
+        line = read_line(conn)
+    assert line.startswith(b"$") and not line.startswith(b"$EOF:")
+    image = read_exactly(conn, int(line[1:-2]))
+    store = Store()
+    rdb.load_rdb(image, store)
+    assert len(store.db(0)) == int(pair.master.call("DBSIZE"))
+    pair.master.call("SET", "after", "1")
+    stream = read_exactly(conn, 38)
+    assert stream.startswith(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n")
+    assert info(pair.master)["slave0"].startswith("ip=127.0.0.1,port=7,state=online")
+
+
+def test_continue_without_psync2(pair):
+    pair = pair()
+    conn = RawConnection(pair.master_process.port)
+    conn.send("PSYNC", "?", "-1")
+    replid, offset = read_line(conn).split()[1:]
+    assert read_line(conn).startswith(b"$")  # an empty data set, then
+    pair.master.call("SET", "k", "v")
+    conn.sock.close()
+    wait_until(lambda: info(pair.master)["connected_slaves"] == "0")
+    again = RawConnection(pair.master_process.port)
+    again.send("PSYNC", replid, str(int(offset) + 1))
+    assert read_line(again) == b"+CONTINUE\r\n"
+    assert read_exactly(again, 4) == b"*2\r\n"  # the SELECT, then the SET
+    again.send("PSYNC", "0" * 40, "1")  # a second PSYNC on a replica is ignored
+    again.send("REPLCONF", "ACK", "3")
+    wait_until(lambda: info(pair.master)["slave0"].endswith("offset=3,lag=0"))
