@@ -200,12 +200,21 @@ PARAMETERS = {
     "min-slaves-to-write": (0, _int, None, True),
     "min-replicas-max-lag": (10, _int, None, True),
     "min-slaves-max-lag": (10, _int, None, True),
+    "replicaof": ("", _text, None, False),
+    "masterauth": ("", _text, None, True),
+    "masteruser": ("", _text, None, True),
+    "replica-read-only": (True, _yes_no, None, True),
+    "slave-read-only": (True, _yes_no, None, True),
+    "replica-priority": (100, _int, None, True),
+    "slave-priority": (100, _int, None, True),
 }
 ALIASES = {
     "lua-time-limit": "busy-reply-threshold",
     "repl-ping-slave-period": "repl-ping-replica-period",
     "min-slaves-to-write": "min-replicas-to-write",
     "min-slaves-max-lag": "min-replicas-max-lag",
+    "slave-read-only": "replica-read-only",
+    "slave-priority": "replica-priority",
 }
 # What a client may change only where enable-protected-configs lets it:
 # where files are written.

@@ -28,6 +28,7 @@ from miniredis.expiry import ActiveExpiry
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.replication.master import Master
+from miniredis.replication.replica import Upstream
 from miniredis.resp import (
     OK,
     Decoder,
@@ -487,6 +488,10 @@ class MiniRedisFactory(ServerFactory):
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
     @ivar replication: the master side of replication (L{Master}).
+    @ivar upstream: the replica side: this server's master, if it has one
+        (L{Upstream}).
+    @ivar readonly_replica: writes from clients are refused: this server is
+        a replica and C{replica-read-only} is on.
     @ivar noreplicas: writes are refused: fewer replicas than
         C{min-replicas-to-write} acknowledge in time.
     @ivar restricted: whether the server now refuses some commands (over
@@ -537,6 +542,11 @@ class MiniRedisFactory(ServerFactory):
         self.monitors = []
         self.outbox = Outbox(clock)
         self.replication = Master(self)
+        self.upstream = Upstream(self)
+        self.readonly_replica = False
+        self.config.listeners.setdefault("replica-read-only", []).append(
+            self.replica_changed
+        )
 
     @property
     def busy(self):
@@ -552,8 +562,20 @@ class MiniRedisFactory(ServerFactory):
         self.noreplicas = refused
         self._restrictions_changed()
 
+    def replica_changed(self, ignored=None):
+        """This server became a replica or a master, or C{replica-read-only} changed."""
+        self.readonly_replica = (
+            self.upstream.active and self.config["replica-read-only"]
+        )
+        self._restrictions_changed()
+
     def _restrictions_changed(self):
-        self.restricted = self.memory.over or self._busy is not None or self.noreplicas
+        self.restricted = (
+            self.memory.over
+            or self._busy is not None
+            or self.noreplicas
+            or self.readonly_replica
+        )
 
     def _sample(self):
         self.stats.sample(self.clock.seconds())
@@ -585,6 +607,9 @@ class MiniRedisFactory(ServerFactory):
     def startFactory(self):
         self.expiry.start()
         self._sampler.start(0.1)
+        if self.config["replicaof"] and not self.upstream.active:
+            host, port = self.config["replicaof"].split()
+            self.upstream.follow(host, int(port))
 
     def stopFactory(self):
         self.expiry.stop()

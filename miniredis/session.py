@@ -37,6 +37,7 @@ class Session:
         (L{miniredis.replication.master.Announce}), or None.
     @ivar replica: the L{miniredis.replication.master.ReplicaLink} once the
         client is a replica of this server, else None.
+    @ivar from_master: the session runs this replica's master's stream.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -69,6 +70,7 @@ class Session:
         self.on_resume = None
         self.replica_announce = None
         self.replica = None
+        self.from_master = False
 
     def discard_transaction(self):
         """Leave MULTI, forgetting the queued commands and the watched keys."""
@@ -130,6 +132,7 @@ class Session:
             for letter, on in [
                 ("O", self.monitoring),
                 ("S", self.replica is not None),
+                ("M", self.from_master),
                 ("P", self.subscribed),
                 ("x", self.multi is not None),
                 ("b", self.blocked is not None),

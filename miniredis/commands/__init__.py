@@ -434,8 +434,11 @@ def _refusal(session, cmd, argv):
         return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
     if session.server.memory.over and _grows(session, cmd):
         return rejected(session, argv[0], ReplyError(OOM))
-    if session.server.noreplicas and _writes(session, cmd):
+    server = session.server
+    if server.noreplicas and _writes(session, cmd):
         return rejected(session, argv[0], ReplyError(NOREPLICAS))
+    if server.readonly_replica and not session.from_master and _writes(session, cmd):
+        return rejected(session, argv[0], ReplyError(READONLY))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
@@ -460,6 +463,7 @@ def _refusal(session, cmd, argv):
 
 _ENDS_MULTI = frozenset(["exec", "discard", "quit", "reset"])
 NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
+READONLY = "READONLY You can't write against a read only replica."
 
 
 def _writes(session, cmd):

@@ -326,10 +326,12 @@ def _client_type(raw):
     if kind == b"pubsub":
         return lambda client: client.subscribed
     if kind == b"normal":
-        return lambda client: not client.subscribed and client.replica is None
-    if kind in (b"replica", b"slave"):
-        return lambda client: client.replica is not None
-    return lambda client: False
+        return lambda client: (
+            not (client.subscribed or client.replica is not None or client.from_master)
+        )
+    if kind == b"master":
+        return lambda client: client.from_master
+    return lambda client: client.replica is not None  # replica, slave
 
 
 @command(

@@ -5,9 +5,9 @@ only hand over to L{miniredis.replication.master}, which does the work.
 
 from miniredis.commands import command
 from miniredis.commands.parsing import parse_int
-from miniredis.commands.spec import Arg
+from miniredis.commands.spec import Arg, Block, OneOf, Token
 from miniredis.replication.master import Announce
-from miniredis.resp import OK, Replies, ReplyError
+from miniredis.resp import OK, Replies, ReplyError, Status
 
 _NO_REPLY = Replies()
 _HOST_MAX = 46  # Redis's NET_HOST_STR_LEN: an IPv6 address and its end
@@ -98,3 +98,61 @@ def sync(session, argv):
     if _start(session):
         session.server.replication.full_sync(session, psync=False)
     return _NO_REPLY
+
+
+def _replicaof(session, argv):
+    upstream = session.server.upstream
+    if argv[1].lower() == b"no" and argv[2].lower() == b"one":
+        upstream.stop()
+        return OK
+    if session.replica is not None:
+        raise ReplyError("ERR Command is not valid when client is a replica.")
+    port = parse_int(argv[2], "ERR Invalid master port")
+    if not 0 <= port <= 65535:
+        raise ReplyError("ERR Invalid master port")
+    host = argv[1].decode("utf-8", "replace")
+    if upstream.active and (upstream.host, upstream.port) == (host, port):
+        return Status(b"OK Already connected to specified master")
+    upstream.follow(host, port)
+    return OK
+
+
+@command(
+    "replicaof",
+    3,
+    "admin noscript stale no_async_loading",
+    group="server",
+    since="5.0.0",
+    args=[
+        OneOf(
+            "args",
+            Block("host-port", Arg("host"), Arg("port", "integer")),
+            Block("no-one", Token("NO"), Token("ONE")),
+        )
+    ],
+)
+def replicaof(session, argv):
+    """Follow another server as its replica, or with NO ONE be a master again."""
+    return _replicaof(session, argv)
+
+
+@command(
+    "slaveof",
+    3,
+    "admin noscript stale no_async_loading",
+    group="server",
+    since="1.0.0",
+    args=[
+        OneOf(
+            "args",
+            Block("host-port", Arg("host"), Arg("port", "integer")),
+            Block("no-one", Token("NO"), Token("ONE")),
+        )
+    ],
+    doc_flags="deprecated",
+    deprecated_since="5.0.0",
+    replaced_by="`REPLICAOF`",
+)
+def slaveof(session, argv):
+    """Follow another server, or be a master again: REPLICAOF under its old name."""
+    return _replicaof(session, argv)

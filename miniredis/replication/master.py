@@ -172,6 +172,46 @@ class Master:
         if self._cron.running:
             self._cron.stop()
 
+    # -- when this server is a replica (L{miniredis.replication.replica})
+
+    def become_replica(self):
+        """
+        From now on the stream is the master's, fed by the replica side:
+        our replicas must sync again, from the new history.
+        """
+        self.factory.writes.unlisten(self._write)
+        self._disconnect_replicas()
+
+    def adopt(self, replid, offset):
+        """A full sync from our master: its history is ours from C{offset}."""
+        self.replid = replid
+        self.replid2 = NO_REPLICATION_ID
+        self.second_offset = -1
+        self.offset = offset
+        self.backlog = Backlog(self.config["repl-backlog-size"], offset + 1)
+        if not self._cron.running:
+            self._cron.start(1, now=False)
+        self._disconnect_replicas()
+
+    def shift_id(self, replid):
+        """Our history goes on under the id C{replid} (the master changed it)."""
+        if replid != self.replid:
+            self.replid2, self.second_offset = self.replid, self.offset + 1
+            self.replid = replid
+            self._disconnect_replicas()
+
+    def promote(self):
+        """REPLICAOF NO ONE: a new history, which continues the one we had."""
+        self.shift_id(new_replication_id())
+        self._selected = -1
+        if self.backlog is not None:
+            self.factory.writes.listen(self._write)
+
+    def _disconnect_replicas(self):
+        for link in list(self.replicas):
+            if link.session.connection is not None:
+                link.session.connection.transport.loseConnection()
+
     def _resize(self, size):
         if self.backlog is not None:
             self.backlog.resize(size)
@@ -187,6 +227,12 @@ class Master:
         @param offset: the offset of the first byte it wants, or None when
             it sent no number.
         """
+        upstream = self.factory.upstream
+        if upstream.active and upstream.link_state != "connected":
+            session.connection.send_raw(
+                b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
+            )
+            return
         if offset is not None and self._can_continue(replid, offset):
             self._continue(session, offset)
         else:
@@ -228,6 +274,12 @@ class Master:
         @param psync: whether the replica asked with PSYNC (which is told
             the id and offset) rather than the old SYNC.
         """
+        upstream = self.factory.upstream
+        if upstream.active and upstream.link_state != "connected":
+            session.connection.send_raw(
+                b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
+            )
+            return
         if self.backlog is None:
             self._create_backlog()
         link = self._attach(session)
@@ -400,6 +452,7 @@ class Master:
         needed = self.config["min-replicas-to-write"]
         self.factory.set_noreplicas(
             bool(needed and lag and self.good_replicas < needed)
+            and not self.factory.upstream.active
         )
 
     # -- once a second
@@ -414,7 +467,8 @@ class Master:
         self._ticks += 1
         now = self.clock.seconds()
         period = self.config["repl-ping-replica-period"]
-        if self.replicas and period > 0 and self._ticks % period == 0:
+        upstream = self.factory.upstream.active  # then the master pings
+        if self.replicas and period > 0 and self._ticks % period == 0 and not upstream:
             self.feed(_PING)
         timeout = self.config["repl-timeout"]
         for link in list(self.replicas):
@@ -431,7 +485,7 @@ class Master:
                 )
                 connection.transport.loseConnection()
         ttl = self.config["repl-backlog-ttl"]
-        if not self.replicas and ttl and now - self.lonely_since > ttl:
+        if not (self.replicas or upstream) and ttl and now - self.lonely_since > ttl:
             self._free_backlog()
         self._count_good_replicas()
 
@@ -439,6 +493,8 @@ class Master:
 
     def role(self):
         """@return: ROLE's reply."""
+        if self.factory.upstream.active:
+            return self.factory.upstream.role()
         return [
             b"master",
             self.offset,
@@ -451,7 +507,9 @@ class Master:
     def info(self):
         """@return: the fields of INFO's replication section."""
         now = self.clock.seconds()
-        fields = [("role", "master"), ("connected_slaves", len(self.replicas))]
+        upstream = self.factory.upstream
+        fields = upstream.info() if upstream.active else [("role", "master")]
+        fields.append(("connected_slaves", len(self.replicas)))
         for index, link in enumerate(self.replicas):
             lag = int(now - link.ack_time) if link.state == "online" else 0
             fields.append(
