@@ -1,0 +1,149 @@
+"""
+miniredis as a replica of a real redis-server: the handshake with a
+password, the full sync, the live stream, partial resynchronisation,
+READONLY, promotion, and a chain redis-server -> miniredis -> redis-server.
+"""
+
+import os
+
+import pytest
+
+from miniredis.resp import ReplyError
+from tests.persistence import populate, read_back
+from tests.servers import RawConnection, miniredis_process, redis_process
+from tests.test_replication import info, live_writes, wait_until
+
+PASSWORD = "s3cret"
+
+
+class Chain:
+    """Servers started in order; each is stopped at the end."""
+
+    def __init__(self, base):
+        self.base = base
+        self.processes = []
+
+    def start(self, make, name, *options):
+        directory = str(self.base / name)
+        os.makedirs(directory)
+        process = make(directory, *options)
+        self.processes.append(process)
+        return process.start()
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.stop()
+
+
+@pytest.fixture
+def chain(tmp_path):
+    made = Chain(tmp_path)
+    yield made
+    made.stop()
+
+
+def caught_up(master, replica):
+    def check():
+        state = info(replica)
+        return state.get("master_link_status") == "up" and state.get(
+            "master_repl_offset"
+        ) == info(master).get("master_repl_offset")
+
+    wait_until(check, what="the replica to catch up")
+
+
+def redis_master(chain, *options):
+    process = chain.start(
+        redis_process,
+        "master",
+        "--requirepass",
+        PASSWORD,
+        "--repl-diskless-sync-delay",
+        "0",
+        *options,
+    )
+    conn = RawConnection(process.port)
+    assert conn.call("AUTH", PASSWORD) == b"OK"
+    return process, conn
+
+
+def mini_replica(chain, master_port, name="replica", *options):
+    process = chain.start(
+        miniredis_process,
+        name,
+        "--replicaof",
+        "127.0.0.1 %d" % (master_port,),
+        "--masterauth",
+        PASSWORD,
+        *options,
+    )
+    return process, RawConnection(process.port)
+
+
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_full_sync_stream_and_readonly(chain, diskless):
+    master_process, master = redis_master(chain, "--repl-diskless-sync", diskless)
+    populate(master)
+    replica_process, replica = mini_replica(chain, master_process.port)
+    caught_up(master, replica)
+    assert read_back(replica) == read_back(master)
+    live_writes(master)
+    master.call("SELECT", "5")
+    master.call("SET", "in5", "v")
+    master.call("SELECT", "0")
+    caught_up(master, replica)
+    assert read_back(replica) == read_back(master)
+    replica.call("SELECT", "5")
+    assert replica.call("GET", "in5") == b"v"
+    replica.call("SELECT", "0")
+    assert master.call("WAIT", "1", "2000") == 1
+    refused = ReplyError("READONLY You can't write against a read only replica.")
+    assert replica.call("SET", "k", "v") == refused
+    assert replica.call("GET", "s") == master.call("GET", "s")
+    role = replica.call("ROLE")
+    assert role[:4] == [b"slave", b"127.0.0.1", master_process.port, b"connected"]
+    master.call("FLUSHALL")
+    caught_up(master, replica)
+    assert replica.call("DBSIZE") == 0
+    assert replica.call("CONFIG", "SET", "replica-read-only", "no") == b"OK"
+    assert replica.call("SET", "k", "v") == b"OK"
+    assert "Full resync from master" in replica_process.log()
+
+
+def test_partial_resync_and_promotion(chain):
+    master_process, master = redis_master(chain)
+    populate(master)
+    replica_process, replica = mini_replica(chain, master_process.port)
+    caught_up(master, replica)
+    assert replica.call("CLIENT", "KILL", "TYPE", "master") == 1
+    for i in range(100):
+        master.call("SET", "during%d" % i, str(i))
+    caught_up(master, replica)
+    assert read_back(replica) == read_back(master)
+    assert "Successful partial resynchronization with master." in (
+        replica_process.log()
+    )
+    assert "Partial resynchronization request from" in master_process.log()
+    old = info(replica)["master_replid"]
+    assert replica.call("REPLICAOF", "NO", "ONE") == b"OK"
+    state = info(replica)
+    assert state["role"] == "master" and state["master_replid2"] == old
+    assert replica.call("SET", "k", "v") == b"OK"
+    assert replica.call("ROLE")[0] == b"master"
+
+
+def test_chained_redis_miniredis_redis(chain):
+    master_process, master = redis_master(chain)
+    populate(master)
+    middle_process, middle = mini_replica(chain, master_process.port, "middle")
+    caught_up(master, middle)
+    last_process = chain.start(
+        redis_process, "last", "--replicaof", "127.0.0.1", str(middle_process.port)
+    )
+    last = RawConnection(last_process.port)
+    caught_up(middle, last)
+    live_writes(master)
+    caught_up(master, middle)
+    caught_up(middle, last)
+    assert read_back(last) == read_back(master)
+    assert info(middle)["connected_slaves"] == "1"
