@@ -313,3 +313,33 @@ def test_continue_without_psync2(pair):
     again.send("PSYNC", "0" * 40, "1")  # a second PSYNC on a replica is ignored
     again.send("REPLCONF", "ACK", "3")
     wait_until(lambda: info(pair.master)["slave0"].endswith("offset=3,lag=0"))
+
+
+def test_the_master_answers_while_a_full_sync_runs(pair):
+    pair = pair()
+    for batch in range(200):
+        keys = ["k%d" % (batch * 1000 + i) for i in range(1000)]
+        pair.master.call("MSET", *[x for key in keys for x in (key, "v" * 20)])
+    probe = RawConnection(pair.master_process.port)
+    pair.replica_process = pair._start(
+        redis_process(
+            os.path.dirname(pair.master_process.directory) + "/replica",
+            "--replicaof",
+            "127.0.0.1",
+            str(pair.master_process.port),
+        )
+    )
+    pair.replica = RawConnection(pair.replica_process.port)
+    slowest = 0.0
+    deadline = time.time() + 60
+    synced = False
+    while not synced and time.time() < deadline:
+        started = time.perf_counter()
+        assert probe.call("PING") == b"PONG"
+        slowest = max(slowest, time.perf_counter() - started)
+        probe.call("INCR", "load")
+        synced = info(pair.replica).get("master_link_status") == "up"
+    assert synced
+    assert slowest < 0.05, slowest
+    pair.settle()
+    assert pair.replica.call("DBSIZE") == 200001

@@ -65,7 +65,10 @@ class ReplicaLink:
     @ivar ack_offset: the last offset it acknowledged.
     @ivar ack_time: when it last acknowledged (clock seconds).
     @ivar pending: the stream made since its snapshot, held until the
-        snapshot is sent.
+        snapshot is sent, or after a snapshot ended by an EOF mark until the
+        replica's first acknowledgement (a replica finds the mark only at
+        the end of what it reads, so nothing may follow it at once).
+    @ivar streaming: whether the stream goes out as it is made.
     @ivar snapshot: the L{Snapshot} being sent to it, or None.
     """
 
@@ -73,6 +76,7 @@ class ReplicaLink:
         self.session = session
         self.announce = announce
         self.state = "wait_bgsave"
+        self.streaming = False
         self.ack_offset = 0
         self.ack_time = now
         self.pending = []
@@ -86,11 +90,18 @@ class ReplicaLink:
         return self.session.address.rpartition(":")[0].strip("[]")
 
     def send(self, data):
-        """Send stream bytes, or hold them until the snapshot is sent."""
-        if self.state == "online":
+        """Send stream bytes, or hold them until the replica can take them."""
+        if self.streaming:
             self.session.connection.send_raw(data)
         else:
             self.pending.append(data)
+
+    def start_streaming(self):
+        """Send what was held, and the stream as it is made from now on."""
+        self.streaming = True
+        pending, self.pending = self.pending, []
+        if pending:
+            self.session.connection.send_raw(b"".join(pending))
 
 
 class Master:
@@ -250,6 +261,7 @@ class Master:
     def _continue(self, session, offset):
         link = self._attach(session)
         link.state = "online"
+        link.streaming = True
         connection = session.connection
         if "psync2" in link.announce.capa:
             connection.send_raw(b"+CONTINUE %s\r\n" % (self.replid.encode(),))
@@ -346,9 +358,8 @@ class Master:
             return
         link.state = "online"
         link.ack_time = self.clock.seconds()
-        pending, link.pending = link.pending, []
-        if pending:
-            connection.send_raw(b"".join(pending))
+        if link.eof_mark is None:
+            link.start_streaming()
         log.info(
             "Synchronization with replica {ip}:{port} succeeded",
             ip=link.ip,
@@ -389,6 +400,8 @@ class Master:
             return
         if offset > link.ack_offset:
             link.ack_offset = offset
+        if link.state == "online" and not link.streaming:
+            link.start_streaming()
         link.ack_time = self.clock.seconds()
         self._count_good_replicas()
         if self._waiting:
