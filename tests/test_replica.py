@@ -147,3 +147,47 @@ def test_chained_redis_miniredis_redis(chain):
     caught_up(middle, last)
     assert read_back(last) == read_back(master)
     assert info(middle)["connected_slaves"] == "1"
+
+
+def test_a_restarted_replica_continues_from_its_rdb(chain):
+    master_process, master = redis_master(chain)
+    populate(master)
+    replica_process, replica = mini_replica(
+        chain, master_process.port, "replica", "--save", "3600 1"
+    )
+    caught_up(master, replica)
+    master.call("SELECT", "3")
+    master.call("SET", "before", "1")
+    caught_up(master, replica)
+    replica_process.stop()  # SIGTERM: the last snapshot keeps the history
+    master.call("SET", "while-down", "1")  # still in database 3
+    replica_process.start()
+    replica = RawConnection(replica_process.port)
+    caught_up(master, replica)
+    assert read_back(replica) == read_back(master)
+    replica.call("SELECT", "3")
+    assert replica.call("GET", "while-down") == b"1"
+    assert replica_process.log().count("Successful partial resynchronization") == 1
+    assert master_process.log().count("Full resync requested") == 1
+
+
+def test_replicas_continue_with_a_restarted_master(chain):
+    master_process = chain.start(miniredis_process, "master", "--save", "3600 1")
+    master = RawConnection(master_process.port)
+    populate(master)
+    replica_process = chain.start(
+        redis_process, "replica", "--replicaof", "127.0.0.1", str(master_process.port)
+    )
+    replica = RawConnection(replica_process.port)
+    caught_up(master, replica)
+    master.call("SET", "k", "1")
+    assert master.call("WAIT", "1", "2000") == 1
+    master_process.stop()
+    master_process.start()
+    master = RawConnection(master_process.port)
+    master.call("SET", "after", "1")
+    caught_up(master, replica)
+    assert read_back(replica) == read_back(master)
+    assert "Successful partial resynchronization with master." in (
+        replica_process.log()
+    )

@@ -182,6 +182,7 @@ class Persistence(service.Service):
         return result
 
     def _loaded(self, result):
+        self.factory.replication.restore(result.aux)
         self.stats["rdb_last_load_keys_loaded"] = result.keys
         self.stats["rdb_last_load_keys_expired"] = result.expired
         if result.functions:
@@ -408,9 +409,10 @@ class Persistence(service.Service):
 
     def _write_rdb(self, path):
         checksum = self.config["rdbchecksum"]
+        aux = self.factory.replication.save_info()
         files.write_atomically(
             path,
-            lambda write: rdb.write_rdb(write, self.store, checksum=checksum),
+            lambda write: rdb.write_rdb(write, self.store, checksum=checksum, aux=aux),
             "rdb",
         )
 

@@ -223,6 +223,43 @@ class Master:
             if link.session.connection is not None:
                 link.session.connection.transport.loseConnection()
 
+    # -- across restarts
+
+    def save_info(self):
+        """
+        @return: the AUX fields an RDB file keeps of the replication
+            history (none without one), so that after a restart replicas,
+            or this server as a replica, may continue it.
+        """
+        if self.backlog is None:
+            return []
+        return [
+            (b"repl-stream-db", b"%d" % self.factory.upstream.stream_db()),
+            (b"repl-id", self.replid.encode()),
+            (b"repl-offset", b"%d" % self.offset),
+        ]
+
+    def restore(self, aux):
+        """Take up the history an RDB file's AUX fields tell, if they do."""
+        replid = aux.get(b"repl-id", b"")
+        try:
+            offset = int(aux.get(b"repl-offset", b""))
+            stream_db = int(aux.get(b"repl-stream-db", b"0"))
+        except ValueError:
+            return
+        if len(replid) != 40 or offset < 0:
+            return
+        self.replid = replid.decode("ascii", "replace")
+        self.replid2 = NO_REPLICATION_ID
+        self.second_offset = -1
+        self.offset = offset
+        self.backlog = Backlog(self.config["repl-backlog-size"], offset + 1)
+        self.factory.upstream.restored_db = stream_db
+        if not self.factory.upstream.active:
+            self.factory.writes.listen(self._write)
+        if not self._cron.running:
+            self._cron.start(1, now=False)
+
     def _resize(self, size):
         if self.backlog is not None:
             self.backlog.resize(size)

@@ -243,6 +243,8 @@ class Upstream:
     @ivar session: the session the master's stream runs in.
     @ivar last_io: when the master last sent something.
     @ivar down_since: when the link went down.
+    @ivar restored_db: the database the master's stream had selected, as
+        an RDB file or the last link left it: the next link starts there.
     """
 
     def __init__(self, factory):
@@ -258,6 +260,7 @@ class Upstream:
         self.session = None
         self.last_io = 0
         self.down_since = self.clock.seconds()
+        self.restored_db = 0
         self._generation = 0
         self._acks = task.LoopingCall(self._tick)
         self._acks.clock = self.clock
@@ -328,8 +331,12 @@ class Upstream:
         store = self.factory.store
         with self.factory.writes.paused():
             store.flushall()
-            rdb.load_rdb(data, store, now_ms=0)
+            result = rdb.load_rdb(data, store, now_ms=0)
         self.master.adopt(replid, offset)
+        try:
+            self.restored_db = int(result.aux.get(b"repl-stream-db", b"0"))
+        except ValueError:
+            self.restored_db = 0
         log.info(
             "MASTER <-> REPLICA sync: Finished with success ({size} bytes)",
             size=len(data),
@@ -344,6 +351,7 @@ class Upstream:
         session = Session(self.factory, connection, "%s:%d" % (self.host, self.port))
         session.authenticated = True
         session.from_master = True
+        session.select(self.restored_db)
         self.session = session
         self.factory.clients[session.id] = session
         self.send_ack()
@@ -351,7 +359,14 @@ class Upstream:
     def _forget_session(self):
         session, self.session = self.session, None
         if session is not None:
+            self.restored_db = session.db.index
             self.factory.forget(session)
+
+    def stream_db(self):
+        """@return: the database the master's stream has selected now."""
+        if self.session is not None:
+            return self.session.db.index
+        return self.restored_db
 
     def apply(self, argv, raw):
         """Run one command of the master's stream; it goes on to our replicas."""
