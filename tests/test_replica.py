@@ -5,6 +5,7 @@ READONLY, promotion, and a chain redis-server -> miniredis -> redis-server.
 """
 
 import os
+import time
 
 import pytest
 
@@ -147,6 +148,13 @@ def test_chained_redis_miniredis_redis(chain):
     caught_up(middle, last)
     assert read_back(last) == read_back(master)
     assert info(middle)["connected_slaves"] == "1"
+    # promoted, the middle keeps its replica with a partial resynchronisation
+    assert middle.call("REPLICAOF", "NO", "ONE") == b"OK"
+    assert middle.call("SET", "promoted", "1") == b"OK"
+    caught_up(middle, last)
+    assert last.call("GET", "promoted") == b"1"
+    assert "Successful partial resynchronization with master." in (last_process.log())
+    assert last_process.log().count("Full resync from master") == 1
 
 
 def test_a_restarted_replica_continues_from_its_rdb(chain):
@@ -191,3 +199,22 @@ def test_replicas_continue_with_a_restarted_master(chain):
     assert "Successful partial resynchronization with master." in (
         replica_process.log()
     )
+
+
+def test_the_master_says_when_keys_expire(chain):
+    master_process, master = redis_master(chain, "--enable-debug-command", "yes")
+    assert master.call("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"OK"
+    replica_process, replica = mini_replica(chain, master_process.port)
+    master.call("SET", "short", "v", "PX", "200")
+    master.call("RPUSH", "list", "a")
+    caught_up(master, replica)
+    time.sleep(0.3)
+    assert replica.call("GET", "short") is None  # gone for clients...
+    assert replica.call("DBSIZE") == 2  # ...but kept until the master's DEL
+    master.call("RPUSH", "list", "b")
+    caught_up(master, replica)
+    assert replica.call("DBSIZE") == 2
+    assert master.call("GET", "short") is None  # the master deletes it now
+    caught_up(master, replica)
+    assert replica.call("DBSIZE") == 1
+    assert replica.call("LRANGE", "list", "0", "-1") == [b"a", b"b"]

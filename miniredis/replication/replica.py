@@ -277,6 +277,7 @@ class Upstream:
         self.config["replicaof"] = "%s %d" % (host, port)
         self.master.become_replica()
         self.factory.expiry.stop()  # the master says when keys go
+        self.factory.store.replica = True
         self.factory.replica_changed()
         if not self._acks.running:
             self._acks.start(1, now=False)
@@ -293,6 +294,7 @@ class Upstream:
         if self._acks.running:
             self._acks.stop()
         self.master.promote()
+        self.factory.store.replica = False
         self.factory.expiry.start()
         self.factory.replica_changed()
         log.info("MASTER MODE enabled")
@@ -374,7 +376,12 @@ class Upstream:
         if verb == b"replconf" and len(argv) > 1 and argv[1].lower() == b"getack":
             self.send_ack()
         else:
-            dispatch(self.session, argv)
+            store = self.factory.store
+            store.applying_master = True
+            try:
+                dispatch(self.session, argv)
+            finally:
+                store.applying_master = False
         self.master.feed(raw)
 
     def send_ack(self):
