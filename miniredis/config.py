@@ -206,6 +206,8 @@ PARAMETERS = {
     "replica-read-only": (True, _yes_no, None, True),
     "slave-read-only": (True, _yes_no, None, True),
     "replica-priority": (100, _int, None, True),
+    "replica-serve-stale-data": (True, _yes_no, None, True),
+    "slave-serve-stale-data": (True, _yes_no, None, True),
     "slave-priority": (100, _int, None, True),
 }
 ALIASES = {
@@ -215,6 +217,7 @@ ALIASES = {
     "min-slaves-max-lag": "min-replicas-max-lag",
     "slave-read-only": "replica-read-only",
     "slave-priority": "replica-priority",
+    "slave-serve-stale-data": "replica-serve-stale-data",
 }
 # What a client may change only where enable-protected-configs lets it:
 # where files are written.

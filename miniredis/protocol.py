@@ -492,6 +492,9 @@ class MiniRedisFactory(ServerFactory):
         (L{Upstream}).
     @ivar readonly_replica: writes from clients are refused: this server is
         a replica and C{replica-read-only} is on.
+    @ivar stale_replica: commands that need fresh data are refused: this
+        server is a replica whose link is down, and
+        C{replica-serve-stale-data} is off.
     @ivar noreplicas: writes are refused: fewer replicas than
         C{min-replicas-to-write} acknowledge in time.
     @ivar restricted: whether the server now refuses some commands (over
@@ -544,9 +547,9 @@ class MiniRedisFactory(ServerFactory):
         self.replication = Master(self)
         self.upstream = Upstream(self)
         self.readonly_replica = False
-        self.config.listeners.setdefault("replica-read-only", []).append(
-            self.replica_changed
-        )
+        self.stale_replica = False
+        for name in ("replica-read-only", "replica-serve-stale-data"):
+            self.config.listeners.setdefault(name, []).append(self.replica_changed)
 
     @property
     def busy(self):
@@ -563,9 +566,16 @@ class MiniRedisFactory(ServerFactory):
         self._restrictions_changed()
 
     def replica_changed(self, ignored=None):
-        """This server became a replica or a master, or C{replica-read-only} changed."""
-        self.readonly_replica = (
-            self.upstream.active and self.config["replica-read-only"]
+        """
+        This server became a replica or a master, its link went up or
+        down, or a replica setting changed.
+        """
+        upstream, config = self.upstream, self.config
+        self.readonly_replica = upstream.active and config["replica-read-only"]
+        self.stale_replica = (
+            upstream.active
+            and upstream.link_state != "connected"
+            and not config["replica-serve-stale-data"]
         )
         self._restrictions_changed()
 
@@ -575,6 +585,7 @@ class MiniRedisFactory(ServerFactory):
             or self._busy is not None
             or self.noreplicas
             or self.readonly_replica
+            or self.stale_replica
         )
 
     def _sample(self):

@@ -218,3 +218,44 @@ def test_the_master_says_when_keys_expire(chain):
     caught_up(master, replica)
     assert replica.call("DBSIZE") == 1
     assert replica.call("LRANGE", "list", "0", "-1") == [b"a", b"b"]
+
+
+def test_stale_data_refused_like_redis(chain):
+    master_process, master = redis_master(chain)
+    master.call("SET", "k", "v")
+    options = ("--replica-serve-stale-data", "no")
+    mini_process, mini = mini_replica(chain, master_process.port, "mini", *options)
+    real_process = chain.start(
+        redis_process,
+        "real",
+        "--replicaof",
+        "127.0.0.1",
+        str(master_process.port),
+        "--masterauth",
+        PASSWORD,
+        *options,
+    )
+    real = RawConnection(real_process.port)
+    caught_up(master, mini)
+    caught_up(master, real)
+    assert mini.call("GET", "k") == real.call("GET", "k") == b"v"
+    master_process.stop()
+    for conn in (mini, real):
+        wait_until(lambda c=conn: info(c)["master_link_status"] == "down")
+    for argv in (
+        ("GET", "k"),
+        ("PING",),
+        ("SET", "k", "w"),
+        ("DBSIZE",),
+        ("CONFIG", "GET", "replica-serve-stale-data"),
+        ("MULTI",),
+        ("GET", "k"),
+        ("EXEC",),
+    ):
+        assert mini.call(*argv) == real.call(*argv), argv
+    assert mini.call("GET", "k") == ReplyError(
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set "
+        "to 'no'."
+    )
+    assert mini.call("CONFIG", "SET", "replica-serve-stale-data", "yes") == b"OK"
+    assert mini.call("GET", "k") == b"v"

@@ -439,6 +439,8 @@ def _refusal(session, cmd, argv):
         return rejected(session, argv[0], ReplyError(NOREPLICAS))
     if server.readonly_replica and not session.from_master and _writes(session, cmd):
         return rejected(session, argv[0], ReplyError(READONLY))
+    if server.stale_replica and _needs_fresh_data(session, cmd):
+        return rejected(session, argv[0], ReplyError(MASTERDOWN))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
@@ -464,6 +466,16 @@ def _refusal(session, cmd, argv):
 _ENDS_MULTI = frozenset(["exec", "discard", "quit", "reset"])
 NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 READONLY = "READONLY You can't write against a read only replica."
+MASTERDOWN = (
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+)
+
+
+def _needs_fresh_data(session, cmd):
+    """Whether C{cmd} (or an EXEC of it) is one a stale replica refuses."""
+    if cmd.name == "exec" and session.multi is not None:
+        return any("stale" not in queued.flags for queued, _ in session.multi)
+    return "stale" not in cmd.flags
 
 
 def _writes(session, cmd):

@@ -349,6 +349,7 @@ class Upstream:
 
     def connected(self, connection):
         self.link_state = "connected"
+        self.factory.replica_changed()
         self.last_io = self.clock.seconds()
         session = Session(self.factory, connection, "%s:%d" % (self.host, self.port))
         session.authenticated = True
@@ -396,6 +397,7 @@ class Upstream:
         self.connection = self._connector = None
         self._forget_session()
         self.link_state = "connect"
+        self.factory.replica_changed()
         self.down_since = self.clock.seconds()
         log.info("Connection with master lost.")
         self.clock.callLater(RECONNECT_DELAY, self._retry, self._generation)
