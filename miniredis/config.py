@@ -115,6 +115,17 @@ def _keyspace_events(raw):
     return shown + "".join(c for c in "KEm" if c in flags)
 
 
+def _master_address(raw):
+    """C{replicaof}: empty, or a host and a port."""
+    text = _text(raw)
+    if not text:
+        return ""
+    parts = text.split()
+    if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) > 65535:
+        raise ValueError("replicaof needs a host and a port")
+    return "%s %s" % (parts[0], int(parts[1]))
+
+
 def _save_rules(raw):
     parts = raw.split()
     if len(parts) % 2:
@@ -200,7 +211,8 @@ PARAMETERS = {
     "min-slaves-to-write": (0, _int, None, True),
     "min-replicas-max-lag": (10, _int, None, True),
     "min-slaves-max-lag": (10, _int, None, True),
-    "replicaof": ("", _text, None, False),
+    "replicaof": ("", _master_address, None, False),
+    "slaveof": ("", _master_address, None, False),
     "masterauth": ("", _text, None, True),
     "masteruser": ("", _text, None, True),
     "replica-read-only": (True, _yes_no, None, True),
@@ -217,6 +229,7 @@ ALIASES = {
     "min-slaves-max-lag": "min-replicas-max-lag",
     "slave-read-only": "replica-read-only",
     "slave-priority": "replica-priority",
+    "slaveof": "replicaof",
     "slave-serve-stale-data": "replica-serve-stale-data",
 }
 # What a client may change only where enable-protected-configs lets it:
