@@ -25,6 +25,7 @@ from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
+from miniredis.migration import Targets
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.replication.master import Master
@@ -488,6 +489,7 @@ class MiniRedisFactory(ServerFactory):
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
     @ivar replication: the master side of replication (L{Master}).
+    @ivar migrations: MIGRATE's connections to its targets (L{Targets}).
     @ivar upstream: the replica side: this server's master, if it has one
         (L{Upstream}).
     @ivar readonly_replica: writes from clients are refused: this server is
@@ -546,6 +548,7 @@ class MiniRedisFactory(ServerFactory):
         self.outbox = Outbox(clock)
         self.replication = Master(self)
         self.upstream = Upstream(self)
+        self.migrations = Targets(clock)
         self.readonly_replica = False
         self.stale_replica = False
         for name in ("replica-read-only", "replica-serve-stale-data"):
