@@ -6,6 +6,7 @@ miniredis's data into a real three-master Redis Cluster.
 """
 
 import os
+import socket
 import subprocess
 
 import pytest
@@ -77,6 +78,20 @@ def test_migrate_like_redis(redis_server, mini_server, targets):
     assert 0 < conns[1].call("PTTL", "bigh") <= 100000000
 
 
+def cluster_port():
+    """@return: a free port whose cluster bus port (10000 above) is free too."""
+    while True:
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
 def entry_of(conn, key):
     """@return: C{(type, value, deadline)} of C{key}, as read_back gives them."""
     kind = conn.call("TYPE", key)
@@ -103,7 +118,9 @@ def test_redis_cli_cluster_import(tmp_path):
             directory = tmp_path / ("node%d" % n)
             os.makedirs(str(directory))
             nodes.append(
-                redis_process(str(directory), "--cluster-enabled", "yes").start()
+                redis_process(
+                    str(directory), "--cluster-enabled", "yes", port=cluster_port()
+                ).start()
             )
         source = miniredis_process(str(tmp_path)).start()
         nodes.append(source)
@@ -114,11 +131,12 @@ def test_redis_cli_cluster_import(tmp_path):
             timeout=60,
         )
         assert created.returncode == 0, created.stdout.decode()
-        first = RawConnection(nodes[0].port)
-        wait_until(
-            lambda: b"cluster_state:ok" in first.call("CLUSTER", "INFO"),
-            what="the cluster",
-        )
+        for node in nodes[:3]:
+            node_conn = RawConnection(node.port)
+            wait_until(
+                lambda c=node_conn: b"cluster_state:ok" in c.call("CLUSTER", "INFO"),
+                what="the cluster",
+            )
         conn = RawConnection(source.port)
         populate(conn)
         conn.call("SELECT", "3")
