@@ -614,6 +614,7 @@ class MiniRedisFactory(ServerFactory):
                 and not (session.subscribed and session.proto == 2)
                 and not session.monitoring
                 and session.replica is None
+                and not session.from_master
                 and session.connection is not None
             ):
                 session.connection.transport.loseConnection()

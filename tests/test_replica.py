@@ -239,6 +239,8 @@ def test_stale_data_refused_like_redis(chain):
     caught_up(master, mini)
     caught_up(master, real)
     assert mini.call("GET", "k") == real.call("GET", "k") == b"v"
+    refused = real.call("WAIT", "0", "0")
+    assert isinstance(refused, ReplyError) and mini.call("WAIT", "0", "0") == refused
     master_process.stop()
     for conn in (mini, real):
         wait_until(lambda c=conn: info(c)["master_link_status"] == "down")

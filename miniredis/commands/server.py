@@ -68,6 +68,12 @@ def wait(session, argv):
     if timeout < 0:
         raise ReplyError("ERR timeout is negative")
     server = session.server
+    if server.upstream.active:
+        raise ReplyError(
+            "ERR WAIT cannot be used with replica instances. Please also note that "
+            "since Redis 4.0 if a replica is configured to be writable (which is not "
+            "the default) writes to replicas are just local and are not propagated."
+        )
     if timeout > LLONG_MAX - server.store.now_ms():
         timeout = 0
     count = server.replication.wait(session, wanted, timeout / 1000.0)

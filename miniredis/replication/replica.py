@@ -354,6 +354,7 @@ class Upstream:
         session = Session(self.factory, connection, "%s:%d" % (self.host, self.port))
         session.authenticated = True
         session.from_master = True
+        session.deny_blocking = True
         session.select(self.restored_db)
         self.session = session
         self.factory.clients[session.id] = session
