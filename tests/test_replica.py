@@ -11,7 +11,7 @@ import pytest
 
 from miniredis.resp import ReplyError
 from tests.persistence import populate, read_back
-from tests.servers import RawConnection, miniredis_process, redis_process
+from tests.servers import RawConnection, free_port, miniredis_process, redis_process
 from tests.test_replication import info, live_writes, wait_until
 
 PASSWORD = "s3cret"
@@ -261,3 +261,21 @@ def test_stale_data_refused_like_redis(chain):
     )
     assert mini.call("CONFIG", "SET", "replica-serve-stale-data", "yes") == b"OK"
     assert mini.call("GET", "k") == b"v"
+
+
+def test_no_sync_without_a_master_link(chain):
+    nowhere = str(free_port())
+    mini_process = chain.start(
+        miniredis_process, "mini", "--replicaof", "127.0.0.1 %s" % nowhere
+    )
+    real_process = chain.start(
+        redis_process, "real", "--replicaof", "127.0.0.1", nowhere
+    )
+    replies = []
+    for process in (real_process, mini_process):
+        conn = RawConnection(process.port)
+        replies.append(
+            [conn.call("PSYNC", "?", "-1"), conn.call("ROLE")[0], conn.call("PING")]
+        )
+    assert replies[1] == replies[0]
+    assert isinstance(replies[0][0], ReplyError)

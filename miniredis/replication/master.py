@@ -275,16 +275,25 @@ class Master:
         @param offset: the offset of the first byte it wants, or None when
             it sent no number.
         """
-        upstream = self.factory.upstream
-        if upstream.active and upstream.link_state != "connected":
-            session.connection.send_raw(
-                b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
-            )
+        if self._unlinked(session):
             return
         if offset is not None and self._can_continue(replid, offset):
             self._continue(session, offset)
         else:
             self.full_sync(session, psync=True)
+
+    def _unlinked(self, session):
+        """
+        Refuse to serve a replica while this server, itself a replica, has
+        no link to its master; @return: whether it refused.
+        """
+        upstream = self.factory.upstream
+        if upstream.active and upstream.link_state != "connected":
+            session.connection.send_raw(
+                b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
+            )
+            return True
+        return False
 
     def _can_continue(self, replid, offset):
         if self.backlog is None:
@@ -323,11 +332,7 @@ class Master:
         @param psync: whether the replica asked with PSYNC (which is told
             the id and offset) rather than the old SYNC.
         """
-        upstream = self.factory.upstream
-        if upstream.active and upstream.link_state != "connected":
-            session.connection.send_raw(
-                b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
-            )
+        if self._unlinked(session):
             return
         if self.backlog is None:
             self._create_backlog()
