@@ -279,3 +279,35 @@ def test_no_sync_without_a_master_link(chain):
         )
     assert replies[1] == replies[0]
     assert isinstance(replies[0][0], ReplyError)
+
+
+def test_masteruser(chain):
+    master_process = chain.start(
+        redis_process,
+        "master",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--user",
+        "replicator",
+        "on",
+        ">rpw",
+        "+@all",
+        "~*",
+        "--user",
+        "default",
+        "off",
+    )
+    master = RawConnection(master_process.port)
+    assert master.call("AUTH", "replicator", "rpw") == b"OK"
+    master.call("SET", "k", "v")
+    replica_process, replica = mini_replica(
+        chain, master_process.port, "replica", "--masteruser", "replicator"
+    )
+    # mini_replica gave the wrong password: the master refuses it
+    wait_until(lambda: "Unable to AUTH to MASTER" in replica_process.log())
+    assert info(replica)["master_link_status"] == "down"
+    assert replica.call("CONFIG", "SET", "masterauth", "rpw") == b"OK"
+    assert replica.call("REPLICAOF", "NO", "ONE") == b"OK"
+    assert replica.call("REPLICAOF", "127.0.0.1", str(master_process.port)) == b"OK"
+    caught_up(master, replica)
+    assert replica.call("GET", "k") == b"v"
