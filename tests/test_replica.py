@@ -311,3 +311,27 @@ def test_masteruser(chain):
     assert replica.call("REPLICAOF", "127.0.0.1", str(master_process.port)) == b"OK"
     caught_up(master, replica)
     assert replica.call("GET", "k") == b"v"
+
+
+def test_a_replica_with_an_append_only_file(chain):
+    master_process, master = redis_master(chain)
+    populate(master)
+    replica_process, replica = mini_replica(
+        chain, master_process.port, "replica", "--appendonly", "yes"
+    )
+    caught_up(master, replica)
+    master.call("SET", "streamed", "1")
+    caught_up(master, replica)
+    wait_until(
+        lambda: (
+            info(replica, "persistence")["aof_rewrite_in_progress"] == "0"
+            and info(replica, "persistence")["aof_rewrites"] != "0"
+        ),
+        what="the log written from the snapshot",
+    )
+    expected = read_back(master)
+    replica_process.kill()
+    master_process.stop()  # restarted alone, the replica has only its log
+    replica_process.start()
+    replica = RawConnection(replica_process.port)
+    assert read_back(replica) == expected

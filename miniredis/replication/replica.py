@@ -18,7 +18,7 @@ from twisted.logger import Logger
 
 from miniredis.commands import dispatch
 from miniredis.persistence import aof, rdb
-from miniredis.resp import encode_command
+from miniredis.resp import ReplyError, encode_command
 from miniredis.session import Session
 
 log = Logger(namespace="miniredis.replication")
@@ -343,9 +343,20 @@ class Upstream:
             "MASTER <-> REPLICA sync: Finished with success ({size} bytes)",
             size=len(data),
         )
+        self._rewrite_log()
+
+    def _rewrite_log(self):
+        """
+        The append-only file does not hold the snapshot just loaded: write
+        it anew from the data (after a rewrite in progress, if any).
+        """
         persistence = getattr(self.factory, "persistence", None)
-        if persistence is not None and persistence.log is not None:
+        if persistence is None or persistence.log is None:
+            return
+        try:
             persistence.start_rewrite()
+        except ReplyError:
+            self.clock.callLater(1, self._rewrite_log)
 
     def connected(self, connection):
         self.link_state = "connected"
