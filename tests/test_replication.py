@@ -144,6 +144,7 @@ def test_full_sync_then_stream(pair, diskless):
     assert pair.master.call("WAIT", "1", "2000") == 1
     state = info(pair.master)
     assert state["connected_slaves"] == "1"
+    assert info(pair.master, "clients")["connected_clients"] == "1"  # ours only
     assert state["slave0"].startswith(
         "ip=127.0.0.1,port=%d,state=online," % (pair.replica_process.port,)
     )

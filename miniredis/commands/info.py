@@ -182,7 +182,8 @@ def server_info(server):
 def clients_info(server):
     clients = server.clients.values()
     return [
-        ("connected_clients", len(server.clients)),
+        # as Redis counts them: replicas apart (connected_slaves)
+        ("connected_clients", len(server.clients) - len(server.replication.replicas)),
         ("cluster_connections", 0),
         ("maxclients", server.config["maxclients"]),
         ("blocked_clients", server.waits.count),
