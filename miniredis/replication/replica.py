@@ -81,7 +81,7 @@ class MasterConnection(protocol.Protocol):
         try:
             while self._buffer and self._advance():
                 pass
-        except _Broken as e:
+        except (_Broken, rdb.RDBError, ValueError, IndexError) as e:
             log.warn("replication link to the master broken: {why}", why=str(e))
             self.transport.loseConnection()
             self._buffer = bytearray()
