@@ -268,6 +268,17 @@ def _render_ints(values):
     return " ".join("%d" % (value,) for value in values)
 
 
+def _master_address(raw):
+    """C{replicaof}: empty, or a host and a port."""
+    text = _text(raw)
+    if not text:
+        return ""
+    parts = text.split()
+    if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) > 65535:
+        raise ValueError("replicaof needs a host and a port")
+    return "%s %s" % (parts[0], int(parts[1]))
+
+
 def _save_rules(raw):
     parts = raw.split()
     if len(parts) % 2:
@@ -353,6 +364,26 @@ PARAMETERS = {
     "stream-node-max-bytes": (4096, _memory, None, True),
     "stream-node-max-entries": (100, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),
+    "repl-backlog-size": (1024 * 1024, _memory, None, True),
+    "repl-backlog-ttl": (3600, _int, None, True),
+    "repl-diskless-sync": (True, _yes_no, None, True),
+    "repl-ping-replica-period": (10, _int, None, True),
+    "repl-ping-slave-period": (10, _int, None, True),
+    "repl-timeout": (60, _int, None, True),
+    "min-replicas-to-write": (0, _int, None, True),
+    "min-slaves-to-write": (0, _int, None, True),
+    "min-replicas-max-lag": (10, _int, None, True),
+    "min-slaves-max-lag": (10, _int, None, True),
+    "replicaof": ("", _master_address, None, False),
+    "slaveof": ("", _master_address, None, False),
+    "masterauth": ("", _text, None, True),
+    "masteruser": ("", _text, None, True),
+    "replica-read-only": (True, _yes_no, None, True),
+    "slave-read-only": (True, _yes_no, None, True),
+    "replica-priority": (100, _int, None, True),
+    "replica-serve-stale-data": (True, _yes_no, None, True),
+    "slave-serve-stale-data": (True, _yes_no, None, True),
+    "slave-priority": (100, _int, None, True),
 }
 # Parameters of Redis 7.0 that miniredis takes, checked as Redis checks
 # them, but that change nothing here:
@@ -526,7 +557,8 @@ NO_EFFECT = {
     "not propagated, so there is nothing to act on",
     "sanitize-dump-payload": "RESTORE and RDB loading check every payload in "
     "full, whatever the value",
-    "shutdown-timeout": "no replicas to wait for on shutdown",
+    "shutdown-timeout": "a shutdown does not wait for replicas to catch up "
+    "(`WAIT` does)",
     "socket-mark-id": "sockets are not marked",
     "tracking-table-max-keys": "`CLIENT TRACKING` is not there yet",
 }
@@ -541,6 +573,13 @@ ALIASES = {
     "list-max-ziplist-size": "list-max-listpack-size",
     "cluster-slave-no-failover": "cluster-replica-no-failover",
     "cluster-slave-validity-factor": "cluster-replica-validity-factor",
+    "repl-ping-slave-period": "repl-ping-replica-period",
+    "min-slaves-to-write": "min-replicas-to-write",
+    "min-slaves-max-lag": "min-replicas-max-lag",
+    "slave-read-only": "replica-read-only",
+    "slave-priority": "replica-priority",
+    "slaveof": "replicaof",
+    "slave-serve-stale-data": "replica-serve-stale-data",
 }
 for _alias, _name in ALIASES.items():
     PARAMETERS.setdefault(_alias, PARAMETERS[_name])

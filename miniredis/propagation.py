@@ -3,7 +3,8 @@ The write stream: every change to the data, once, as the commands that
 replay it, handed to whoever listens (the append-only file and its rewrite
 today; replicas, keyspace events and client tracking next).
 
-No command knows who listens. L{miniredis.commands.call} gives the stream
+No command knows who listens. A key found expired while somebody listens
+goes into the stream as a C{DEL}. L{miniredis.commands.call} gives the stream
 what ran (or what the command asked to log in its place, see
 L{miniredis.session.Session.rewrite}); EXEC and scripts hold their writes
 and hand them over as one MULTI/EXEC block. Usage::
@@ -44,7 +45,20 @@ class WriteStream:
         self._hook()
 
     def _hook(self):
-        self._server.propagate = self.emit if self.listeners else None
+        server = self._server
+        server.propagate = self.emit if self.listeners else None
+        expiries = server.store.expire_listeners
+        if self.listeners and self._expired not in expiries:
+            expiries.append(self._expired)
+        elif not self.listeners and self._expired in expiries:
+            expiries.remove(self._expired)
+
+    def _expired(self, db, key):
+        """
+        A key found expired is written as a C{DEL}; inside a transaction or
+        a script it goes with their writes.
+        """
+        self.emit(db, [[b"DEL", key]])
 
     def emit(self, db, argvs):
         """Hand the commands C{argvs}, run on database C{db}, to the listeners."""

@@ -26,9 +26,12 @@ from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
+from miniredis.migration import Targets
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
+from miniredis.replication.master import Master
+from miniredis.replication.replica import Upstream
 from miniredis.resp import (
     OK,
     Decoder,
@@ -259,6 +262,18 @@ class RedisServerProtocol(Protocol):
         else:
             self._deliver([encode(value, self.session.proto)], False)
 
+    def send_raw(self, data):
+        """
+        Send bytes that are not a reply (the replication stream) after
+        what is already on its way, in the same order.
+        """
+        if self.session is None or self.transport is None:
+            return
+        if self._out is not None:
+            self._out.append(data)
+        else:
+            self._deliver([data], False)
+
     def resume(self, reply):
         """Send the reply that ends a blocking wait, then run what queued up."""
         self.send_reply(reply)
@@ -477,8 +492,20 @@ class MiniRedisFactory(ServerFactory):
     @ivar busy: None, or the script running past C{busy-reply-threshold}
         (L{miniredis.scripting}): other clients then get C{-BUSY}.
     @ivar pause: the L{Pause} of CLIENT PAUSE.
+    @ivar replication: the master side of replication (L{Master}).
+    @ivar migrations: MIGRATE's connections to its targets (L{Targets}).
+    @ivar upstream: the replica side: this server's master, if it has one
+        (L{Upstream}).
+    @ivar readonly_replica: writes from clients are refused: this server is
+        a replica and C{replica-read-only} is on.
+    @ivar stale_replica: commands that need fresh data are refused: this
+        server is a replica whose link is down, and
+        C{replica-serve-stale-data} is off.
+    @ivar noreplicas: writes are refused: fewer replicas than
+        C{min-replicas-to-write} acknowledge in time.
     @ivar restricted: whether the server now refuses or holds back some
-        commands (over C{maxmemory}, busy, paused): one flag for the hot path
+        commands (over C{maxmemory}, busy, paused, too few replicas, a
+        replica's limits): one flag for the hot path
         of dispatch.
     """
 
@@ -509,6 +536,7 @@ class MiniRedisFactory(ServerFactory):
         check_policy(self.config)
         self._busy = None
         self.restricted = False
+        self.noreplicas = False
         self.memory = MemoryLimit(self.config, self.restrictions_changed)
         self.pause = Pause(self, dispatch)
         self._sampler = task.LoopingCall(self._sample)
@@ -525,6 +553,13 @@ class MiniRedisFactory(ServerFactory):
         self.pubsub = PubSub()
         self.monitors = []
         self.outbox = Outbox(clock)
+        self.replication = Master(self)
+        self.upstream = Upstream(self)
+        self.migrations = Targets(clock)
+        self.readonly_replica = False
+        self.stale_replica = False
+        for name in ("replica-read-only", "replica-serve-stale-data"):
+            self.config.listeners.setdefault(name, []).append(self.replica_changed)
 
     @property
     def busy(self):
@@ -535,10 +570,34 @@ class MiniRedisFactory(ServerFactory):
         self._busy = run
         self.restrictions_changed()
 
+    def set_noreplicas(self, refused):
+        """Refuse writes (too few good replicas) or stop refusing them."""
+        self.noreplicas = refused
+        self.restrictions_changed()
+
+    def replica_changed(self, ignored=None):
+        """
+        This server became a replica or a master, its link went up or
+        down, or a replica setting changed.
+        """
+        upstream, config = self.upstream, self.config
+        self.readonly_replica = upstream.active and config["replica-read-only"]
+        self.stale_replica = (
+            upstream.active
+            and upstream.link_state != "connected"
+            and not config["replica-serve-stale-data"]
+        )
+        self.restrictions_changed()
+
     def restrictions_changed(self):
         """Read again whether some commands are refused or held back now."""
         self.restricted = (
-            self.memory.over or self._busy is not None or self.pause.mode is not None
+            self.memory.over
+            or self._busy is not None
+            or self.pause.mode is not None
+            or self.noreplicas
+            or self.readonly_replica
+            or self.stale_replica
         )
 
     def _sample(self):
@@ -563,6 +622,8 @@ class MiniRedisFactory(ServerFactory):
                 and session.blocked is None
                 and not (session.subscribed and session.proto == 2)
                 and not session.monitoring
+                and session.replica is None
+                and not session.from_master
                 and session.connection is not None
             ):
                 session.connection.transport.loseConnection()
@@ -570,6 +631,9 @@ class MiniRedisFactory(ServerFactory):
     def startFactory(self):
         self.expiry.start()
         self._sampler.start(0.1)
+        if self.config["replicaof"] and not self.upstream.active:
+            host, port = self.config["replicaof"].split()
+            self.upstream.follow(host, int(port))
 
     def stopFactory(self):
         self.expiry.stop()
@@ -584,6 +648,8 @@ class MiniRedisFactory(ServerFactory):
         self.pubsub.drop(session)
         monitor.stop(session)
         self.pause.forget(session)
+        if session.replica is not None:
+            self.replication.detach(session)
         session.connection = None
 
     def session(self):

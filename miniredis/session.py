@@ -38,6 +38,11 @@ class Session:
     @ivar user: the L{miniredis.acl.User} the client runs commands as.
     @ivar checked: whether the dispatcher asks the ACL before each command
         (the user is not unrestricted; kept by L{miniredis.acl.Users}).
+    @ivar replica_announce: what the client told of itself with REPLCONF
+        (L{miniredis.replication.master.Announce}), or None.
+    @ivar replica: the L{miniredis.replication.master.ReplicaLink} once the
+        client is a replica of this server, else None.
+    @ivar from_master: the session runs this replica's master's stream.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
     """
@@ -75,6 +80,9 @@ class Session:
         self.deny_blocking = False
         self.on_resume = None
         self.script = False
+        self.replica_announce = None
+        self.replica = None
+        self.from_master = False
 
     def log_in(self, user):
         """Run the next commands as C{user}, authenticated."""
@@ -141,6 +149,8 @@ class Session:
             letter
             for letter, on in [
                 ("O", self.monitoring),
+                ("S", self.replica is not None),
+                ("M", self.from_master),
                 ("P", self.subscribed),
                 ("x", self.multi is not None),
                 ("b", self.blocked is not None),

@@ -104,9 +104,8 @@ class Database:
         if (
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
+            and self._expired_now(key)
         ):
-            if not self.store.paused:  # CLIENT PAUSE: gone, yet not deleted
-                self._expire(key)
             return None
         value = self.data.get(key)
         if value is not None:
@@ -118,9 +117,8 @@ class Database:
         if (
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
+            and self._expired_now(key)
         ):
-            if not self.store.paused:  # CLIENT PAUSE: gone, yet not deleted
-                self._expire(key)
             return None
         return self.data.get(key)
 
@@ -238,6 +236,19 @@ class Database:
         if key in self.blocked:
             self.store.ready.append((self, key))
 
+    def _expired_now(self, key):
+        """
+        A key past its deadline was found: remove it, and @return: True;
+        on a replica, leave it to the master's C{DEL} (clients see it gone,
+        the master's stream still sees it, as in Redis).
+        """
+        store = self.store
+        if store.replica:
+            return not store.applying_master
+        if not store.paused:  # CLIENT PAUSE: gone, yet not deleted
+            self._expire(key)
+        return True
+
     def _expire(self, key):
         del self.data[key]
         self.expires.remove(key)
@@ -273,6 +284,9 @@ class Store:
         the time of what records when it happened (stream deliveries).
     @ivar expire_listeners: callables C{(db_index, key)} told of each expiry
         (persistence logs a DEL).
+    @ivar replica: the server is a replica: keys past their deadline look
+        gone to clients but stay until the master deletes them.
+    @ivar applying_master: the master's stream is running: it sees every key.
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
@@ -286,6 +300,8 @@ class Store:
         self.ready = []
         self.expired_keys = 0
         self.expire_listeners = []
+        self.replica = False
+        self.applying_master = False
         self.lru_clock = now_ms() // 1000
         self.paused = False
 

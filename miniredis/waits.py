@@ -65,7 +65,8 @@ class Wait:
 
     @ivar serve: C{serve(key)} tries to answer from C{key}: it returns the
         reply, or None to stay blocked (the key still cannot feed it).
-    @ivar timeout_reply: the reply sent if the timeout passes first.
+    @ivar timeout_reply: the reply sent if the timeout passes first, or a
+        callable that makes it then (WAIT's count).
     """
 
     __slots__ = ("session", "db", "keys", "serve", "timeout_reply", "timer")
@@ -77,6 +78,11 @@ class Wait:
         self.serve = serve
         self.timeout_reply = timeout_reply
         self.timer = None
+
+    def reply_at_timeout(self):
+        """@return: the reply that ends the wait without a key serving it."""
+        reply = self.timeout_reply
+        return reply() if callable(reply) else reply
 
 
 class Waits:
@@ -134,7 +140,7 @@ class Waits:
     def _time_out(self, wait):
         wait.timer = None
         self._release(wait)
-        wait.session.resume(wait.timeout_reply)
+        wait.session.resume(wait.reply_at_timeout())
 
     def _release(self, wait):
         if wait.timer is not None and wait.timer.active():

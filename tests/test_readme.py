@@ -80,6 +80,9 @@ _KINDS = {
     "spec": lambda lang, text: text.startswith("@command("),
     "function library": lambda lang, text: lang == "lua",
     "aclfile": lambda lang, text: text.startswith("user "),
+    "replica": lambda lang, text: text.startswith(
+        "redis-server --port 6380 --replicaof"
+    ),
 }
 
 
@@ -192,6 +195,36 @@ def test_acl_file(tmp_path):
             "used as arguments"
         ),
     ]
+
+
+def test_replica_lines(tmp_path):
+    """A redis-server replica of miniredis, started and read as the README says."""
+    master = miniredis_process(str(tmp_path)).start()
+    replica_port = free_port()
+    lines = [
+        line.replace("6379", str(master.port)).replace("6380", str(replica_port))
+        for line in _only(_KINDS["replica"]).splitlines()
+    ]
+    replica = ServerProcess(
+        lines[0].split() + ["--save", "", "--dir", str(tmp_path)],
+        replica_port,
+        str(tmp_path),
+    )
+    try:
+        conn = RawConnection(master.port)
+        assert conn.call("SET", "greeting", "hello") == b"OK"
+        replica.start()
+        outputs = []
+        deadline = time.time() + 30
+        while outputs[:1] != [b"1\n"] and time.time() < deadline:
+            outputs = [
+                subprocess.run(line.split(), capture_output=True, timeout=30).stdout
+                for line in lines[1:]
+            ]
+        assert outputs == [b"1\n", b"hello\n"]
+    finally:
+        replica.stop()
+        master.stop()
 
 
 def test_embedding_snippet(tmp_path):

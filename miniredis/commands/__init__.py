@@ -440,6 +440,13 @@ def _refusal(session, cmd, argv):
             return rejected(session, argv[0], denied)
     if session.server.memory.over and _grows(session, cmd):
         return rejected(session, argv[0], ReplyError(OOM))
+    server = session.server
+    if server.noreplicas and _writes(session, cmd):
+        return rejected(session, argv[0], ReplyError(NOREPLICAS))
+    if server.readonly_replica and not session.from_master and _writes(session, cmd):
+        return rejected(session, argv[0], ReplyError(READONLY))
+    if server.stale_replica and _needs_fresh_data(session, cmd):
+        return rejected(session, argv[0], ReplyError(MASTERDOWN))
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
             session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
@@ -466,6 +473,27 @@ def _refusal(session, cmd, argv):
 
 
 _ENDS_MULTI = frozenset(["exec", "discard", "quit", "reset"])
+NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
+READONLY = "READONLY You can't write against a read only replica."
+MASTERDOWN = (
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+)
+
+
+def _needs_fresh_data(session, cmd):
+    """Whether C{cmd} (or an EXEC of it) is one a stale replica refuses."""
+    if cmd.name == "exec" and session.multi is not None:
+        return any("stale" not in queued.flags for queued, _ in session.multi)
+    return "stale" not in cmd.flags
+
+
+def _writes(session, cmd):
+    """Whether C{cmd} writes: a write command, or an EXEC of one."""
+    if cmd.write:
+        return True
+    if cmd.name == "exec" and session.multi is not None:
+        return any(queued.write for queued, _ in session.multi)
+    return False
 
 
 def _grows(session, cmd):

@@ -319,8 +319,12 @@ def _client_type(raw):
     if kind == b"pubsub":
         return lambda client: client.subscribed
     if kind == b"normal":
-        return lambda client: not client.subscribed
-    return lambda client: False
+        return lambda client: (
+            not (client.subscribed or client.replica is not None or client.from_master)
+        )
+    if kind == b"master":
+        return lambda client: client.from_master
+    return lambda client: client.replica is not None  # replica, slave
 
 
 @command(
@@ -495,7 +499,7 @@ def client_unblock(session, argv):
     other = session.server.clients.get(client_id)
     if other is None or other.blocked is None:
         return 0
-    reply = other.blocked.timeout_reply
+    reply = other.blocked.reply_at_timeout()
     session.server.waits.cancel(other)
     if error:
         reply = ReplyError("UNBLOCKED client unblocked via CLIENT UNBLOCK")

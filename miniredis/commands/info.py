@@ -27,7 +27,6 @@ from miniredis.resp import Verbatim
 from miniredis.version import __redis_version__, __version__
 
 _RUN_ID = os.urandom(20).hex()
-_REPLICATION_ID = os.urandom(20).hex()
 
 
 # Redis's sections in their order, and whether INFO without arguments
@@ -183,7 +182,8 @@ def server_info(server):
 def clients_info(server):
     clients = server.clients.values()
     return [
-        ("connected_clients", len(server.clients)),
+        # as Redis counts them: replicas apart (connected_slaves)
+        ("connected_clients", len(server.clients) - len(server.replication.replicas)),
         ("cluster_connections", 0),
         ("maxclients", server.config["maxclients"]),
         ("blocked_clients", server.waits.count),
@@ -238,19 +238,7 @@ def stats_info(server):
 
 @info_section("replication")
 def replication_info(server):
-    return [
-        ("role", "master"),
-        ("connected_slaves", 0),
-        ("master_failover_state", "no-failover"),
-        ("master_replid", _REPLICATION_ID),
-        ("master_replid2", "0" * 40),
-        ("master_repl_offset", 0),
-        ("second_repl_offset", -1),
-        ("repl_backlog_active", 0),
-        ("repl_backlog_size", 1048576),
-        ("repl_backlog_first_byte_offset", 0),
-        ("repl_backlog_histlen", 0),
-    ]
+    return server.replication.info()
 
 
 @info_section("cpu", title="CPU")

@@ -40,12 +40,8 @@ def monitor_(session, argv):
     acl="admin dangerous",
 )
 def role(session, argv):
-    """Tell the role of this server in replication: always a master, without replicas."""
-    return [b"master", 0, []]
-
-
-def _no_key_serves(key):
-    return None
+    """Tell the role of this server in replication, with its replicas."""
+    return session.server.replication.role()
 
 
 @command(
@@ -60,25 +56,28 @@ def _no_key_serves(key):
 )
 def wait(session, argv):
     """
-    Wait until the writes of this connection reach some replicas, or for a
-    timeout in milliseconds (0: for ever); reply how many did (always 0).
+    Wait until the writes made so far reach some replicas, or for a
+    timeout in milliseconds (0: for ever); reply how many did.
 
-    With no replicas, a count of 0 or less answers 0 at once, as WAIT does
-    inside MULTI; a count of 1 or more waits for the whole timeout.
-    A timeout past the end of time (Redis's deadline would overflow) never
-    ends.
+    Inside MULTI or a script it answers at once with the count as it
+    stands. A timeout past the end of time (Redis's deadline would
+    overflow) never ends.
     """
     wanted = parse_int(argv[1])
     timeout = parse_int(argv[2], "ERR timeout is not an integer or out of range")
     if timeout < 0:
         raise ReplyError("ERR timeout is negative")
-    if wanted <= 0 or session.deny_blocking:
-        return 0
     server = session.server
+    if server.upstream.active:
+        raise ReplyError(
+            "ERR WAIT cannot be used with replica instances. Please also note that "
+            "since Redis 4.0 if a replica is configured to be writable (which is not "
+            "the default) writes to replicas are just local and are not propagated."
+        )
     if timeout > LLONG_MAX - server.store.now_ms():
         timeout = 0
-    server.waits.block(session, (), timeout / 1000.0, _no_key_serves, 0)
-    return BLOCKED
+    count = server.replication.wait(session, wanted, timeout / 1000.0)
+    return BLOCKED if count is None else count
 
 
 # --------------------------------------------------------------- TIME LOLWUT

@@ -187,6 +187,7 @@ class Persistence(service.Service):
 
         @raise LoadError: for a library that does not load.
         """
+        self.factory.replication.restore(result.aux)
         self.stats["rdb_last_load_keys_loaded"] = result.keys
         self.stats["rdb_last_load_keys_expired"] = result.expired
         if result.functions:
@@ -253,16 +254,8 @@ class Persistence(service.Service):
     @contextlib.contextmanager
     def _quiet(self):
         """Log nothing while commands of the log itself are replayed."""
-        listeners = self.store.expire_listeners
-        listening = self._expired in listeners
-        if listening:
-            listeners.remove(self._expired)
-        try:
-            with self.factory.writes.paused():
-                yield
-        finally:
-            if listening:
-                listeners.append(self._expired)
+        with self.factory.writes.paused():
+            yield
 
     def reload_aof(self):
         """DEBUG LOADAOF: write out the log, empty the store, load the log."""
@@ -296,16 +289,11 @@ class Persistence(service.Service):
 
     def _update_hooks(self):
         """Hang this object on the server's write path only while needed."""
-        factory, listeners = self.factory, self.store.expire_listeners
-        active = self.log is not None or self.rewrite is not None
-        if active:
+        factory = self.factory
+        if self.log is not None or self.rewrite is not None:
             factory.writes.listen(self._propagate)
         else:
             factory.writes.unlisten(self._propagate)
-        if active and self._expired not in listeners:
-            listeners.append(self._expired)
-        elif not active and self._expired in listeners:
-            listeners.remove(self._expired)
         always = self.log is not None and self.log.policy == "always"
         factory.durable = self.log.durable if always else None
 
@@ -314,15 +302,6 @@ class Persistence(service.Service):
             self.log.feed(db, argvs)
         if self.rewrite is not None:
             self.rewrite.feed(db, argvs)
-
-    def _expired(self, db, key):
-        """
-        Log a key found expired as a C{DEL}, through the factory's hook so
-        that inside a transaction or a script it goes with their writes.
-        """
-        propagate = self.factory.propagate
-        if propagate is not None:
-            propagate(db, [[b"DEL", key]])
 
     def _appendonly_changed(self, enabled):
         """
@@ -447,10 +426,15 @@ class Persistence(service.Service):
 
     def _write_rdb(self, path):
         checksum = self.config["rdbchecksum"]
+        aux = self.factory.replication.save_info()
         files.write_atomically(
             path,
             lambda write: rdb.write_rdb(
-                write, self.store, checksum=checksum, functions=self._libraries()
+                write,
+                self.store,
+                checksum=checksum,
+                aux=aux,
+                functions=self._libraries(),
             ),
             "rdb",
         )
