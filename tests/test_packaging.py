@@ -6,6 +6,7 @@ not ship C{twisted/__init__.py} nor C{twisted/plugins/__init__.py}.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,15 @@ def test_editable_compat_install(venv, tmp_path):
     finally:
         venv.pip("uninstall", "-y", "-q", "miniredis")
     assert "miniredis" not in venv.twistd_help()
+
+
+def test_every_package_is_listed():
+    """A new subpackage of miniredis must be in pyproject's packages."""
+    with open(os.path.join(ROOT, "pyproject.toml")) as f:
+        listed = set(re.findall(r'^    "([\w.]+)",$', f.read(), re.M))
+    found = {
+        os.path.relpath(path, ROOT).replace(os.sep, ".")
+        for path, dirs, files in os.walk(os.path.join(ROOT, "miniredis"))
+        if "__init__.py" in files
+    }
+    assert found <= listed, found - listed

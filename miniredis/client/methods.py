@@ -267,6 +267,17 @@ class RedisCommands:
     pfdebug = _command("PFDEBUG", "subcommand key")
     pfselftest = _command("PFSELFTEST")
 
+    # replication and migration
+    replicaof = _command("REPLICAOF", "host port | NO ONE")
+    slaveof = _command("SLAVEOF", "host port | NO ONE")
+    migrate = _command(
+        "MIGRATE", 'host port key|"" destination-db timeout [COPY] [REPLACE] ...'
+    )
+    # What a replica sends its master: for tools that act as replicas.
+    replconf = _command("REPLCONF", "option value ...")
+    psync = _command("PSYNC", "replicationid offset")
+    sync = _command("SYNC")
+
     # cluster: a standalone server refuses these (a real cluster answers)
     cluster_info = _command("CLUSTER INFO")
     cluster_nodes = _command("CLUSTER NODES")

@@ -63,6 +63,8 @@ class ReplicaLink:
     @ivar state: C{wait_bgsave} while its snapshot is being made, C{online}
         once it gets the stream.
     @ivar ack_offset: the last offset it acknowledged.
+    @ivar acked: whether it acknowledged anything yet (once its snapshot is
+        loaded): WAIT counts no replica before that.
     @ivar ack_time: when it last acknowledged (clock seconds).
     @ivar pending: the stream made since its snapshot, held until the
         snapshot is sent, or after a snapshot ended by an EOF mark until the
@@ -78,6 +80,7 @@ class ReplicaLink:
         self.state = "wait_bgsave"
         self.streaming = False
         self.ack_offset = 0
+        self.acked = False
         self.ack_time = now
         self.pending = []
         self.snapshot = None
@@ -442,6 +445,7 @@ class Master:
             return
         if offset > link.ack_offset:
             link.ack_offset = offset
+        link.acked = True
         if link.state == "online" and not link.streaming:
             link.start_streaming()
         link.ack_time = self.clock.seconds()
@@ -451,7 +455,9 @@ class Master:
 
     def acknowledged(self, offset):
         """@return: how many replicas acknowledged the stream up to C{offset}."""
-        return sum(1 for link in self.replicas if link.ack_offset >= offset)
+        return sum(
+            1 for link in self.replicas if link.acked and link.ack_offset >= offset
+        )
 
     def wait(self, session, wanted, timeout):
         """
