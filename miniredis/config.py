@@ -279,6 +279,71 @@ def _master_address(raw):
     return "%s %s" % (parts[0], int(parts[1]))
 
 
+def _refused_when(refused, why):
+    """
+    A parameter miniredis takes only at values it can honour: C{refused(value)}
+    says which it cannot, and C{why} is the error.
+    """
+
+    def wrap(parse):
+        def check(raw):
+            value = parse(raw)
+            if refused(value):
+                raise ValueError(why)
+            return value
+
+        return check
+
+    return wrap
+
+
+def _flag_set(*names):
+    """Several words of C{names} (C{default} alone means none): a set."""
+
+    def parse(raw):
+        words = raw.decode("utf-8", "replace").lower().split()
+        if not words or any(word not in names for word in words):
+            raise ValueError(
+                "argument(s) must be one of the following: " + ", ".join(names)
+            )
+        return frozenset(words) - {names[0]}
+
+    return parse
+
+
+def _render_flag_set(names):
+    def render(flags):
+        return " ".join(name for name in names if name in flags) or names[0]
+
+    return render
+
+
+_SHUTDOWN_FLAGS = ("default", "save", "nosave", "now", "force")
+
+
+def _memory_or_percent(raw):
+    """C{maxmemory-clients}: a memory value, or a percent of C{maxmemory}."""
+    if raw.endswith(b"%"):
+        if not raw[:-1].isdigit():
+            raise ValueError("argument must be a memory or percent value")
+        return raw.decode()
+    try:
+        return _memory(raw)
+    except ValueError:
+        raise ValueError("argument must be a memory or percent value")
+
+
+def _octal(raw):
+    try:
+        return int(raw, 8)
+    except ValueError:
+        raise ValueError("argument couldn't be parsed into an integer")
+
+
+def _render_octal(value):
+    return "%o" % (value,)
+
+
 def _save_rules(raw):
     parts = raw.split()
     if len(parts) % 2:
@@ -364,6 +429,9 @@ PARAMETERS = {
     "stream-node-max-bytes": (4096, _memory, None, True),
     "stream-node-max-entries": (100, _int, None, True),
     "hll-sparse-max-bytes": (3000, _memory, None, True),
+    "tcp-backlog": (511, _int_between(0, _INT_MAX), None, False),
+    "unixsocketperm": (0, _octal, _render_octal, False),
+    "pidfile": ("", _text, None, False),
     "repl-backlog-size": (1024 * 1024, _memory, None, True),
     "repl-backlog-ttl": (3600, _int, None, True),
     "repl-diskless-sync": (True, _yes_no, None, True),
@@ -498,6 +566,129 @@ _NO_EFFECT_PARAMETERS = {
     "shutdown-timeout": (10, _int_between(0, _INT_MAX), None, True),
     "socket-mark-id": (0, _int_between(0, _INT_MAX), None, False),
     "tracking-table-max-keys": (1000000, _int_between(0, _LONG_MAX), None, True),
+    "aof-use-rdb-preamble": (True, _yes_no, None, True),
+    "stop-writes-on-bgsave-error": (True, _yes_no, None, True),
+    "shutdown-on-sigint": (
+        frozenset(),
+        _flag_set(*_SHUTDOWN_FLAGS),
+        _render_flag_set(_SHUTDOWN_FLAGS),
+        True,
+    ),
+    "shutdown-on-sigterm": (
+        frozenset(),
+        _flag_set(*_SHUTDOWN_FLAGS),
+        _render_flag_set(_SHUTDOWN_FLAGS),
+        True,
+    ),
+    "syslog-ident": ("redis", _text, None, False),
+    "syslog-facility": (
+        "local0",
+        _choice("user", *("local%d" % (n,) for n in range(8))),
+        None,
+        False,
+    ),
+    "tls-cert-file": ("", _text, None, True),
+    "tls-key-file": ("", _text, None, True),
+    "tls-key-file-pass": ("", _text, None, True),
+    "tls-client-cert-file": ("", _text, None, True),
+    "tls-client-key-file": ("", _text, None, True),
+    "tls-client-key-file-pass": ("", _text, None, True),
+    "tls-dh-params-file": ("", _text, None, True),
+    "tls-ca-cert-file": ("", _text, None, True),
+    "tls-ca-cert-dir": ("", _text, None, True),
+    "tls-protocols": ("", _text, None, True),
+    "tls-ciphers": ("", _text, None, True),
+    "tls-ciphersuites": ("", _text, None, True),
+    "tls-prefer-server-ciphers": (False, _yes_no, None, True),
+    "tls-session-caching": (True, _yes_no, None, True),
+    "tls-session-cache-size": (20480, _int_between(0, _INT_MAX), None, True),
+    "tls-session-cache-timeout": (300, _int_between(0, _INT_MAX), None, True),
+    "tls-auth-clients": ("yes", _choice("no", "yes", "optional"), None, True),
+    "tls-replication": (False, _yes_no, None, True),
+    "tls-cluster": (False, _yes_no, None, True),
+    "bind-source-addr": ("", _text, None, True),
+    "repl-diskless-load": (
+        "disabled",
+        _choice("disabled", "on-empty-db", "swapdb"),
+        None,
+        True,
+    ),
+    "repl-diskless-sync-delay": (5, _int_between(0, _INT_MAX), None, True),
+    "repl-diskless-sync-max-replicas": (0, _int_between(0, _INT_MAX), None, True),
+    "repl-disable-tcp-nodelay": (False, _yes_no, None, True),
+    "replica-announce-ip": ("", _text, None, True),
+    "replica-announce-port": (0, _int_between(0, 65535), None, True),
+    "replica-announced": (True, _yes_no, None, True),
+    "replica-ignore-disk-write-errors": (False, _yes_no, None, True),
+    "replica-ignore-maxmemory": (True, _yes_no, None, True),
+    "replica-lazy-flush": (False, _yes_no, None, True),
+    "rdb-del-sync-files": (False, _yes_no, None, True),
+}
+
+# Parameters miniredis takes at the values it can honour, refusing the
+# others with an error that says why.
+_LIMITED_PARAMETERS = {
+    "daemonize": (
+        False,
+        _refused_when(
+            bool,
+            "miniredis does not fork: run twistd without -n, or under systemd",
+        )(_yes_no),
+        None,
+        False,
+    ),
+    "supervised": (
+        "no",
+        _refused_when(
+            lambda value: value in ("upstart", "systemd"),
+            "miniredis does not notify a supervisor of its start",
+        )(_choice("no", "upstart", "systemd", "auto")),
+        None,
+        False,
+    ),
+    "syslog-enabled": (
+        False,
+        _refused_when(
+            bool, "miniredis does not log to syslog: use logfile, or twistd --syslog"
+        )(_yes_no),
+        None,
+        False,
+    ),
+    "cluster-enabled": (
+        False,
+        _refused_when(
+            bool,
+            "miniredis has no cluster mode: move into a Redis Cluster instead "
+            "(see the README)",
+        )(_yes_no),
+        None,
+        False,
+    ),
+    "aof-timestamp-enabled": (
+        False,
+        _refused_when(bool, "miniredis writes no timestamps in the AOF")(_yes_no),
+        None,
+        True,
+    ),
+    "maxmemory-clients": (
+        0,
+        _refused_when(
+            lambda value: value not in (0, "0%"),
+            "miniredis does not evict clients: maxmemory-clients must be 0",
+        )(_memory_or_percent),
+        None,
+        True,
+    ),
+    "tls-port": (
+        0,
+        _refused_when(
+            bool,
+            "miniredis listens for TLS through an ssl: endpoint "
+            "(--listen ssl:6380:privateKey=key.pem:certKey=cert.pem)",
+        )(_int_between(0, 65535)),
+        None,
+        True,
+    ),
 }
 
 # Why each parameter accepted with no effect has none (the README's table).
@@ -561,8 +752,37 @@ NO_EFFECT = {
     "(`WAIT` does)",
     "socket-mark-id": "sockets are not marked",
     "tracking-table-max-keys": "`CLIENT TRACKING` is not there yet",
+    "aof-use-rdb-preamble": "a rewritten AOF holds commands; an AOF that starts "
+    "with an RDB image (Redis's) loads",
+    "stop-writes-on-bgsave-error": "writes go on after a failed save; INFO "
+    "shows it in `rdb_last_bgsave_status`",
+    "shutdown-on-sigint": "SIGINT and SIGTERM stop the server as SHUTDOWN does "
+    "without options",
+    "shutdown-on-sigterm": "as `shutdown-on-sigint`",
+    "syslog-ident": "`syslog-enabled yes` is refused",
+    "syslog-facility": "as `syslog-ident`",
+    "tls-*": "`tls-port` is refused: TLS is an `ssl:` endpoint of `--listen`, "
+    "whose own options name the files",
+    "bind-source-addr": "outgoing connections (replication, MIGRATE) leave "
+    "from the address the system picks",
+    "repl-diskless-load": "a replica loads the snapshot once it has all of it, "
+    "whatever the value",
+    "repl-diskless-sync-delay": "each replica gets a snapshot of its own at "
+    "once: none waits for others to share it",
+    "repl-diskless-sync-max-replicas": "as `repl-diskless-sync-delay`",
+    "repl-disable-tcp-nodelay": "the replication stream is sent as it is written",
+    "replica-announce-ip": "a replica is known to its master by the address "
+    "and the listening port it connects with",
+    "replica-announce-port": "as `replica-announce-ip`",
+    "replica-announced": "Sentinel is shown every replica",
+    "replica-ignore-disk-write-errors": "as `stop-writes-on-bgsave-error`",
+    "replica-ignore-maxmemory": "the master's stream is never refused for "
+    "memory (as with `yes`), and nothing is evicted",
+    "replica-lazy-flush": "as `lazyfree-lazy-*`",
+    "rdb-del-sync-files": "snapshots for replicas go through a pipe, never a file",
 }
 PARAMETERS.update(_NO_EFFECT_PARAMETERS)
+PARAMETERS.update(_LIMITED_PARAMETERS)
 # Names Redis keeps for older ones, listed by CONFIG GET too.
 ALIASES = {
     "lua-time-limit": "busy-reply-threshold",
@@ -580,6 +800,10 @@ ALIASES = {
     "slave-priority": "replica-priority",
     "slaveof": "replicaof",
     "slave-serve-stale-data": "replica-serve-stale-data",
+    "slave-announce-ip": "replica-announce-ip",
+    "slave-announce-port": "replica-announce-port",
+    "slave-ignore-maxmemory": "replica-ignore-maxmemory",
+    "slave-lazy-flush": "replica-lazy-flush",
 }
 for _alias, _name in ALIASES.items():
     PARAMETERS.setdefault(_alias, PARAMETERS[_name])

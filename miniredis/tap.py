@@ -15,6 +15,7 @@ Usage (embedding the whole server as a service)::
     makeService(options).setServiceParent(application)
 """
 
+import os
 import re
 
 from twisted.application import service, strports
@@ -138,27 +139,52 @@ def _check_users(config):
 def endpoints(options, config):
     """
     @return: the endpoint strings to listen on: C{--listen} values, or
-        what Redis's C{bind}, C{port} and C{unixsocket} say (port 0: no TCP).
+        what Redis's C{bind}, C{port}, C{unixsocket}, C{unixsocketperm} and
+        C{tcp-backlog} say (port 0: no TCP).
     """
     if options["listen"]:
         return list(options["listen"])
     out = []
+    backlog = ":backlog=%d" % (config["tcp-backlog"],)
     if config["unixsocket"]:
-        out.append("unix:" + config["unixsocket"].replace(":", "\\:"))
+        unix = "unix:" + config["unixsocket"].replace(":", "\\:")
+        if config["unixsocketperm"]:
+            unix += ":mode=%o" % (config["unixsocketperm"],)
+        out.append(unix + backlog)
     port = config["port"]
     if port:
         for address in config["bind"].split():
             address = address.lstrip("-")
             if address == "*":
-                out.append("tcp:%d" % (port,))
+                out.append("tcp:%d" % (port,) + backlog)
             elif ":" in address:
                 interface = "::" if address == "::*" else address
                 out.append(
                     "tcp6:%d:interface=%s" % (port, interface.replace(":", "\\:"))
+                    + backlog
                 )
             else:
-                out.append("tcp:%d:interface=%s" % (port, address))
+                out.append("tcp:%d:interface=%s" % (port, address) + backlog)
     return out
+
+
+class PidFile(service.Service):
+    """Redis's C{pidfile}: the process id, written at start, removed at stop."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def startService(self):
+        service.Service.startService(self)
+        with open(self.path, "w") as f:
+            f.write("%d\n" % (os.getpid(),))
+
+    def stopService(self):
+        service.Service.stopService(self)
+        try:
+            os.remove(self.path)
+        except OSError:
+            pass
 
 
 def makeService(options):
@@ -176,6 +202,8 @@ def makeService(options):
     top = service.MultiService()
     top.factory = factory
     Persistence(factory).setServiceParent(top)
+    if config["pidfile"]:
+        PidFile(config["pidfile"]).setServiceParent(top)
     for endpoint in endpoints(options, config):
         strports.service(endpoint, factory).setServiceParent(top)
     return top

@@ -4,9 +4,14 @@ Every parameter of redis-server 7.0.15 that miniredis takes with no effect
 the same default, the same errors, the same form once set.
 """
 
+import os
+import subprocess
+
 import pytest
 
 from miniredis.config import _NO_EFFECT_PARAMETERS, ALIASES
+from miniredis.resp import ReplyError
+from tests.servers import RawConnection, miniredis_process
 
 NAMES = sorted(_NO_EFFECT_PARAMETERS) + sorted(
     alias for alias, name in ALIASES.items() if name in _NO_EFFECT_PARAMETERS
@@ -50,3 +55,85 @@ def test_values(differ, name, value):
     finally:
         value = default[name.encode()] if isinstance(default, dict) else default[1]
         differ.both("CONFIG", "SET", name, value)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("aof-timestamp-enabled", "yes"),
+        ("maxmemory-clients", "10%"),
+        ("maxmemory-clients", "1mb"),
+        ("tls-port", "6380"),
+    ],
+)
+def test_values_miniredis_cannot_honour_are_refused(mini_server, name, value):
+    connection = RawConnection(mini_server.port)
+    try:
+        reply = connection.call("CONFIG", "SET", name, value)
+        assert isinstance(reply, ReplyError)
+        assert reply.message.startswith(
+            "ERR CONFIG SET failed (possibly related to argument '%s') - miniredis "
+            % (name,)
+        )
+        assert connection.call("CONFIG", "GET", name)[1] in (b"0", b"no")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "daemonize yes",
+        "supervised systemd",
+        "syslog-enabled yes",
+        "cluster-enabled yes",
+    ],
+)
+def test_start_options_miniredis_cannot_honour_stop_the_start(tmp_path, option):
+    name, value = option.split()
+    server = miniredis_process(str(tmp_path), "--" + name, value)
+    done = subprocess.run(server.argv, capture_output=True, timeout=60, env=server.env)
+    assert done.returncode != 0
+    assert b"miniredis" in done.stderr + done.stdout
+
+
+def test_shutdown_flags(differ):
+    for value in ("nosave now", "default save", "", "now bogus", "DEFAULT"):
+        differ.check("CONFIG", "SET", "shutdown-on-sigterm", value)
+        differ.check("CONFIG", "GET", "shutdown-on-sigterm")
+    differ.both("CONFIG", "SET", "shutdown-on-sigterm", "default")
+
+
+def test_pidfile_backlog_and_socket_mode(tmp_path):
+    pidfile = tmp_path / "m.pid"
+    sock = tmp_path / "m.sock"
+    server = miniredis_process(
+        str(tmp_path),
+        "--pidfile",
+        str(pidfile),
+        "--unixsocket",
+        str(sock),
+        "--unixsocketperm",
+        "600",
+        "--tcp-backlog",
+        "1024",
+    ).start()
+    try:
+        assert int(pidfile.read_text()) == server.process.pid
+        assert oct(os.stat(str(sock)).st_mode & 0o777) == "0o600"
+        listening = subprocess.run(
+            ["ss", "-ltnH", "sport = :%d" % (server.port,)],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        # ss shows a listening socket's backlog in its Send-Q column.
+        assert listening[2] == "1024", listening
+        connection = RawConnection(server.port)
+        assert connection.call("CONFIG", "GET", "unixsocketperm") == [
+            b"unixsocketperm",
+            b"600",
+        ]
+        connection.close()
+    finally:
+        server.stop()
+    assert not pidfile.exists()

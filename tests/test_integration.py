@@ -345,18 +345,28 @@ def test_tap_endpoints_and_config(tmp_path):
         return options
 
     options = parsed()
-    assert endpoints(options, options.server_config) == ["tcp:6379:interface=127.0.0.1"]
+    assert endpoints(options, options.server_config) == [
+        "tcp:6379:interface=127.0.0.1:backlog=511"
+    ]
     options = parsed(
         "--bind", "127.0.0.1 -::1 *", "--port", "7000", "--unixsocket", "/s"
     )
     assert endpoints(options, options.server_config) == [
-        "unix:/s",
-        "tcp:7000:interface=127.0.0.1",
-        "tcp6:7000:interface=\\:\\:1",
-        "tcp:7000",
+        "unix:/s:backlog=511",
+        "tcp:7000:interface=127.0.0.1:backlog=511",
+        "tcp6:7000:interface=\\:\\:1:backlog=511",
+        "tcp:7000:backlog=511",
     ]
-    options = parsed("--port", "0", "--unixsocket", "/tmp/a:b")
-    assert endpoints(options, options.server_config) == ["unix:/tmp/a\\:b"]
+    options = parsed(
+        "--port", "0", "--unixsocket", "/tmp/a:b", "--unixsocketperm", "660"
+    )
+    assert endpoints(options, options.server_config) == [
+        "unix:/tmp/a\\:b:mode=660:backlog=511"
+    ]
+    options = parsed("--tcp-backlog", "2048")
+    assert endpoints(options, options.server_config) == [
+        "tcp:6379:interface=127.0.0.1:backlog=2048"
+    ]
     options = parsed("-l", "unix:/x", "--listen", "tcp:1", "--port", "5")
     assert endpoints(options, options.server_config) == ["unix:/x", "tcp:1"]
     assert options.server_config["port"] == 1
@@ -365,7 +375,9 @@ def test_tap_endpoints_and_config(tmp_path):
     path = tmp_path / "m.conf"
     path.write_text("port 7100\nmaxclients 5\n")
     options = parsed("--maxclients", "6", "--requirepass", "pw", str(path))
-    assert endpoints(options, options.server_config) == ["tcp:7100:interface=127.0.0.1"]
+    assert endpoints(options, options.server_config) == [
+        "tcp:7100:interface=127.0.0.1:backlog=511"
+    ]
     service = makeService(options)
     config = service.factory.config
     assert (config["maxclients"], config["requirepass"]) == (6, "pw")
