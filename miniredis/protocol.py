@@ -19,7 +19,7 @@ from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.logger import Logger
 
-from miniredis import commands, monitor
+from miniredis import commands, commandstats, monitor
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
@@ -274,10 +274,17 @@ class ServerStats:
         """Zero the counters (CONFIG RESETSTAT)."""
         self.connections_received = 0
         self.rejected_connections = 0
-        self.commands = 0
         self.net_input_bytes = 0
         self.net_output_bytes = 0
         self.samples.clear()
+
+    @property
+    def commands(self):
+        """
+        The commands run (C{total_commands_processed}): the sum of every
+        command's calls (L{miniredis.commandstats}), counted per process.
+        """
+        return commandstats.total(commands.COMMANDS)
 
     def sample(self, now):
         self.samples.append((now, self.commands))

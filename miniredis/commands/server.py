@@ -20,8 +20,8 @@ import sys
 import time
 
 import twisted
-from miniredis import monitor
-from miniredis.commands import BLOCKED, command, container
+from miniredis import commandstats, monitor
+from miniredis.commands import BLOCKED, COMMANDS, command, container
 from miniredis.commands.introspection import help_reply, summary
 from miniredis.commands.parsing import LLONG_MAX, parse_float, parse_int
 from miniredis.commands.spec import Arg, Block
@@ -289,6 +289,11 @@ def modules_info(server):
     return []
 
 
+@info_section("commandstats")
+def commandstats_info(server):
+    return commandstats.info_fields(COMMANDS)
+
+
 @info_section("cluster")
 def cluster_info(server):
     return [("cluster_enabled", 0)]
@@ -402,6 +407,7 @@ def config_resetstat(session, argv):
     server = session.server
     server.stats.reset()
     server.store.expired_keys = 0
+    commandstats.reset_all(COMMANDS)
     return OK
 
 

@@ -1,0 +1,122 @@
+"""
+INFO commandstats: the per-command counts (calls, rejected, failed) after
+the same workload on redis-server and miniredis, and the field shape
+Redis 7.0 writes; the latency histogram and the slow-command log event.
+"""
+
+import re
+
+from twisted.logger import globalLogPublisher
+
+from miniredis import commandstats
+from miniredis.commands import COMMANDS
+from tests.local import Local
+
+_FIELD = re.compile(
+    r"^calls=(\d+),usec=(\d+),usec_per_call=(\d+\.\d\d),"
+    r"rejected_calls=(\d+),failed_calls=(\d+)$"
+)
+
+
+def _commandstats(text):
+    """@return: {command: (calls, rejected_calls, failed_calls)}; checks the shape."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    lines = text.split("\r\n")
+    assert lines[0] == "# Commandstats"
+    found = {}
+    for line in lines[1:]:
+        if not line:
+            continue
+        name, _, value = line.partition(":")
+        assert name.startswith("cmdstat_"), line
+        fields = _FIELD.match(value)
+        assert fields, line
+        calls, usec, per_call, rejected, failed = fields.groups()
+        assert float(per_call) == (
+            round(int(usec) / int(calls), 2) if int(calls) else 0
+        ), line
+        found[name[len("cmdstat_") :]] = (int(calls), int(rejected), int(failed))
+    return found
+
+
+WORKLOAD = [
+    ("SET", "k", "v"),
+    ("SET", "k", "w"),
+    ("GET", "k"),
+    ("GET",),  # wrong arity: rejected
+    ("INCR", "k"),  # not an integer: failed
+    ("CONFIG", "GET"),  # a subcommand with the wrong arity
+    ("CONFIG", "GET", "maxclients"),
+    ("NOSUCH", "x"),  # unknown: counted nowhere
+    ("MULTI",),
+    ("SAVE",),  # not allowed in MULTI: rejected
+    ("DISCARD",),
+    ("LPUSH", "l", "a"),
+    ("LPUSH", "k", "a"),  # WRONGTYPE: failed
+]
+
+
+def test_commandstats_match_redis(differ):
+    for args in (("CONFIG", "RESETSTAT"),) + tuple(WORKLOAD):
+        differ.both(*args)
+    real, mini = differ.both("INFO", "commandstats")
+    real, mini = _commandstats(real), _commandstats(mini)
+    assert mini == real
+    assert mini["get"] == (1, 1, 0)
+    assert mini["incr"] == (1, 0, 1)
+    assert mini["save"] == (0, 1, 0)
+    assert mini["config|get"] == (1, 1, 0)
+
+
+def test_commandstats_not_in_default_info(differ):
+    real, mini = differ.both("INFO")
+    assert "# Commandstats" not in real.decode()
+    assert "# Commandstats" not in mini.decode()
+    real, mini = differ.both("INFO", "everything")
+    assert "# Commandstats" in real.decode() and "# Commandstats" in mini.decode()
+
+
+def test_resetstat_zeroes_commandstats(server):
+    server.call("SET", "k", "v")
+    server.call("CONFIG", "RESETSTAT")
+    assert _commandstats(server.call("INFO", "commandstats")) == {
+        "config|resetstat": (1, 0, 0)
+    }
+
+
+def test_every_call_of_a_slow_command_is_timed(server):
+    server.call("CONFIG", "RESETSTAT")
+    for _ in range(5):
+        server.call("KEYS", "*")
+    assert COMMANDS[b"keys"].timed == 5
+
+
+def test_usec_is_estimated_from_timed_calls(server):
+    server.call("CONFIG", "RESETSTAT")
+    for _ in range(commandstats.SAMPLE_EVERY * 3):
+        server.call("INCR", "k")
+    cmd = COMMANDS[b"incr"]
+    assert cmd.calls == commandstats.SAMPLE_EVERY * 3
+    assert cmd.timed == 3
+    assert sum(cmd.latency) == 3
+    assert commandstats.usec(cmd) == int(cmd.seconds * 1000000 * cmd.calls / 3)
+    buckets = commandstats.histogram(cmd)
+    assert buckets[-1][1] == 3
+    assert [bound for bound, _ in buckets] == [1 << i for i in range(len(buckets))]
+
+
+def test_slow_commands_are_logged():
+    server = Local(enable_debug_command="yes", slowlog_log_slower_than=15000)
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        server.call("CONFIG", "RESETSTAT")
+        server.call("DEBUG", "SLEEP", "0")
+        server.call("DEBUG", "SLEEP", "0.02")
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+        server.close()
+    (slow,) = [e for e in events if e.get("event") == "slow_command"]
+    assert slow["command"] == "DEBUG SLEEP 0.02"
+    assert slow["usec"] >= 20000
