@@ -34,8 +34,10 @@ def _run(options):
 
     from miniredis.tap import makeService
 
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)])
     server = makeService(options)
+    globalLogBeginner.beginLoggingTo(
+        [server.log_file or textFileLogObserver(sys.stdout)]
+    )
     try:
         server.startService()
     except CannotListenError as e:

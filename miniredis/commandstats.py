@@ -31,11 +31,10 @@ Usage::
 
 import time
 
-from twisted.logger import Logger
-
+from miniredis.logging import logger
 from miniredis.resp import ReplyError
 
-log = Logger(namespace="miniredis.commands")
+log = logger("miniredis.commands")
 
 SAMPLE_EVERY = 64
 SAMPLE_MASK = SAMPLE_EVERY - 1

@@ -112,6 +112,7 @@ PARAMETERS = {
         None,
         True,
     ),
+    "logfile": ("", _text, None, False),
     "dir": (os.getcwd(), _text, None, True),
     "dbfilename": ("dump.rdb", _text, None, True),
     "save": ([], _save_rules, _render_save, True),

@@ -17,12 +17,12 @@ from collections import deque
 from twisted.internet import task, tcp
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
-from twisted.logger import Logger
 
 from miniredis import commands, commandstats, monitor
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.expiry import ActiveExpiry
+from miniredis.logging import logger
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.resp import OK, ReplyError, encode, encode_into, request_decoder
@@ -32,7 +32,7 @@ from miniredis.store import Store
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
-log = Logger(namespace="miniredis.protocol")
+log = logger("miniredis.protocol")
 
 
 class RedisServerProtocol(Protocol):
@@ -67,6 +67,12 @@ class RedisServerProtocol(Protocol):
         self.local_address = _address(self.transport.getHost())
         factory.clients[self.session.id] = self.session
         factory.stats.connections_received += 1
+        log.debug(
+            "Accepted {client}",
+            client=self.session.address,
+            verbose=True,
+            event="connect",
+        )
 
     def dataReceived(self, data):
         session = self.session
@@ -181,6 +187,12 @@ class RedisServerProtocol(Protocol):
         session = self.session
         if session is None:
             return
+        log.debug(
+            "Client {client} closed the connection",
+            client=session.address,
+            verbose=True,
+            event="disconnect",
+        )
         self.factory.forget(session)
         self.session = None
 

@@ -64,10 +64,11 @@ import struct
 import threading
 
 from lupa import lua51
-from twisted.logger import Logger, LogLevel
+from twisted.logger import LogLevel
 
 from miniredis.commands import BLOCKED, COMMANDS, call
 from miniredis.commands.parsing import LLONG_MIN
+from miniredis.logging import logger
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
@@ -80,7 +81,7 @@ from miniredis.resp import (
 )
 from miniredis.version import __redis_version__
 
-log = Logger(namespace="miniredis.scripting")
+log = logger("miniredis.scripting")
 
 MAX_DEPTH = 200
 

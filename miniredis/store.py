@@ -109,7 +109,11 @@ class Database:
             return None
         value = self.data.get(key)
         if value is not None:
-            self.access[key] = self.store.lru_clock
+            store = self.store
+            self.access[key] = store.lru_clock
+            store.keyspace_hits += 1
+        else:
+            self.store.keyspace_misses += 1
         return value
 
     def peek(self, key):
@@ -270,6 +274,10 @@ class Store:
         (persistence logs a DEL).
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
+    @ivar keyspace_hits, keyspace_misses: lookups by commands that found a
+        live key, or none (L{Database.lookup}; TYPE, TTL and the like peek).
+        Unlike Redis, which counts the lookups of reads only, the lookups
+        of write commands count too.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -278,6 +286,8 @@ class Store:
         self.dirty = 0
         self.ready = []
         self.expired_keys = 0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
         self.expire_listeners = []
         self.lru_clock = now_ms() // 1000
 

@@ -253,6 +253,8 @@ def stats_info(server):
         ("rejected_connections", stats.rejected_connections),
         ("expired_keys", server.store.expired_keys),
         ("evicted_keys", 0),
+        ("keyspace_hits", server.store.keyspace_hits),
+        ("keyspace_misses", server.store.keyspace_misses),
     ]
 
 
@@ -305,7 +307,7 @@ def keyspace_info(server):
         (
             "db%d" % db.index,
             "keys=%d,expires=%d,avg_ttl=%d"
-            % (len(db), len(db.expires), _average_ttl(db, server.store.now_ms())),
+            % (len(db), len(db.expires), average_ttl(db, server.store.now_ms())),
         )
         for db in server.store.databases
         if len(db)
@@ -315,7 +317,7 @@ def keyspace_info(server):
 _TTL_SAMPLES = 20
 
 
-def _average_ttl(db, now_ms):
+def average_ttl(db, now_ms):
     """
     @return: the mean time to live in ms of the first keys with a deadline
         (Redis estimates the same from the keys its expiry cycle samples).
@@ -407,6 +409,7 @@ def config_resetstat(session, argv):
     server = session.server
     server.stats.reset()
     server.store.expired_keys = 0
+    server.store.keyspace_hits = server.store.keyspace_misses = 0
     commandstats.reset_all(COMMANDS)
     return OK
 
