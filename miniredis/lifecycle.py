@@ -3,7 +3,8 @@ The server's life as a service: its log set up at start, and the steps of a
 graceful stop (C{SIGTERM}, C{SHUTDOWN}, or the end of twistd), each logged.
 
 L{ServerService} is the top of the service tree that C{makeService} builds;
-its children stop in reverse order of start, so that on the way down:
+its children stop one after the other (a plain C{MultiService} stops them
+all at once), last started first, so that on the way down:
 
     1. the listeners (and the web endpoints) stop accepting connections;
     2. L{Drain}: the replies of the commands already run are sent (after
@@ -88,18 +89,22 @@ class ServerService(service.MultiService):
             event="log_reopened",
         )
 
+    @defer.inlineCallbacks
     def stopService(self):
+        """Stop the children one after the other, last started first."""
+        service.Service.stopService(self)
         log.info("Shutting down: stopping listeners", event="shutdown")
-        d = defer.maybeDeferred(service.MultiService.stopService, self)
-        d.addBoth(self._stopped)
-        return d
+        try:
+            for child in reversed(list(self)):
+                yield defer.maybeDeferred(child.stopService)
+        finally:
+            self._stopped()
 
-    def _stopped(self, result):
+    def _stopped(self):
         if self._previous_sighup is not None:
             signal.signal(signal.SIGHUP, self._previous_sighup)
             self._previous_sighup = None
         log.info("miniredis is now ready to exit, bye bye...", event="exit")
-        return result
 
 
 class Drain(service.Service):
