@@ -108,6 +108,9 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     assert "twisted/__init__.py" not in names
     assert "twisted/plugins/__init__.py" not in names
     assert "miniredis/__init__.py" in names and "miniredis/commands/server.py" in names
+    for asset in ("index.html", "app.js", "style.css"):
+        assert "miniredis/web/static/" + asset in names
+    assert "miniredis/web/dashboard.py" in names
 
 
 def test_installed_plugin_runs(venv, tmp_path):
