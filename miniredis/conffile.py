@@ -99,11 +99,14 @@ def read(config, path):
         lines = f.read().splitlines()
     saves = None
     for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if line.startswith("#"):  # as Redis: a comment is not split at all
+            continue
         try:
-            args = split_line(line.strip())
+            args = split_line(line)
         except ValueError as e:
             raise ConfigFileError("%s:%d: %s" % (path, number, e))
-        if not args or args[0].startswith("#"):
+        if not args:
             continue
         name = args[0].lower()
         if name not in PARAMETERS:
