@@ -35,6 +35,7 @@ def _run(options):
     from miniredis.tap import makeService
 
     server = makeService(options)
+    server.log_attached = server.log_file is not None
     globalLogBeginner.beginLoggingTo(
         [server.log_file or textFileLogObserver(sys.stdout)]
     )

@@ -29,7 +29,7 @@ import signal
 
 from twisted.application import service
 from twisted.internet import defer, task
-from twisted.logger import ILogObserver
+from twisted.logger import ILogObserver, globalLogPublisher
 
 from miniredis import logging
 from miniredis.logging import logger
@@ -45,12 +45,17 @@ class ServerService(service.MultiService):
 
     @ivar factory: the L{miniredis.protocol.MiniRedisFactory}.
     @ivar log_file: the L{logging.LogFile} of C{logfile}, or None.
+    @ivar log_attached: whether C{log_file} already receives the events
+        (C{python -m miniredis} logs to it); else, unless twistd made it the
+        application's observer, L{startService} adds it to the global
+        publisher (C{twist}).
     """
 
     def __init__(self, factory):
         service.MultiService.__init__(self)
         self.factory = factory
         self.log_file = logging.server_observer(factory.config)
+        self.log_attached = False
         self._previous_sighup = None
         logging.follow(factory.config)
 
@@ -64,6 +69,12 @@ class ServerService(service.MultiService):
         return service.MultiService.setServiceParent(self, parent)
 
     def startService(self):
+        log_file = self.log_file
+        if log_file is not None and not self.log_attached and not log_file.received:
+            # twistd made it its observer (and replayed the start-up events
+            # to it); twist did not: it runs without the application's.
+            globalLogPublisher.addObserver(self.log_file)
+            self.log_attached = True
         if hasattr(signal, "SIGHUP"):
             self._previous_sighup = signal.signal(signal.SIGHUP, self._sighup)
         log.info(

@@ -84,6 +84,7 @@ class LogFile:
     An observer writing text (or JSON) lines to a file, reopened on demand.
 
     @ivar path: the file's path.
+    @ivar received: whether any event came yet.
     """
 
     def __init__(self, path, json=False):
@@ -91,6 +92,7 @@ class LogFile:
         self.json = json
         self._file = None
         self._observer = None
+        self.received = False
         self.reopen()
 
     def reopen(self):
@@ -108,6 +110,7 @@ class LogFile:
             self._file = None
 
     def __call__(self, event):
+        self.received = True
         if self._file is not None:
             self._observer(event)
 

@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+import pytest
 from twisted.logger import LogLevel
 
 from miniredis.logging import LevelFilter
@@ -209,3 +210,22 @@ def test_sigterm_without_persistence_saves_nothing(tmp_path):
     assert "Saving the final RDB snapshot" not in log
     _in_order(log, ["No longer accepting connections", "ready to exit"])
     assert not os.path.exists(os.path.join(str(tmp_path), "dump.rdb"))
+
+
+@pytest.mark.parametrize("runner", ["twistd", "twist"])
+def test_logfile_under_twistd_and_twist(tmp_path, runner):
+    logfile = str(tmp_path / "miniredis.log")
+    port = free_port()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    argv = [os.path.join(os.path.dirname(sys.executable), runner)]
+    if runner == "twistd":
+        argv += ["-n", "--pidfile="]
+    argv += ["miniredis", "--port", str(port), "--logfile", logfile]
+    server = ServerProcess(argv, port, str(tmp_path), env).start()
+    try:
+        assert RawConnection(port).call("PING") == b"PONG"
+        assert wait_for(lambda: "miniredis starting" in read(logfile))
+    finally:
+        server.stop()
+    assert wait_for(lambda: "ready to exit" in read(logfile))
