@@ -10,14 +10,17 @@ place, L{miniredis.commands.call} and its inlined copy in C{dispatch}:
     - C{failed_calls}: it ran and answered an error;
     - C{rejected_calls}: it was refused before it ran (arity, NOAUTH, ...).
 
-Timing a call takes two clock reads and some bookkeeping, which cost more
-than a whole GET's dispatch (about 0.05 us per read on a virtual machine):
-so commands flagged C{fast} (O(1) or O(log n), where a millisecond is rare
-and the cost would show) are timed on their first call and then one call in
-L{SAMPLE_EVERY}; every call of the others is timed. C{usec} is the mean of
-the timed calls times C{calls}. The latency histogram holds the timed calls,
-in power-of-two microsecond buckets as Redis's C{LATENCY HISTOGRAM} reports
-them, and a timed call slower than C{slowlog-log-slower-than} is logged.
+Timing a call takes two clock reads and some bookkeeping, several times
+what counting costs (a clock read is about 0.05 us on a virtual machine, a
+whole GET's dispatch 0.25 us): so a command is timed on its first call and
+then one call in L{SAMPLE_EVERY}, except while its calls are slow: a timed
+call of L{SLOW_STREAK} microseconds or more has the next call timed too,
+until a timed call is quick again. So the slow calls of KEYS, of SMEMBERS on
+a big set or of a long script are all timed and logged, while GET and SET
+pay for one timing in 64. C{usec} is the mean of the timed calls times
+C{calls}. The latency histogram holds the timed calls, in power-of-two
+microsecond buckets as Redis's C{LATENCY HISTOGRAM} reports them, and a
+timed call slower than C{slowlog-log-slower-than} is logged.
 
 The table is one per process, as Redis has one server per process: two
 factories in one process share these counts, and C{total_commands_processed}
@@ -40,6 +43,7 @@ SAMPLE_EVERY = 64
 SAMPLE_MASK = SAMPLE_EVERY - 1
 BUCKETS = 40
 SLOW_FLOOR = 10
+SLOW_STREAK = 1000
 clock = time.perf_counter
 
 
@@ -48,7 +52,7 @@ def reset(cmd):
     cmd.calls = cmd.failed_calls = cmd.rejected_calls = cmd.timed = 0
     cmd.seconds = 0.0
     cmd.latency = None
-    cmd.sample_mask = SAMPLE_MASK if "fast" in cmd.flags else 0
+    cmd.sample_mask = SAMPLE_MASK
 
 
 def reset_all(table):
@@ -86,7 +90,8 @@ def timed(session, cmd, argv, seconds):
     """
     Record a timed call of C{cmd} that took C{seconds}; log it when it took
     longer than C{slowlog-log-slower-than} microseconds (calls under
-    L{SLOW_FLOOR} microseconds are never looked at).
+    L{SLOW_FLOOR} microseconds are never looked at); time the next call
+    too when this one took L{SLOW_STREAK} microseconds or more.
     """
     cmd.timed += 1
     cmd.seconds += seconds
@@ -99,6 +104,7 @@ def timed(session, cmd, argv, seconds):
         latency[bucket] += 1
     else:
         latency[-1] += 1
+    cmd.sample_mask = 0 if usec >= SLOW_STREAK else SAMPLE_MASK
     if usec >= SLOW_FLOOR:
         threshold = session.server.config["slowlog-log-slower-than"]
         if 0 <= threshold <= usec:

@@ -81,6 +81,10 @@ class Database:
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
         SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
         entries whose set is gone linger until L{prune}.
+    @ivar hits, misses: lookups by commands that found a live key, or none
+        (L{lookup}; TYPE, TTL and the like peek): INFO's C{keyspace_hits}
+        and C{keyspace_misses} are their sums. Unlike Redis, which counts
+        the lookups of reads only, the lookups of write commands count too.
     """
 
     def __init__(self, store, index):
@@ -93,6 +97,8 @@ class Database:
         self.access = {}
         self.encodings = {}
         self.samplers = {}
+        self.hits = 0
+        self.misses = 0
 
     def __len__(self):
         return len(self.data)
@@ -109,11 +115,10 @@ class Database:
             return None
         value = self.data.get(key)
         if value is not None:
-            store = self.store
-            self.access[key] = store.lru_clock
-            store.keyspace_hits += 1
+            self.access[key] = self.store.lru_clock
+            self.hits += 1
         else:
-            self.store.keyspace_misses += 1
+            self.misses += 1
         return value
 
     def peek(self, key):
@@ -274,10 +279,6 @@ class Store:
         (persistence logs a DEL).
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
-    @ivar keyspace_hits, keyspace_misses: lookups by commands that found a
-        live key, or none (L{Database.lookup}; TYPE, TTL and the like peek).
-        Unlike Redis, which counts the lookups of reads only, the lookups
-        of write commands count too.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -286,13 +287,24 @@ class Store:
         self.dirty = 0
         self.ready = []
         self.expired_keys = 0
-        self.keyspace_hits = 0
-        self.keyspace_misses = 0
         self.expire_listeners = []
         self.lru_clock = now_ms() // 1000
 
     def db(self, index):
         return self.databases[index]
+
+    @property
+    def keyspace_hits(self):
+        return sum(db.hits for db in self.databases)
+
+    @property
+    def keyspace_misses(self):
+        return sum(db.misses for db in self.databases)
+
+    def reset_stats(self):
+        """Zero the lookup counts (CONFIG RESETSTAT)."""
+        for db in self.databases:
+            db.hits = db.misses = 0
 
     def key_expired(self, index, key):
         for listener in self.expire_listeners:

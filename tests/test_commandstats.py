@@ -85,24 +85,33 @@ def test_resetstat_zeroes_commandstats(server):
     }
 
 
-def test_every_call_of_a_slow_command_is_timed(server):
-    server.call("CONFIG", "RESETSTAT")
-    for _ in range(5):
-        server.call("KEYS", "*")
-    assert COMMANDS[b"keys"].timed == 5
+def test_slow_calls_are_all_timed():
+    server = Local(enable_debug_command="yes")
+    try:
+        server.call("CONFIG", "RESETSTAT")
+        cmd = COMMANDS[b"debug"]
+        for _ in range(3):
+            server.call("DEBUG", "SLEEP", "0.002")  # slow: the next is timed too
+        assert cmd.timed == 3
+        server.call("DEBUG", "SLEEP", "0")  # timed, quick: back to sampling
+        server.call("DEBUG", "SLEEP", "0")
+        assert cmd.timed == 4
+    finally:
+        server.close()
 
 
 def test_usec_is_estimated_from_timed_calls(server):
     server.call("CONFIG", "RESETSTAT")
     for _ in range(commandstats.SAMPLE_EVERY * 3):
-        server.call("INCR", "k")
-    cmd = COMMANDS[b"incr"]
+        server.call("SET", "k", "v")
+    cmd = COMMANDS[b"set"]
     assert cmd.calls == commandstats.SAMPLE_EVERY * 3
-    assert cmd.timed == 3
-    assert sum(cmd.latency) == 3
-    assert commandstats.usec(cmd) == int(cmd.seconds * 1000000 * cmd.calls / 3)
+    # one in 64, and the call after any that took a millisecond (a pause)
+    assert 3 <= cmd.timed < commandstats.SAMPLE_EVERY
+    assert sum(cmd.latency) == cmd.timed
+    assert commandstats.usec(cmd) == int(cmd.seconds * 1000000 * cmd.calls / cmd.timed)
     buckets = commandstats.histogram(cmd)
-    assert buckets[-1][1] == 3
+    assert buckets[-1][1] == cmd.timed
     assert [bound for bound, _ in buckets] == [1 << i for i in range(len(buckets))]
 
 
@@ -112,11 +121,13 @@ def test_slow_commands_are_logged():
     globalLogPublisher.addObserver(events.append)
     try:
         server.call("CONFIG", "RESETSTAT")
-        server.call("DEBUG", "SLEEP", "0")
-        server.call("DEBUG", "SLEEP", "0.02")
+        server.call("DEBUG", "SLEEP", "0.02")  # the first call is timed
+        server.call("DEBUG", "SLEEP", "0.02")  # after a slow one, too
+        server.call("DEBUG", "SLEEP", "0")  # quick: back to one in 64
+        server.call("DEBUG", "SLEEP", "0.02")  # not timed, not logged
     finally:
         globalLogPublisher.removeObserver(events.append)
         server.close()
-    (slow,) = [e for e in events if e.get("event") == "slow_command"]
-    assert slow["command"] == "DEBUG SLEEP 0.02"
-    assert slow["usec"] >= 20000
+    slow = [e for e in events if e.get("event") == "slow_command"]
+    assert [e["command"] for e in slow] == ["DEBUG SLEEP 0.02"] * 2
+    assert all(e["usec"] >= 20000 for e in slow)

@@ -409,7 +409,7 @@ def config_resetstat(session, argv):
     server = session.server
     server.stats.reset()
     server.store.expired_keys = 0
-    server.store.keyspace_hits = server.store.keyspace_misses = 0
+    server.store.reset_stats()
     commandstats.reset_all(COMMANDS)
     return OK
 

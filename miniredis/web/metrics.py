@@ -251,7 +251,7 @@ def _command_metrics(out):
         )
     name = "redis_commands_latencies_usec"
     out.lines.append(
-        "# HELP %s Latency of timed calls (fast commands: one call in %d)"
+        "# HELP %s Latency of timed calls (one call in %d, every slow one)"
         % (name, commandstats.SAMPLE_EVERY)
     )
     out.lines.append("# TYPE %s histogram" % (name,))
