@@ -74,8 +74,11 @@ def info_fields(factory, *sections):
 # ------------------------------------------------------------------ the data
 
 
-def overview(factory):
-    """@return: what the page shows apart from the charts and the keys."""
+def overview(factory, huey):
+    """
+    @param huey: the server's L{HueyQueues}.
+    @return: what the page shows apart from the charts and the keys.
+    """
     fields = info_fields(
         factory,
         "server",
@@ -174,39 +177,59 @@ def overview(factory):
         "slowlog": {
             "available": "slowlog" in {name.decode() for name in COMMANDS},
         },
-        "huey": huey_queues(factory),
+        "huey": huey.queues(),
     }
 
 
-def huey_queues(factory):
+class HueyQueues:
     """
-    @return: huey's queues found in the keyspace, per database and name:
-        pending tasks (C{huey.redis.<name>}, a list, or a sorted set for the
-        priority storages), scheduled ones (C{huey.schedule.<name>}) and
-        results (C{huey.results.<name>}, or C{huey.r.<name>.*} keys of the
-        expiring storages). Looks at most L{HUEY_SCAN_LIMIT} keys a database.
+    huey's queues found in the keyspace, per database and name: pending
+    tasks (C{huey.redis.<name>}, a list, or a sorted set for the priority
+    storages), scheduled ones (C{huey.schedule.<name>}) and results
+    (C{huey.results.<name>}, or C{huey.r.<name>.*} keys of the expiring
+    storages).
+
+    Finding the keys walks the keyspace (at most L{HUEY_SCAN_LIMIT} keys a
+    database), so it is done every L{rescan} seconds; in between only the
+    keys found are read again.
     """
-    found = {}
-    for db in factory.store.databases:
-        if not len(db):
-            continue
-        for key in islice(db.data, HUEY_SCAN_LIMIT):
-            if not key.startswith(b"huey."):
+
+    rescan = 30.0
+
+    def __init__(self, factory):
+        self.factory = factory
+        self._keys = []
+        self._found_at = None
+
+    def _find(self):
+        keys = []
+        for db in self.factory.store.databases:
+            if not len(db):
                 continue
-            kind, _, rest = key[5:].partition(b".")
-            if kind == b"r":
-                name = rest.rsplit(b".", 1)[0]
-            elif kind in (b"redis", b"schedule", b"results"):
-                name = rest
-            else:
-                continue
-            value = db.peek(key)
+            for key in islice(db.data, HUEY_SCAN_LIMIT):
+                if key.startswith(b"huey."):
+                    kind, _, rest = key[5:].partition(b".")
+                    if kind == b"r":
+                        keys.append((db.index, kind, rest.rsplit(b".", 1)[0], key))
+                    elif kind in (b"redis", b"schedule", b"results"):
+                        keys.append((db.index, kind, rest, key))
+        return keys
+
+    def queues(self):
+        """@return: a list of queues: db, name, pending, scheduled, results, next_run."""
+        now = self.factory.clock.seconds()
+        if self._found_at is None or now - self._found_at >= self.rescan:
+            self._keys = self._find()
+            self._found_at = now
+        found = {}
+        for index, kind, name, key in self._keys:
+            value = self.factory.store.db(index).peek(key)
             if value is None:
                 continue
             queue = found.setdefault(
-                (db.index, name),
+                (index, name),
                 {
-                    "db": db.index,
+                    "db": index,
                     "name": text(name),
                     "pending": 0,
                     "scheduled": 0,
@@ -224,7 +247,7 @@ def huey_queues(factory):
                 queue["results"] = len(value)
             else:
                 queue["results"] += 1
-    return sorted(found.values(), key=lambda q: (q["db"], q["name"]))
+        return sorted(found.values(), key=lambda q: (q["db"], q["name"]))
 
 
 def scan_keys(factory, db_index, cursor, pattern, kind):
@@ -407,6 +430,7 @@ class Api(resource.Resource):
         resource.Resource.__init__(self)
         self.factory = factory
         self.samples = samples
+        self.huey = HueyQueues(factory)
 
     def getChild(self, name, request):
         handler = getattr(self, "api_" + name.decode("ascii", "replace"), None)
@@ -421,7 +445,7 @@ class Api(resource.Resource):
         return index
 
     def api_overview(self, request):
-        return _json(request, overview(self.factory))
+        return _json(request, overview(self.factory, self.huey))
 
     def api_history(self, request):
         return _json(request, list(self.samples.history))
