@@ -178,3 +178,36 @@ def histogram(cmd):
         total += latency[i]
         out.append((1 << i, total))
     return out
+
+
+PERCENTILES = (50.0, 99.0, 99.9)
+
+
+def percentiles(cmd, wanted=PERCENTILES):
+    """
+    @return: C{[(percentile, usec)]} of C{cmd}'s timed calls: the upper
+        bound of the histogram bucket each percentile falls in (Redis reads
+        them from a finer histogram).
+    """
+    buckets = histogram(cmd)
+    if not buckets:
+        return []
+    total = buckets[-1][1]
+    out = []
+    for percentile in wanted:
+        rank = total * percentile / 100.0
+        bound = next(b for b, count in buckets if count >= rank)
+        out.append((percentile, float(bound)))
+    return out
+
+
+def latency_fields(table):
+    """@return: INFO latencystats' C{(field, value)} pairs, as Redis 7.0 writes them."""
+    return [
+        (
+            "latency_percentiles_usec_" + cmd.name,
+            ",".join("p%g=%.3f" % pair for pair in percentiles(cmd)),
+        )
+        for cmd in used(table)
+        if cmd.timed
+    ]

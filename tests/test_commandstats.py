@@ -131,3 +131,24 @@ def test_slow_commands_are_logged():
     slow = [e for e in events if e.get("event") == "slow_command"]
     assert [e["command"] for e in slow] == ["DEBUG SLEEP 0.02"] * 2
     assert all(e["usec"] >= 20000 for e in slow)
+
+
+def test_latencystats_shape_matches_redis(differ):
+    for args in [("CONFIG", "RESETSTAT")] + [("SET", "k", "v")] * 3 + [("GET", "k")]:
+        differ.both(*args)
+    real, mini = differ.both("INFO", "latencystats")
+    shape = re.compile(r"^p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$")
+
+    def fields(text):
+        lines = text.decode().split("\r\n")
+        assert lines[0] == "# Latencystats"
+        found = dict(line.split(":", 1) for line in lines[1:] if line)
+        assert all(shape.match(value) for value in found.values()), found
+        return set(found)
+
+    # CONFIG RESETSTAT's own call: Redis times every call, miniredis one in
+    # 64 (the first after the reset), and RESETSTAT began before the reset.
+    resetstat = {"latency_percentiles_usec_config|resetstat"}
+    mine, theirs = fields(mini) - resetstat, fields(real) - resetstat
+    assert mine == theirs
+    assert {"latency_percentiles_usec_set", "latency_percentiles_usec_get"} <= mine

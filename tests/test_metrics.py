@@ -125,6 +125,10 @@ def test_metrics_after_a_known_workload(metered):
     assert buckets[-1][1] == value(
         samples, "redis_commands_latencies_usec_count", cmd="set"
     )
+    assert value(
+        samples, "redis_latency_percentiles_usec", cmd="set", quantile="99.9"
+    ) >= value(samples, "redis_latency_percentiles_usec", cmd="set", quantile="50")
+    assert value(samples, "redis_latency_percentiles_usec_count", cmd="set") == 12
     info = [
         labels for (name, labels), _ in samples.items() if name == "redis_instance_info"
     ][0]

@@ -296,6 +296,11 @@ def commandstats_info(server):
     return commandstats.info_fields(COMMANDS)
 
 
+@info_section("latencystats")
+def latencystats_info(server):
+    return commandstats.latency_fields(COMMANDS)
+
+
 @info_section("cluster")
 def cluster_info(server):
     return [("cluster_enabled", 0)]

@@ -264,6 +264,20 @@ def _command_metrics(out):
         out.sample(name + "_bucket", cmd.timed, {"cmd": cmd.name, "le": "+Inf"})
         out.sample(name + "_sum", int(cmd.seconds * 1e6), {"cmd": cmd.name})
         out.sample(name + "_count", cmd.timed, {"cmd": cmd.name})
+    _latency_percentiles(out, used)
+
+
+def _latency_percentiles(out, used):
+    name = "redis_latency_percentiles_usec"
+    out.lines.append("# HELP %s Latency percentiles of timed calls" % (name,))
+    out.lines.append("# TYPE %s summary" % (name,))
+    for cmd in used:
+        if not cmd.timed:
+            continue
+        for percentile, usec in commandstats.percentiles(cmd):
+            out.sample(name, usec, {"cmd": cmd.name, "quantile": "%g" % percentile})
+        out.sample(name + "_sum", float(commandstats.usec(cmd)), {"cmd": cmd.name})
+        out.sample(name + "_count", cmd.calls, {"cmd": cmd.name})
 
 
 class MetricsResource(resource.Resource):
