@@ -105,6 +105,18 @@ def _ordered_sections():
     return sorted(INFO_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
 
 
+def info_fields(server, sections):
+    """
+    @return: {field: value} of the INFO sections named (as INFO shows them,
+        before they become text): what the metrics and the dashboard read.
+    """
+    fields = {}
+    for name in sections:
+        for provider in INFO_SECTIONS[name].providers:
+            fields.update(provider(server))
+    return fields
+
+
 def info_text(server, names=(b"default",)):
     """@return: the text of INFO for the section names asked (bytes, any case)."""
     wanted = {name.lower().decode("utf-8", "replace") for name in names}

@@ -36,7 +36,7 @@ from twisted.web import resource, server, static
 
 from miniredis import commandstats
 from miniredis.commands import COMMANDS
-from miniredis.commands.server import INFO_SECTIONS
+from miniredis.commands.server import info_fields
 from miniredis.glob import matcher
 from miniredis.logging import logger
 from miniredis.store import Typed, type_name
@@ -63,14 +63,6 @@ def key_id(key):
     return base64.urlsafe_b64encode(key).decode("ascii")
 
 
-def info_fields(factory, *sections):
-    fields = {}
-    for name in sections:
-        for provider in INFO_SECTIONS[name].providers:
-            fields.update(provider(factory))
-    return fields
-
-
 # ------------------------------------------------------------------ the data
 
 
@@ -81,12 +73,7 @@ def overview(factory, huey):
     """
     fields = info_fields(
         factory,
-        "server",
-        "clients",
-        "memory",
-        "persistence",
-        "stats",
-        "replication",
+        ("server", "clients", "memory", "persistence", "stats", "replication"),
     )
     now = time.time()
     clients = [
@@ -376,7 +363,7 @@ class Samples:
             now = factory.clock.seconds()
             commands = factory.stats.commands
             hits, misses = store.keyspace_hits, store.keyspace_misses
-            memory = info_fields(factory, "memory")["used_memory"]
+            memory = info_fields(factory, ("memory",))["used_memory"]
             last = self._last
             self._last = (now, commands, hits, misses)
             if last is None:

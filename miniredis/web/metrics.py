@@ -18,7 +18,7 @@ from twisted.web import resource, server
 
 from miniredis import commandstats
 from miniredis.commands import COMMANDS
-from miniredis.commands.server import INFO_SECTIONS, average_ttl
+from miniredis.commands.server import average_ttl, info_fields
 
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
@@ -130,15 +130,6 @@ _SECTIONS = (
 )
 
 
-def info_fields(server, sections=_SECTIONS):
-    """@return: {field: value} of the INFO sections named."""
-    fields = {}
-    for name in sections:
-        for provider in INFO_SECTIONS[name].providers:
-            fields.update(provider(server))
-    return fields
-
-
 def _label(value):
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
@@ -183,7 +174,7 @@ def render(server):
     """@return: the metrics of C{server} (a factory) in the text format, as bytes."""
     out = Exposition()
     out.add("up", "gauge", "Whether the server answers", 1)
-    fields = info_fields(server)
+    fields = info_fields(server, _SECTIONS)
     out.add(
         "instance_info",
         "gauge",
