@@ -167,6 +167,7 @@ PARAMETERS = {
         None,
         True,
     ),
+    "logfile": ("", _text, None, False),
     "dir": (os.getcwd(), _text, None, True),
     "dbfilename": ("dump.rdb", _filename("dbfilename"), None, True),
     "save": ([], _save_rules, _render_save, True),
