@@ -184,6 +184,10 @@ def test_dockerfile_shape():
     assert any(k == "HEALTHCHECK" and "ping()" in a for k, a in steps)
     runs = " ".join(a for k, a in steps if k == "RUN")
     assert "getPlugins(IPlugin)" in runs  # the plugin cache, written at build time
+    # Clients of a container never come from its loopback: protected mode
+    # would refuse them all.
+    cmd = json.loads([a for k, a in steps if k == "CMD"][0])
+    assert cmd[cmd.index("--protected-mode") + 1] == "no"
     for keyword, args in steps:
         if keyword == "COPY":
             for source in args.split()[:-1]:

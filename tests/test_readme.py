@@ -10,6 +10,7 @@ C{--port}) changed so that they do not collide with a server on 6379.
 import doctest
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 
 import pytest
 
@@ -30,6 +32,7 @@ from tests.servers import (
     miniredis_process,
     wait_for_port,
 )
+from tests.test_deploy import _dockerfile
 from tests.test_tls import make_certificate
 
 pytestmark = pytest.mark.timeout(900)
@@ -71,9 +74,13 @@ _KINDS = {
     "cli": lambda lang, text: text.startswith("redis-cli"),
     "embedding": lambda lang, text: "MiniRedisFactory(" in text,
     "deferred client": lambda lang, text: "miniredis.client import connect" in text,
+    "client pool": lambda lang, text: "miniredis.client import pool" in text,
     "blocking client": lambda lang, text: text.startswith(">>>"),
     "huey": lambda lang, text: "RedisHuey(" in text,
     "spec": lambda lang, text: text.startswith("@command("),
+    "systemd": lambda lang, text: "systemctl enable" in text,
+    "docker": lambda lang, text: text.startswith("docker build"),
+    "prometheus": lambda lang, text: lang == "yaml" and "scrape_configs:" in text,
 }
 
 
@@ -177,6 +184,28 @@ def test_deferred_client_snippet(tmp_path):
         server.stop()
 
 
+def test_client_pool_snippet(tmp_path):
+    server = miniredis_process(str(tmp_path)).start()
+    code = _only(_KINDS["client pool"]).replace(
+        "127.0.0.1:6379", "127.0.0.1:%d" % server.port
+    )
+    assert str(server.port) in code
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        lines = done.stdout.decode().splitlines()
+        assert lines[:3] == ["[(b'ann', 12.0), (b'bob', 7.5)]", "{}", "[1, 2]"]
+        assert lines[3].startswith("[3, ") and "WRONGTYPE" in lines[3]
+        conn = RawConnection(server.port)
+        assert conn.call("GET", "balance") == b"5"
+        assert conn.call("GET", "calls") == b"1"
+        conn.close()
+    finally:
+        server.stop()
+
+
 def test_blocking_client_session(tmp_path):
     server = miniredis_process(str(tmp_path)).start()
     text = _only(_KINDS["blocking client"]).replace(
@@ -224,6 +253,60 @@ def test_spec_example_is_the_real_spec():
     assert command_docs(shown)[b"arguments"] == command_docs(real)[b"arguments"]
 
 
+def test_systemd_blocks_install_what_deploy_has():
+    shown = [text for lang, text in blocks() if _KINDS["systemd"](lang, text)]
+    assert len(shown) == 2
+    for text in shown:
+        copied = set()
+        for line in text.splitlines():
+            argv = shlex.split(line, comments=True)
+            if argv and argv[0] in ("cp", "install"):
+                sources = [a for a in argv[1:] if a.startswith("deploy/")]
+                assert sources, line
+                for source in sources:
+                    assert os.path.exists(os.path.join(ROOT, source)), source
+                    copied.add(os.path.basename(source))
+        for unit in re.findall(r"systemctl enable --now (\S+)", text):
+            assert unit in copied or unit + ".service" in copied, unit
+
+
+def test_docker_block_matches_the_dockerfile():
+    text = _only(_KINDS["docker"]).replace("\\\n", " ")
+    argv = shlex.split(text.replace("\n", " "))
+    build = argv.index("build")
+    assert argv[argv.index("-f", build) + 1] == "deploy/Dockerfile"
+    assert argv[argv.index("-t", build) + 1] == argv[-1]  # the image run is built
+    steps = _dockerfile()
+    exposed = {a for k, args in steps if k == "EXPOSE" for a in args.split()}
+    published = {p.split(":")[-1] for p in re.findall(r"-p (\S+)", text)}
+    assert published == exposed
+    assert all(p.startswith("127.0.0.1:") for p in re.findall(r"-p (\S+)", text))
+    volumes = {v.split(":")[-1] for v in re.findall(r"-v (\S+)", text)}
+    assert volumes == {a for k, a in steps if k == "VOLUME"}
+
+
+def test_prometheus_block_scrapes_the_metrics_option(tmp_path):
+    (form,) = set(re.findall(r"`--metrics (tcp:[^`]*)`", _readme()))
+    (target,) = re.findall(r'targets: \["([^"]+)"\]', _only(_KINDS["prometheus"]))
+    host, port = target.split(":")
+    assert form == "tcp:%s:interface=%s" % (port, host)
+    metrics = free_port()
+    server = miniredis_process(
+        str(tmp_path), "--metrics", form.replace(port, str(metrics))
+    ).start()
+    try:
+        url = "http://%s:%d/metrics" % (host, metrics)
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            assert b"\nredis_up 1\n" in reply.read()
+    finally:
+        server.stop()
+
+
+def _readme():
+    with open(README) as f:
+        return f.read()
+
+
 # ------------------------------------------------------- the option table
 
 
@@ -253,9 +336,9 @@ def test_every_option_of_the_table_is_an_option():
 
 
 def _listen_forms():
-    with open(README) as f:
-        text = f.read()
-    return re.findall(r"`((?:tcp|unix|ssl|systemd):[^`]*)`", text)
+    """@return: the endpoint forms of the option table's C{--listen} row."""
+    (row,) = [line for line in _readme().splitlines() if line.startswith("| `--listen")]
+    return re.findall(r"`((?:tcp|unix|ssl|systemd):[^`]*)`", row)
 
 
 def test_every_listen_form_serves(tmp_path):
