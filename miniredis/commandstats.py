@@ -3,10 +3,10 @@ Per-command statistics: the counts and times behind INFO commandstats, the
 latency histograms of the metrics endpoint, and the slow-command log.
 
 They are kept on each L{miniredis.commands.Command} (slot attributes, so
-the dispatcher pays one attribute increment a call) and counted in one
+the dispatcher pays one attribute decrement a call) and counted in one
 place, L{miniredis.commands.call} and its inlined copy in C{dispatch}:
 
-    - C{calls}: the command ran;
+    - C{calls}: the command ran (read from C{counted} and C{countdown});
     - C{failed_calls}: it ran and answered an error;
     - C{rejected_calls}: it was refused before it ran (arity, NOAUTH, ...).
 
@@ -17,7 +17,16 @@ then one call in L{SAMPLE_EVERY}, except while its calls are slow: a timed
 call of L{SLOW_STREAK} microseconds or more has the next call timed too,
 until a timed call is quick again. So the slow calls of KEYS, of SMEMBERS on
 a big set or of a long script are all timed and logged, while GET and SET
-pay for one timing in 64. C{usec} is the mean of the timed calls times
+pay for one timing in 64.
+
+One counter does both jobs on the untimed calls: C{countdown}, the untimed
+calls left before the next timed one, which each of them decrements once it
+ran (a call that is not timed when its countdown is zero or less). A timed
+call sets the next C{countdown} and adds it in advance to C{counted}, so
+that C{calls} is C{counted - countdown} at any time. CONFIG RESETSTAT zeroes
+both: an untimed RESETSTAT then counts itself by taking C{countdown} to -1.
+
+C{usec} is the mean of the timed calls times
 C{calls}. The latency histogram holds the timed calls, in power-of-two
 microsecond buckets as Redis's C{LATENCY HISTOGRAM} reports them, and a
 timed call slower than C{slowlog-log-slower-than} is logged.
@@ -48,11 +57,11 @@ clock = time.perf_counter
 
 
 def reset(cmd):
-    """Zero the statistics of the L{Command} C{cmd}."""
-    cmd.calls = cmd.failed_calls = cmd.rejected_calls = cmd.timed = 0
+    """Zero the statistics of the L{Command} C{cmd}: its next call is timed."""
+    cmd.counted = cmd.countdown = 0
+    cmd.failed_calls = cmd.rejected_calls = cmd.timed = 0
     cmd.seconds = 0.0
     cmd.latency = None
-    cmd.sample_mask = SAMPLE_MASK
 
 
 def reset_all(table):
@@ -88,10 +97,11 @@ def run_timed(session, cmd, argv):
 
 def timed(session, cmd, argv, seconds):
     """
-    Record a timed call of C{cmd} that took C{seconds}; log it when it took
-    longer than C{slowlog-log-slower-than} microseconds (calls under
-    L{SLOW_FLOOR} microseconds are never looked at); time the next call
-    too when this one took L{SLOW_STREAK} microseconds or more.
+    Count and record a timed call of C{cmd} that took C{seconds}; log it
+    when it took longer than C{slowlog-log-slower-than} microseconds (calls
+    under L{SLOW_FLOOR} microseconds are never looked at); time the next
+    call too when this one took L{SLOW_STREAK} microseconds or more, else
+    the one after L{SAMPLE_MASK} untimed calls.
     """
     cmd.timed += 1
     cmd.seconds += seconds
@@ -104,7 +114,10 @@ def timed(session, cmd, argv, seconds):
         latency[bucket] += 1
     else:
         latency[-1] += 1
-    cmd.sample_mask = 0 if usec >= SLOW_STREAK else SAMPLE_MASK
+    untimed = 0 if usec >= SLOW_STREAK else SAMPLE_MASK
+    # calls + 1 (this call) + the untimed calls to come, counted in advance.
+    cmd.counted = cmd.counted - cmd.countdown + 1 + untimed
+    cmd.countdown = untimed
     if usec >= SLOW_FLOOR:
         threshold = session.server.config["slowlog-log-slower-than"]
         if 0 <= threshold <= usec:

@@ -58,8 +58,9 @@ class Command:
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
         C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
-    @ivar calls, failed_calls, rejected_calls, timed, seconds, latency,
-        sample_mask: its statistics (L{miniredis.commandstats}).
+    @ivar counted, countdown, failed_calls, rejected_calls, timed, seconds,
+        latency: its statistics (L{miniredis.commandstats}); L{calls} reads
+        the count of calls from C{counted} and C{countdown}.
     """
 
     __slots__ = (
@@ -82,13 +83,13 @@ class Command:
         "write",
         "subcommands",
         "monitored",
-        "calls",
+        "counted",
+        "countdown",
         "failed_calls",
         "rejected_calls",
         "timed",
         "seconds",
         "latency",
-        "sample_mask",
     )
 
     def __init__(
@@ -141,6 +142,11 @@ class Command:
         self.monitored = not flags & {"admin", "skip_monitor"}
         self.subcommands = None
         commandstats.reset(self)
+
+    @property
+    def calls(self):
+        """The calls run (C{counted} runs ahead by the C{countdown} untimed ones)."""
+        return self.counted - self.countdown
 
     def arity_ok(self, argc):
         arity = self.arity
@@ -319,7 +325,7 @@ def call(session, cmd, argv, nested=True):
     @return: the reply; an error reply as a L{ReplyError} value.
     """
     server = session.server
-    timed = not cmd.calls & cmd.sample_mask
+    timed = cmd.countdown <= 0
     if timed:
         started = commandstats.clock()
     if server.propagate is None:
@@ -346,7 +352,8 @@ def call(session, cmd, argv, nested=True):
                 server.propagate(session.db.index, rewrites)
     if timed:
         commandstats.timed(session, cmd, argv, commandstats.clock() - started)
-    cmd.calls += 1
+    else:
+        cmd.countdown -= 1
     if server.monitors and cmd.monitored:
         if nested:
             monitor.feed(session, cmd, argv)
@@ -435,15 +442,16 @@ def dispatch(session, argv):
     if server.propagate is None and not server.monitors:
         # call()'s work when nobody listens to writes and nobody monitors,
         # inlined: a function call is a fifth of the dispatch time of GET.
-        if cmd.calls & cmd.sample_mask:
+        # An untimed call is counted by its countdown alone (commandstats).
+        if cmd.countdown > 0:
             try:
                 reply = cmd.func(session, argv)
             except ReplyError as e:
                 reply = e
                 cmd.failed_calls += 1
+            cmd.countdown -= 1
         else:
             reply = commandstats.run_timed(session, cmd, argv)
-        cmd.calls += 1
     else:
         reply = call(session, cmd, argv, False)
     if server.store.ready and server.busy is None:
