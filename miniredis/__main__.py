@@ -34,8 +34,11 @@ def _run(options):
 
     from miniredis.tap import makeService
 
-    globalLogBeginner.beginLoggingTo([textFileLogObserver(sys.stdout)])
     server = makeService(options)
+    server.log_attached = server.log_file is not None
+    globalLogBeginner.beginLoggingTo(
+        [server.log_file or textFileLogObserver(sys.stdout)]
+    )
     try:
         server.startService()
     except CannotListenError as e:

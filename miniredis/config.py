@@ -404,6 +404,7 @@ PARAMETERS = {
         None,
         True,
     ),
+    "logfile": ("", _text, None, False),
     "dir": (os.getcwd(), _text, None, True),
     "dbfilename": ("dump.rdb", _filename("dbfilename"), None, True),
     "save": ([], _save_rules, _render_save, True),
@@ -693,12 +694,10 @@ _LIMITED_PARAMETERS = {
 
 # Why each parameter accepted with no effect has none (the README's table).
 NO_EFFECT = {
-    "loglevel": "miniredis logs through `twisted.logger`; twistd's own options "
-    "choose where and what",
     "rdbcompression": "RDB strings are written uncompressed (Redis reads both); "
     "LZF strings are read",
-    "slowlog-log-slower-than": "`SLOWLOG` is not there yet",
-    "slowlog-max-len": "`SLOWLOG` is not there yet",
+    "slowlog-max-len": "`SLOWLOG` is not there yet (`slowlog-log-slower-than` "
+    "picks the commands logged)",
     "list-max-listpack-size": "Redis 7.0 encodes every list as a quicklist; the "
     "node size it tunes is not observable",
     "list-compress-depth": "lists are not compressed; Redis's compression is not "

@@ -9,9 +9,10 @@ active cycle finds due keys in O(log n) each without sampling.
 import heapq
 
 from twisted.internet import task
-from twisted.logger import Logger
 
-log = Logger(namespace="miniredis.expiry")
+from miniredis.logging import logger
+
+log = logger("miniredis.expiry")
 
 
 class ExpiryIndex:

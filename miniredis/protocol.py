@@ -18,14 +18,14 @@ from collections import deque
 from twisted.internet import task, tcp
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.protocol import Protocol, ServerFactory
-from twisted.logger import Logger
 
-from miniredis import commands, monitor
+from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
+from miniredis.logging import logger
 from miniredis.migration import Targets
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
@@ -46,7 +46,7 @@ from miniredis.store import Store
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
-log = Logger(namespace="miniredis.protocol")
+log = logger("miniredis.protocol")
 
 # What protected mode tells a client from elsewhere, as Redis 7.0 words it.
 _DENIED = (
@@ -141,6 +141,12 @@ class RedisServerProtocol(Protocol):
         self.local_address = _address(self.transport.getHost())
         factory.clients[self.session.id] = self.session
         factory.stats.connections_received += 1
+        log.debug(
+            "Accepted {client}",
+            client=self.session.address,
+            verbose=True,
+            event="connect",
+        )
 
     def dataReceived(self, data):
         session = self.session
@@ -301,6 +307,12 @@ class RedisServerProtocol(Protocol):
         session = self.session
         if session is None:
             return
+        log.debug(
+            "Client {client} closed the connection",
+            client=session.address,
+            verbose=True,
+            event="disconnect",
+        )
         self.factory.forget(session)
         self.session = None
 
@@ -449,10 +461,17 @@ class ServerStats:
         """Zero the counters (CONFIG RESETSTAT)."""
         self.connections_received = 0
         self.rejected_connections = 0
-        self.commands = 0
         self.net_input_bytes = 0
         self.net_output_bytes = 0
         self.samples.clear()
+
+    @property
+    def commands(self):
+        """
+        The commands run (C{total_commands_processed}): the sum of every
+        command's calls (L{miniredis.commandstats}), counted per process.
+        """
+        return commandstats.total(commands.COMMANDS)
 
     def sample(self, now):
         self.samples.append((now, self.commands))

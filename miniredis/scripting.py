@@ -64,10 +64,11 @@ import threading
 import time
 
 from lupa import lua51
-from twisted.logger import Logger, LogLevel
+from twisted.logger import LogLevel
 
 from miniredis.commands import BLOCKED, BUSY, WRONG_ARITY, call, find
 from miniredis.commands.parsing import LLONG_MIN
+from miniredis.logging import logger
 from miniredis.lua import cjson_source
 from miniredis.lua.bit import bit_operation
 from miniredis.resp import (
@@ -84,7 +85,7 @@ from miniredis.resp import (
 )
 from miniredis.version import __redis_version__
 
-log = Logger(namespace="miniredis.scripting")
+log = logger("miniredis.scripting")
 
 MAX_DEPTH = 200
 

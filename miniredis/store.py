@@ -81,6 +81,10 @@ class Database:
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
         SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
         entries whose set is gone linger until L{prune}.
+    @ivar hits, misses: lookups by commands that found a live key, or none
+        (L{lookup}; TYPE, TTL and the like peek): INFO's C{keyspace_hits}
+        and C{keyspace_misses} are their sums. Unlike Redis, which counts
+        the lookups of reads only, the lookups of write commands count too.
     """
 
     def __init__(self, store, index):
@@ -93,6 +97,8 @@ class Database:
         self.access = {}
         self.encodings = {}
         self.samplers = {}
+        self.hits = 0
+        self.misses = 0
 
     def __len__(self):
         return len(self.data)
@@ -110,6 +116,9 @@ class Database:
         value = self.data.get(key)
         if value is not None:
             self.access[key] = self.store.lru_clock
+            self.hits += 1
+        else:
+            self.misses += 1
         return value
 
     def peek(self, key):
@@ -307,6 +316,19 @@ class Store:
 
     def db(self, index):
         return self.databases[index]
+
+    @property
+    def keyspace_hits(self):
+        return sum(db.hits for db in self.databases)
+
+    @property
+    def keyspace_misses(self):
+        return sum(db.misses for db in self.databases)
+
+    def reset_stats(self):
+        """Zero the lookup counts (CONFIG RESETSTAT)."""
+        for db in self.databases:
+            db.hits = db.misses = 0
 
     def key_expired(self, index, key):
         for listener in self.expire_listeners:

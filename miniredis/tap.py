@@ -46,6 +46,21 @@ class Options(usage.Options):
             "A configuration file in redis.conf's format, read before the "
             "other options.",
         ],
+        [
+            "metrics",
+            None,
+            None,
+            "An endpoint serving Prometheus metrics at /metrics, e.g. "
+            "tcp:9121:interface=127.0.0.1 (off by default).",
+        ],
+        [
+            "dashboard",
+            None,
+            None,
+            "An endpoint serving the web dashboard, e.g. "
+            "tcp:8080:interface=127.0.0.1 (off by default; a bare port number "
+            "listens on the loopback interface only).",
+        ],
     ] + [[name, None, None, "Redis's %s parameter." % (name,)] for name in PARAMETERS]
 
     def __init__(self):
@@ -192,18 +207,40 @@ def makeService(options):
     Build the miniredis service: a listener per endpoint around one
     L{MiniRedisFactory}, and the server's own parts (persistence).
 
-    @rtype: L{service.MultiService}; its C{factory} is the server.
+    @rtype: L{miniredis.lifecycle.ServerService}; its C{factory} is the
+        server.
     """
+    from miniredis.lifecycle import Drain, ServerService
     from miniredis.persistence import Persistence
     from miniredis.protocol import MiniRedisFactory
 
     config = getattr(options, "server_config", None) or options.make_config()
     factory = MiniRedisFactory(config=config)
-    top = service.MultiService()
-    top.factory = factory
+    top = ServerService(factory)
     Persistence(factory).setServiceParent(top)
+    Drain(factory).setServiceParent(top)
     if config["pidfile"]:
         PidFile(config["pidfile"]).setServiceParent(top)
     for endpoint in endpoints(options, config):
         strports.service(endpoint, factory).setServiceParent(top)
+    if options.get("metrics"):
+        from miniredis.web.metrics import metrics_site
+
+        site = metrics_site(factory)
+        strports.service(web_endpoint(options["metrics"]), site).setServiceParent(top)
+    if options.get("dashboard"):
+        from miniredis.web.dashboard import dashboard_site
+
+        site = dashboard_site(factory)
+        strports.service(web_endpoint(options["dashboard"]), site).setServiceParent(top)
     return top
+
+
+def web_endpoint(description):
+    """
+    @return: C{description}, where a bare port number becomes a TCP endpoint
+        on the loopback interface (web endpoints are local by default).
+    """
+    if description.isdigit():
+        return "tcp:%s:interface=127.0.0.1" % (description,)
+    return description

@@ -116,6 +116,9 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     assert (
         "miniredis/client/pool.py" in names and "miniredis/client/cluster.py" in names
     )
+    for asset in ("index.html", "app.js", "style.css"):
+        assert "miniredis/web/static/" + asset in names
+    assert "miniredis/web/dashboard.py" in names
 
 
 def test_installed_plugin_runs(venv, tmp_path):

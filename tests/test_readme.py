@@ -10,6 +10,7 @@ C{--port}) changed so that they do not collide with a server on 6379.
 import doctest
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 
 import pytest
 
@@ -33,6 +35,7 @@ from tests.servers import (
     redis_process,
     wait_for_port,
 )
+from tests.test_deploy import _dockerfile
 from tests.test_tls import make_certificate
 
 pytestmark = pytest.mark.timeout(900)
@@ -83,6 +86,9 @@ _KINDS = {
     "replica": lambda lang, text: text.startswith(
         "redis-server --port 6380 --replicaof"
     ),
+    "systemd": lambda lang, text: "systemctl enable" in text,
+    "docker": lambda lang, text: text.startswith("docker build"),
+    "prometheus": lambda lang, text: lang == "yaml" and "scrape_configs:" in text,
 }
 
 
@@ -338,6 +344,60 @@ def test_spec_example_is_the_real_spec():
     assert command_docs(shown)[b"arguments"] == command_docs(real)[b"arguments"]
 
 
+def test_systemd_blocks_install_what_deploy_has():
+    shown = [text for lang, text in blocks() if _KINDS["systemd"](lang, text)]
+    assert len(shown) == 2
+    for text in shown:
+        copied = set()
+        for line in text.splitlines():
+            argv = shlex.split(line, comments=True)
+            if argv and argv[0] in ("cp", "install"):
+                sources = [a for a in argv[1:] if a.startswith("deploy/")]
+                assert sources, line
+                for source in sources:
+                    assert os.path.exists(os.path.join(ROOT, source)), source
+                    copied.add(os.path.basename(source))
+        for unit in re.findall(r"systemctl enable --now (\S+)", text):
+            assert unit in copied or unit + ".service" in copied, unit
+
+
+def test_docker_block_matches_the_dockerfile():
+    text = _only(_KINDS["docker"]).replace("\\\n", " ")
+    argv = shlex.split(text.replace("\n", " "))
+    build = argv.index("build")
+    assert argv[argv.index("-f", build) + 1] == "deploy/Dockerfile"
+    assert argv[argv.index("-t", build) + 1] == argv[-1]  # the image run is built
+    steps = _dockerfile()
+    exposed = {a for k, args in steps if k == "EXPOSE" for a in args.split()}
+    published = {p.split(":")[-1] for p in re.findall(r"-p (\S+)", text)}
+    assert published == exposed
+    assert all(p.startswith("127.0.0.1:") for p in re.findall(r"-p (\S+)", text))
+    volumes = {v.split(":")[-1] for v in re.findall(r"-v (\S+)", text)}
+    assert volumes == {a for k, a in steps if k == "VOLUME"}
+
+
+def test_prometheus_block_scrapes_the_metrics_option(tmp_path):
+    (form,) = set(re.findall(r"`--metrics (tcp:[^`]*)`", _readme()))
+    (target,) = re.findall(r'targets: \["([^"]+)"\]', _only(_KINDS["prometheus"]))
+    host, port = target.split(":")
+    assert form == "tcp:%s:interface=%s" % (port, host)
+    metrics = free_port()
+    server = miniredis_process(
+        str(tmp_path), "--metrics", form.replace(port, str(metrics))
+    ).start()
+    try:
+        url = "http://%s:%d/metrics" % (host, metrics)
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            assert b"\nredis_up 1\n" in reply.read()
+    finally:
+        server.stop()
+
+
+def _readme():
+    with open(README) as f:
+        return f.read()
+
+
 # ------------------------------------------------------- the option table
 
 
@@ -367,9 +427,9 @@ def test_every_option_of_the_table_is_an_option():
 
 
 def _listen_forms():
-    with open(README) as f:
-        text = f.read()
-    return re.findall(r"`((?:tcp|unix|ssl|systemd):[^`]*)`", text)
+    """@return: the endpoint forms of the option table's C{--listen} row."""
+    (row,) = [line for line in _readme().splitlines() if line.startswith("| `--listen")]
+    return re.findall(r"`((?:tcp|unix|ssl|systemd):[^`]*)`", row)
 
 
 def test_every_listen_form_serves(tmp_path):

@@ -23,7 +23,7 @@ Usage::
 import importlib
 import pkgutil
 
-from miniredis import monitor
+from miniredis import commandstats, monitor
 from miniredis.commands import spec
 from miniredis.eviction import OOM
 from miniredis.resp import ReplyError, Status, plain_arg
@@ -58,6 +58,9 @@ class Command:
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
         C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
+    @ivar counted, countdown, failed_calls, rejected_calls, timed, seconds,
+        latency: its statistics (L{miniredis.commandstats}); L{calls} reads
+        the count of calls from C{counted} and C{countdown}.
     """
 
     __slots__ = (
@@ -80,6 +83,13 @@ class Command:
         "write",
         "subcommands",
         "monitored",
+        "counted",
+        "countdown",
+        "failed_calls",
+        "rejected_calls",
+        "timed",
+        "seconds",
+        "latency",
     )
 
     def __init__(
@@ -131,6 +141,12 @@ class Command:
         self.write = "write" in flags
         self.monitored = not flags & {"admin", "skip_monitor"}
         self.subcommands = None
+        commandstats.reset(self)
+
+    @property
+    def calls(self):
+        """The calls run (C{counted} runs ahead by the C{countdown} untimed ones)."""
+        return self.counted - self.countdown
 
     def arity_ok(self, argc):
         arity = self.arity
@@ -309,11 +325,15 @@ def call(session, cmd, argv, nested=True):
     @return: the reply; an error reply as a L{ReplyError} value.
     """
     server = session.server
+    timed = cmd.countdown <= 0
+    if timed:
+        started = commandstats.clock()
     if server.propagate is None:
         try:
             reply = cmd.func(session, argv)
         except ReplyError as e:
             reply = e
+            cmd.failed_calls += 1
     else:
         session.rewrites = None
         store = server.store
@@ -322,6 +342,7 @@ def call(session, cmd, argv, nested=True):
             reply = cmd.func(session, argv)
         except ReplyError as e:
             reply = e
+            cmd.failed_calls += 1
         if store.dirty != dirty and server.propagate is not None:
             rewrites = session.rewrites
             if rewrites is None:
@@ -329,7 +350,10 @@ def call(session, cmd, argv, nested=True):
                     server.propagate(session.db.index, [argv])
             elif rewrites:
                 server.propagate(session.db.index, rewrites)
-    server.stats.commands += 1
+    if timed:
+        commandstats.timed(session, cmd, argv, commandstats.clock() - started)
+    else:
+        cmd.countdown -= 1
     if server.monitors and cmd.monitored:
         if nested:
             monitor.feed(session, cmd, argv)
@@ -374,6 +398,12 @@ def _entry(argv):
     return cmd
 
 
+def _misfit(argv):
+    """@return: the entry a request named with the wrong arity, else None."""
+    cmd, problem = find(argv)
+    return cmd if problem is WRONG_ARITY else None
+
+
 def dispatch(session, argv):
     """
     Run one request of a client: the table lookup, then the checks Redis
@@ -391,12 +421,12 @@ def dispatch(session, argv):
         try:
             cmd = _entry(argv)
         except ReplyError as e:
-            return rejected(session, argv[0], e)
+            return rejected(session, argv[0], e, _misfit(argv))
     if type(argv) is not list and not cmd.typed:
         try:
             argv = plain_args(argv)
         except ReplyError as e:
-            return rejected(session, argv[0], e)
+            return rejected(session, argv[0], e, cmd)
     server = session.server
     session.last_command = cmd.name
     if (
@@ -413,11 +443,16 @@ def dispatch(session, argv):
     if server.propagate is None and not server.monitors:
         # call()'s work when nobody listens to writes and nobody monitors,
         # inlined: a function call is a fifth of the dispatch time of GET.
-        try:
-            reply = cmd.func(session, argv)
-        except ReplyError as e:
-            reply = e
-        server.stats.commands += 1
+        # An untimed call is counted by its countdown alone (commandstats).
+        if cmd.countdown > 0:
+            try:
+                reply = cmd.func(session, argv)
+            except ReplyError as e:
+                reply = e
+                cmd.failed_calls += 1
+            cmd.countdown -= 1
+        else:
+            reply = commandstats.run_timed(session, cmd, argv)
     else:
         reply = call(session, cmd, argv, False)
     if server.store.ready and server.busy is None:
@@ -433,26 +468,33 @@ def _refusal(session, cmd, argv):
     @return: the reply refusing or queueing the request, or None to run it.
     """
     if not session.authenticated and "no_auth" not in cmd.flags:
-        return rejected(session, argv[0], ReplyError("NOAUTH Authentication required."))
+        return rejected(
+            session, argv[0], ReplyError("NOAUTH Authentication required."), cmd
+        )
     if session.checked:
         denied = session.server.acl.refuse(session, cmd, argv)
         if denied is not None:
-            return rejected(session, argv[0], denied)
+            return rejected(session, argv[0], denied, cmd)
     if session.server.memory.over and _grows(session, cmd):
-        return rejected(session, argv[0], ReplyError(OOM))
+        return rejected(session, argv[0], ReplyError(OOM), cmd)
     server = session.server
     if server.noreplicas and _writes(session, cmd):
-        return rejected(session, argv[0], ReplyError(NOREPLICAS))
+        return rejected(session, argv[0], ReplyError(NOREPLICAS), cmd)
     if server.readonly_replica and not session.from_master and _writes(session, cmd):
-        return rejected(session, argv[0], ReplyError(READONLY))
+        return rejected(session, argv[0], ReplyError(READONLY), cmd)
     if server.stale_replica and _needs_fresh_data(session, cmd):
-        return rejected(session, argv[0], ReplyError(MASTERDOWN))
+        return rejected(session, argv[0], ReplyError(MASTERDOWN), cmd)
     if session.monitoring and _TOUCHES_KEYS & cmd.flags:
         return rejected(
-            session, argv[0], ReplyError("ERR Replica can't interact with the keyspace")
+            session,
+            argv[0],
+            ReplyError("ERR Replica can't interact with the keyspace"),
+            cmd,
         )
     if session.server.busy is not None and "allow_busy" not in cmd.flags:
-        return rejected(session, argv[0], ReplyError(session.server.busy.busy_reply))
+        return rejected(
+            session, argv[0], ReplyError(session.server.busy.busy_reply), cmd
+        )
     pause = session.server.pause
     if pause.mode is not None and pause.holds(session, cmd):
         return pause.postpone(session, argv)
@@ -468,6 +510,7 @@ def _refusal(session, cmd, argv):
                     "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
                     % (cmd.name,)
                 ),
+                cmd,
             )
     return None
 
@@ -510,11 +553,16 @@ def _grows(session, cmd):
     return cmd.name not in _ENDS_MULTI
 
 
-def rejected(session, name, error):
+def rejected(session, name, error, cmd=None):
     """
     Refuse a request before it runs: inside MULTI this dooms the
     transaction, and a refused EXEC discards it (EXECABORT with the reason).
+
+    @param cmd: the L{Command} refused, if the table has it: counted in its
+        C{rejected_calls}.
     """
+    if cmd is not None:
+        cmd.rejected_calls += 1
     if type(name) is bytes and name.lower() == b"exec":
         session.discard_transaction()
         reason = error.message
@@ -529,6 +577,7 @@ def rejected(session, name, error):
 def queue_in_multi(session, cmd, argv):
     """Queue a command of a MULTI block, refusing what cannot be queued."""
     if "no_multi" in cmd.flags:
+        cmd.rejected_calls += 1
         session.multi_failed = True
         return ReplyError("ERR Command not allowed inside a transaction")
     session.multi.append((cmd, argv))

@@ -3,7 +3,8 @@ CONFIG GET, SET, RESETSTAT, REWRITE and HELP: the server's parameters
 (L{miniredis.config}) as clients see and change them.
 """
 
-from miniredis.commands import command, container
+from miniredis import commandstats
+from miniredis.commands import COMMANDS, command, container
 from miniredis.commands.introspection import help_reply
 from miniredis.commands.spec import Arg, Block
 from miniredis.config import PROTECTED
@@ -106,6 +107,8 @@ def config_resetstat(session, argv):
     server = session.server
     server.stats.reset()
     server.store.expired_keys = 0
+    server.store.reset_stats()
+    commandstats.reset_all(COMMANDS)
     return OK
 
 

@@ -20,7 +20,8 @@ import sys
 import time
 
 import twisted
-from miniredis.commands import command
+from miniredis import commandstats
+from miniredis.commands import COMMANDS, command
 from miniredis.commands.spec import Arg
 from miniredis.eviction import resident_size
 from miniredis.resp import Verbatim
@@ -94,6 +95,18 @@ def _ordered_sections():
     known = [name for name, _ in _SECTION_ORDER]
     order = {name: i for i, name in enumerate(known)}
     return sorted(INFO_SECTIONS.values(), key=lambda s: order.get(s.name, len(known)))
+
+
+def info_fields(server, sections):
+    """
+    @return: {field: value} of the INFO sections named (as INFO shows them,
+        before they become text): what the metrics and the dashboard read.
+    """
+    fields = {}
+    for name in sections:
+        for provider in INFO_SECTIONS[name].providers:
+            fields.update(provider(server))
+    return fields
 
 
 def info_text(server, names=(b"default",)):
@@ -233,6 +246,8 @@ def stats_info(server):
         ("rejected_connections", stats.rejected_connections),
         ("expired_keys", server.store.expired_keys),
         ("evicted_keys", 0),
+        ("keyspace_hits", server.store.keyspace_hits),
+        ("keyspace_misses", server.store.keyspace_misses),
     ]
 
 
@@ -257,6 +272,16 @@ def modules_info(server):
     return []
 
 
+@info_section("commandstats")
+def commandstats_info(server):
+    return commandstats.info_fields(COMMANDS)
+
+
+@info_section("latencystats")
+def latencystats_info(server):
+    return commandstats.latency_fields(COMMANDS)
+
+
 @info_section("cluster")
 def cluster_info(server):
     return [("cluster_enabled", 0)]
@@ -268,7 +293,7 @@ def keyspace_info(server):
         (
             "db%d" % db.index,
             "keys=%d,expires=%d,avg_ttl=%d"
-            % (len(db), len(db.expires), _average_ttl(db, server.store.now_ms())),
+            % (len(db), len(db.expires), average_ttl(db, server.store.now_ms())),
         )
         for db in server.store.databases
         if len(db)
@@ -278,7 +303,7 @@ def keyspace_info(server):
 _TTL_SAMPLES = 20
 
 
-def _average_ttl(db, now_ms):
+def average_ttl(db, now_ms):
     """
     @return: the mean time to live in ms of the first keys with a deadline
         (Redis estimates the same from the keys its expiry cycle samples).

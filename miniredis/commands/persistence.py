@@ -12,8 +12,11 @@ from miniredis.commands.debug import debug_subcommand
 from miniredis.commands.info import info_section
 from miniredis.commands.parsing import SYNTAX
 from miniredis.commands.spec import OneOf, Token
+from miniredis.logging import logger
 from miniredis.persistence import LoadError, Persistence
 from miniredis.resp import OK, ReplyError, Status
+
+log = logger("miniredis.commands.persistence")
 
 
 def persistence(session):
@@ -100,6 +103,7 @@ def shutdown(session, argv):
     if b"abort" in flags:
         raise ReplyError("ERR No shutdown in progress.")
     server = session.server
+    log.info("User requested shutdown...", client=session.address, event="shutdown")
     wanted = b"save" in flags or bool(server.config["save"]) and b"nosave" not in flags
     keeper = persistence(session)
     try:

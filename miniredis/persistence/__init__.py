@@ -22,13 +22,13 @@ import time
 
 from twisted.application import service
 from twisted.internet import defer, task, threads
-from twisted.logger import Logger
 
+from miniredis.logging import logger
 from miniredis.persistence import aof, files, rdb
 from miniredis.persistence.rewrite import Rewrite
 from miniredis.resp import ReplyError
 
-log = Logger(namespace="miniredis.persistence")
+log = logger("miniredis.persistence")
 
 BGSAVE_RETRY_DELAY = 5
 REWRITE_RETRY_DELAY = 5
@@ -577,8 +577,10 @@ class Persistence(service.Service):
         if self.child is not None:
             self._kill_child()
         if save:
+            log.info("Saving the final RDB snapshot before exiting", event="save")
             self.save()
         if self.log is not None:
+            log.info("Writing and fsyncing the append only file", event="aof")
             self.log.close()
             self.log = None
         self._update_hooks()

@@ -24,9 +24,8 @@ Usage::
 import os
 from collections import deque
 
-from twisted.logger import Logger
-
 from miniredis.commands import call, lookup, plain_args
+from miniredis.logging import logger
 from miniredis.persistence import files
 from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_into
 
@@ -35,7 +34,7 @@ try:
 except ImportError:  # PyPy
     hiredis = None
 
-log = Logger(namespace="miniredis.persistence.aof")
+log = logger("miniredis.persistence.aof")
 
 _MORE = object()
 _CHUNK = 1 << 16
