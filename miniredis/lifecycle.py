@@ -147,8 +147,16 @@ class Drain(service.Service):
         return d
 
     def _disconnect(self):
+        """
+        Close the clients' connections; a replica's link to its master stays
+        (as in Redis, a replica's last snapshot continues its history).
+        """
         factory = self.factory
-        for session in list(factory.clients.values()):
+
+        def clients():
+            return [s for s in factory.clients.values() if not s.from_master]
+
+        for session in clients():
             connection = session.connection
             if connection is not None and connection.transport is not None:
                 connection.flush()
@@ -157,7 +165,7 @@ class Drain(service.Service):
         waited = [0.0]
 
         def gone():
-            if not factory.clients or waited[0] >= DRAIN_TIMEOUT:
+            if not clients() or waited[0] >= DRAIN_TIMEOUT:
                 loop.stop()
             waited[0] += 0.05
 
@@ -167,7 +175,7 @@ class Drain(service.Service):
         d.addCallback(
             lambda _: log.info(
                 "Clients disconnected ({left} left)",
-                left=len(factory.clients),
+                left=len(clients()),
                 event="drain",
             )
         )
