@@ -26,6 +26,7 @@ from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
 from miniredis.propagation import WriteStream
+from miniredis.notifications import Notifications
 from miniredis.pubsub import PubSub
 from miniredis.resp import (
     OK,
@@ -516,6 +517,12 @@ class MiniRedisFactory(ServerFactory):
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
+        notifications = Notifications(self.store, self.pubsub)
+        self.store.notifications = notifications
+        notifications.configure(self.config["notify-keyspace-events"])
+        self.config.listeners.setdefault("notify-keyspace-events", []).append(
+            notifications.configure
+        )
         self.monitors = []
         self.outbox = Outbox(clock)
 

@@ -18,6 +18,7 @@ import time
 from collections import deque
 
 from miniredis.expiry import ExpiryIndex
+from miniredis.notifications import NEW, notify
 from miniredis.resp import ReplyError
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -152,8 +153,10 @@ class Database:
 
     def set(self, key, value, keepttl=False):
         """Store C{value} at C{key}; its deadline goes unless C{keepttl}."""
-        self.data[key] = value
         store = self.store
+        if store.events:
+            self._report_new(key)
+        self.data[key] = value
         self.access[key] = store.lru_clock
         if self.encodings:
             self.encodings.pop(key, None)
@@ -162,6 +165,11 @@ class Database:
         store.dirty += 1  # modified(key), without the call
         if self.watched:
             self._alert_watchers(key)
+
+    def _report_new(self, key):
+        """Publish C{new} for C{key} if nothing (live) is there yet."""
+        if self.peek(key) is None:
+            notify(self, NEW, b"new", key)
 
     def replace(self, key, value):
         """
@@ -186,11 +194,16 @@ class Database:
         return True
 
     def remove_if_empty(self, key, value):
-        """Delete C{key} when its aggregate C{value} has become empty."""
+        """
+        Delete C{key} when its aggregate C{value} has become empty (and
+        report it as a C{del} event).
+        """
         if not value:
             del self.data[key]
             if key in self.expires.deadlines:
                 self.expires.remove(key)
+            if self.store.events:
+                notify(self, "g", b"del", key)
 
     def set_deadline(self, key, deadline_ms):
         """Give C{key} (which must exist) an absolute deadline in ms."""
@@ -240,6 +253,8 @@ class Database:
         del self.data[key]
         self.expires.remove(key)
         self.store.expired_keys += 1
+        if self.store.events:
+            notify(self, "x", b"expired", key)
         self.modified(key)
         self.store.key_expired(self.index, key)
 
@@ -270,6 +285,9 @@ class Store:
         (persistence logs a DEL).
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
+    @ivar events: the keyspace event classes that publish (empty while
+        notifications are off); C{notifications}: where they are published
+        (see L{miniredis.notifications}).
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -280,6 +298,8 @@ class Store:
         self.expired_keys = 0
         self.expire_listeners = []
         self.lru_clock = now_ms() // 1000
+        self.events = frozenset()
+        self.notifications = None
 
     def db(self, index):
         return self.databases[index]

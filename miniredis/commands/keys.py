@@ -18,6 +18,7 @@ from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import copied, invalid_expire
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.persistence.rdb import (
     RDBError,
     dump_footer_ok,
@@ -51,8 +52,13 @@ NONE = Status(b"none")
 )
 def del_(session, argv):
     """Remove keys of any type; answers how many existed."""
-    delete = session.db.delete
-    return sum(1 for key in argv[1:] if delete(key))
+    db = session.db
+    deleted = 0
+    for key in argv[1:]:
+        if db.delete(key):
+            notify(db, "g", b"del", key)
+            deleted += 1
+    return deleted
 
 
 @command(
@@ -341,6 +347,8 @@ def _rename(session, argv, nx):
     encoding = db.encodings.get(source)
     db.delete(source)
     _place(db, destination, value, deadline, encoding)
+    notify(db, "g", b"rename_from", source)
+    notify(db, "g", b"rename_to", destination)
     return 1 if nx else OK
 
 
@@ -440,6 +448,7 @@ def copy_(session, argv):
     encoding = db.encodings.get(source) or _encoding_of_copy(session, value)
     deadline = db.expires.deadlines.get(source)
     _place(target, destination, duplicate(value), deadline, encoding)
+    notify(target, "g", b"copy_to", destination)
     return 1
 
 
@@ -474,6 +483,8 @@ def move(session, argv):
     encoding = db.encodings.get(key)
     db.delete(key)
     _place(target, key, value, deadline, encoding)
+    notify(db, "g", b"move_from", key)
+    notify(target, "g", b"move_to", key)
     return 1
 
 
@@ -530,9 +541,11 @@ def _expire(session, argv, name, seconds, relative):
         return 0
     if when <= now:
         db.delete(key)
+        notify(db, "g", b"del", key)
         session.rewrite([b"DEL", key])
     else:
         db.set_deadline(key, when)
+        notify(db, "g", b"expire", key)
         session.rewrite([b"PEXPIREAT", key, b"%d" % when])
     return 1
 
@@ -732,7 +745,10 @@ def persist(session, argv):
     db = session.db
     if db.lookup(argv[1]) is None:
         return 0
-    return int(db.persist(argv[1]))
+    if not db.persist(argv[1]):
+        return 0
+    notify(db, "g", b"persist", argv[1])
+    return 1
 
 
 # ---------------------------------------------------------------- OBJECT
@@ -1084,12 +1100,14 @@ def restore(session, argv):
         deadline = ttl if absttl else now + ttl
         if deadline <= now or deadline > LLONG_MAX:  # Redis's sum overflows
             if deleted:
+                notify(db, "g", b"del", key)
                 session.rewrite([b"DEL", key])
             else:
                 session.rewrite()
             return OK
     _place(db, key, value, deadline, None)
     _stamp_access(session, db, key, idle, freq)
+    notify(db, "g", b"restore", key)
     if deadline is not None and not absttl:
         logged = [b"RESTORE", key, b"%d" % deadline, payload] + argv[4:]
         session.rewrite(logged + [b"ABSTTL"])
