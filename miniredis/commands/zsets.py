@@ -35,6 +35,7 @@ from miniredis.commands.spec import (
     Token,
 )
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import WRONGTYPE
@@ -160,19 +161,28 @@ def _scored(pairs):
     return Pairs([member, score] for score, member in pairs)
 
 
-def _store(session, key, zs):
-    """Store a computed result at C{key} (or delete C{key} if it is empty)."""
+def _store(session, key, zs, event):
+    """
+    Store a computed result at C{key} (or delete C{key} if it is empty);
+    report C{event} (or C{del}).
+    """
     db = session.db
     if not zs:
-        db.delete(key)
+        if db.delete(key):
+            notify(db, "g", b"del", key)
         return 0
     db.set(key, zs)
+    notify(db, "z", event, key)
     db.signal_ready(key)
     return len(zs)
 
 
-def _changed(db, key, zs):
-    """Note an in-place change of C{zs}; drop the key if it emptied."""
+def _changed(db, key, zs, event):
+    """
+    Note an in-place change of C{zs} by C{event}; drop the key if it
+    emptied.
+    """
+    notify(db, "z", event, key)
     db.modified(key)
     db.remove_if_empty(key, zs)
 
@@ -381,7 +391,7 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     result.compact = kind != "rank" or len(pairs) <= limits[0]
     for score, member in pairs:
         _insert(result, member, score, limits)
-    return _store(session, destination, result)
+    return _store(session, destination, result, b"zrangestore")
 
 
 @command(
@@ -699,6 +709,8 @@ def _zadd(session, key, elements, flags):
         db.signal_ready(key)
     elif added or updated:
         db.modified(key)
+    if added or updated:
+        notify(db, "z", b"zincr" if incr else b"zadd", key)
     if incr:
         return result
     return added + updated if b"ch" in flags else added
@@ -940,7 +952,7 @@ def zrem(session, argv):
         return 0
     removed = sum(zs.remove(member) for member in argv[2:])
     if removed:
-        _changed(db, argv[1], zs)
+        _changed(db, argv[1], zs, b"zrem")
     return removed
 
 
@@ -960,7 +972,7 @@ def _zremrange(session, argv, kind):
         pairs = _lex_scan(zs, bounds[0], bounds[1], False, 0, -1)
         removed = sum(zs.remove(member) for _, member in pairs)
     if removed:
-        _changed(db, argv[1], zs)
+        _changed(db, argv[1], zs, b"zremrangeby" + kind.encode())
     return removed
 
 
@@ -1020,7 +1032,7 @@ def _pop(db, key, zs, highest, count):
     """Pop up to C{count} pairs from one end; @return: C{(score, member)} pairs."""
     index = -1 if highest else 0
     pairs = [zs.pop(index) for _ in range(min(count, len(zs)))]
-    _changed(db, key, zs)
+    _changed(db, key, zs, b"zpopmax" if highest else b"zpopmin")
     return pairs
 
 
@@ -1340,7 +1352,7 @@ def _setop(session, argv, name, destination=None):
     for member, score in result.items():
         zs.add(member, score)
     _fit(zs, _limits(session))
-    return _store(session, destination, zs)
+    return _store(session, destination, zs, name.encode())
 
 
 @command(
