@@ -25,8 +25,8 @@ from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
-from miniredis.propagation import WriteStream
 from miniredis.notifications import Notifications
+from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
 from miniredis.resp import (
     OK,

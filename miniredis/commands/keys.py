@@ -325,6 +325,7 @@ def _place(target, key, value, deadline, encoding):
     Store C{value} at C{key} of C{target} with C{deadline} and the OBJECT
     ENCODING its content does not tell (or None).
     """
+    target.delete(key)  # as Redis replaces it: a new key (event "new")
     target.set(key, value)
     if deadline is not None:
         target.set_deadline(key, deadline)
