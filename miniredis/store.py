@@ -107,10 +107,14 @@ class Database:
             and self.expires.deadlines[key] <= self.store.now_ms()
         ):
             self._expire(key)
+            if self.store.events and not self.store.writing:
+                self.report_miss(key)
             return None
         value = self.data.get(key)
         if value is not None:
             self.access[key] = self.store.lru_clock
+        elif self.store.events and not self.store.writing:
+            self.report_miss(key)
         return value
 
     def peek(self, key):
@@ -120,8 +124,29 @@ class Database:
             and self.expires.deadlines[key] <= self.store.now_ms()
         ):
             self._expire(key)
+            if self.store.events and not self.store.writing:
+                self.report_miss(key)
             return None
-        return self.data.get(key)
+        value = self.data.get(key)
+        if value is None and self.store.events and not self.store.writing:
+            self.report_miss(key)
+        return value
+
+    def report_miss(self, key):
+        """
+        Publish C{keymiss} for C{key}: a read found nothing there. Reads
+        report it themselves; a write command calls this for the keys it
+        reads as Redis's C{lookupKeyRead} does (the sources of a STORE...).
+        """
+        notify(self, "m", b"keymiss", key)
+
+    def read_miss(self, key):
+        """
+        L{report_miss} for a write command's read of C{key}, which found
+        nothing (its own lookups report no misses).
+        """
+        if self.store.writing:
+            self.report_miss(key)
 
     def get_typed(self, key, cls):
         """
@@ -287,7 +312,8 @@ class Store:
         (key access times are stamped with it, as Redis does with its own).
     @ivar events: the keyspace event classes that publish (empty while
         notifications are off); C{notifications}: where they are published
-        (see L{miniredis.notifications}).
+        (see L{miniredis.notifications}); C{writing}: whether the running
+        command is a write, whose lookups do not report C{keymiss}.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -300,6 +326,7 @@ class Store:
         self.lru_clock = now_ms() // 1000
         self.events = frozenset()
         self.notifications = None
+        self.writing = False
 
     def db(self, index):
         return self.databases[index]

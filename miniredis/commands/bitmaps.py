@@ -362,7 +362,12 @@ def bitop(session, argv):
         raise ReplyError(NOT_ONE_KEY)
     db = session.db
     target = argv[2]
-    sources = [read_bytes(db, key) or b"" for key in argv[3:]]
+    sources = []
+    for key in argv[3:]:
+        value = read_bytes(db, key)
+        if value is None:
+            db.read_miss(key)
+        sources.append(value or b"")
     size = max(len(value) for value in sources)
     if not size:
         if db.delete(target):

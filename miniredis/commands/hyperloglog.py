@@ -577,6 +577,8 @@ def pfmerge(session, argv):
     values = []
     for name in argv[1:]:
         values.append(_hll_at(db, name))
+        if values[-1] is None:
+            db.read_miss(name)
     raw, dense = _merged(values)
     value = values[0]
     created = value is None

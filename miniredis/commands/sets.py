@@ -35,7 +35,11 @@ def _set(db, key):
 
 def _sets(db, keys):
     """@return: the set (or None) at each of C{keys}, all type-checked."""
-    return [_set(db, key) for key in keys]
+    found = [_set(db, key) for key in keys]
+    for key, value in zip(keys, found):
+        if value is None:
+            db.read_miss(key)
+    return found
 
 
 def _as_integer(member):

@@ -277,6 +277,7 @@ def _sort(session, argv, readonly):
     key = argv[1]
     value = db.lookup(key)
     if value is None:
+        db.read_miss(key)
         value = deque()
     elif type(value) not in (deque, set, ZSet):
         raise ReplyError(WRONGTYPE)

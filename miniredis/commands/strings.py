@@ -245,6 +245,8 @@ def set_(session, argv):
     if options.get:
         old = db.get_string(key)
         found = old is not None
+        if not found:
+            db.read_miss(key)
     else:
         found = db.lookup(key) is not None
     condition = options.condition
@@ -346,6 +348,8 @@ def getset(session, argv):
     argv = plain_except(argv, _third)
     db = session.db
     old = db.get_string(argv[1])
+    if old is None:
+        db.read_miss(argv[1])
     db.set(argv[1], stored(argv[2]))
     notify(db, "$", b"set", argv[1])
     session.rewrite([b"SET", argv[1], argv[2]])
@@ -367,6 +371,7 @@ def getdel(session, argv):
     db = session.db
     old = db.get_string(argv[1])
     if old is None:
+        db.read_miss(argv[1])
         session.rewrite()
         return None
     db.delete(argv[1])
@@ -404,6 +409,7 @@ def getex(session, argv):
     session.rewrite()
     value = db.get_string(key)
     if value is None:
+        db.read_miss(key)
         return None
     if options.unit is not None:
         deadline = expire_deadline(session, options.expire, options.unit, "getex")

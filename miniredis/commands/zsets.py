@@ -383,6 +383,8 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
         low, high = high, low
     bounds = _parse_bounds(kind, low, high)
     zs = session.db.get_typed(argv[at], ZSet)
+    if zs is None:
+        session.db.read_miss(argv[at])
     pairs = [] if zs is None else _select(zs, kind, bounds, reverse, offset, limit)
     if destination is None:
         return _scored(pairs) if withscores else [m for _, m in pairs]
@@ -1229,6 +1231,7 @@ def _sources(session, argv, at, name):
     for key in argv[at + 1 : at + 1 + numkeys]:
         value = db.lookup(key)
         if value is None:
+            db.read_miss(key)
             sources.append({})
         elif type(value) is ZSet:
             sources.append(value.scores)
