@@ -438,3 +438,27 @@ def test_active_expiry(events):
 def test_off_publishes_nothing(events):
     watch = events("")
     assert watch.check([("SET", "k", "v"), ("DEL", "k")]) == []
+
+
+@pytest.mark.parametrize(
+    "wait, push",
+    [
+        (("BLPOP", "l", "0"), ("RPUSH", "l", "a")),
+        (("BLMOVE", "l", "m", "LEFT", "RIGHT", "0"), ("RPUSH", "l", "a", "b")),
+        (("BZPOPMIN", "z", "0"), ("ZADD", "z", "1", "a")),
+        (("BLMPOP", "0", "1", "l", "LEFT", "COUNT", "5"), ("LPUSH", "l", "a", "b")),
+    ],
+)
+def test_served_waiter(events, redis_server, mini_server, wait, push):
+    """A client woken by a push: the push's events, then the pop's."""
+    watch = events("KEAn")
+    waiters = [RawConnection(port) for port in (redis_server.port, mini_server.port)]
+    try:
+        for waiter in waiters:
+            waiter.send(*wait)
+        time.sleep(0.1)
+        watch.check([push])
+        assert waiters[1].read() == waiters[0].read()
+    finally:
+        for waiter in waiters:
+            waiter.close()
