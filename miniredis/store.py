@@ -117,18 +117,22 @@ class Database:
             self.report_miss(key)
         return value
 
-    def peek(self, key):
-        """L{lookup} that does not count as an access (TYPE, TTL, OBJECT...)."""
+    def peek(self, key, quiet=False):
+        """
+        L{lookup} that does not count as an access (TYPE, TTL, OBJECT...).
+
+        @param quiet: report no C{keymiss} (OBJECT, SCAN...).
+        """
         if (
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
         ):
             self._expire(key)
-            if self.store.events and not self.store.writing:
+            if self.store.events and not (self.store.writing or quiet):
                 self.report_miss(key)
             return None
         value = self.data.get(key)
-        if value is None and self.store.events and not self.store.writing:
+        if value is None and self.store.events and not (self.store.writing or quiet):
             self.report_miss(key)
         return value
 

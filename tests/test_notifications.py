@@ -53,7 +53,7 @@ class Events:
             else:
                 self.differ.check(*step, unordered=unordered)
         real, mini = self.received()
-        assert mini == real, (real, mini)
+        assert mini == real, (script, real, mini)
         return real
 
     def close(self):
@@ -329,7 +329,44 @@ BITS_AND_MORE = [
     ("DUMP", "nope"),
 ]
 
+READS = [
+    ("SET", "s", "v"),
+    ("RPUSH", "l", "v"),
+    ("GET", "nope"),
+    ("MGET", "s", "nope", "nope2"),
+    ("EXISTS", "nope", "s"),
+    ("TYPE", "nope"),
+    ("TTL", "nope"),
+    ("PTTL", "nope"),
+    ("EXPIRETIME", "nope"),
+    ("OBJECT", "ENCODING", "nope"),
+    ("DUMP", "nope"),
+    ("STRLEN", "nope"),
+    ("GETRANGE", "nope", "0", "1"),
+    ("LRANGE", "nope", "0", "-1"),
+    ("LLEN", "nope"),
+    ("LINDEX", "nope", "0"),
+    ("HGET", "nope", "f"),
+    ("HGETALL", "nope"),
+    ("SMEMBERS", "nope"),
+    ("SISMEMBER", "nope", "m"),
+    ("SINTER", "s2", "nope"),
+    ("ZSCORE", "nope", "m"),
+    ("ZRANGE", "nope", "0", "-1"),
+    ("ZUNION", "2", "nope", "nope2"),
+    ("BITCOUNT", "nope"),
+    ("GETBIT", "nope", "0"),
+    ("PFCOUNT", "nope"),
+    ("PFCOUNT", "nope", "nope2"),
+    ("SORT", "nope"),
+    ("LPOP", "nope"),
+    ("INCR", "n"),
+    ("~", "SCAN", "0"),
+    ("~", "RANDOMKEY"),
+]
+
 FAMILIES = {
+    "reads": READS,
     "strings": STRINGS,
     "keys": KEYS,
     "lists": LISTS,

@@ -181,7 +181,7 @@ def randomkey(session, argv):
     while db.data:
         index = random.randrange(len(db.data))
         key = next(itertools.islice(iter(db.data), index, None))
-        if db.peek(key) is not None:
+        if db.peek(key, quiet=True) is not None:
             return key
     return None
 
@@ -212,7 +212,7 @@ def scan(session, argv):
     for key in page:
         if match is not None and not match(key):
             continue
-        value = db.peek(key)
+        value = db.peek(key, quiet=True)
         if value is not None and (kind is None or type_name(value) == kind):
             found.append(key)
     return [b"%d" % cursor, found]
@@ -859,7 +859,7 @@ def _shared_integer(session, value):
 def object_encoding(session, argv):
     """Tell how Redis would encode the value of a key."""
     db = session.db
-    value = db.peek(argv[2])
+    value = db.peek(argv[2], quiet=True)
     if value is None:
         return None
     return encoding(db, argv[2], value, session.server.config).encode()
@@ -879,7 +879,7 @@ def object_encoding(session, argv):
 def object_refcount(session, argv):
     """Tell how many references the value of a key has."""
     db = session.db
-    value = db.peek(argv[2])
+    value = db.peek(argv[2], quiet=True)
     if value is None:
         return None
     if argv[2] not in db.encodings and _shared_integer(session, value):
@@ -905,7 +905,7 @@ def _idle_seconds(db, key):
 def object_idletime(session, argv):
     """Tell how many seconds passed since a key was last used."""
     db = session.db
-    if db.peek(argv[2]) is None:
+    if db.peek(argv[2], quiet=True) is None:
         return None
     if session.server.config["maxmemory-policy"] in _LFU:
         raise ReplyError(
@@ -930,7 +930,7 @@ def object_freq(session, argv):
     """Tell the LFU access counter of a key."""
     db = session.db
     key = argv[2]
-    if db.peek(key) is None:
+    if db.peek(key, quiet=True) is None:
         return None
     if session.server.config["maxmemory-policy"] not in _LFU:
         raise ReplyError(
