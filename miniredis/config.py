@@ -160,13 +160,18 @@ def _filename(name):
 _EVENT_CLASSES = "g$lshzxetd"
 
 
-def _keyspace_events(raw):
+class KeyspaceEvents(str):
     """
-    Redis's C{notify-keyspace-events} flags, in the form CONFIG GET shows.
+    A C{notify-keyspace-events} value: the text CONFIG GET shows, and in
+    C{flags} the set of flags it stands for (C{n} too where the text is
+    C{A}, which leaves it out).
+    """
 
-    miniredis publishes no keyspace events yet: a value that would make
-    Redis publish some (C{K} or C{E} with an event class) is refused.
-    """
+    flags = frozenset()
+
+
+def _keyspace_events(raw):
+    """Redis's C{notify-keyspace-events} flags, in the form CONFIG GET shows."""
     text = raw.decode("utf-8", "replace")
     flags = set()
     for char in text:
@@ -176,13 +181,13 @@ def _keyspace_events(raw):
             flags.add(char)
         else:
             raise ValueError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-    if flags & set("KE") and flags - set("KE"):
-        raise ValueError("keyspace notifications are not implemented by miniredis yet")
     if set(_EVENT_CLASSES) <= flags:
         shown = "A"  # Redis then leaves "n" out, though it is set
     else:
         shown = "".join(c for c in _EVENT_CLASSES + "n" if c in flags)
-    return shown + "".join(c for c in "KEm" if c in flags)
+    value = KeyspaceEvents(shown + "".join(c for c in "KEm" if c in flags))
+    value.flags = frozenset(flags)
+    return value
 
 
 _CLIENT_CLASSES = ("normal", "replica", "pubsub")
@@ -420,7 +425,7 @@ PARAMETERS = {
     "lua-time-limit": (5000, _int, None, True),
     "slowlog-log-slower-than": (10000, _int, None, True),
     "slowlog-max-len": (128, _int, None, True),
-    "notify-keyspace-events": ("", _keyspace_events, None, True),
+    "notify-keyspace-events": (KeyspaceEvents(), _keyspace_events, None, True),
     "list-max-listpack-size": (-2, _int, None, True),
     "hash-max-listpack-entries": (512, _int, None, True),
     "hash-max-listpack-value": (64, _int, None, True),

@@ -27,6 +27,7 @@ from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
 from miniredis.logging import logger
 from miniredis.migration import Targets
+from miniredis.notifications import Notifications
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
@@ -570,6 +571,12 @@ class MiniRedisFactory(ServerFactory):
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
+        notifications = Notifications(self.store, self.pubsub)
+        self.store.notifications = notifications
+        notifications.configure(self.config["notify-keyspace-events"])
+        self.config.listeners.setdefault("notify-keyspace-events", []).append(
+            notifications.configure
+        )
         self.monitors = []
         self.outbox = Outbox(clock)
         self.replication = Master(self)

@@ -18,6 +18,7 @@ import time
 from collections import deque
 
 from miniredis.expiry import ExpiryIndex
+from miniredis.notifications import NEW, notify
 from miniredis.resp import ReplyError
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -112,6 +113,8 @@ class Database:
             and self.expires.deadlines[key] <= self.store.now_ms()
             and self._expired_now(key)
         ):
+            if self.store.events and not self.store.writing:
+                self.report_miss(key)
             return None
         value = self.data.get(key)
         if value is not None:
@@ -119,17 +122,44 @@ class Database:
             self.hits += 1
         else:
             self.misses += 1
+            if self.store.events and not self.store.writing:
+                self.report_miss(key)
         return value
 
-    def peek(self, key):
-        """L{lookup} that does not count as an access (TYPE, TTL, OBJECT...)."""
+    def peek(self, key, quiet=False):
+        """
+        L{lookup} that does not count as an access (TYPE, TTL, OBJECT...).
+
+        @param quiet: report no C{keymiss} (OBJECT, SCAN...).
+        """
         if (
             key in self.expires.deadlines
             and self.expires.deadlines[key] <= self.store.now_ms()
             and self._expired_now(key)
         ):
+            if self.store.events and not (self.store.writing or quiet):
+                self.report_miss(key)
             return None
-        return self.data.get(key)
+        value = self.data.get(key)
+        if value is None and self.store.events and not (self.store.writing or quiet):
+            self.report_miss(key)
+        return value
+
+    def report_miss(self, key):
+        """
+        Publish C{keymiss} for C{key}: a read found nothing there. Reads
+        report it themselves; a write command calls this for the keys it
+        reads as Redis's C{lookupKeyRead} does (the sources of a STORE...).
+        """
+        notify(self, "m", b"keymiss", key)
+
+    def read_miss(self, key):
+        """
+        L{report_miss} for a write command's read of C{key}, which found
+        nothing (its own lookups report no misses).
+        """
+        if self.store.writing:
+            self.report_miss(key)
 
     def get_typed(self, key, cls):
         """
@@ -161,8 +191,10 @@ class Database:
 
     def set(self, key, value, keepttl=False):
         """Store C{value} at C{key}; its deadline goes unless C{keepttl}."""
-        self.data[key] = value
         store = self.store
+        if store.events:
+            self._report_new(key)
+        self.data[key] = value
         self.access[key] = store.lru_clock
         if self.encodings:
             self.encodings.pop(key, None)
@@ -171,6 +203,11 @@ class Database:
         store.dirty += 1  # modified(key), without the call
         if self.watched:
             self._alert_watchers(key)
+
+    def _report_new(self, key):
+        """Publish C{new} for C{key} if nothing (live) is there yet."""
+        if self.peek(key) is None:
+            notify(self, NEW, b"new", key)
 
     def replace(self, key, value):
         """
@@ -195,11 +232,16 @@ class Database:
         return True
 
     def remove_if_empty(self, key, value):
-        """Delete C{key} when its aggregate C{value} has become empty."""
+        """
+        Delete C{key} when its aggregate C{value} has become empty (and
+        report it as a C{del} event).
+        """
         if not value:
             del self.data[key]
             if key in self.expires.deadlines:
                 self.expires.remove(key)
+            if self.store.events:
+                notify(self, "g", b"del", key)
 
     def set_deadline(self, key, deadline_ms):
         """Give C{key} (which must exist) an absolute deadline in ms."""
@@ -262,6 +304,8 @@ class Database:
         del self.data[key]
         self.expires.remove(key)
         self.store.expired_keys += 1
+        if self.store.events:
+            notify(self, "x", b"expired", key)
         self.modified(key)
         self.store.key_expired(self.index, key)
 
@@ -300,6 +344,10 @@ class Store:
         (key access times are stamped with it, as Redis does with its own).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
         keys past their deadline then stay, though they read as missing.
+    @ivar events: the keyspace event classes that publish (empty while
+        notifications are off); C{notifications}: where they are published
+        (see L{miniredis.notifications}); C{writing}: whether the running
+        command is a write, whose lookups do not report C{keymiss}.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -313,6 +361,9 @@ class Store:
         self.applying_master = False
         self.lru_clock = now_ms() // 1000
         self.paused = False
+        self.events = frozenset()
+        self.notifications = None
+        self.writing = False
 
     def db(self, index):
         return self.databases[index]

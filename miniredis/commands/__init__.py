@@ -314,6 +314,21 @@ def plain_args(argv):
 
 def call(session, cmd, argv, nested=True):
     """
+    Run one command and do all that follows it (L{run}); while keyspace
+    events are on, note whether it is a write (see L{miniredis.store.Store}).
+    """
+    store = session.server.store
+    if not store.events:
+        return run(session, cmd, argv, nested)
+    outer, store.writing = store.writing, cmd.write
+    try:
+        return run(session, cmd, argv, nested)
+    finally:
+        store.writing = outer
+
+
+def run(session, cmd, argv, nested=True):
+    """
     Run one command and do all that follows it, as Redis's C{call()} does:
     its write goes to the write stream (L{miniredis.propagation}), it is
     counted, and MONITOR shows it. Client requests (L{dispatch}), EXEC's
@@ -440,7 +455,7 @@ def dispatch(session, argv):
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
             return refusal
-    if server.propagate is None and not server.monitors:
+    if server.propagate is None and not server.monitors and not server.store.events:
         # call()'s work when nobody listens to writes and nobody monitors,
         # inlined: a function call is a fifth of the dispatch time of GET.
         # An untimed call is counted by its countdown alone (commandstats).

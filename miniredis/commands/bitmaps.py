@@ -20,6 +20,7 @@ from miniredis.commands import command
 from miniredis.commands.parsing import SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import read_bytes
+from miniredis.notifications import notify
 from miniredis.resp import ReplyError
 
 BAD_OFFSET = "ERR bit offset is not an integer or out of range"
@@ -112,9 +113,14 @@ def setbit(session, argv):
     mask = 0x80 >> (offset & 7)
     old = value[index]
     new = old | mask if bit else old & ~mask
-    save(
-        db, key, value[:index] + bytes((new,)) + value[index + 1 :], current is not None
-    )
+    if current is None or new != old or len(value) != len(current):
+        save(
+            db,
+            key,
+            value[:index] + bytes((new,)) + value[index + 1 :],
+            current is not None,
+        )
+        notify(db, "$", b"setbit", key)
     return 1 if old & mask else 0
 
 
@@ -356,10 +362,17 @@ def bitop(session, argv):
         raise ReplyError(NOT_ONE_KEY)
     db = session.db
     target = argv[2]
-    sources = [read_bytes(db, key) or b"" for key in argv[3:]]
+    sources = []
+    for key in argv[3:]:
+        value = read_bytes(db, key)
+        if value is None:
+            db.read_miss(key)
+        sources.append(value or b"")
     size = max(len(value) for value in sources)
     if not size:
-        if not db.delete(target):
+        if db.delete(target):
+            notify(db, "g", b"del", target)
+        else:
             session.rewrite()
         return 0
     numbers = [int.from_bytes(value.ljust(size, b"\x00"), "big") for value in sources]
@@ -369,6 +382,7 @@ def bitop(session, argv):
         result = reduce(_OPERATORS[name], numbers)
     db.set(target, result.to_bytes(size, "big"))
     db.encodings[target] = "raw"
+    notify(db, "$", b"set", target)
     return size
 
 
@@ -507,6 +521,7 @@ def _bitfield(session, argv, read_only):
     if len(buffer) < end:
         buffer.extend(bytes(end - len(buffer)))
     replies = []
+    changes = 0
     for field in fields:
         old = _read_field(buffer, field)
         if field.verb == b"get":
@@ -517,8 +532,11 @@ def _bitfield(session, argv, read_only):
             replies.append(None)
             continue
         _write_field(buffer, field, new)
+        changes += 1
         replies.append(new if field.verb == b"incrby" else old)
     save(db, key, bytes(buffer), current is not None)
+    if changes:
+        notify(db, "$", b"setbit", key)
     return replies
 
 

@@ -27,6 +27,7 @@ from miniredis.commands.zsets import (
     parse_score,
     store_result,
 )
+from miniredis.notifications import notify
 from miniredis.resp import NULL_ARRAY, Double, ReplyError
 from miniredis.zset import ZSet
 
@@ -216,6 +217,7 @@ class _Query:
     @ivar store: the destination key, or None to answer the points.
     @ivar count: how many points at most; 0 for all.
     @ivar order: C{"asc"}, C{"desc"} or None (the set's order).
+    @ivar event: the keyspace event of a stored result.
     @ivar centre, radius, box: what GEOSEARCH's FROM... and BY... options
         gave: C{(lon, lat)}, C{(radius, metres per unit)} and C{(width,
         height, metres per unit)}.
@@ -230,6 +232,7 @@ class _Query:
         self.count = 0
         self.any = False
         self.order = None
+        self.event = None
 
 
 def _radius(raw, raw_unit):
@@ -368,7 +371,8 @@ def _search(session, argv, key_at, kind, can_store=False, destination=None):
     if zs is None:
         if query.store is None:
             return []
-        session.db.delete(query.store)
+        if session.db.delete(query.store):
+            notify(session.db, "g", b"del", query.store)
         return 0
     if kind == "search":
         lon, lat = query.centre
@@ -378,6 +382,7 @@ def _search(session, argv, key_at, kind, can_store=False, destination=None):
         else:
             width, height, metres = query.box
             query.shape = geohash.Box(lon, lat, width, height, metres)
+    query.event = b"geosearchstore" if kind == "search" else b"georadiusstore"
     return _answer(session, zs, query)
 
 
@@ -421,7 +426,7 @@ def _answer(session, zs, query):
         for metres, member, score, _, _ in points:
             result.add(member, metres / conversion if query.store_distance else score)
         fit_listpack(result, listpack_limits(session))
-        return store_result(session, query.store, result)
+        return store_result(session, query.store, result, query.event)
     if not (query.with_distance or query.with_hash or query.with_coordinates):
         return [point[1] for point in points]
     reply = []

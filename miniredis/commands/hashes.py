@@ -22,6 +22,7 @@ from miniredis.commands.parsing import (
 from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range, Token
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.resp import OK, Pairs, ReplyError
 from miniredis.scan import parse_cursor, parse_options
 
@@ -68,6 +69,7 @@ def _set_fields(session, argv):
         if field not in value:
             added += 1
         value[field] = argv[i + 1]
+    notify(db, "h", b"hset", key)
     db.modified(key)
     return added
 
@@ -130,6 +132,7 @@ def hsetnx(session, argv):
     if value is not None and field in value:
         return 0
     _hash_for_write(db, key)[field] = argv[3]
+    notify(db, "h", b"hset", key)
     db.modified(key)
     return 1
 
@@ -156,6 +159,7 @@ def hdel(session, argv):
         if value.pop(field, None) is not None:
             deleted += 1
     if deleted:
+        notify(db, "h", b"hdel", key)
         db.modified(key)
         db.remove_if_empty(key, value)
     return deleted
@@ -185,6 +189,7 @@ def hincrby(session, argv):
     if not LLONG_MIN <= new <= LLONG_MAX:
         raise ReplyError("ERR increment or decrement would overflow")
     _hash_for_write(db, key)[field] = b"%d" % new
+    notify(db, "h", b"hincrby", key)
     db.modified(key)
     return new
 
@@ -220,6 +225,7 @@ def hincrbyfloat(session, argv):
     except longdouble.Overflow:
         raise ReplyError("ERR increment would produce NaN or Infinity")
     _hash_for_write(db, key)[field] = new
+    notify(db, "h", b"hincrbyfloat", key)
     db.modified(key)
     session.rewrite([b"HSET", key, field, new])
     return new

@@ -40,6 +40,7 @@ from math import floor, inf, sqrt
 from miniredis.commands import command
 from miniredis.commands.bitmaps import save  # keeps TTL, says raw
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
+from miniredis.notifications import notify
 from miniredis.resp import OK, ReplyError, Status
 
 NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value."
@@ -506,6 +507,7 @@ def pfadd(session, argv):
         _remember(value, sparse)
     save(db, key, value, not created)
     db.store.dirty += updated - 1
+    notify(db, "$", b"pfadd", key)
     return 1
 
 
@@ -575,6 +577,8 @@ def pfmerge(session, argv):
     values = []
     for name in argv[1:]:
         values.append(_hll_at(db, name))
+        if values[-1] is None:
+            db.read_miss(name)
     raw, dense = _merged(values)
     value = values[0]
     created = value is None
@@ -595,6 +599,7 @@ def pfmerge(session, argv):
     if dense:
         header = header[:4] + bytes((DENSE,)) + header[5:]
     save(db, key, _stale(header) + body, not created)
+    notify(db, "$", b"pfadd", key)
     return OK
 
 

@@ -18,6 +18,7 @@ from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import copied, invalid_expire
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.persistence.rdb import (
     RDBError,
     dump_footer_ok,
@@ -52,8 +53,13 @@ NONE = Status(b"none")
 )
 def del_(session, argv):
     """Remove keys of any type; answers how many existed."""
-    delete = session.db.delete
-    return sum(1 for key in argv[1:] if delete(key))
+    db = session.db
+    deleted = 0
+    for key in argv[1:]:
+        if db.delete(key):
+            notify(db, "g", b"del", key)
+            deleted += 1
+    return deleted
 
 
 @command(
@@ -176,7 +182,7 @@ def randomkey(session, argv):
     while db.data:
         index = random.randrange(len(db.data))
         key = next(itertools.islice(iter(db.data), index, None))
-        if db.peek(key) is not None:
+        if db.peek(key, quiet=True) is not None:
             return key
     return None
 
@@ -207,7 +213,7 @@ def scan(session, argv):
     for key in page:
         if match is not None and not match(key):
             continue
-        value = db.peek(key)
+        value = db.peek(key, quiet=True)
         if value is not None and (kind is None or type_name(value) == kind):
             found.append(key)
     return [b"%d" % cursor, found]
@@ -320,6 +326,7 @@ def _place(target, key, value, deadline, encoding):
     Store C{value} at C{key} of C{target} with C{deadline} and the OBJECT
     ENCODING its content does not tell (or None).
     """
+    target.delete(key)  # as Redis replaces it: a new key (event "new")
     target.set(key, value)
     if deadline is not None:
         target.set_deadline(key, deadline)
@@ -342,6 +349,8 @@ def _rename(session, argv, nx):
     encoding = db.encodings.get(source)
     db.delete(source)
     _place(db, destination, value, deadline, encoding)
+    notify(db, "g", b"rename_from", source)
+    notify(db, "g", b"rename_to", destination)
     return 1 if nx else OK
 
 
@@ -443,6 +452,7 @@ def copy_(session, argv):
     encoding = db.encodings.get(source) or _encoding_of_copy(session, value)
     deadline = db.expires.deadlines.get(source)
     _place(target, destination, duplicate(value), deadline, encoding)
+    notify(target, "g", b"copy_to", destination)
     return 1
 
 
@@ -477,6 +487,8 @@ def move(session, argv):
     encoding = db.encodings.get(key)
     db.delete(key)
     _place(target, key, value, deadline, encoding)
+    notify(db, "g", b"move_from", key)
+    notify(target, "g", b"move_to", key)
     return 1
 
 
@@ -533,9 +545,11 @@ def _expire(session, argv, name, seconds, relative):
         return 0
     if when <= now:
         db.delete(key)
+        notify(db, "g", b"del", key)
         session.rewrite([b"DEL", key])
     else:
         db.set_deadline(key, when)
+        notify(db, "g", b"expire", key)
         session.rewrite([b"PEXPIREAT", key, b"%d" % when])
     return 1
 
@@ -735,7 +749,10 @@ def persist(session, argv):
     db = session.db
     if db.lookup(argv[1]) is None:
         return 0
-    return int(db.persist(argv[1]))
+    if not db.persist(argv[1]):
+        return 0
+    notify(db, "g", b"persist", argv[1])
+    return 1
 
 
 # ---------------------------------------------------------------- OBJECT
@@ -841,7 +858,7 @@ def _shared_integer(value):
 def object_encoding(session, argv):
     """Tell how Redis would encode the value of a key."""
     db = session.db
-    value = db.peek(argv[2])
+    value = db.peek(argv[2], quiet=True)
     if value is None:
         return None
     return encoding(db, argv[2], value, session.server.config).encode()
@@ -861,7 +878,7 @@ def object_encoding(session, argv):
 def object_refcount(session, argv):
     """Tell how many references the value of a key has."""
     db = session.db
-    value = db.peek(argv[2])
+    value = db.peek(argv[2], quiet=True)
     if value is None:
         return None
     if argv[2] not in db.encodings and _shared_integer(value):
@@ -887,7 +904,7 @@ def _idle_seconds(db, key):
 def object_idletime(session, argv):
     """Tell how many seconds passed since a key was last used."""
     db = session.db
-    if db.peek(argv[2]) is None:
+    if db.peek(argv[2], quiet=True) is None:
         return None
     if session.server.config["maxmemory-policy"] in _LFU:
         raise ReplyError(
@@ -912,7 +929,7 @@ def object_freq(session, argv):
     """Tell the LFU access counter of a key."""
     db = session.db
     key = argv[2]
-    if db.peek(key) is None:
+    if db.peek(key, quiet=True) is None:
         return None
     if session.server.config["maxmemory-policy"] not in _LFU:
         raise ReplyError(
@@ -1083,12 +1100,14 @@ def restore(session, argv):
         deadline = ttl if absttl else now + ttl
         if deadline <= now or deadline > LLONG_MAX:  # Redis's sum overflows
             if deleted:
+                notify(db, "g", b"del", key)
                 session.rewrite([b"DEL", key])
             else:
                 session.rewrite()
             return OK
     _place(db, key, value, deadline, None)
     _stamp_access(session, db, key, idle, freq)
+    notify(db, "g", b"restore", key)
     if deadline is not None and not absttl:
         logged = [b"RESTORE", key, b"%d" % deadline, payload] + argv[4:]
         session.rewrite(logged + [b"ABSTTL"])

@@ -25,6 +25,7 @@ from miniredis.commands.parsing import (
     parse_timeout,
 )
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Range, Token
+from miniredis.notifications import notify
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 from miniredis.waits import pop_or_wait
 
@@ -55,10 +56,25 @@ def _where(raw):
     raise ReplyError(SYNTAX)
 
 
-def _popped(db, key, value):
-    """Note that elements left the list C{value} at C{key}."""
+def _popped(db, key, value, event):
+    """
+    Note that elements left the list C{value} at C{key}, by C{event}
+    (C{lpop}, C{lrem}...).
+    """
+    notify(db, "l", event, key)
     db.modified(key)
     db.remove_if_empty(key, value)
+
+
+def _pop_event(left):
+    return b"lpop" if left else b"rpop"
+
+
+def _pushed(db, key, left):
+    """Note that elements joined the list at C{key}."""
+    notify(db, "l", b"lpush" if left else b"rpush", key)
+    db.modified(key)
+    db.signal_ready(key)
 
 
 def _pop_many(value, left, count):
@@ -103,8 +119,7 @@ def _push(session, argv, left, existing_only=False):
         value.extendleft(argv[2:])
     else:
         value.extend(argv[2:])
-    db.modified(key)
-    db.signal_ready(key)
+    _pushed(db, key, left)
     return len(value)
 
 
@@ -182,12 +197,12 @@ def _pop(session, argv, left):
         return None if count is None else NULL_ARRAY
     if count is None:
         item = value.popleft() if left else value.pop()
-        _popped(db, key, value)
+        _popped(db, key, value, _pop_event(left))
         return item
     if count == 0:
         return []
     items = _pop_many(value, left, count)
-    _popped(db, key, value)
+    _popped(db, key, value, _pop_event(left))
     return items
 
 
@@ -390,6 +405,7 @@ def lset(session, argv):
     if not 0 <= index < len(value):
         raise ReplyError("ERR index out of range")
     value[index] = argv[3]
+    notify(db, "l", b"lset", key)
     db.modified(key)
     return OK
 
@@ -427,7 +443,7 @@ def lrem(session, argv):
             kept.reverse()
         value.clear()
         value.extend(kept)
-        _popped(db, key, value)
+        _popped(db, key, value, b"lrem")
     return removed
 
 
@@ -462,7 +478,7 @@ def ltrim(session, argv):
             value.pop()
         for _ in range(start):
             value.popleft()
-    _popped(db, key, value)
+    _popped(db, key, value, b"ltrim")
     return OK
 
 
@@ -495,6 +511,7 @@ def linsert(session, argv):
     for index, item in enumerate(value):
         if item == pivot:
             value.insert(index if where == b"before" else index + 1, argv[4])
+            notify(db, "l", b"linsert", key)
             db.modified(key)
             return len(value)
     return -1
@@ -521,9 +538,8 @@ def _move(db, source_key, target_key, from_left, to_left):
         target.appendleft(item)
     else:
         target.append(item)
-    _popped(db, source_key, source)
-    db.modified(target_key)
-    db.signal_ready(target_key)
+    _pushed(db, target_key, to_left)
+    _popped(db, source_key, source, _pop_event(from_left))
     return item
 
 
@@ -598,7 +614,7 @@ def _pop_for_reply(db, key, value, left, count):
     else:
         reply = [key, _pop_many(value, left, count)]
         logged = [name, key, b"%d" % count]
-    _popped(db, key, value)
+    _popped(db, key, value, _pop_event(left))
     return reply, logged
 
 

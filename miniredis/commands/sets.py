@@ -23,6 +23,7 @@ from miniredis.commands.parsing import (
 from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, Range
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.resp import ReplyError, SetReply
 from miniredis.scan import parse_cursor, parse_options
 
@@ -34,7 +35,11 @@ def _set(db, key):
 
 def _sets(db, keys):
     """@return: the set (or None) at each of C{keys}, all type-checked."""
-    return [_set(db, key) for key in keys]
+    found = [_set(db, key) for key in keys]
+    for key, value in zip(keys, found):
+        if value is None:
+            db.read_miss(key)
+    return found
 
 
 def _as_integer(member):
@@ -67,12 +72,16 @@ def ordered(session, members):
     return _intset_order(session, members) or members
 
 
-def _store(db, key, members):
-    """Replace C{key} with the set C{members}, or delete it if empty."""
+def _store(db, key, members, event):
+    """
+    Replace C{key} with the set C{members}, or delete it if empty; report
+    C{event} (or C{del}).
+    """
     if members:
         db.set(key, members)
-    else:
-        db.delete(key)
+        notify(db, "s", event, key)
+    elif db.delete(key):
+        notify(db, "g", b"del", key)
     return len(members)
 
 
@@ -100,6 +109,7 @@ def sadd(session, argv):
     size = len(value)
     value.update(argv[2:])
     if len(value) != size:
+        notify(db, "s", b"sadd", key)
         db.modified(key)
     return len(value) - size
 
@@ -124,6 +134,7 @@ def srem(session, argv):
     size = len(value)
     value.difference_update(argv[2:])
     if len(value) != size:
+        notify(db, "s", b"srem", key)
         db.modified(key)
         db.remove_if_empty(key, value)
     return size - len(value)
@@ -159,13 +170,16 @@ def smove(session, argv):
     if member not in source:
         return 0
     source.remove(member)
+    notify(db, "s", b"srem", source_key)
     db.modified(source_key)
     db.remove_if_empty(source_key, source)
     if target is None:
         target = set()
         db.set(target_key, target)
-    target.add(member)
-    db.modified(target_key)
+    if member not in target:
+        target.add(member)
+        notify(db, "s", b"sadd", target_key)
+        db.modified(target_key)
     return 1
 
 
@@ -234,6 +248,7 @@ def spop(session, argv):
     else:
         popped = random_picks(ordered(session, value), count)
         value.difference_update(popped)
+    notify(db, "s", b"spop", key)
     db.modified(key)
     db.remove_if_empty(key, value)
     session.rewrite([b"SREM", key] + popped)
@@ -464,7 +479,7 @@ def sdiff(session, argv):
 def sinterstore(session, argv):
     """Store the members common to all the sets given."""
     db = session.db
-    return _store(db, argv[1], _inter(_sets(db, argv[2:])))
+    return _store(db, argv[1], _inter(_sets(db, argv[2:])), b"sinterstore")
 
 
 @command(
@@ -486,7 +501,7 @@ def sinterstore(session, argv):
 def sunionstore(session, argv):
     """Store the members found in any of the sets given."""
     db = session.db
-    return _store(db, argv[1], _union(_sets(db, argv[2:])))
+    return _store(db, argv[1], _union(_sets(db, argv[2:])), b"sunionstore")
 
 
 @command(
@@ -508,7 +523,7 @@ def sunionstore(session, argv):
 def sdiffstore(session, argv):
     """Store the members of the first set that are in none of the others."""
     db = session.db
-    return _store(db, argv[1], _diff(_sets(db, argv[2:])))
+    return _store(db, argv[1], _diff(_sets(db, argv[2:])), b"sdiffstore")
 
 
 @command(

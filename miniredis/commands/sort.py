@@ -33,6 +33,7 @@ from miniredis.commands.parsing import SYNTAX, parse_int, strtod
 from miniredis.commands.sets import ordered
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import as_bytes
+from miniredis.notifications import notify
 from miniredis.resp import ReplyError
 from miniredis.store import WRONGTYPE, Typed
 from miniredis.zset import ZSet
@@ -290,6 +291,7 @@ def _sort(session, argv, readonly):
     key = argv[1]
     value = db.lookup(key)
     if value is None:
+        db.read_miss(key)
         value = deque()
     elif type(value) not in (deque, set, ZSet):
         raise ReplyError(WRONGTYPE)
@@ -340,10 +342,12 @@ def _store(session, argv, destination, items):
     db = session.db
     if not items:
         if db.delete(destination):
+            notify(db, "g", b"del", destination)
             session.rewrite(list(argv))
         return 0
     created = db.lookup(destination) is None
     db.set(destination, deque(items))
+    notify(db, "l", b"sortstore", destination)
     if created:
         db.signal_ready(destination)
     session.rewrite(list(argv))

@@ -24,6 +24,7 @@ from miniredis.commands.parsing import (
     parse_int,
 )
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
+from miniredis.notifications import notify
 from miniredis.resp import OK, ReplyError
 from miniredis.store import WRONGTYPE, Typed
 
@@ -229,7 +230,10 @@ def set_(session, argv):
     """Store a string (or a typed value) at a key, with optional expiry and conditions."""
     value = argv[2]
     if len(argv) == 3 and type(argv[1]) is bytes:  # the common case, fast
-        session.db.set(argv[1], value if type(value) is bytes else stored(value))
+        db = session.db
+        db.set(argv[1], value if type(value) is bytes else stored(value))
+        if db.store.events:
+            notify(db, "$", b"set", argv[1])
         return OK
     argv = plain_except(argv, _third)
     options = _Options(argv, for_set=True)
@@ -241,14 +245,18 @@ def set_(session, argv):
     if options.get:
         old = db.get_string(key)
         found = old is not None
+        if not found:
+            db.read_miss(key)
     else:
         found = db.lookup(key) is not None
     condition = options.condition
     if condition == b"nx" and found or condition == b"xx" and not found:
         return loaded(old) if options.get else None
     db.set(key, stored(argv[2]), keepttl=options.keepttl)
+    notify(db, "$", b"set", key)
     if deadline is not None:
         db.set_deadline(key, deadline)
+        notify(db, "g", b"expire", key)
         session.rewrite([b"SET", key, argv[2], b"PXAT", b"%d" % deadline])
     return loaded(old) if options.get else OK
 
@@ -271,6 +279,7 @@ def setnx(session, argv):
     if db.lookup(argv[1]) is not None:
         return 0
     db.set(argv[1], stored(argv[2]))
+    notify(db, "$", b"set", argv[1])
     return 1
 
 
@@ -281,7 +290,9 @@ def _set_expiring(session, argv, unit):
     db = session.db
     key = argv[1]
     db.set(key, stored(argv[3]))
+    notify(db, "$", b"set", key)
     db.set_deadline(key, deadline)
+    notify(db, "g", b"expire", key)
     session.rewrite([b"SET", key, argv[3], b"PXAT", b"%d" % deadline])
     return OK
 
@@ -337,7 +348,10 @@ def getset(session, argv):
     argv = plain_except(argv, _third)
     db = session.db
     old = db.get_string(argv[1])
+    if old is None:
+        db.read_miss(argv[1])
     db.set(argv[1], stored(argv[2]))
+    notify(db, "$", b"set", argv[1])
     session.rewrite([b"SET", argv[1], argv[2]])
     return loaded(old)
 
@@ -357,9 +371,11 @@ def getdel(session, argv):
     db = session.db
     old = db.get_string(argv[1])
     if old is None:
+        db.read_miss(argv[1])
         session.rewrite()
         return None
     db.delete(argv[1])
+    notify(db, "g", b"del", argv[1])
     session.rewrite([b"DEL", argv[1]])
     return loaded(old)
 
@@ -393,16 +409,20 @@ def getex(session, argv):
     session.rewrite()
     value = db.get_string(key)
     if value is None:
+        db.read_miss(key)
         return None
     if options.unit is not None:
         deadline = expire_deadline(session, options.expire, options.unit, "getex")
         if options.unit in (b"exat", b"pxat") and deadline <= db.store.now_ms():
             db.delete(key)
+            notify(db, "g", b"del", key)
             session.rewrite([b"DEL", key])
         else:
             db.set_deadline(key, deadline)
+            notify(db, "g", b"expire", key)
             session.rewrite([b"PEXPIREAT", key, b"%d" % deadline])
     elif options.persist and db.persist(key):
+        notify(db, "g", b"persist", key)
         session.rewrite([b"PERSIST", key])
     return loaded(value)
 
@@ -458,9 +478,12 @@ def mset(session, argv):
     if type(argv) is list and len(argv) % 2:  # bulk strings only: the fast way
         for i in range(1, len(argv), 2):
             db.set(argv[i], argv[i + 1])
+            if db.store.events:
+                notify(db, "$", b"set", argv[i])
         return OK
     for key, value in _pairs(argv):
         db.set(key, value)
+        notify(db, "$", b"set", key)
     return OK
 
 
@@ -488,6 +511,7 @@ def msetnx(session, argv):
         return 0
     for key, value in pairs:
         db.set(key, value)
+        notify(db, "$", b"set", key)
     return 1
 
 
@@ -509,6 +533,7 @@ def delete(session, argv):
     if not session.db.delete(argv[1]):
         session.rewrite()
         return 0
+    notify(session.db, "g", b"del", argv[1])
     session.rewrite([b"DEL", argv[1]])
     return 1
 
@@ -551,6 +576,7 @@ def _increment(session, key, delta):
         db.set(key, b"%d" % result)
     else:
         db.replace(key, b"%d" % result)
+    notify(db, "$", b"incrby", key)
     return result
 
 
@@ -644,6 +670,7 @@ def incrbyfloat(session, argv):
     db.set(key, result, keepttl=True)
     if len(result) <= 20 and _is_integer(result):
         db.encodings[key] = "embstr"  # Redis does not int-encode this one
+    notify(db, "$", b"incrbyfloat", key)
     session.rewrite([b"SET", key, result, b"KEEPTTL"])
     return result
 
@@ -676,11 +703,13 @@ def append(session, argv):
     current = read_bytes(db, key)
     if current is None:
         db.set(key, tail)
+        notify(db, "$", b"append", key)
         return len(tail)
     check_length(session, len(current) + len(tail))
     value = current + tail
     db.set(key, value, keepttl=True)
     db.encodings[key] = "raw"
+    notify(db, "$", b"append", key)
     return len(value)
 
 
@@ -727,6 +756,7 @@ def setrange(session, argv):
     value = current[:offset] + piece + current[offset + len(piece) :]
     db.set(key, value, keepttl=True)
     db.encodings[key] = "raw"
+    notify(db, "$", b"setrange", key)
     return len(value)
 
 

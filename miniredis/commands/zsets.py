@@ -35,6 +35,7 @@ from miniredis.commands.spec import (
     Token,
 )
 from miniredis.glob import matcher
+from miniredis.notifications import notify
 from miniredis.resp import NULL_ARRAY, Pairs, ReplyError, format_double
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import WRONGTYPE
@@ -160,19 +161,28 @@ def _scored(pairs):
     return Pairs([member, score] for score, member in pairs)
 
 
-def store_result(session, key, zs):
-    """Store a computed result at C{key} (or delete C{key} if it is empty)."""
+def store_result(session, key, zs, event):
+    """
+    Store a computed result at C{key} (or delete C{key} if it is empty);
+    report C{event} (or C{del}).
+    """
     db = session.db
     if not zs:
-        db.delete(key)
+        if db.delete(key):
+            notify(db, "g", b"del", key)
         return 0
     db.set(key, zs)
+    notify(db, "z", event, key)
     db.signal_ready(key)
     return len(zs)
 
 
-def _changed(db, key, zs):
-    """Note an in-place change of C{zs}; drop the key if it emptied."""
+def _changed(db, key, zs, event):
+    """
+    Note an in-place change of C{zs} by C{event}; drop the key if it
+    emptied.
+    """
+    notify(db, "z", event, key)
     db.modified(key)
     db.remove_if_empty(key, zs)
 
@@ -373,6 +383,8 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
         low, high = high, low
     bounds = _parse_bounds(kind, low, high)
     zs = session.db.get_typed(argv[at], ZSet)
+    if zs is None:
+        session.db.read_miss(argv[at])
     pairs = [] if zs is None else _select(zs, kind, bounds, reverse, offset, limit)
     if destination is None:
         return _scored(pairs) if withscores else [m for _, m in pairs]
@@ -381,7 +393,7 @@ def _zrange(session, argv, at, kind=None, reverse=None, destination=None):
     result.compact = kind != "rank" or len(pairs) <= limits[0]
     for score, member in pairs:
         _insert(result, member, score, limits)
-    return store_result(session, destination, result)
+    return store_result(session, destination, result, b"zrangestore")
 
 
 @command(
@@ -701,6 +713,8 @@ def add_scores(session, key, elements, flags):
         db.signal_ready(key)
     elif added or updated:
         db.modified(key)
+    if added or updated:
+        notify(db, "z", b"zincr" if incr else b"zadd", key)
     if incr:
         return result
     return added + updated if b"ch" in flags else added
@@ -942,7 +956,7 @@ def zrem(session, argv):
         return 0
     removed = sum(zs.remove(member) for member in argv[2:])
     if removed:
-        _changed(db, argv[1], zs)
+        _changed(db, argv[1], zs, b"zrem")
     return removed
 
 
@@ -962,7 +976,7 @@ def _zremrange(session, argv, kind):
         pairs = _lex_scan(zs, bounds[0], bounds[1], False, 0, -1)
         removed = sum(zs.remove(member) for _, member in pairs)
     if removed:
-        _changed(db, argv[1], zs)
+        _changed(db, argv[1], zs, b"zremrangeby" + kind.encode())
     return removed
 
 
@@ -1022,7 +1036,7 @@ def _pop(db, key, zs, highest, count):
     """Pop up to C{count} pairs from one end; @return: C{(score, member)} pairs."""
     index = -1 if highest else 0
     pairs = [zs.pop(index) for _ in range(min(count, len(zs)))]
-    _changed(db, key, zs)
+    _changed(db, key, zs, b"zpopmax" if highest else b"zpopmin")
     return pairs
 
 
@@ -1219,6 +1233,7 @@ def _sources(session, argv, at, name):
     for key in argv[at + 1 : at + 1 + numkeys]:
         value = db.lookup(key)
         if value is None:
+            db.read_miss(key)
             sources.append({})
         elif type(value) is ZSet:
             sources.append(value.scores)
@@ -1342,7 +1357,7 @@ def _setop(session, argv, name, destination=None):
     for member, score in result.items():
         zs.add(member, score)
     fit_listpack(zs, listpack_limits(session))
-    return store_result(session, destination, zs)
+    return store_result(session, destination, zs, name.encode())
 
 
 @command(
