@@ -121,6 +121,8 @@ def setbit(session, argv):
             current is not None,
         )
         notify(db, "$", b"setbit", key)
+    else:
+        db.encodings[key] = "raw"  # Redis unshares the string all the same
     return 1 if old & mask else 0
 
 
