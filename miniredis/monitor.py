@@ -134,6 +134,7 @@ def start(session):
     """Make C{session} a monitoring client."""
     session.monitoring = True
     session.server.monitors.append(session)
+    session.server.plain_changed()
 
 
 def stop(session):
@@ -141,3 +142,4 @@ def stop(session):
     if session.monitoring:
         session.monitoring = False
         session.server.monitors.remove(session)
+        session.server.plain_changed()

@@ -18,6 +18,7 @@ LIST = "l"
 SET = "s"
 HASH = "h"
 ZSET = "z"
+STREAM = "t"
 EXPIRED = "x"
 EVICTED = "e"
 NEW = "n"
@@ -43,8 +44,12 @@ class Notifications:
     @ivar keyevent: whether C{__keyevent@...} messages are published (E).
     """
 
-    def __init__(self, store, pubsub):
+    def __init__(self, store, pubsub, changed=lambda: None):
+        """
+        @param changed: called when events start or stop being published.
+        """
         self._store = store
+        self._changed = changed
         self.pubsub = pubsub
         self.keyspace = self.keyevent = False
 
@@ -60,6 +65,7 @@ class Notifications:
             self._store.events = frozenset(flags - set("KE"))
         else:
             self._store.events = frozenset()
+        self._changed()
 
     def publish(self, index, event, key):
         if self.keyspace:

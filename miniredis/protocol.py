@@ -523,6 +523,7 @@ class MiniRedisFactory(ServerFactory):
         C{replica-serve-stale-data} is off.
     @ivar noreplicas: writes are refused: fewer replicas than
         C{min-replicas-to-write} acknowledge in time.
+    @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
     @ivar restricted: whether the server now refuses or holds back some
         commands (over C{maxmemory}, busy, paused, too few replicas, a
         replica's limits): one flag for the hot path
@@ -564,6 +565,8 @@ class MiniRedisFactory(ServerFactory):
         self._sampler.clock = clock
         self.waits = Waits(self.store, clock)
         self.propagate = None
+        self.monitors = []
+        self.plain = True
         self.writes = WriteStream(self)
         self.durable = None
         self.shutdown_hooks = []
@@ -571,13 +574,12 @@ class MiniRedisFactory(ServerFactory):
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
-        notifications = Notifications(self.store, self.pubsub)
+        notifications = Notifications(self.store, self.pubsub, self.plain_changed)
         self.store.notifications = notifications
         notifications.configure(self.config["notify-keyspace-events"])
         self.config.listeners.setdefault("notify-keyspace-events", []).append(
             notifications.configure
         )
-        self.monitors = []
         self.outbox = Outbox(clock)
         self.replication = Master(self)
         self.upstream = Upstream(self)
@@ -614,6 +616,15 @@ class MiniRedisFactory(ServerFactory):
             and not config["replica-serve-stale-data"]
         )
         self.restrictions_changed()
+
+    def plain_changed(self):
+        """
+        Read again whether commands may skip call()'s work: nobody listens
+        to writes, monitors, or takes keyspace events (L{commands.dispatch}).
+        """
+        self.plain = (
+            self.propagate is None and not self.monitors and not self.store.events
+        )
 
     def restrictions_changed(self):
         """Read again whether some commands are refused or held back now."""

@@ -499,3 +499,130 @@ def test_served_waiter(events, redis_server, mini_server, wait, push):
     finally:
         for waiter in waiters:
             waiter.close()
+
+
+XADD_AND_TRIM = [
+    ("XADD", "x", "1-1", "f", "v"),
+    ("XADD", "x", "1-2", "f", "v"),
+    ("XADD", "x", "1-1", "f", "v"),
+    ("XADD", "x", "MAXLEN", "5", "2-1", "f", "v"),
+    ("XADD", "x", "MAXLEN", "1", "2-2", "f", "v"),
+    ("XADD", "x", "MINID", "~", "2", "2-3", "f", "v"),
+    ("XADD", "nope", "NOMKSTREAM", "1-1", "f", "v"),
+    ("XADD", "y", "NOMKSTREAM", "MAXLEN", "0", "1-1", "f", "v"),
+    ("XADD", "y", "MAXLEN", "0", "1-1", "f", "v"),
+    ("XADD", "z", "0-0", "f", "v"),
+    ("XTRIM", "x", "MAXLEN", "10"),
+    ("XTRIM", "x", "MAXLEN", "1"),
+    ("XTRIM", "x", "MINID", "5"),
+    ("XTRIM", "nope", "MAXLEN", "0"),
+    ("XDEL", "x", "1-1"),
+    ("XDEL", "y", "1-1"),
+    ("XDEL", "x", "5-0"),
+    ("XDEL", "nope", "1-1"),
+    ("XSETID", "x", "9-9"),
+    ("XSETID", "x", "1-1"),
+    ("XSETID", "nope", "9-9"),
+    ("XLEN", "x"),
+    ("XLEN", "nope"),
+    ("XRANGE", "nope", "-", "+"),
+    ("XREVRANGE", "nope", "+", "-"),
+    ("XREAD", "STREAMS", "nope", "x", "0", "0"),
+    ("XINFO", "STREAM", "nope"),
+    ("XPENDING", "nope", "g"),
+]
+
+XGROUP = [
+    ("XGROUP", "CREATE", "x", "g", "$"),
+    ("XGROUP", "CREATE", "x", "g", "$", "MKSTREAM"),
+    ("XGROUP", "CREATE", "x", "g", "$", "MKSTREAM"),
+    ("XGROUP", "CREATE", "x", "h", "0"),
+    ("XGROUP", "SETID", "x", "g", "0"),
+    ("XGROUP", "SETID", "x", "nogroup", "0"),
+    ("XGROUP", "SETID", "nope", "g", "0"),
+    ("XGROUP", "CREATECONSUMER", "x", "g", "c"),
+    ("XGROUP", "CREATECONSUMER", "x", "g", "c"),
+    ("XGROUP", "CREATECONSUMER", "x", "nogroup", "c"),
+    ("XGROUP", "DELCONSUMER", "x", "g", "c"),
+    ("XGROUP", "DELCONSUMER", "x", "g", "c"),
+    ("XGROUP", "DELCONSUMER", "nope", "g", "c"),
+    ("XGROUP", "DESTROY", "x", "g"),
+    ("XGROUP", "DESTROY", "x", "g"),
+    ("XGROUP", "DESTROY", "nope", "g"),
+    ("XINFO", "GROUPS", "x"),
+    ("XINFO", "CONSUMERS", "x", "h"),
+]
+
+CONSUMERS = [
+    ("XADD", "x", "1-1", "f", "v"),
+    ("XADD", "x", "1-2", "f", "v"),
+    ("XGROUP", "CREATE", "x", "g", "0"),
+    ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "x", "0"),
+    ("XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "STREAMS", "x", ">"),
+    ("XREADGROUP", "GROUP", "g", "c2", "STREAMS", "x", ">"),
+    ("XREADGROUP", "GROUP", "g", "c3", "STREAMS", "x", ">"),
+    ("XREADGROUP", "GROUP", "g", "c4", "NOACK", "STREAMS", "x", ">"),
+    ("XREADGROUP", "GROUP", "g", "c5", "STREAMS", "nope", ">"),
+    ("XCLAIM", "x", "g", "c6", "0", "1-1", "JUSTID"),
+    ("XCLAIM", "x", "g", "c7", "0", "9-9"),
+    ("XCLAIM", "x", "g", "c8", "0", "9-9", "FORCE"),
+    ("XCLAIM", "nope", "g", "c", "0", "1-1"),
+    ("XAUTOCLAIM", "x", "g", "c9", "0", "0", "JUSTID"),
+    ("XAUTOCLAIM", "x", "g", "c10", "0", "9-9"),
+    ("XAUTOCLAIM", "nope", "g", "c", "0", "0"),
+    ("XDEL", "x", "1-2"),
+    ("XAUTOCLAIM", "x", "g", "c11", "0", "0"),
+    ("XACK", "x", "g", "1-1"),
+    ("XACK", "nope", "g", "1-1"),
+    ("XINFO", "GROUPS", "x"),
+]
+
+STREAM_FAMILIES = {
+    "xadd_and_trim": XADD_AND_TRIM,
+    "xgroup": XGROUP,
+    "consumers": CONSUMERS,
+}
+
+
+@pytest.mark.parametrize("flags", ["KEA", "Kt", "Et", "KEAnm"])
+@pytest.mark.parametrize("family", sorted(STREAM_FAMILIES))
+def test_stream_events(events, family, flags):
+    watch = events(flags)
+    for step in STREAM_FAMILIES[family]:
+        watch.check([step])
+
+
+def test_served_stream_waiter(events, redis_server, mini_server):
+    """A group reader woken by XADD: its consumer is made as it is served."""
+    watch = events("KEAn")
+    watch.check([("XGROUP", "CREATE", "x", "g", "$", "MKSTREAM")])
+    waiters = [RawConnection(port) for port in (redis_server.port, mini_server.port)]
+    try:
+        for waiter in waiters:
+            waiter.send(
+                "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "x", ">"
+            )
+        time.sleep(0.1)
+        watch.check([("XADD", "x", "1-1", "f", "v")])
+        assert waiters[1].read() == waiters[0].read()
+        watch.check([("XINFO", "GROUPS", "x")])
+    finally:
+        for waiter in waiters:
+            waiter.close()
+
+
+def test_timed_out_stream_waiter(events, redis_server, mini_server):
+    """A group reader that waits in vain makes no consumer and no event."""
+    watch = events("KEAn")
+    watch.check([("XGROUP", "CREATE", "x", "g", "$", "MKSTREAM")])
+    waiters = [RawConnection(port) for port in (redis_server.port, mini_server.port)]
+    try:
+        for waiter in waiters:
+            waiter.send(
+                "XREADGROUP", "GROUP", "g", "c", "BLOCK", "50", "STREAMS", "x", ">"
+            )
+        assert waiters[1].read() == waiters[0].read()
+        watch.check([("XINFO", "GROUPS", "x")])
+    finally:
+        for waiter in waiters:
+            waiter.close()

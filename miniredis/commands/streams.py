@@ -27,6 +27,7 @@ from miniredis.commands.spec import (
     Range,
     Token,
 )
+from miniredis.notifications import STREAM, notify
 from miniredis.resp import NULL_ARRAY, OK, PairMap, ReplyError
 from miniredis.stream import (
     INVALID_READS,
@@ -55,6 +56,18 @@ _BLOCKED_COUNT = 1000  # what a blocked XREAD without COUNT is served at most
 def _stream(db, key):
     """@return: the stream at C{key}, None if absent; WRONGTYPE otherwise."""
     return db.get_typed(key, Stream)
+
+
+def _consumer(db, key, group, name, now):
+    """
+    @return: the consumer C{name} of C{group}, made (and reported as
+        C{xgroup-createconsumer} on C{key}) if it was not there.
+    """
+    found = group.consumers.get(name)
+    if found is None:
+        found = group.consumer(name, now)
+        notify(db, STREAM, b"xgroup-createconsumer", key)
+    return found
 
 
 def _text(raw):
@@ -183,6 +196,8 @@ def _no_group(key, group):
 def _group_of(db, key, name):
     """@return: C{(stream, group)}; NOGROUP when either is missing."""
     stream = _stream(db, key)
+    if stream is None:
+        db.read_miss(key)  # XCLAIM and XAUTOCLAIM read it, as Redis does
     group = stream.groups.get(name) if stream is not None else None
     if group is None:
         raise _no_group(key, name)
@@ -381,7 +396,9 @@ def xadd(session, argv):
     limits = _node_limits(session)
     reply = stream.append(new, list(fields), *limits)
     db.modified(key)
-    _apply_trim(stream, trim, limits)
+    notify(db, STREAM, b"xadd", key)
+    if _apply_trim(stream, trim, limits):
+        notify(db, STREAM, b"xtrim", key)
     if trim.approx or given is None or not seq_given:
         logged = (
             _trim_logged(argv, trim, stream, index) if trim.approx else argv[:index]
@@ -428,6 +445,7 @@ def xtrim(session, argv):
     removed = _apply_trim(stream, trim, _node_limits(session))
     if removed:
         db.modified(argv[1])
+        notify(db, STREAM, b"xtrim", argv[1])
         if trim.approx:
             session.rewrite(_trim_logged(argv, trim, stream, len(argv)))
     return removed
@@ -458,6 +476,7 @@ def xdel(session, argv):
             deleted += 1
     if deleted:
         db.modified(argv[1])
+        notify(db, STREAM, b"xdel", argv[1])
     return deleted
 
 
@@ -616,6 +635,8 @@ def _parse_read(session, argv, xreadgroup):
     db = session.db
     for key, raw in zip(streams[:half], streams[half:]):
         stream = _stream(db, key)
+        if stream is None:
+            db.read_miss(key)  # XREADGROUP reads it, as Redis does
         if read.group is not None:
             group = stream.groups.get(read.group) if stream is not None else None
             if group is None:
@@ -661,7 +682,7 @@ def _deliver(session, key, names, stream, group, after, count, noack, logged):
     now = session.server.store.clock_ms()
     consumer = group.consumer(consumer_name, now, create=False)
     if consumer is None:
-        consumer = group.consumer(consumer_name, now)
+        consumer = _consumer(session.db, key, group, consumer_name, now)
         if noack:
             logged.append(
                 [b"XGROUP", b"CREATECONSUMER", key, group_name, consumer_name]
@@ -725,10 +746,10 @@ def _setid_argv(key, group_name, group):
     ]
 
 
-def _history(session, stream, group, consumer_name, after, count):
+def _history(session, key, stream, group, consumer_name, after, count):
     """A consumer's own pending entries after C{after} (XREADGROUP with an ID)."""
     now = session.server.store.clock_ms()
-    consumer = group.consumer(consumer_name, now)
+    consumer = _consumer(session.db, key, group, consumer_name, now)
     consumer.seen = now
     start = next_id(after) or after
     out = []
@@ -760,7 +781,7 @@ def _xread(session, argv, xreadgroup):
             group = read.groups[i]
             if after is not None:
                 entries = _history(
-                    session, stream, group, read.consumer, after, read.count
+                    session, key, stream, group, read.consumer, after, read.count
                 )
                 served.append([key, entries])
                 session.server.store.dirty += 1
@@ -1000,6 +1021,7 @@ def xgroup_create(session, argv):
         raise ReplyError("BUSYGROUP Consumer Group name already exists")
     stream.groups[argv[3]] = Group(last, entries_read)
     db.modified(argv[2])
+    notify(db, STREAM, b"xgroup-create", argv[2])
     return OK
 
 
@@ -1030,6 +1052,7 @@ def xgroup_setid(session, argv):
     group.last_id = last
     group.entries_read = entries_read
     session.db.modified(argv[2])
+    notify(session.db, STREAM, b"xgroup-setid", argv[2])
     return OK
 
 
@@ -1050,6 +1073,7 @@ def xgroup_destroy(session, argv):
         return 0
     del stream.groups[argv[3]]
     session.db.modified(argv[2])
+    notify(session.db, STREAM, b"xgroup-destroy", argv[2])
     session.db.signal_ready(argv[2])
     return 1
 
@@ -1069,7 +1093,7 @@ def xgroup_createconsumer(session, argv):
     _, group = _xgroup_target(session, argv)
     if argv[4] in group.consumers:
         return 0
-    group.consumer(argv[4], session.server.store.clock_ms())
+    _consumer(session.db, argv[2], group, argv[4], session.server.store.clock_ms())
     session.db.modified(argv[2])
     return 1
 
@@ -1091,6 +1115,7 @@ def xgroup_delconsumer(session, argv):
     session.db.modified(argv[2])
     if consumer is None:
         return 0
+    notify(session.db, STREAM, b"xgroup-delconsumer", argv[2])
     for stream_id in consumer.pending:
         del group.pending[stream_id]
     return len(consumer.pending)
@@ -1119,6 +1144,8 @@ def xack(session, argv):
     """Mark entries a consumer group delivered as processed."""
     db = session.db
     stream = _stream(db, argv[1])
+    if stream is None:
+        db.read_miss(argv[1])
     group = stream.groups.get(argv[2]) if stream is not None else None
     if group is None:
         return 0
@@ -1320,7 +1347,7 @@ def xclaim(session, argv):
         elif min_idle and now - entry.delivered < min_idle:
             continue
         if consumer is None:
-            consumer = group.consumer(argv[3], now)
+            consumer = _consumer(db, key, group, argv[3], now)
             consumer.seen = now
         if fresh:
             entry = group.add_pending(stream_id, consumer, delivered, 1)
@@ -1412,7 +1439,7 @@ def xautoclaim(session, argv):
         if min_idle and now - entry.delivered < min_idle:
             continue
         if consumer is None:
-            consumer = group.consumer(argv[3], now)
+            consumer = _consumer(db, key, group, argv[3], now)
             consumer.seen = now
         if entry.consumer is not consumer:
             entry = group.add_pending(stream_id, consumer, now, entry.count)
@@ -1725,4 +1752,5 @@ def xsetid(session, argv):
     if max_deleted != ZERO_ID:
         stream.max_deleted = max_deleted
     db.modified(argv[1])
+    notify(db, STREAM, b"xsetid", argv[1])
     return OK
