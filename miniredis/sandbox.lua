@@ -291,17 +291,23 @@ for _, name in ipairs({"unpack", "size"}) do
   end
 end
 
-local cmsgpack = {
-  _NAME = "cmsgpack",
-  _VERSION = "lua-cmsgpack 0.4.0",
-  _COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo",
-  _DESCRIPTION = "MessagePack C implementation for Lua",
-}
+local cmsgpack = {}
+
+-- what a table shows: the one behind a read-only view, for cmsgpack.pack
+local function shown(t)
+  return hidden[t] or t
+end
+
 for _, name in ipairs({"pack", "unpack", "unpack_one", "unpack_limit"}) do
   cmsgpack[name] = function(...)
-    return answered(py_cmsgpack(name, select("#", ...), ...))
+    return answered(py_cmsgpack(name, shown, select("#", ...), ...))
   end
 end
+-- after the functions, as Redis sets them (pairs() then visits the same order)
+cmsgpack._NAME = "cmsgpack"
+cmsgpack._VERSION = "lua-cmsgpack 0.4.0"
+cmsgpack._COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo"
+cmsgpack._DESCRIPTION = "MessagePack C implementation for Lua"
 
 -- ------------------------------------------------------------ guarded builtins
 

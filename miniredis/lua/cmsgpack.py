@@ -8,9 +8,9 @@ L{MessagePack}, which L{miniredis.scripting} hands it.
 
 Usage::
 
-    library = MessagePack(runtime.table)
-    library(b"pack", 2, 1, b"a")          # (True, b"\\x01\\xa1a")
-    library(b"unpack_one", 1, b"\\x01\\x02")  # (True, 1, 1.0)
+    library = MessagePack(runtime.table, lua_tonumber, lua_tostring)
+    library(b"pack", shown, 2, 1, b"a")    # (True, b"\\x01\\xa1a")
+    library(b"unpack_one", shown, 1, b"\\x01\\x02")  # (True, 1, 1.0)
 """
 
 import struct
@@ -113,7 +113,7 @@ def _array_length(table):
     return count if largest == count else None
 
 
-def _encode(value, level, out):
+def _encode(value, level, out, shown):
     kind = type(value)
     if kind is bytes:
         out.append(_encode_string(value))
@@ -122,17 +122,18 @@ def _encode(value, level, out):
     elif kind in (int, float):
         out.append(_encode_number(value))
     elif value is not None and level < MAX_NESTING and lua_type(value) == "table":
+        value = shown(value)
         length = _array_length(value)
         if length is not None:
             out.append(_header(length, 0x90, 0xDC, 0xDD))
             for index in range(1, length + 1):
-                _encode(value[index], level + 1, out)
+                _encode(value[index], level + 1, out, shown)
         else:
             items = list(value.items())
             out.append(_header(len(items), 0x80, 0xDE, 0xDF))
             for key, item in items:
-                _encode(key, level + 1, out)
-                _encode(item, level + 1, out)
+                _encode(key, level + 1, out, shown)
+                _encode(item, level + 1, out, shown)
     else:
         out.append(b"\xc0")
 
@@ -310,8 +311,10 @@ class MessagePack(Coercions):
         Coercions.__init__(self, to_number, to_string)
         self.new_table = new_table
 
-    def __call__(self, name, count, *args):
+    def __call__(self, name, shown, count, *args):
         """
+        @param shown: a Lua function giving the table a read-only view
+            shows (or the table itself), for C{pack}.
         @param count: how many arguments the script passed (C{args} may
             hold fewer: trailing nils).
         @return: C{(True, results...)}, C{(False, message)} for an error
@@ -322,7 +325,7 @@ class MessagePack(Coercions):
         args = Arguments(self, name, args[:count] + (None,) * (count - len(args)))
         try:
             if name == "pack":
-                return True, self._pack(args)
+                return True, self._pack(args, shown)
             if name == "unpack":
                 return (True,) + self._unpack(args, 0, 0, len(args.values))
             if name == "unpack_one":
@@ -334,12 +337,12 @@ class MessagePack(Coercions):
         except _PlainError as e:
             return False, str(e).encode(), True
 
-    def _pack(self, args):
+    def _pack(self, args, shown):
         if not args.values:
             raise argument_error(0, args.name, "MessagePack pack needs input.")
         out = []
         for value in args.values:
-            _encode(value, 0, out)
+            _encode(value, 0, out, shown)
         return b"".join(out)
 
     def _unpack(self, args, limit, offset, held):

@@ -10,8 +10,8 @@ L{StructLibrary}, which L{miniredis.scripting} hands it.
 Usage::
 
     library = StructLibrary(lua_tonumber, lua_tostring)
-    library(b"pack", 2, b">H", 258)        # (True, b"\\x01\\x02")
-    library(b"unpack", 2, b">H", b"\\x01\\x02")  # (True, 258.0, 3)
+    library(b"pack", 2, b"", b">H", 258)   # (True, b"\\x01\\x02")
+    library(b"unpack", 2, b"", b">H", b"\\x01\\x02")  # (True, 258.0, 3.0)
 """
 
 import struct
