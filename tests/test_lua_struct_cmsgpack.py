@@ -200,6 +200,55 @@ CMSGPACK_UNPACK = [
     "return tostring(cmsgpack.unpack(cmsgpack.pack(2^63)))",
 ]
 
+# zero-terminated strings, subnormal and overflowing floats, odd sizes and
+# alignments, out-of-range integers, numbers given as strings
+STRUCT_EDGES = [
+    "return struct.pack('s', 'a\\0b')",
+    "return {struct.unpack('s s', 'a\\0b\\0')}",
+    "return {struct.unpack('>c2 c0', 'x\\1yz')}",
+    "return {struct.unpack('>H c0', '\\0\\2yz')}",
+    "return {struct.unpack('d', struct.pack('d', 1e308))}",
+    "return tostring(struct.unpack('<d', struct.pack('<d', 2^-1074)))",
+    "return tostring(struct.unpack('<f', struct.pack('<f', 2^-149)))",
+    "return tostring(struct.unpack('<f', struct.pack('<f', 2^-150)))",
+    "return tostring(struct.unpack('<f', struct.pack('<f', 3.4028235677973366e38)))",
+    "return struct.pack('i0', 5)",
+    "return struct.size('i0')",
+    "return struct.size('!16 b d')",
+    "return struct.size('!16 b i16')",
+    "return struct.size('!1 b d')",
+    "return struct.size('!0 b')",
+    "return struct.pack('<I4', 2^32 + 1)",
+    "return struct.pack('<i', -2^31 - 1)",
+    "return struct.pack('<b', 200)",
+    "return struct.pack('<b', -200.9)",
+    "return struct.pack(5, 1)",
+    "return {struct.unpack(4, 'abcd')}",
+    "return {struct.unpack('<I', 'abcd', 2^53)}",
+]
+
+# strings and tables of every header, floats, odd keys, nils
+CMSGPACK_EDGES = [
+    "return {cmsgpack.unpack_limit('\\1\\2\\3', 1.9)}",
+    "return {cmsgpack.unpack_one('\\1\\2\\3', '2')}",
+    "return {cmsgpack.unpack_limit('\\1\\2\\3', '1', '1')}",
+    "return cmsgpack.unpack('\\218\\0\\3abc')",
+    "return cmsgpack.unpack('\\218\\0\\3ab')",
+    "return cmsgpack.unpack('\\219\\0\\0\\0\\3abc')",
+    "return cmsgpack.unpack('\\202\\127\\128\\0\\0') == 1/0",
+    "return cmsgpack.pack(cmsgpack.unpack('\\202\\127\\192\\0\\0'))",
+    "return cmsgpack.unpack('\\220\\0')",
+    "return cmsgpack.unpack('\\223\\0\\0\\0')",
+    "return cmsgpack.unpack('\\199\\1\\1a')",
+    "return {cmsgpack.unpack('\\129\\161a\\192')}",
+    "return cmsgpack.pack({[true] = 1})",
+    "return cmsgpack.pack({[{1}] = 2})",
+    "return cmsgpack.unpack('\\129\\145\\1\\2')[1]",
+    "return cmsgpack.pack('a', nil, nil)",
+    "return cmsgpack.pack(nil)",
+    "return cmsgpack.pack(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)",
+]
+
 # the C stack limits: too many results, nesting too deep
 STACK_LIMITS = [
     "return select('#', struct.unpack(string.rep('b', 7998), string.rep('a', 8000)))",
@@ -239,15 +288,17 @@ LIBRARY_TABLES = [
 
 @pytest.mark.parametrize(
     "scripts",
-    [STRUCT_PACK, STRUCT_UNPACK, STRUCT_SIZE],
-    ids=["pack", "unpack", "size"],
+    [STRUCT_PACK, STRUCT_UNPACK, STRUCT_SIZE, STRUCT_EDGES],
+    ids=["pack", "unpack", "size", "edges"],
 )
 def test_struct(differ, scripts):
     differ.run(evals(*scripts))
 
 
 @pytest.mark.parametrize(
-    "scripts", [CMSGPACK_PACK, CMSGPACK_UNPACK], ids=["pack", "unpack"]
+    "scripts",
+    [CMSGPACK_PACK, CMSGPACK_UNPACK, CMSGPACK_EDGES],
+    ids=["pack", "unpack", "edges"],
 )
 def test_cmsgpack(differ, scripts):
     differ.run(evals(*scripts))
