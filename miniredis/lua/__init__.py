@@ -6,6 +6,8 @@ The libraries of scripts that miniredis implements itself, one file each:
     structlib.py  C{struct}, in Python: L{structlib.StructLibrary}
     cmsgpack.py   C{cmsgpack} (lua-cmsgpack 0.4.0), in Python:
                   L{cmsgpack.MessagePack}
+    capi.py       what the Python ones share: arguments read as Lua's C API
+                  reads them, its error messages and stack limit
 
 C{miniredis/sandbox.lua}, which builds what scripts see, receives them all
 from L{miniredis.scripting}.

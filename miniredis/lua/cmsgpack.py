@@ -17,7 +17,8 @@ import struct
 
 from lupa.lua51 import lua_type
 
-from miniredis.lua.structlib import (
+from miniredis.lua.capi import (
+    INT_MAX,
     MAX_C_STACK,
     Arguments,
     Coercions,
@@ -27,7 +28,6 @@ from miniredis.lua.structlib import (
 )
 
 MAX_NESTING = 16
-INT_MAX = 2**31 - 1
 TOO_MANY = (
     "stack overflow (too many return values at once; "
     "use unpack_one or unpack_limit instead.)"
