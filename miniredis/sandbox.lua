@@ -254,15 +254,29 @@ local cjson = assert(loadstring(CJSON, BOOT))(raise, hidden)
 
 -- ------------------------------------------------------------ struct and cmsgpack
 
+-- How a library function's error names it, and whether it starts with the
+-- script's line, as for Redis's C functions: called straight from pcall (a
+-- C function) it is '?' and has no line; otherwise the name its caller used
+-- (a tail call leaves none: then its own name). Level 2 is the library
+-- function, level 3 its caller.
+local function called_as(default)
+  local caller = getinfo(3, "S")
+  if caller and caller.what == "C" then
+    return "?", false
+  end
+  return getinfo(2, "n").name or default, true
+end
+
 -- what the Python side of struct and cmsgpack answered: true and the
 -- results, or false and an error raised at the script's line (or, when
--- flagged, as Lua raises its own errors: with no position)
-local function answered(ok, ...)
+-- flagged or when positioned is false, as Lua raises its own errors: with
+-- no position)
+local function answered(positioned, ok, ...)
   if ok then
     return ...
   end
   local message, plain = ...
-  if plain then
+  if plain or not positioned then
     error(message, 0)
   end
   raise(message)
@@ -283,11 +297,13 @@ end
 
 local struct = {}
 function struct.pack(...)
-  return answered(py_struct("pack", select("#", ...), negative_zeros(...), ...))
+  local label, positioned = called_as("pack")
+  return answered(positioned, py_struct("pack", label, select("#", ...), negative_zeros(...), ...))
 end
 for _, name in ipairs({"unpack", "size"}) do
   struct[name] = function(...)
-    return answered(py_struct(name, select("#", ...), "", ...))
+    local label, positioned = called_as(name)
+    return answered(positioned, py_struct(name, label, select("#", ...), "", ...))
   end
 end
 
@@ -300,7 +316,8 @@ end
 
 for _, name in ipairs({"pack", "unpack", "unpack_one", "unpack_limit"}) do
   cmsgpack[name] = function(...)
-    return answered(py_cmsgpack(name, shown, select("#", ...), ...))
+    local label, positioned = called_as(name)
+    return answered(positioned, py_cmsgpack(name, label, shown, select("#", ...), ...))
   end
 end
 -- after the functions, as Redis sets them (pairs() then visits the same order)

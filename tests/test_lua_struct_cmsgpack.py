@@ -249,6 +249,25 @@ CMSGPACK_EDGES = [
     "return cmsgpack.pack(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)",
 ]
 
+# how an error names the function and whether it has the script's line:
+# called straight from pcall, '?' and none
+ERROR_FORMS = [
+    "local ok, e = pcall(struct.pack, 'z') return e",
+    "local ok, e = pcall(function() return struct.pack('z') end) return e",
+    "local ok, e = pcall(function() local x = struct.pack('z') return x end) return e",
+    "local ok, e = pcall(cmsgpack.unpack, '\\193') return e",
+    "local ok, e = pcall(cmsgpack.unpack, '\\129\\192\\1') return e",
+    "local ok, e = pcall(function() local x = cmsgpack.unpack('\\129\\192\\1') return x end) return e",
+    "local ok, e = pcall(cmsgpack.pack) return e",
+    "local ok, e = pcall(struct.unpack, 'b', 'abc', 0) return e",
+    "local t = {f = struct.pack} local x = t.f('z') return x",
+    "local f = cmsgpack.unpack_limit local x = f('\\1') return x",
+    "local x = struct.pack('z') return x",
+    "return struct.pack('z')",
+    "local ok, e = pcall(struct.size, 's') return e",
+    "return {pcall(struct.pack, '>h', 3)}",
+]
+
 # the C stack limits: too many results, nesting too deep
 STACK_LIMITS = [
     "return select('#', struct.unpack(string.rep('b', 7998), string.rep('a', 8000)))",
@@ -302,6 +321,10 @@ def test_struct(differ, scripts):
 )
 def test_cmsgpack(differ, scripts):
     differ.run(evals(*scripts))
+
+
+def test_error_forms(differ):
+    differ.run(evals(*ERROR_FORMS))
 
 
 def test_stack_limits(differ):

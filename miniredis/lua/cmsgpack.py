@@ -9,8 +9,9 @@ L{MessagePack}, which L{miniredis.scripting} hands it.
 Usage::
 
     library = MessagePack(runtime.table, lua_tonumber, lua_tostring)
-    library(b"pack", shown, 2, 1, b"a")    # (True, b"\\x01\\xa1a")
-    library(b"unpack_one", shown, 1, b"\\x01\\x02")  # (True, 1, 1.0)
+    library(b"pack", b"pack", shown, 2, 1, b"a")  # (True, b"\\x01\\xa1a")
+    library(b"unpack_one", b"unpack_one", shown, 1, b"\\x01\\x02")
+    # (True, 1, 1.0)
 """
 
 import struct
@@ -311,8 +312,9 @@ class MessagePack(Coercions):
         Coercions.__init__(self, to_number, to_string)
         self.new_table = new_table
 
-    def __call__(self, name, shown, count, *args):
+    def __call__(self, name, label, shown, count, *args):
         """
+        @param label: how errors name the function (as its caller called it).
         @param shown: a Lua function giving the table a read-only view
             shows (or the table itself), for C{pack}.
         @param count: how many arguments the script passed (C{args} may
@@ -322,7 +324,8 @@ class MessagePack(Coercions):
             one raised without a position.
         """
         name = name.decode()
-        args = Arguments(self, name, args[:count] + (None,) * (count - len(args)))
+        values = args[:count] + (None,) * (count - len(args))
+        args = Arguments(self, label.decode("latin-1"), values)
         try:
             if name == "pack":
                 return True, self._pack(args, shown)

@@ -10,8 +10,8 @@ L{StructLibrary}, which L{miniredis.scripting} hands it.
 Usage::
 
     library = StructLibrary(lua_tonumber, lua_tostring)
-    library(b"pack", 2, b"", b">H", 258)   # (True, b"\\x01\\x02")
-    library(b"unpack", 2, b"", b">H", b"\\x01\\x02")  # (True, 258.0, 3.0)
+    library(b"pack", b"pack", 2, b"", b">H", 258)   # (True, b"\\x01\\x02")
+    library(b"size", b"size", 1, b"", b">H")        # (True, 2)
 """
 
 import struct
@@ -140,8 +140,9 @@ class _Format:
 class StructLibrary(Coercions):
     """The functions of C{struct}; called as C{library(name, count, *args)}."""
 
-    def __call__(self, name, count, negative, *args):
+    def __call__(self, name, label, count, negative, *args):
         """
+        @param label: how errors name the function (as its caller called it).
         @param count: how many arguments the script passed (C{args} may
             hold fewer: trailing nils).
         @param negative: the indexes of the arguments that are -0, as
@@ -151,7 +152,7 @@ class StructLibrary(Coercions):
         name = name.decode()
         args = Arguments(
             self,
-            name,
+            label.decode("latin-1"),
             args[:count] + (None,) * (count - len(args)),
             frozenset(int(i) for i in negative.split(b",") if i),
             marked=name == "pack",
