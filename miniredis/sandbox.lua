@@ -8,7 +8,7 @@
 
 local py_call, py_killed, py_log, py_sha1hex, py_setresp, py_set_repl,
       py_command_exists, py_bit, CJSON, REDIS_VERSION, REDIS_VERSION_NUM,
-      py_load_expired = ...
+      py_load_expired, py_struct, py_cmsgpack = ...
 
 local getinfo, sethook = debug.getinfo, debug.sethook
 local error, type, tostring, tonumber, select, unpack = error, type, tostring, tonumber, select, unpack
@@ -42,7 +42,7 @@ local looked_up
 -- The frame of the script an error comes from. A script's
 -- "return redis.call(...)" is a tail call that drops the script's own frame
 -- (Redis's functions are C functions, never tail-called): then the frame is
--- the one that last looked up a field of redis, cjson or bit.
+-- the one that last looked up a field of redis or of a library table.
 local function where()
   local level = 3
   while true do
@@ -252,6 +252,80 @@ end
 -- cjson.lua, run as a part of this chunk (see there)
 local cjson = assert(loadstring(CJSON, BOOT))(raise, hidden)
 
+-- ------------------------------------------------------------ struct and cmsgpack
+
+-- How a library function's error names it, and whether it starts with the
+-- script's line, as for Redis's C functions: called straight from pcall (a
+-- C function) it is '?' and has no line; otherwise the name its caller used
+-- (a tail call leaves none: then its own name). Level 2 is the library
+-- function, level 3 its caller.
+local function called_as(default)
+  local caller = getinfo(3, "S")
+  if caller and caller.what == "C" then
+    return "?", false
+  end
+  return getinfo(2, "n").name or default, true
+end
+
+-- what the Python side of struct and cmsgpack answered: true and the
+-- results, or false and an error raised at the script's line (or, when
+-- flagged or when positioned is false, as Lua raises its own errors: with
+-- no position)
+local function answered(positioned, ok, ...)
+  if ok then
+    return ...
+  end
+  local message, plain = ...
+  if plain or not positioned then
+    error(message, 0)
+  end
+  raise(message)
+end
+
+-- Python sees every Lua number that is zero as 0: tell it which arguments
+-- are -0 (as "i,j,"), for struct.pack's floats
+local function negative_zeros(...)
+  local found = ""
+  for i = 1, select("#", ...) do
+    local v = select(i, ...)
+    if v == 0 and 1 / v < 0 then
+      found = found .. i .. ","
+    end
+  end
+  return found
+end
+
+local struct = {}
+function struct.pack(...)
+  local label, positioned = called_as("pack")
+  return answered(positioned, py_struct("pack", label, select("#", ...), negative_zeros(...), ...))
+end
+for _, name in ipairs({"unpack", "size"}) do
+  struct[name] = function(...)
+    local label, positioned = called_as(name)
+    return answered(positioned, py_struct(name, label, select("#", ...), "", ...))
+  end
+end
+
+local cmsgpack = {}
+
+-- what a table shows: the one behind a read-only view, for cmsgpack.pack
+local function shown(t)
+  return hidden[t] or t
+end
+
+for _, name in ipairs({"pack", "unpack", "unpack_one", "unpack_limit"}) do
+  cmsgpack[name] = function(...)
+    local label, positioned = called_as(name)
+    return answered(positioned, py_cmsgpack(name, label, shown, select("#", ...), ...))
+  end
+end
+-- after the functions, as Redis sets them (pairs() then visits the same order)
+cmsgpack._NAME = "cmsgpack"
+cmsgpack._VERSION = "lua-cmsgpack 0.4.0"
+cmsgpack._COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo"
+cmsgpack._DESCRIPTION = "MessagePack C implementation for Lua"
+
 -- ------------------------------------------------------------ guarded builtins
 
 local function safe_loadstring(text, name)
@@ -399,6 +473,8 @@ local base = {
   redis = watched(redis),
   bit = watched(bit),
   cjson = watched(cjson),
+  struct = watched(struct),
+  cmsgpack = watched(cmsgpack),
 }
 
 -- lupa itself looks up the global "debug" (for a traceback) from C before

@@ -9,8 +9,8 @@ Usage (what EVAL does)::
     reply = scripts.evaluate(session, script, [b"key"], [])
 
 The sandbox (C{sandbox.lua}) offers what Redis 7.0 offers scripts: the
-C{redis} table, C{string}, C{table}, C{math}, C{coroutine}, C{bit} and
-C{cjson}, with the global table and every library table read-only. No
+C{redis} table, C{string}, C{table}, C{math}, C{coroutine}, C{bit},
+C{cjson}, C{struct} and C{cmsgpack}, with the global table and every library table read-only. No
 script can reach C{os}, C{io}, C{debug}, C{require}, C{loadfile},
 C{dofile}, lupa's C{python} module or any Python object: the Python
 callables behind C{redis.call} and friends are upvalues of Lua closures,
@@ -71,6 +71,8 @@ from miniredis.commands.parsing import LLONG_MIN
 from miniredis.logging import logger
 from miniredis.lua import cjson_source
 from miniredis.lua.bit import bit_operation
+from miniredis.lua.cmsgpack import MessagePack
+from miniredis.lua.structlib import StructLibrary
 from miniredis.resp import (
     NULL_ARRAY,
     BigNumber,
@@ -280,6 +282,8 @@ class Scripts:
         )
         with open(_SANDBOX, "rb") as f:
             sandbox = f.read()
+        lua_globals = self.lua.globals()
+        to_number, to_string = lua_globals.tonumber, lua_globals.tostring
         self._load_deadline = None
         (
             self._compile,
@@ -303,6 +307,8 @@ class Scripts:
             __redis_version__.encode(),
             _version_number(__redis_version__),
             self._load_expired,
+            StructLibrary(to_number, to_string),
+            MessagePack(self.lua.table, to_number, to_string),
             name=b"=miniredis",
         )
 

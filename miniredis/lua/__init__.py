@@ -1,11 +1,16 @@
 """
 The libraries of scripts that miniredis implements itself, one file each:
 
-    bit.py      the C{bit} library (LuaBitOp), in Python: L{bit.bit_operation}
-    cjson.lua   C{cjson} (lua-cjson 2.1.0), in pure Lua
+    bit.py        the C{bit} library (LuaBitOp), in Python: L{bit.bit_operation}
+    cjson.lua     C{cjson} (lua-cjson 2.1.0), in pure Lua
+    structlib.py  C{struct}, in Python: L{structlib.StructLibrary}
+    cmsgpack.py   C{cmsgpack} (lua-cmsgpack 0.4.0), in Python:
+                  L{cmsgpack.MessagePack}
+    capi.py       what the Python ones share: arguments read as Lua's C API
+                  reads them, its error messages and stack limit
 
-C{miniredis/sandbox.lua}, which builds what scripts see, receives both from
-L{miniredis.scripting}.
+C{miniredis/sandbox.lua}, which builds what scripts see, receives them all
+from L{miniredis.scripting}.
 
 Usage::
 
