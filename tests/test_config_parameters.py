@@ -5,13 +5,14 @@ the same default, the same errors, the same form once set.
 """
 
 import os
+import re
 import subprocess
 
 import pytest
 
 from miniredis.config import _NO_EFFECT_PARAMETERS, ALIASES
 from miniredis.resp import ReplyError
-from tests.servers import RawConnection, miniredis_process
+from tests.servers import RawConnection, free_port, miniredis_process, redis_process
 
 NAMES = sorted(_NO_EFFECT_PARAMETERS) + sorted(
     alias for alias, name in ALIASES.items() if name in _NO_EFFECT_PARAMETERS
@@ -137,3 +138,50 @@ def test_pidfile_backlog_and_socket_mode(tmp_path):
     finally:
         server.stop()
     assert not pidfile.exists()
+
+
+def test_debian_s_redis_conf(tmp_path):
+    """
+    Debian's stock /etc/redis/redis.conf, with daemonize off and its paths
+    and port moved into the test's directory, starts both servers with the
+    same values for every parameter.
+    """
+    with open("/etc/redis/redis.conf") as f:
+        text = f.read()
+    servers = []
+    for kind, start in (("real", redis_process), ("mini", miniredis_process)):
+        directory = tmp_path / kind
+        directory.mkdir()
+        port = free_port()
+        conf = re.sub(r"^daemonize yes$", "daemonize no", text, flags=re.M)
+        for name, value in (
+            ("port", str(port)),
+            ("pidfile", str(directory / "server.pid")),
+            ("logfile", str(directory / "server.log")),
+            ("dir", str(directory)),
+        ):
+            conf = re.sub(r"^%s .*$" % name, "%s %s" % (name, value), conf, flags=re.M)
+        path = directory / "redis.conf"
+        path.write_text(conf)
+        process = start(str(directory), port=port)
+        # The file alone, not the options the helpers add.
+        process.argv = process.argv[: process.argv.index("--port")] + [str(path)]
+        servers.append(process.start())
+    try:
+        real, mini = (RawConnection(server.port) for server in servers)
+        values = [dict(_pairs(c.call("CONFIG", "GET", "*"))) for c in (real, mini)]
+        for name in (b"port", b"pidfile", b"logfile", b"dir"):
+            for found in values:
+                found.pop(name)
+        # No save rules by default: miniredis persists when asked (README).
+        assert values[1].pop(b"save") == b""
+        assert values[0].pop(b"save") == b"3600 1 300 100 60 10000"
+        assert values[1] == values[0]
+        assert mini.call("PING") == b"PONG"
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _pairs(flat):
+    return zip(flat[::2], flat[1::2])
