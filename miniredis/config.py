@@ -191,8 +191,12 @@ def _keyspace_events(raw):
 
 
 _CLIENT_CLASSES = ("normal", "replica", "pubsub")
-_CLASS_NAMES = {"normal": "normal", "replica": "replica", "slave": "replica"}
-_CLASS_NAMES["pubsub"] = "pubsub"
+_CLASS_NAMES = {
+    "normal": "normal",
+    "replica": "replica",
+    "slave": "replica",
+    "pubsub": "pubsub",
+}
 
 
 def _buffer_limits(raw):
@@ -371,7 +375,7 @@ PARAMETERS = {
     "databases": (16, _int, None, False),
     "requirepass": ("", _text, None, True),
     "aclfile": ("", _text, None, False),
-    "acllog-max-len": (128, _int, None, True),
+    "acllog-max-len": (128, _int_between(0, _LONG_MAX), None, True),
     "acl-pubsub-default": (
         "resetchannels",
         _choice("allchannels", "resetchannels"),
@@ -439,25 +443,18 @@ PARAMETERS = {
     "unixsocketperm": (0, _octal, _render_octal, False),
     "pidfile": ("", _text, None, False),
     "repl-backlog-size": (1024 * 1024, _memory, None, True),
-    "repl-backlog-ttl": (3600, _int, None, True),
+    "repl-backlog-ttl": (3600, _int_between(0, _LONG_MAX), None, True),
     "repl-diskless-sync": (True, _yes_no, None, True),
-    "repl-ping-replica-period": (10, _int, None, True),
-    "repl-ping-slave-period": (10, _int, None, True),
-    "repl-timeout": (60, _int, None, True),
-    "min-replicas-to-write": (0, _int, None, True),
-    "min-slaves-to-write": (0, _int, None, True),
-    "min-replicas-max-lag": (10, _int, None, True),
-    "min-slaves-max-lag": (10, _int, None, True),
+    "repl-ping-replica-period": (10, _int_between(1, _INT_MAX), None, True),
+    "repl-timeout": (60, _int_between(1, _INT_MAX), None, True),
+    "min-replicas-to-write": (0, _int_between(0, _INT_MAX), None, True),
+    "min-replicas-max-lag": (10, _int_between(0, _INT_MAX), None, True),
     "replicaof": ("", _master_address, None, False),
-    "slaveof": ("", _master_address, None, False),
     "masterauth": ("", _text, None, True),
     "masteruser": ("", _text, None, True),
     "replica-read-only": (True, _yes_no, None, True),
-    "slave-read-only": (True, _yes_no, None, True),
-    "replica-priority": (100, _int, None, True),
+    "replica-priority": (100, _int_between(0, _INT_MAX), None, True),
     "replica-serve-stale-data": (True, _yes_no, None, True),
-    "slave-serve-stale-data": (True, _yes_no, None, True),
-    "slave-priority": (100, _int, None, True),
 }
 # Parameters of Redis 7.0 that miniredis takes, checked as Redis checks
 # them, but that change nothing here:
@@ -517,9 +514,7 @@ _NO_EFFECT_PARAMETERS = {
         True,
     ),
     "cluster-replica-no-failover": (False, _yes_no, None, True),
-    "cluster-slave-no-failover": (False, _yes_no, None, True),
     "cluster-replica-validity-factor": (10, _int_between(0, _INT_MAX), None, True),
-    "cluster-slave-validity-factor": (10, _int_between(0, _INT_MAX), None, True),
     "cluster-require-full-coverage": (True, _yes_no, None, True),
     "crash-log-enabled": (True, _yes_no, None, True),
     "crash-memcheck-enabled": (True, _yes_no, None, True),
