@@ -455,6 +455,24 @@ PARAMETERS = {
     "replica-read-only": (True, _yes_no, None, True),
     "replica-priority": (100, _int_between(0, _INT_MAX), None, True),
     "replica-serve-stale-data": (True, _yes_no, None, True),
+    "tls-port": (0, _int_between(0, 65535), None, True),
+    "tls-cert-file": ("", _text, None, True),
+    "tls-key-file": ("", _text, None, True),
+    "tls-key-file-pass": ("", _text, None, True),
+    "tls-client-cert-file": ("", _text, None, True),
+    "tls-client-key-file": ("", _text, None, True),
+    "tls-client-key-file-pass": ("", _text, None, True),
+    "tls-dh-params-file": ("", _text, None, True),
+    "tls-ca-cert-file": ("", _text, None, True),
+    "tls-ca-cert-dir": ("", _text, None, True),
+    "tls-protocols": ("", _text, None, True),
+    "tls-ciphers": ("", _text, None, True),
+    "tls-ciphersuites": ("", _text, None, True),
+    "tls-prefer-server-ciphers": (False, _yes_no, None, True),
+    "tls-session-caching": (True, _yes_no, None, True),
+    "tls-session-cache-timeout": (300, _int_between(0, _INT_MAX), None, True),
+    "tls-auth-clients": ("yes", _choice("no", "yes", "optional"), None, True),
+    "tls-replication": (False, _yes_no, None, True),
 }
 # Parameters of Redis 7.0 that miniredis takes, checked as Redis checks
 # them, but that change nothing here:
@@ -588,24 +606,6 @@ _NO_EFFECT_PARAMETERS = {
         None,
         False,
     ),
-    "tls-cert-file": ("", _text, None, True),
-    "tls-key-file": ("", _text, None, True),
-    "tls-key-file-pass": ("", _text, None, True),
-    "tls-client-cert-file": ("", _text, None, True),
-    "tls-client-key-file": ("", _text, None, True),
-    "tls-client-key-file-pass": ("", _text, None, True),
-    "tls-dh-params-file": ("", _text, None, True),
-    "tls-ca-cert-file": ("", _text, None, True),
-    "tls-ca-cert-dir": ("", _text, None, True),
-    "tls-protocols": ("", _text, None, True),
-    "tls-ciphers": ("", _text, None, True),
-    "tls-ciphersuites": ("", _text, None, True),
-    "tls-prefer-server-ciphers": (False, _yes_no, None, True),
-    "tls-session-caching": (True, _yes_no, None, True),
-    "tls-session-cache-size": (20480, _int_between(0, _INT_MAX), None, True),
-    "tls-session-cache-timeout": (300, _int_between(0, _INT_MAX), None, True),
-    "tls-auth-clients": ("yes", _choice("no", "yes", "optional"), None, True),
-    "tls-replication": (False, _yes_no, None, True),
     "tls-cluster": (False, _yes_no, None, True),
     "bind-source-addr": ("", _text, None, True),
     "repl-diskless-load": (
@@ -680,13 +680,12 @@ _LIMITED_PARAMETERS = {
         None,
         True,
     ),
-    "tls-port": (
-        0,
+    "tls-session-cache-size": (
+        20480,
         _refused_when(
-            bool,
-            "miniredis listens for TLS through an ssl: endpoint "
-            "(--listen ssl:6380:privateKey=key.pem:certKey=cert.pem)",
-        )(_int_between(0, 65535)),
+            lambda value: value != 20480,
+            "pyOpenSSL cannot size OpenSSL's session cache: it holds 20480 sessions",
+        )(_int_between(0, _INT_MAX)),
         None,
         True,
     ),
@@ -760,8 +759,8 @@ NO_EFFECT = {
     "shutdown-on-sigterm": "as `shutdown-on-sigint`",
     "syslog-ident": "`syslog-enabled yes` is refused",
     "syslog-facility": "as `syslog-ident`",
-    "tls-*": "`tls-port` is refused: TLS is an `ssl:` endpoint of `--listen`, "
-    "whose own options name the files",
+    "tls-cluster": "cluster mode is off: there is no cluster bus to encrypt "
+    "(`yes` still has the TLS files checked at start, as in Redis)",
     "bind-source-addr": "outgoing connections (replication, MIGRATE) leave "
     "from the address the system picks",
     "repl-diskless-load": "a replica loads the snapshot once it has all of it, "
@@ -811,6 +810,20 @@ for _alias, _name in ALIASES.items():
 PROTECTED = frozenset(["dir", "dbfilename"])
 
 
+def interfaces(bind):
+    """
+    @param bind: Redis's C{bind} value.
+    @return: the interfaces to listen on, as Twisted names them (C{""}
+        for C{*}, C{"::"} for C{::*}); a leading C{-} (optional address)
+        is dropped.
+    """
+    out = []
+    for address in bind.split():
+        address = address.lstrip("-")
+        out.append({"*": "", "::*": "::"}.get(address, address))
+    return out
+
+
 def _render(value):
     if isinstance(value, bool):
         return b"yes" if value else b"no"
@@ -824,6 +837,10 @@ class Config:
     The parameters of one server.
 
     @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
+    @ivar appliers: name -> a callable run once after a CONFIG SET that
+        changed that parameter and others (Redis's apply functions: one
+        for several parameters sees them all set); it raises C{ValueError}
+        when the new values cannot be used.
     @ivar file: the path of the configuration file read at start, or None.
     @ivar users: the C{user} declarations of that file: each a list of
         arguments (the name, then its rules).
@@ -832,6 +849,7 @@ class Config:
     def __init__(self, **overrides):
         self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
         self.listeners = {}
+        self.appliers = {}
         self.file = None
         self.users = []
         for name, value in overrides.items():
@@ -908,3 +926,26 @@ class Config:
         self._values[key] = value = self._merged(key, value)
         for listener in self.listeners.get(key, ()):
             listener(value)
+
+    def apply(self, names, strict=True):
+        """
+        Run the appliers of the parameters C{names}, each once.
+
+        @param strict: stop at the first that fails; else run them all,
+            whatever they say (going back to the previous values).
+        @raise ReplyError: when one fails, naming its parameter.
+        """
+        done = []
+        for name in names:
+            applier = self.appliers.get(name)
+            if applier is None or applier in done:
+                continue
+            done.append(applier)
+            try:
+                applier()
+            except ValueError as e:
+                if strict:
+                    raise ReplyError(
+                        "ERR CONFIG SET failed (possibly related to argument "
+                        "'%s') - %s" % (name, e)
+                    )

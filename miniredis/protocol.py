@@ -44,6 +44,7 @@ from miniredis.resp import (
 from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
+from miniredis.tls import TLS
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
@@ -516,6 +517,8 @@ class MiniRedisFactory(ServerFactory):
     @ivar migrations: MIGRATE's connections to its targets (L{Targets}).
     @ivar upstream: the replica side: this server's master, if it has one
         (L{Upstream}).
+    @ivar tls: the server's L{TLS}: its contexts, and the C{tls-port}
+        listeners it opens once started as a service.
     @ivar readonly_replica: writes from clients are refused: this server is
         a replica and C{replica-read-only} is on.
     @ivar stale_replica: commands that need fresh data are refused: this
@@ -588,6 +591,7 @@ class MiniRedisFactory(ServerFactory):
         self.stale_replica = False
         for name in ("replica-read-only", "replica-serve-stale-data"):
             self.config.listeners.setdefault(name, []).append(self.replica_changed)
+        self.tls = TLS(self)
 
     @property
     def busy(self):

@@ -56,8 +56,8 @@ def config_get(session, argv):
 )
 def config_set(session, argv):
     """
-    Set configuration parameters, all or none: a value that does not parse
-    puts back those already set.
+    Set configuration parameters, all or none: a value that does not parse,
+    or that cannot be put to use, puts back those already set.
     """
     if len(argv) % 2:
         raise ReplyError("ERR syntax error")
@@ -81,10 +81,14 @@ def config_set(session, argv):
         seen.add(name)
         pairs.append((name, argv[i + 1], config.render(key)))
     applied = []
+    changed = []
     try:
         for name, raw, old in pairs:
             config.set(name, raw)
             applied.append((name, old))
+            key = config.check_settable(name)
+            if config.render(key) != old:
+                changed.append(key)
         try:
             check_policy(config)
         except ValueError as e:
@@ -92,9 +96,11 @@ def config_set(session, argv):
                 "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
                 % (pairs[-1][0], e)
             )
+        config.apply(changed)
     except ReplyError:
         for name, old in applied:
             config.set(name, old)
+        config.apply(changed, strict=False)
         raise
     return OK
 
