@@ -684,7 +684,8 @@ _LIMITED_PARAMETERS = {
         20480,
         _refused_when(
             lambda value: value != 20480,
-            "pyOpenSSL cannot size OpenSSL's session cache: it holds 20480 sessions",
+            "miniredis cannot size OpenSSL's session cache (pyOpenSSL has no "
+            "call for it): it holds OpenSSL's 20480 sessions",
         )(_int_between(0, _INT_MAX)),
         None,
         True,

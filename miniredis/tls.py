@@ -149,6 +149,8 @@ def _context(SSL, config, disabled, cert, key, password):
         except SSL.Error:
             raise TLSError("Failed to configure ciphers: %s" % (config["tls-ciphers"],))
     if config["tls-ciphersuites"]:
+        if not hasattr(context, "set_tls13_ciphersuites"):
+            raise TLSError("tls-ciphersuites needs pyOpenSSL 25.3 or newer")
         try:
             context.set_tls13_ciphersuites(config["tls-ciphersuites"].encode("utf-8"))
         except SSL.Error:
