@@ -562,6 +562,32 @@ def test_bad_tls_stops_the_start(pki, tmp_path, options, why):
         assert why in done.stdout + done.stderr, (make, done)
 
 
+def test_configuration_file_with_both_ports(pki, tmp_path):
+    """tls-* lines of a configuration file; port and tls-port side by side."""
+    plain, tls_port = free_port(), free_port()
+    conf = tmp_path / "miniredis.conf"
+    conf.write_text(
+        "port %d\ntls-port %d\ntls-cert-file %s\ntls-key-file %s\n"
+        "tls-ca-cert-file %s\ntls-auth-clients optional\n"
+        % (
+            plain,
+            tls_port,
+            pki.path("server.crt"),
+            pki.path("server.key"),
+            pki.path("ca.crt"),
+        )
+    )
+    argv = [sys.executable, "-m", "miniredis", str(conf)]
+    server = ServerProcess(argv, tls_port, str(tmp_path), _env()).start()
+    try:
+        connection = RawConnection(plain)
+        assert connection.call("PING") == b"PONG"
+        connection.close()
+        assert not _refused(tls_port, pki.context(client=None))
+    finally:
+        server.stop()
+
+
 def test_without_pyopenssl_a_tls_port_is_refused(pki, tmp_path):
     """Without pyOpenSSL the start fails, saying what to install."""
     blocker = tmp_path / "blocked" / "OpenSSL"
