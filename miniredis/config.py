@@ -388,6 +388,16 @@ PARAMETERS = {
     "protected-mode": (True, _yes_no, None, True),
     "proto-max-bulk-len": (512 * 1024 * 1024, _int, None, True),
     "client-query-buffer-limit": (1024 * 1024 * 1024, _int, None, True),
+    "client-output-buffer-limit": (
+        {
+            "normal": (0, 0, 0),
+            "replica": (256 << 20, 64 << 20, 60),
+            "pubsub": (32 << 20, 8 << 20, 60),
+        },
+        _buffer_limits,
+        _render_buffer_limits,
+        True,
+    ),
     "maxmemory": (0, _int, None, True),
     "maxmemory-policy": (
         "noeviction",
@@ -484,16 +494,6 @@ _NO_EFFECT_PARAMETERS = {
     "bgsave_cpulist": ("", _text, None, False),
     "bio_cpulist": ("", _text, None, False),
     "server_cpulist": ("", _text, None, False),
-    "client-output-buffer-limit": (
-        {
-            "normal": (0, 0, 0),
-            "replica": (256 << 20, 64 << 20, 60),
-            "pubsub": (32 << 20, 8 << 20, 60),
-        },
-        _buffer_limits,
-        _render_buffer_limits,
-        True,
-    ),
     "cluster-allow-pubsubshard-when-down": (True, _yes_no, None, True),
     "cluster-allow-reads-when-down": (False, _yes_no, None, True),
     "cluster-allow-replica-migration": (True, _yes_no, None, True),
@@ -720,8 +720,6 @@ NO_EFFECT = {
     "*_cpulist": "one process and one reactor thread: nothing to pin",
     "io-threads": "as `*_cpulist`",
     "io-threads-do-reads": "as `*_cpulist`",
-    "client-output-buffer-limit": "not enforced yet: a client that does not "
-    "read is not disconnected",
     "cluster-*": "cluster mode is off (`CLUSTER` answers as a standalone "
     "redis-server), as in Redis without `cluster-enabled`",
     "crash-log-enabled": "a failure is logged as a Python traceback",
