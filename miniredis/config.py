@@ -825,6 +825,9 @@ class Config:
     @ivar file: the path of the configuration file read at start, or None.
     @ivar users: the C{user} declarations of that file: each a list of
         arguments (the name, then its rules).
+    @ivar renames: the C{rename-command} declarations of that file or of
+        the command line: C{(old name, new name)} pairs of bytes, an empty
+        new name disabling the command.
     """
 
     def __init__(self, **overrides):
@@ -832,6 +835,7 @@ class Config:
         self.listeners = {}
         self.file = None
         self.users = []
+        self.renames = []
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 

@@ -620,6 +620,8 @@ class MiniRedisFactory(ServerFactory):
         C{replica-serve-stale-data} is off.
     @ivar noreplicas: writes are refused: fewer replicas than
         C{min-replicas-to-write} acknowledge in time.
+    @ivar renamed: None, or the command table under the names
+        C{rename-command} gave (L{commands.renamed_table}).
     @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
     @ivar restricted: whether the server now refuses or holds back some
         commands (over C{maxmemory}, busy, paused, too few replicas, a
@@ -640,6 +642,9 @@ class MiniRedisFactory(ServerFactory):
             from twisted.internet import reactor as clock
         commands.load_all()
         self.config = config if config is not None else Config(**overrides)
+        self.renamed = (
+            commands.renamed_table(self.config.renames) if self.config.renames else None
+        )
         self.clock = clock
         self.store = (
             store
