@@ -896,7 +896,8 @@ class Config:
         """
         CONFIG SET one parameter from its wire form.
 
-        @raise ReplyError: for an unknown, fixed or malformed parameter.
+        @raise ReplyError: for an unknown, fixed or malformed parameter, or
+            a value a listener refused (the old value then stays).
         """
         key = self.check_settable(name)
         spec = PARAMETERS[key]
@@ -907,6 +908,11 @@ class Config:
                 "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
                 % (name, e)
             )
+        old = self._values[key]
         self._values[key] = value = self._merged(key, value)
-        for listener in self.listeners.get(key, ()):
-            listener(value)
+        try:
+            for listener in self.listeners.get(key, ()):
+                listener(value)
+        except ReplyError:  # a listener refused the value
+            self._values[key] = old
+            raise

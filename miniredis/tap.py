@@ -223,11 +223,16 @@ def makeService(options):
     @rtype: L{miniredis.lifecycle.ServerService}; its C{factory} is the
         server.
     """
+    from miniredis import fdlimit
     from miniredis.lifecycle import Drain, ServerService
     from miniredis.persistence import Persistence
     from miniredis.protocol import MiniRedisFactory
 
     config = getattr(options, "server_config", None) or options.make_config()
+    try:
+        fdlimit.follow(config)
+    except fdlimit.TooFewFiles:
+        raise SystemExit(1)
     factory = MiniRedisFactory(config=config)
     top = ServerService(factory)
     Persistence(factory).setServiceParent(top)
