@@ -1,7 +1,8 @@
 """
 Limits on clients (issue 13): C{client-output-buffer-limit} for slow
 readers, each class compared with redis-server 7.0.15 over real sockets,
-and its soft limit on a fake clock.
+and its soft limit on a fake clock; the deepest typed value a client may
+send.
 """
 
 import socket
@@ -11,9 +12,9 @@ import pytest
 from twisted.internet import task
 from twisted.internet.testing import StringTransport
 
-from miniredis import MiniRedisFactory
+from miniredis import MiniRedisFactory, protocol, resp
 from miniredis.outputlimit import OutputLimit, RecentMaximum, queued
-from miniredis.resp import encode_command
+from miniredis.resp import MAX_DEPTH, Decoder, encode_command
 from tests.local import loopback_transport, receive
 from tests.servers import RawConnection, miniredis_process, redis_process
 
@@ -306,3 +307,80 @@ def test_queued_reads_through_a_wrapping_transport():
     Wrapper.transport.write(b"abc")
     assert queued(Wrapper()) == 3
     assert queued(loopback_transport()) == 0
+
+
+# ------------------------------------------------- nesting of typed values
+
+
+def _nested(levels):
+    return b"*1\r\n" * levels + b":1\r\n"
+
+
+def _set_nested(levels):
+    return b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + _nested(levels)
+
+
+def _pure_decoder(max_bulk):
+    return Decoder(max_bulk=max_bulk)
+
+
+@pytest.mark.parametrize("decoder", ["pure", "hiredis"])
+def test_too_deep_a_value_is_a_protocol_error(clock, monkeypatch, decoder):
+    """
+    100,000 levels of arrays: a protocol error that closes that connection
+    only, with either decoder, and no recursion to the bottom.
+    """
+    if decoder == "pure":
+        monkeypatch.setattr(protocol, "request_decoder", _pure_decoder)
+    elif resp.hiredis is None:
+        pytest.skip("hiredis missing")
+    factory = MiniRedisFactory(clock=clock)
+    bad, bad_transport = _connect(factory)
+    good, good_transport = _connect(factory)
+    assert isinstance(bad._decoder, Decoder) == (decoder == "pure")
+    for data in (_set_nested(100000), _set_nested(MAX_DEPTH + 1)):
+        bad_transport.clear()
+        receive(bad, data)
+        assert bad_transport.value() == (
+            b"-ERR Protocol error: too deeply nested value\r\n"
+        )
+        assert bad_transport.disconnecting
+        bad, bad_transport = _connect(factory)
+    receive(good, _set_nested(MAX_DEPTH) + encode_command([b"PING"]))
+    assert good_transport.value() == b"+OK\r\n+PONG\r\n"
+    assert not good_transport.disconnecting
+
+
+def test_the_deepest_value_goes_through_every_path(tmp_path):
+    """
+    A value as deep as allowed is read back, dumped, restored, saved,
+    reloaded and rewritten into the AOF unharmed.
+    """
+    server = miniredis_process(
+        str(tmp_path), "--enable-debug-command", "yes", "--appendonly", "yes"
+    ).start()
+    try:
+        conn = RawConnection(server.port, proto=3)
+        conn.sock.sendall(_set_nested(MAX_DEPTH))
+        assert conn.read() == b"OK"
+        value = conn.call("GET", "k")
+        depth = 0
+        while isinstance(value, list):
+            value, depth = value[0], depth + 1
+        assert (depth, value) == (MAX_DEPTH, 1)
+        original = conn.call("GET", "k")
+        payload = conn.call("DUMP", "k")
+        assert conn.call("RESTORE", "copy", "0", payload) == b"OK"
+        assert conn.call("DEBUG", "RELOAD") == b"OK"
+        assert conn.call("BGREWRITEAOF").startswith(b"Background")
+        time.sleep(1)
+        assert conn.call("DEBUG", "LOADAOF") == b"OK"
+        assert conn.call("GET", "k") == conn.call("GET", "copy") == original
+        assert conn.call("TYPE", "k")
+        conn.call("MULTI")
+        conn.call("GET", "k")
+        assert conn.call("EXEC") == [original]
+        conn.close()
+        RawConnection(server.port, proto=2).call("GET", "k")
+    finally:
+        server.stop()
