@@ -382,12 +382,17 @@ PARAMETERS = {
         None,
         True,
     ),
-    "maxclients": (10000, _int, None, True),
-    "timeout": (0, _int, None, True),
-    "tcp-keepalive": (300, _int, None, True),
+    "maxclients": (10000, _int_between(1, (1 << 32) - 1), None, True),
+    "timeout": (0, _int_between(0, _INT_MAX), None, True),
+    "tcp-keepalive": (300, _int_between(0, _INT_MAX), None, True),
     "protected-mode": (True, _yes_no, None, True),
-    "proto-max-bulk-len": (512 * 1024 * 1024, _int, None, True),
-    "client-query-buffer-limit": (1024 * 1024 * 1024, _int, None, True),
+    "proto-max-bulk-len": (512 << 20, _memory_between(1 << 20, _LONG_MAX), None, True),
+    "client-query-buffer-limit": (
+        1 << 30,
+        _memory_between(1 << 20, _LONG_MAX),
+        None,
+        True,
+    ),
     "client-output-buffer-limit": (
         {
             "normal": (0, 0, 0),

@@ -749,7 +749,7 @@ class MiniRedisFactory(ServerFactory):
     def _close_idle(self):
         """
         Close the clients idle for longer than C{timeout} seconds, as Redis
-        does: not those blocked, subscribed (RESP2) or monitoring.
+        does: not those blocked, subscribed (in RESP3 too) or monitoring.
         """
         limit = self.config["timeout"]
         if not limit:
@@ -759,7 +759,7 @@ class MiniRedisFactory(ServerFactory):
             if (
                 now - session.last_interaction > limit
                 and session.blocked is None
-                and not (session.subscribed and session.proto == 2)
+                and not session.subscribed
                 and not session.monitoring
                 and session.replica is None
                 and not session.from_master

@@ -309,6 +309,27 @@ def test_queued_reads_through_a_wrapping_transport():
     assert queued(loopback_transport()) == 0
 
 
+# ------------------------------------------------------ the other limits
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("maxclients", "0"),
+        ("maxclients", "4294967296"),
+        ("timeout", "-1"),
+        ("timeout", "2147483648"),
+        ("tcp-keepalive", "-1"),
+        ("client-query-buffer-limit", "1k"),
+        ("client-query-buffer-limit", "1048575"),
+        ("proto-max-bulk-len", "100"),
+    ],
+)
+def test_limits_out_of_range_are_refused(differ, name, value):
+    differ.check("CONFIG", "SET", name, value)
+    differ.check("CONFIG", "GET", name)
+
+
 # ------------------------------------------------- nesting of typed values
 
 
