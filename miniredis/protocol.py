@@ -269,9 +269,10 @@ class RedisServerProtocol(Protocol):
             transport = self.transport
             if transport is not None:
                 self._handed += len(payload)
-                write_now(transport, payload)
-                if self._limit.soft_since is not None or queued(transport):
+                if write_now(transport, payload) and queued(transport):
                     self.check_output()
+                elif self._limit.soft_since is not None:
+                    self.check_output()  # back under the soft limit
 
     def output_size(self):
         """
@@ -463,6 +464,9 @@ def write_now(transport, data):
     expected when this module was imported. (Sending with the transport's
     C{writeSomeData} instead of its socket's C{send} costs 0.45 us more per
     write, measured on CPython 3.11.)
+
+    @return: whether some of C{data} went to C{transport.write} (and may
+        wait there).
     """
     if (
         FAST_WRITE
@@ -479,6 +483,8 @@ def write_now(transport, data):
         data = data[sent:]
     if data:
         transport.write(data)
+        return True
+    return False
 
 
 class _ProbeSocket:
