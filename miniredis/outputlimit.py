@@ -22,17 +22,36 @@ Usage::
 _RECENT_SECONDS = 8
 
 
-def queued(transport):
+def _descriptor(transport):
     """
-    @return: how many bytes C{transport} (or the transport it wraps, for
-        TLS) holds because the socket did not take them yet.
+    @return: the Twisted C{FileDescriptor} under C{transport} (itself, or
+        the one a TLS transport wraps), whose write queue is C{dataBuffer}
+        from C{offset} on, then C{_tempDataBuffer}; or None.
     """
     while transport is not None:
-        held = getattr(transport, "dataBuffer", None)
-        if type(held) is bytes:  # a Twisted FileDescriptor
-            return len(held) - transport.offset + transport._tempDataLen
+        if type(getattr(transport, "dataBuffer", None)) is bytes:
+            return transport
         transport = getattr(transport, "transport", None)
-    return 0
+    return None
+
+
+def queued(transport):
+    """
+    @return: how many bytes C{transport} holds because the socket did not
+        take them yet.
+    """
+    found = _descriptor(transport)
+    if found is None:
+        return 0
+    return len(found.dataBuffer) - found.offset + found._tempDataLen
+
+
+def queued_pieces(transport):
+    """@return: how many pieces the bytes L{queued} counts are in."""
+    found = _descriptor(transport)
+    if found is None:
+        return 0
+    return len(found._tempDataBuffer) + (len(found.dataBuffer) > found.offset)
 
 
 def client_class(session):
@@ -76,8 +95,8 @@ class OutputLimit:
 
 class RecentMaximum:
     """
-    The largest pending output seen over the last seconds
-    (C{client_recent_max_output_buffer}), in one-second slots.
+    The largest buffer seen over the last seconds, in one-second slots
+    (C{client_recent_max_input_buffer}, C{client_recent_max_output_buffer}).
     """
 
     def __init__(self):
@@ -94,7 +113,7 @@ class RecentMaximum:
             self._second = second
 
     def note(self, size, now):
-        """A client had C{size} bytes of output pending at C{now}."""
+        """A client had C{size} bytes waiting at C{now}."""
         self._advance(now)
         slot = self._second % _RECENT_SECONDS
         if size > self._slots[slot]:

@@ -28,7 +28,13 @@ from miniredis.expiry import ActiveExpiry
 from miniredis.logging import logger
 from miniredis.migration import Targets
 from miniredis.notifications import Notifications
-from miniredis.outputlimit import OutputLimit, RecentMaximum, client_class, queued
+from miniredis.outputlimit import (
+    OutputLimit,
+    RecentMaximum,
+    client_class,
+    queued,
+    queued_pieces,
+)
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
@@ -294,16 +300,9 @@ class RedisServerProtocol(Protocol):
             size += link.held
         return size
 
-    def output_chunks(self):
+    def output_pieces(self):
         """@return: how many pieces that pending output is in (C{oll})."""
-        transport, chunks = self.transport, len(self._unsent)
-        while transport is not None:
-            held = getattr(transport, "dataBuffer", None)
-            if type(held) is bytes:
-                chunks += len(transport._tempDataBuffer)
-                return chunks + (len(held) > transport.offset)
-            transport = getattr(transport, "transport", None)
-        return chunks
+        return len(self._unsent) + queued_pieces(self.transport)
 
     def check_output(self):
         """
@@ -551,6 +550,8 @@ class ServerStats:
     @ivar samples: the last C{(time, commands)} pairs, taken ten times a
         second, for C{instantaneous_ops_per_sec}.
     @ivar peak_memory: the highest memory use INFO has reported.
+    @ivar recent_input: the largest partial request waiting lately
+        (L{RecentMaximum}); C{recent_output}: the largest pending output.
     """
 
     def __init__(self):

@@ -179,7 +179,7 @@ class Session:
             ("rbs", 0),
             ("rbp", 0),
             ("obl", 0),
-            ("oll", connection.output_chunks() if connection else 0),
+            ("oll", connection.output_pieces() if connection else 0),
             ("omem", connection.output_size() if connection else 0),
             ("tot-mem", 0),
             ("events", "r"),
