@@ -382,12 +382,27 @@ PARAMETERS = {
         None,
         True,
     ),
-    "maxclients": (10000, _int, None, True),
-    "timeout": (0, _int, None, True),
-    "tcp-keepalive": (300, _int, None, True),
+    "maxclients": (10000, _int_between(1, (1 << 32) - 1), None, True),
+    "timeout": (0, _int_between(0, _INT_MAX), None, True),
+    "tcp-keepalive": (300, _int_between(0, _INT_MAX), None, True),
     "protected-mode": (True, _yes_no, None, True),
-    "proto-max-bulk-len": (512 * 1024 * 1024, _int, None, True),
-    "client-query-buffer-limit": (1024 * 1024 * 1024, _int, None, True),
+    "proto-max-bulk-len": (512 << 20, _memory_between(1 << 20, _LONG_MAX), None, True),
+    "client-query-buffer-limit": (
+        1 << 30,
+        _memory_between(1 << 20, _LONG_MAX),
+        None,
+        True,
+    ),
+    "client-output-buffer-limit": (
+        {
+            "normal": (0, 0, 0),
+            "replica": (256 << 20, 64 << 20, 60),
+            "pubsub": (32 << 20, 8 << 20, 60),
+        },
+        _buffer_limits,
+        _render_buffer_limits,
+        True,
+    ),
     "maxmemory": (0, _int, None, True),
     "maxmemory-policy": (
         "noeviction",
@@ -502,16 +517,6 @@ _NO_EFFECT_PARAMETERS = {
     "bgsave_cpulist": ("", _text, None, False),
     "bio_cpulist": ("", _text, None, False),
     "server_cpulist": ("", _text, None, False),
-    "client-output-buffer-limit": (
-        {
-            "normal": (0, 0, 0),
-            "replica": (256 << 20, 64 << 20, 60),
-            "pubsub": (32 << 20, 8 << 20, 60),
-        },
-        _buffer_limits,
-        _render_buffer_limits,
-        True,
-    ),
     "cluster-allow-pubsubshard-when-down": (True, _yes_no, None, True),
     "cluster-allow-reads-when-down": (False, _yes_no, None, True),
     "cluster-allow-replica-migration": (True, _yes_no, None, True),
@@ -720,8 +725,6 @@ NO_EFFECT = {
     "*_cpulist": "one process and one reactor thread: nothing to pin",
     "io-threads": "as `*_cpulist`",
     "io-threads-do-reads": "as `*_cpulist`",
-    "client-output-buffer-limit": "not enforced yet: a client that does not "
-    "read is not disconnected",
     "cluster-*": "cluster mode is off (`CLUSTER` answers as a standalone "
     "redis-server), as in Redis without `cluster-enabled`",
     "crash-log-enabled": "a failure is logged as a Python traceback",
@@ -845,6 +848,9 @@ class Config:
     @ivar file: the path of the configuration file read at start, or None.
     @ivar users: the C{user} declarations of that file: each a list of
         arguments (the name, then its rules).
+    @ivar renames: the C{rename-command} declarations of that file or of
+        the command line: C{(old name, new name)} pairs of bytes, an empty
+        new name disabling the command.
     """
 
     def __init__(self, **overrides):
@@ -853,6 +859,7 @@ class Config:
         self.appliers = {}
         self.file = None
         self.users = []
+        self.renames = []
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 
@@ -913,7 +920,8 @@ class Config:
         """
         CONFIG SET one parameter from its wire form.
 
-        @raise ReplyError: for an unknown, fixed or malformed parameter.
+        @raise ReplyError: for an unknown, fixed or malformed parameter, or
+            a value a listener refused (the old value then stays).
         """
         key = self.check_settable(name)
         spec = PARAMETERS[key]
@@ -924,9 +932,14 @@ class Config:
                 "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
                 % (name, e)
             )
+        old = self._values[key]
         self._values[key] = value = self._merged(key, value)
-        for listener in self.listeners.get(key, ()):
-            listener(value)
+        try:
+            for listener in self.listeners.get(key, ()):
+                listener(value)
+        except ReplyError:  # a listener refused the value
+            self._values[key] = old
+            raise
 
     def apply(self, names, strict=True):
         """

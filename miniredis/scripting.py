@@ -550,7 +550,7 @@ class Scripts:
                 raise ReplyError(
                     "ERR Please specify at least one argument for this redis lib call"
                 )
-            cmd = _script_command(argv)
+            cmd = _script_command(argv, self.server.renamed)
             session = self._session
             if session.checked:
                 denied = self.server.acl.refuse(session, cmd, argv, "lua", run.caller)
@@ -599,7 +599,7 @@ class Scripts:
             argv = [_argument(arg) for arg in args]
         except ReplyError:
             return False
-        _, problem = find(argv)
+        _, problem = find(argv, self.server.renamed)
         return problem is None or problem is WRONG_ARITY
 
     # -- conversions
@@ -770,13 +770,14 @@ def _argument(value):
     raise ReplyError("ERR Lua redis lib command arguments must be strings or integers")
 
 
-def _script_command(argv):
+def _script_command(argv, table=None):
     """
-    Look up a command called by a script.
+    Look up a command called by a script (in C{table}, a server's renamed
+    commands, if given).
 
     @raise ReplyError: with the errors Redis gives scripts.
     """
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     if problem is WRONG_ARITY:
         raise ReplyError("ERR Wrong number of args calling Redis command from script")
     if problem is not None:

@@ -66,6 +66,14 @@ class Options(usage.Options):
     def __init__(self):
         usage.Options.__init__(self)
         self["listen"] = []
+        self["rename-command"] = []
+
+    def opt_rename_command(self, names):
+        """
+        Rename a command, as rename-command does in the configuration file
+        (repeatable): "FLUSHALL MYFLUSH", or 'CONFIG ""' to disable it.
+        """
+        self["rename-command"].append(names)
 
     def opt_listen(self, endpoint):
         """
@@ -114,6 +122,11 @@ class Options(usage.Options):
                 conffile.read(config, self["config"])
             except (OSError, conffile.ConfigFileError) as e:
                 raise usage.UsageError("Bad configuration file: %s" % (e,))
+        for names in self["rename-command"]:
+            try:
+                conffile.rename_command(config, conffile.split_line(names))
+            except ValueError as e:
+                raise usage.UsageError("--rename-command: %s" % (e,))
         for name, raw in self.config_overrides().items():
             try:
                 config[name] = raw
@@ -211,11 +224,16 @@ def makeService(options):
     @rtype: L{miniredis.lifecycle.ServerService}; its C{factory} is the
         server.
     """
+    from miniredis import fdlimit
     from miniredis.lifecycle import Drain, ServerService
     from miniredis.persistence import Persistence
     from miniredis.protocol import MiniRedisFactory
 
     config = getattr(options, "server_config", None) or options.make_config()
+    try:
+        fdlimit.follow(config)
+    except fdlimit.TooFewFiles:
+        raise SystemExit(1)
     factory = MiniRedisFactory(config=config)
     top = ServerService(factory)
     Persistence(factory).setServiceParent(top)

@@ -259,10 +259,37 @@ UNKNOWN_SUBCOMMAND = "unknown subcommand"
 WRONG_ARITY = "wrong arity"
 
 
-def find(argv):
+def renamed_table(renames):
+    """
+    The command table of a server whose configuration renames commands
+    (C{rename-command}), as Redis 7.0 applies it: the command leaves its
+    name (an empty new name disables it) and answers to the new one, while
+    COMMAND, errors and the ACL still call it by its own name.
+
+    @param renames: C{(old name, new name)} pairs, in the file's order.
+    @return: C{{name: L{Command}}}, the table such a server looks up.
+    @raise ValueError: with Redis's message, for a name that is no command
+        (now) or a new name that already is one.
+    """
+    load_all()
+    table = dict(COMMANDS)
+    for old, new in renames:
+        cmd = table.pop(old.lower(), None)
+        if cmd is None:
+            raise ValueError("No such command in rename-command")
+        if new:
+            if new.lower() in table:
+                raise ValueError("Target command name already exists")
+            table[new.lower()] = cmd
+    return table
+
+
+def find(argv, table=None):
     """
     The one lookup of the command table: find the entry for a request.
 
+    @param table: the table to look in, if not L{COMMANDS} (a server's
+        L{renamed_table}).
     @return: C{(command, problem)}: the L{Command} (its subcommand entry
         where it has one) and None; or, where the request does not fit,
         the entry found so far (None for an unknown name) and
@@ -271,7 +298,7 @@ def find(argv):
     name = argv[0]
     if type(name) is not bytes:
         name = _text(name).encode()
-    cmd = COMMANDS.get(name.lower())
+    cmd = (COMMANDS if table is None else table).get(name.lower())
     if cmd is None:
         return None, UNKNOWN_COMMAND
     if not cmd.arity_ok(len(argv)):
@@ -286,7 +313,7 @@ def find(argv):
     return cmd, None
 
 
-def lookup(argv):
+def lookup(argv, table=None):
     """
     Find the table entry for a request, as L{find} does.
 
@@ -294,7 +321,7 @@ def lookup(argv):
     @raise ReplyError: Redis's error for an unknown command or subcommand,
         or a wrong arity.
     """
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     if problem is None:
         return cmd
     if problem is UNKNOWN_COMMAND:
@@ -303,7 +330,7 @@ def lookup(argv):
         raise wrong_arity(cmd.name)
     raise ReplyError(
         "ERR unknown subcommand '%s'. Try %s HELP."
-        % (_text(argv[1])[:128], cmd.name.upper())
+        % (_text(argv[1])[:128], _text(argv[0]).upper())
     )
 
 
@@ -413,9 +440,9 @@ def _entry(argv):
     return cmd
 
 
-def _misfit(argv):
+def _misfit(argv, table=None):
     """@return: the entry a request named with the wrong arity, else None."""
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     return cmd if problem is WRONG_ARITY else None
 
 
@@ -426,23 +453,29 @@ def dispatch(session, argv):
 
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
-    try:
-        cmd = _BY_NAME.get(argv[0])
-    except TypeError:  # a typed request may name its command with an array
-        cmd = None
-    if cmd is None or (
-        len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
-    ):
+    server = session.server
+    if server.renamed is not None:
         try:
-            cmd = _entry(argv)
+            cmd = lookup(argv, server.renamed)
         except ReplyError as e:
-            return rejected(session, argv[0], e, _misfit(argv))
+            return rejected(session, argv[0], e, _misfit(argv, server.renamed))
+    else:
+        try:
+            cmd = _BY_NAME.get(argv[0])
+        except TypeError:  # a typed request may name its command with an array
+            cmd = None
+        if cmd is None or (
+            len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
+        ):
+            try:
+                cmd = _entry(argv)
+            except ReplyError as e:
+                return rejected(session, argv[0], e, _misfit(argv))
     if type(argv) is not list and not cmd.typed:
         try:
             argv = plain_args(argv)
         except ReplyError as e:
             return rejected(session, argv[0], e, cmd)
-    server = session.server
     session.last_command = cmd.name
     if (
         not session.authenticated

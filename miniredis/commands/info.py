@@ -199,6 +199,14 @@ def clients_info(server):
         ("connected_clients", len(server.clients) - len(server.replication.replicas)),
         ("cluster_connections", 0),
         ("maxclients", server.config["maxclients"]),
+        (
+            "client_recent_max_input_buffer",
+            server.stats.recent_input.value(server.clock.seconds()),
+        ),
+        (
+            "client_recent_max_output_buffer",
+            server.stats.recent_output.value(server.clock.seconds()),
+        ),
         ("blocked_clients", server.waits.count),
         ("tracking_clients", 0),
         (
