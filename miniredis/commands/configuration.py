@@ -8,7 +8,6 @@ from miniredis.commands import COMMANDS, command, container
 from miniredis.commands.introspection import help_reply
 from miniredis.commands.spec import Arg, Block
 from miniredis.config import PROTECTED
-from miniredis.eviction import check_policy
 from miniredis.resp import OK, ReplyError
 
 container(
@@ -85,13 +84,6 @@ def config_set(session, argv):
         for name, raw, old in pairs:
             config.set(name, raw)
             applied.append((name, old))
-        try:
-            check_policy(config)
-        except ValueError as e:
-            raise ReplyError(
-                "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
-                % (pairs[-1][0], e)
-            )
     except ReplyError:
         for name, old in applied:
             config.set(name, old)
