@@ -250,6 +250,13 @@ class MemoryLimit:
             self.dataset.reconcile()
         self.check()
 
+    def reset_stats(self):
+        """Zero the count of evicted keys and the time over the limit."""
+        self.evicted_keys = 0
+        self.exceeded_time = 0.0
+        if self.exceeded_since is not None:
+            self.exceeded_since = time.monotonic()
+
     def exceeded(self):
         """@return: INFO's C{(total, current)} eviction exceeded times, in ms."""
         current = 0.0

@@ -100,6 +100,7 @@ def config_resetstat(session, argv):
     server.stats.reset()
     server.store.expired_keys = 0
     server.store.reset_stats()
+    server.memory.reset_stats()
     commandstats.reset_all(COMMANDS)
     return OK
 
