@@ -365,7 +365,8 @@ class MemoryLimit:
         """@return: C{f(db, key)}: the higher, the sooner a key goes."""
         clock = self._store.lru_clock
         if policy.endswith("-lru"):
-            return lambda db, key: clock - db.access.get(key, clock)
+            # A key loaded from a file has no stamp: it counts as never used.
+            return lambda db, key: clock - db.access.get(key, 0)
         if policy.endswith("-lfu"):
             counter = self._store.frequency.counter
             return lambda db, key: LFU_MAX - counter(db.access.get(key))
