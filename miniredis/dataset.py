@@ -93,6 +93,7 @@ class Dataset:
         """
         self._store = store
         self._find = find
+        self._commands = {}
         self.total = 0
         self.tallies = [Tally() for _ in store.databases]
         for db in store.databases:
@@ -146,26 +147,50 @@ class Dataset:
         database C{index}, touched.
         """
         for argv in argvs:
-            cmd, problem = self._find(argv)
-            if cmd is None or problem is not None:
-                continue
+            cmd = self._commands.get(argv[0])
+            if cmd is None:
+                cmd, problem = self._find(argv)
+                if cmd is None or problem is not None:
+                    continue
+                if "|" not in cmd.name and len(self._commands) < 1024:
+                    self._commands[argv[0]] = cmd
             name = cmd.name
-            if name == "select":
-                index = int(argv[1])
-            elif name == "flushall":
-                for db in self._store.databases:
-                    self.recount(db.index)
-            elif name == "flushdb":
-                self.recount(index)
-            elif name == "swapdb":
-                a, b = int(argv[1]), int(argv[2])
-                self.tallies[a], self.tallies[b] = self.tallies[b], self.tallies[a]
+            if name in _WHOLE_DATABASES:
+                index = self._whole(name, index, argv)
+                continue
+            first, last, step = cmd.key_range
+            if first and "movablekeys" not in cmd.flags:
+                if last < 0:
+                    last += len(argv)
+                for i in range(first, min(last, len(argv) - 1) + 1, step):
+                    self.measure(index, argv[i])
             else:
                 for key in cmd.key_names(argv):
                     self.measure(index, key)
+            if name == "move" or name == "copy":
                 target = _other_database(name, argv)
                 if target is not None:
                     self.measure(target, argv[2] if name == "copy" else argv[1])
+
+    def _whole(self, name, index, argv):
+        """
+        Follow a write on whole databases; @return: the database the next
+        writes run on.
+        """
+        if name == "select":
+            return int(argv[1])
+        if name == "flushall":
+            for db in self._store.databases:
+                self.recount(db.index)
+        elif name == "flushdb":
+            self.recount(index)
+        else:  # swapdb
+            a, b = int(argv[1]), int(argv[2])
+            self.tallies[a], self.tallies[b] = self.tallies[b], self.tallies[a]
+        return index
+
+
+_WHOLE_DATABASES = frozenset(["select", "flushall", "flushdb", "swapdb"])
 
 
 def _other_database(name, argv):

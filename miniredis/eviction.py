@@ -201,6 +201,7 @@ class MemoryLimit:
 
     def _track(self, limit):
         """Keep the L{Dataset} up to date while there is a C{limit}."""
+        self._limit = limit
         writes = self._server.writes
         if limit and self.dataset is None:
             self.dataset = Dataset(self._store, self._find)
@@ -226,8 +227,9 @@ class MemoryLimit:
         self._pool = EvictionPool()
 
     def _written(self, index, argvs):
-        self.dataset.written(index, argvs)
-        if not self.over and BASELINE + self.dataset.total > self._config["maxmemory"]:
+        dataset = self.dataset
+        dataset.written(index, argvs)
+        if not self.over and BASELINE + dataset.total > self._limit:
             self.check()
 
     def check(self):

@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from miniredis.commands import find
+from miniredis.dataset import Dataset
 from miniredis.eviction import BASELINE, EvictionPool, Frequency, time_limit
 from miniredis.resp import ReplyError
 from miniredis.sizes import key_size
@@ -193,6 +195,34 @@ def test_the_accounting_falls_as_keys_go(load):
     run.server.advance(2)  # s expires
     call("FLUSHALL")
     assert dataset(run.server) == empty == 0
+
+
+def test_the_accounting_matches_a_count_from_scratch(load):
+    run = load("noeviction")
+    call = run.server.call
+    for args in [
+        ("MSET", "a", VALUE, "b", VALUE, "c", "1"),
+        ("RPUSH", "l", "x", "y", "z"),
+        ("LMOVE", "l", "m", "LEFT", "RIGHT"),
+        ("EXPIRE", "a", "100"),
+        ("MOVE", "b", "2"),
+        ("COPY", "a", "a2", "DB", "3"),
+        ("SWAPDB", "0", "3"),
+        ("SELECT", "3"),
+        ("MULTI",),
+        ("INCR", "c"),
+        ("RENAME", "c", "d"),
+        ("SELECT", "0"),
+        ("APPEND", "a2", VALUE),
+        ("EXEC",),
+        ("EVAL", "redis.call('SET', 'undeclared', ARGV[1])", "0", VALUE),
+        ("ZADD", "z", "1", "one", "2", "two"),
+        ("FLUSHDB",),
+    ]:
+        call(*args)
+    memory = run.server.factory.memory
+    assert memory.dataset.total > 0
+    assert memory.dataset.total == Dataset(run.server.store, find).total
 
 
 def test_keys_loaded_out_of_sight_are_counted(load):
