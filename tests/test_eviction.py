@@ -225,6 +225,25 @@ def test_the_accounting_matches_a_count_from_scratch(load):
     assert memory.dataset.total == Dataset(run.server.store, find).total
 
 
+def test_tenacity_spreads_eviction_over_reactor_turns():
+    server = Local(maxmemory_policy="allkeys-lru", maxmemory_eviction_tenacity="0")
+    try:
+        call = server.call
+        for i in range(1000):
+            call("SET", "k:%d" % i, VALUE)
+        assert call("CONFIG", "SET", "maxmemory", str(LIMIT)) == b"OK"
+        memory = server.factory.memory
+        assert memory.over
+        # Sixteen keys a round: the write goes ahead while eviction goes on.
+        assert call("SET", "one-more", VALUE) == b"OK"
+        assert memory.evicted_keys == 16
+        server.advance(0)
+        assert not memory.over
+        assert DATA * 0.9 <= dataset(server) <= DATA
+    finally:
+        server.close()
+
+
 def test_keys_loaded_out_of_sight_are_counted(load):
     run = load("allkeys-lru")
     data = run.server.store.db(3).data
