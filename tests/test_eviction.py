@@ -419,6 +419,21 @@ def test_volatile_keys_go_and_the_rest_is_refused(both):
         both.check(*args)
 
 
+def test_scripts_over_the_limit(both):
+    both.check("SET", "x", "1")
+    both.check("CONFIG", "SET", "maxmemory", "1")
+    for args in [
+        ("EVAL", "return redis.call('set', 'x', 'y')", "0"),
+        ("EVAL", "return redis.pcall('incr', 'x')", "0"),
+        ("EVAL", "return redis.call('get', 'x')", "0"),
+        ("EVAL", "#!lua\nreturn 1", "0"),
+        ("EVAL", "#!lua flags=no-writes\nreturn redis.call('get', 'x')", "0"),
+        ("EVAL", "#!lua flags=allow-oom\nreturn redis.call('incr', 'x')", "0"),
+        ("EVAL", "return redis.call('del', 'x')", "0"),
+    ]:
+        both.check(*args)
+
+
 def test_config_values(both):
     for args in [
         ("CONFIG", "SET", "maxmemory-samples", "0"),
