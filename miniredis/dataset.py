@@ -2,8 +2,8 @@
 The size of the dataset, kept up to date while C{maxmemory} is set.
 
 Each key is measured by L{miniredis.sizes.key_size} (its name, its entry,
-its value, elements sampled), plus its deadline and its access stamp, when
-a write touches it: L{Dataset} listens to the write stream
+its value, elements sampled), plus its deadline and its access stamp: all
+of them once when the limit is set, then each when a write touches it: L{Dataset} listens to the write stream
 (L{miniredis.propagation}) and measures again the keys each write names
 (a key gone counts for nothing). FLUSHALL, FLUSHDB and SWAPDB are followed
 as such; what changes keys without a write in the stream (a log being
