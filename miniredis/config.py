@@ -419,6 +419,11 @@ PARAMETERS = {
         None,
         True,
     ),
+    "lfu-decay-time": (1, _int_between(0, _INT_MAX), None, True),
+    "lfu-log-factor": (10, _int_between(0, _INT_MAX), None, True),
+    "maxmemory-eviction-tenacity": (10, _int_between(0, 100), None, True),
+    "maxmemory-samples": (5, _int_between(1, _INT_MAX), None, True),
+    "replica-ignore-maxmemory": (True, _yes_no, None, True),
     "hz": (10, _int, None, True),
     "enable-debug-command": ("no", _choice("no", "yes", "local"), None, False),
     "enable-protected-configs": ("no", _choice("no", "yes", "local"), None, False),
@@ -561,11 +566,7 @@ _NO_EFFECT_PARAMETERS = {
     "lazyfree-lazy-server-del": (False, _yes_no, None, True),
     "lazyfree-lazy-user-del": (False, _yes_no, None, True),
     "lazyfree-lazy-user-flush": (False, _yes_no, None, True),
-    "lfu-decay-time": (1, _int_between(0, _INT_MAX), None, True),
-    "lfu-log-factor": (10, _int_between(0, _INT_MAX), None, True),
     "list-compress-depth": (0, _int_between(0, _INT_MAX), None, True),
-    "maxmemory-eviction-tenacity": (10, _int_between(0, 100), None, True),
-    "maxmemory-samples": (5, _int_between(1, _INT_MAX), None, True),
     "oom-score-adj": (
         "no",
         _choice("no", "yes", "relative", "absolute", relative="yes"),
@@ -626,7 +627,6 @@ _NO_EFFECT_PARAMETERS = {
     "replica-announce-port": (0, _int_between(0, 65535), None, True),
     "replica-announced": (True, _yes_no, None, True),
     "replica-ignore-disk-write-errors": (False, _yes_no, None, True),
-    "replica-ignore-maxmemory": (True, _yes_no, None, True),
     "replica-lazy-flush": (False, _yes_no, None, True),
     "rdb-del-sync-files": (False, _yes_no, None, True),
 }
@@ -738,10 +738,6 @@ NO_EFFECT = {
     "latency-tracking-info-percentiles": "as `latency-monitor-threshold`",
     "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
     "once, in every case",
-    "lfu-decay-time": "no key is evicted (see `maxmemory-policy`)",
-    "lfu-log-factor": "as `lfu-decay-time`",
-    "maxmemory-eviction-tenacity": "as `lfu-decay-time`",
-    "maxmemory-samples": "as `lfu-decay-time`",
     "oom-score-adj": "miniredis does not change its OOM score",
     "oom-score-adj-values": "as `oom-score-adj`",
     "proc-title-template": "the process title is Python's",
@@ -778,8 +774,6 @@ NO_EFFECT = {
     "replica-announce-port": "as `replica-announce-ip`",
     "replica-announced": "Sentinel is shown every replica",
     "replica-ignore-disk-write-errors": "as `stop-writes-on-bgsave-error`",
-    "replica-ignore-maxmemory": "the master's stream is never refused for "
-    "memory (as with `yes`), and nothing is evicted",
     "replica-lazy-flush": "as `lazyfree-lazy-*`",
     "rdb-del-sync-files": "snapshots for replicas go through a pipe, never a file",
 }

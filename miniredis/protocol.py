@@ -23,7 +23,7 @@ from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
-from miniredis.eviction import MemoryLimit, check_policy
+from miniredis.eviction import MemoryLimit
 from miniredis.expiry import ActiveExpiry
 from miniredis.logging import logger
 from miniredis.migration import Targets
@@ -666,11 +666,10 @@ class MiniRedisFactory(ServerFactory):
         self.clients = {}
         self.acl = Users(self.config)
         self.stats = ServerStats()
-        check_policy(self.config)
         self._busy = None
         self.restricted = False
         self.noreplicas = False
-        self.memory = MemoryLimit(self.config, self.restrictions_changed)
+        self.memory = None
         self.pause = Pause(self, dispatch)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
@@ -701,6 +700,8 @@ class MiniRedisFactory(ServerFactory):
         for name in ("replica-read-only", "replica-serve-stale-data"):
             self.config.listeners.setdefault(name, []).append(self.replica_changed)
         self.tls = TLS(self)
+        self.memory = MemoryLimit(self, commands.find)
+        self.memory.check()
 
     @property
     def busy(self):
@@ -742,7 +743,7 @@ class MiniRedisFactory(ServerFactory):
     def restrictions_changed(self):
         """Read again whether some commands are refused or held back now."""
         self.restricted = (
-            self.memory.over
+            (self.memory is not None and self.memory.over)
             or self._busy is not None
             or self.pause.mode is not None
             or self.noreplicas

@@ -114,7 +114,6 @@ class Options(usage.Options):
         """
         from miniredis import conffile, tls
         from miniredis.config import Config
-        from miniredis.eviction import check_policy
 
         config = Config()
         if self["config"] is not None:
@@ -132,10 +131,6 @@ class Options(usage.Options):
                 config[name] = raw
             except ValueError as e:
                 raise usage.UsageError("--%s: %s" % (name, e))
-        try:
-            check_policy(config)
-        except ValueError as e:
-            raise usage.UsageError(str(e))
         if config["aclfile"] or config.users:
             _check_users(config)
         if tls.in_use(config):

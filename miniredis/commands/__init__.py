@@ -25,7 +25,7 @@ import pkgutil
 
 from miniredis import commandstats, monitor
 from miniredis.commands import spec
-from miniredis.eviction import OOM
+from miniredis.eviction import FAIL, OOM
 from miniredis.resp import ReplyError, Status, plain_arg
 from miniredis.waits import BLOCKED
 
@@ -523,7 +523,13 @@ def _refusal(session, cmd, argv):
         denied = session.server.acl.refuse(session, cmd, argv)
         if denied is not None:
             return rejected(session, argv[0], denied, cmd)
-    if session.server.memory.over and _grows(session, cmd):
+    memory = session.server.memory
+    if (
+        memory.over
+        and memory.make_room() == FAIL
+        and _grows(session, cmd)
+        and not session.from_master
+    ):
         return rejected(session, argv[0], ReplyError(OOM), cmd)
     server = session.server
     if server.noreplicas and _writes(session, cmd):

@@ -8,7 +8,6 @@ from miniredis.commands import COMMANDS, command, container
 from miniredis.commands.introspection import help_reply
 from miniredis.commands.spec import Arg, Block
 from miniredis.config import PROTECTED
-from miniredis.eviction import check_policy
 from miniredis.resp import OK, ReplyError
 
 container(
@@ -89,13 +88,6 @@ def config_set(session, argv):
             key = config.check_settable(name)
             if config.render(key) != old:
                 changed.append(key)
-        try:
-            check_policy(config)
-        except ValueError as e:
-            raise ReplyError(
-                "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
-                % (pairs[-1][0], e)
-            )
         config.apply(changed)
     except ReplyError:
         for name, old in applied:
@@ -114,6 +106,7 @@ def config_resetstat(session, argv):
     server.stats.reset()
     server.store.expired_keys = 0
     server.store.reset_stats()
+    server.memory.reset_stats()
     commandstats.reset_all(COMMANDS)
     return OK
 
