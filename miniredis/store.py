@@ -227,6 +227,7 @@ class Database:
         if self.lookup(key) is None:
             return False
         del self.data[key]
+        self.access.pop(key, None)
         if key in self.expires.deadlines:
             self.expires.remove(key)
         self.modified(key)
@@ -295,6 +296,9 @@ class Database:
         keys = [key for key in self.watched if key in self.data]
         self.data.clear()
         self.expires.clear()
+        self.access.clear()
+        self.encodings.clear()
+        self.samplers.clear()
         for key in keys:
             self.modified(key)
         self.store.dirty += count
@@ -335,6 +339,7 @@ class Database:
 
     def _expire(self, key):
         del self.data[key]
+        self.access.pop(key, None)
         self.expires.remove(key)
         self.store.expired_keys += 1
         if self.store.events:
