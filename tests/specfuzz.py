@@ -103,6 +103,19 @@ KEYS = [
     b"",
 ]
 
+# The keys that hold what each group of commands works on.
+KEYS_BY_GROUP = {
+    "string": [b"str", b"int", b"long", b"missing"],
+    "list": [b"list", b"missing"],
+    "hash": [b"hash", b"missing"],
+    "set": [b"set", b"intset", b"missing"],
+    "sorted-set": [b"zset", b"geo", b"missing"],
+    "geo": [b"geo", b"zset", b"missing"],
+    "stream": [b"stream", b"missing"],
+    "bitmap": [b"bits", b"str", b"missing"],
+    "hyperloglog": [b"hll", b"missing"],
+}
+
 SEED = [
     ["SET", "str", "hello\x00world"],
     ["SET", "int", "12345"],
@@ -443,11 +456,11 @@ class Maker:
 
     # -- values
 
-    def value(self, arg):
+    def value(self, arg, group):
         c = self.choices
-        if c.chance(8):
+        if c.chance(4):
             return c.binary(12)
-        if c.chance(8):
+        if c.chance(4):
             return c.choice(NUMBERS)
         if arg.name in BY_NAME and (
             BY_NAME[arg.name] or arg.name != "serialized-value"
@@ -456,11 +469,13 @@ class Maker:
         if arg.name == "serialized-value":
             return self.payload()
         if arg.type == "key":
+            if group in KEYS_BY_GROUP and c.chance(75):
+                return c.choice(KEYS_BY_GROUP[group])
             return c.choice(KEYS)
         if arg.type in ("integer", "unix-time"):
-            return c.choice(NUMBERS)
+            return c.choice(NUMBERS[:10] if c.chance(60) else NUMBERS)
         if arg.type == "double":
-            return c.choice(DOUBLES)
+            return c.choice(DOUBLES[:3] + DOUBLES[-3:] if c.chance(50) else DOUBLES)
         if arg.type == "pattern":
             return c.choice(PATTERNS)
         return c.choice(WORDS + NUMBERS[:8] + DOUBLES[:12])
@@ -477,12 +492,20 @@ class Maker:
             del data[c.integer(0, len(data)) :]
         return bytes(data)
 
-    def args(self, args):
-        """@return: the words for the spec arguments C{args}."""
+    def args(self, args, group=None):
+        """@return: the words for the spec arguments C{args} (of a C{group} command)."""
         out = []
         c = self.choices
-        for arg in args:
+        args = list(args)
+        while args:
+            arg = args.pop(0)
             if "optional" in arg.flags and c.chance(50):
+                continue
+            if arg.name == "numkeys" and args and c.chance(80):
+                # Most often the count of the keys that follow.
+                keys = self.args(args[:1], group)
+                del args[0]
+                out += [str(len(keys)).encode()] + keys
                 continue
             times = c.integer(1, 3) if "multiple" in arg.flags else 1
             for i in range(times):
@@ -491,11 +514,11 @@ class Maker:
                 if arg.type == "pure-token":
                     continue
                 if arg.type == "oneof":
-                    out.extend(self.args([c.choice(arg.args)]))
+                    out.extend(self.args([c.choice(arg.args)], group))
                 elif arg.type == "block":
-                    out.extend(self.args(arg.args))
+                    out.extend(self.args(arg.args, group))
                 else:
-                    out.append(self.value(arg))
+                    out.append(self.value(arg, group))
         return out
 
     # -- command lines
@@ -516,13 +539,13 @@ class Maker:
         ):
             argv = name + self.script_call(cmd)
         else:
-            argv = name + self.args(cmd.args)
+            argv = name + self.args(cmd.args, cmd.group)
         return self.mutate(argv, len(name))
 
     def script_call(self, cmd):
         """Script arguments: keys, then a whole command line for the script to run."""
         c = self.choices
-        head = self.args(cmd.args[:1])
+        head = self.args(cmd.args[:1], cmd.group)
         keys = [c.choice(KEYS) for _ in range(c.integer(0, 2))]
         numkeys = str(len(keys)).encode() if c.chance(85) else c.choice(NUMBERS)
         inner = self.line(c.choice(self.commands())) if c.chance(70) else []
