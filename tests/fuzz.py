@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from miniredis.resp import Decoder, ReplyError, encode_command
+from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_command
 from tests import specfuzz
 from tests.servers import RawConnection, miniredis_process
 
@@ -52,7 +52,10 @@ class Fuzzer:
         for argv in specfuzz.sentinel_lines() + specfuzz.SEED:
             if isinstance(setup.call(*argv), ReplyError):
                 raise RuntimeError("the seed failed: %r" % (argv,))
-        self.payloads = [setup.call("DUMP", key) for key in specfuzz.KEYS[:12]]
+        self.payloads = [setup.call(*argv) for argv in specfuzz.payload_lines()]
+        self.payloads = [
+            p for p in self.payloads if isinstance(p, bytes) and len(p) > 10
+        ]
         setup.close()
         self.expected = self.snapshot()
 
@@ -118,12 +121,14 @@ class Fuzzer:
                 if not data:
                     break
                 decoder.feed(data)
-                for value in decoder.values():
+                try:
+                    values = decoder.values()
+                except ProtocolError as e:
+                    return "invalid reply: %s" % (e,)
+                for value in values:
                     count += 1
                     if isinstance(value, ReplyError) and "internal error" in str(value):
                         return "internal error: %s" % (value,)
-                if decoder.error is not None:
-                    return "invalid reply: %s" % (decoder.error,)
         finally:
             sock.close()
         return None
@@ -170,7 +175,7 @@ class Fuzzer:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz", description=__doc__)
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--cases", type=int, default=0, help="stop after this many")
+    parser.add_argument("--cases", type=int, default=None, help="stop after this many")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--family", default=None, help="e.g. stream, acl, config")
     parser.add_argument("--stall", type=float, default=10.0, help="seconds")

@@ -17,6 +17,7 @@ import hashlib
 import re
 
 from miniredis.commands import COMMANDS, load_all
+from miniredis.persistence.crc64 import crc64
 
 load_all()
 
@@ -98,6 +99,7 @@ KEYS = [
     b"hll",
     b"bits",
     b"long",
+    b"typed",
     b"missing",
     b"{t}a",
     b"",
@@ -105,7 +107,7 @@ KEYS = [
 
 # The keys that hold what each group of commands works on.
 KEYS_BY_GROUP = {
-    "string": [b"str", b"int", b"long", b"missing"],
+    "string": [b"str", b"int", b"long", b"typed", b"missing"],
     "list": [b"list", b"missing"],
     "hash": [b"hash", b"missing"],
     "set": [b"set", b"intset", b"missing"],
@@ -132,11 +134,16 @@ SEED = [
     ["PFADD", "hll", "a", "b", "c"],
     ["SETBIT", "bits", "7", "1"],
     ["SET", "long", "a" * 300],
+    ["SET", "typed", [1, {b"a": [None, -2]}, b"x"]],
 ]
 
+# Typed values (RESP3 aggregates and numbers as arguments), for SET and its kin.
+TYPED = [7, -1, None, [], [b"a", [1]], {b"k": 1}, [[[[b"deep"]]]], {b"": None}]
+
 # Integers that sit on Redis's limits, and some that pass them. Counts and
-# offsets between 2**20 and 2**62 stay out: Redis too allocates what they
-# ask for (SETBIT k 4294967295 1 is half a gigabyte).
+# offsets between 2**30 and 2**63 stay out: Redis too allocates or loops for
+# what they ask (SETBIT k 4294967295 1 is half a gigabyte; SRANDMEMBER k
+# -4611686018427387904 never ends, in Redis 7.0 as here).
 NUMBERS = [
     b"0",
     b"1",
@@ -154,7 +161,6 @@ NUMBERS = [
     b"-9223372036854775809",
     b"18446744073709551615",
     b"18446744073709551616",
-    b"-4611686018427387904",
     b"4294967296",
     b"536870912",
     b"100000000000000000000",
@@ -313,7 +319,7 @@ SCRIPTS = [
     b"return {double = ARGV[1]}",
     b"return {map = {a = 1}}",
     b"return {set = {a = true}}",
-    b"return {big_number = ARGV[1]}",
+    b"return {big_number = '-123456789012345678901234567890'}",
     b"return {verbatim_string = {format = 'txt', string = ARGV[1]}}",
 ]
 SHAS = [hashlib.sha1(script).hexdigest().encode() for script in SCRIPTS[:3]] + [
@@ -389,7 +395,6 @@ BY_NAME = {
     "id": WORDS[8:20],
     "field": [b"f1", b"f2", b"f3", b"new"],
     "member": [b"a", b"b", b"palermo", b"new"],
-    "serialized-value": [],  # filled by L{Maker} with the payloads it is given
 }
 
 _DB_DIGITS = re.compile(rb"[^0-9]")
@@ -462,12 +467,10 @@ class Maker:
             return c.binary(12)
         if c.chance(4):
             return c.choice(NUMBERS)
-        if arg.name in BY_NAME and (
-            BY_NAME[arg.name] or arg.name != "serialized-value"
-        ):
-            return c.choice(BY_NAME[arg.name])
         if arg.name == "serialized-value":
             return self.payload()
+        if arg.name in BY_NAME:
+            return c.choice(BY_NAME[arg.name])
         if arg.type == "key":
             if group in KEYS_BY_GROUP and c.chance(75):
                 return c.choice(KEYS_BY_GROUP[group])
@@ -484,13 +487,19 @@ class Maker:
         c = self.choices
         if not self.payloads:
             return c.binary(20)
-        data = bytearray(c.choice(self.payloads))
+        whole = c.choice(self.payloads)
+        body, footer = bytearray(whole[:-10]), whole[-10:-8]
         for _ in range(c.integer(0, 3)):
-            if data:
-                data[c.integer(0, len(data) - 1)] = c.integer(0, 255)
+            if body:
+                body[c.integer(0, len(body) - 1)] = c.integer(0, 255)
         if c.chance(20):
-            del data[c.integer(0, len(data)) :]
-        return bytes(data)
+            del body[c.integer(0, len(body)) :]
+        if c.chance(20):
+            body[c.integer(0, len(body)) : 0] = c.binary(6)
+        body = bytes(body) + footer
+        if c.chance(80):  # past the checksum, into the loader
+            return body + crc64(0, body).to_bytes(8, "little")
+        return body + whole[-8:]
 
     def args(self, args, group=None):
         """@return: the words for the spec arguments C{args} (of a C{group} command)."""
@@ -557,7 +566,7 @@ class Maker:
             return argv
         argv = list(argv)
         at = c.integer(fixed, len(argv) - 1)
-        how = c.integer(0, 4)
+        how = c.integer(0, 5)
         if how == 0:
             del argv[at]
         elif how == 1:
@@ -567,6 +576,8 @@ class Maker:
             argv[at], argv[other] = argv[other], argv[at]
         elif how == 3:
             argv[at] = c.choice(NUMBERS + WORDS)
+        elif how == 4:
+            argv[at] = c.choice(TYPED)
         else:
             argv.append(c.choice(NUMBERS + WORDS))
         return argv
@@ -595,13 +606,16 @@ def away_from_sentinel(lines):
     select a database (SELECT, MOVE, COPY, SWAPDB, a script), no argument
     may read as its index.
     """
-    words = [arg.lower() for argv in lines for arg in argv]
+    words = [arg.lower() for argv in lines for arg in argv if isinstance(arg, bytes)]
     if not any(word in arg for arg in words for word in _DB_WORDS):
         return lines
     sentinel = str(SENTINEL_DB).encode()
     return [
         [
-            b"14" if _DB_DIGITS.sub(b"", arg).lstrip(b"0") == sentinel else arg
+            b"14"
+            if isinstance(arg, bytes)
+            and _DB_DIGITS.sub(b"", arg).lstrip(b"0") == sentinel
+            else arg
             for arg in argv
         ]
         for argv in lines
@@ -609,6 +623,17 @@ def away_from_sentinel(lines):
 
 
 # -- the sentinel dataset
+
+
+def payload_lines():
+    """
+    @return: the command lines whose replies are the payloads RESTORE and
+        FUNCTION RESTORE are given (a library is loaded on the way).
+    """
+    return [["DUMP", key] for key in KEYS[:13]] + [
+        ["FUNCTION", "LOAD", LIBRARIES[0]],
+        ["FUNCTION", "DUMP"],
+    ]
 
 
 def sentinel_lines():
@@ -639,4 +664,5 @@ _READS = [
     ("hll", ["GET", None]),
     ("bits", ["GET", None]),
     ("long", ["GET", None]),
+    ("typed", ["GET", None]),
 ]
