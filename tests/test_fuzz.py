@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from twisted.logger import globalLogPublisher
 
 from miniredis import resp
+from miniredis.commands import COMMANDS
 from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_command
 from tests import specfuzz
 from tests.local import Connection, Local
@@ -297,3 +298,49 @@ def test_every_command_is_fuzzed():
         cmd.name for family in FAMILIES for cmd in specfuzz.Maker.commands(family)
     }
     assert fuzzed == {cmd.name for cmd in specfuzz.Maker.commands()}
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def _broken(problem):
+    def func(session, argv):
+        """A command gone wrong."""
+        if isinstance(problem, Exception):
+            raise problem
+        return problem
+
+    return func
+
+
+@pytest.mark.parametrize(
+    "problem",
+    [KeyError("boom"), ReplyError("ERR internal error")],
+    ids=["exception", "internal error"],
+)
+def test_the_checks_see_a_broken_command(monkeypatch, problem):
+    target = Target()
+    try:
+        monkeypatch.setattr(COMMANDS[b"echo"], "func", _broken(problem))
+        with pytest.raises((KeyError, AssertionError)):
+            target.run([[b"ECHO", b"x"]])
+    finally:
+        target.close()
+
+
+def test_the_checks_see_the_sentinel_change():
+    target = Target()
+    try:
+        with pytest.raises(AssertionError):
+            target.run([[b"SELECT", b"15"], [b"HSET", b"hash", b"f1", b"other"]])
+    finally:
+        target.close()
+
+
+def test_lines_never_name_the_sentinel_database():
+    lines = [[b"SELECT", b"15"], [b"MOVE", b"k", b"+015"], [b"GET", b"15"]]
+    assert specfuzz.away_from_sentinel(lines) == [
+        [b"SELECT", b"14"],
+        [b"MOVE", b"k", b"14"],
+        [b"GET", b"14"],
+    ]
