@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_command
+from miniredis.resp import Decoder, ProtocolError, ReplyError
 from tests import specfuzz
 from tests.servers import RawConnection, miniredis_process
 
@@ -84,7 +84,7 @@ class Fuzzer:
         lines = maker.case(self.family)
         self.cases += 1
         try:
-            problem = self.send(lines) or self.check()
+            problem = self.send(maker.wire(lines), len(lines)) or self.check()
         except OSError as e:
             problem = "no answer: %r" % (e,)
         if problem is None:
@@ -102,18 +102,21 @@ class Fuzzer:
             return False
         return True
 
-    def send(self, lines):
-        """Send C{lines} as a new client; @return: what went wrong, or None."""
+    def send(self, data, count):
+        """
+        Send C{data} as a new client and read its replies (up to C{count}).
+
+        @return: what went wrong, or None.
+        """
         sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
         decoder = Decoder(inline=False)
-        count = 0
         try:
             try:
-                sock.sendall(b"".join(encode_command(argv) for argv in lines))
+                sock.sendall(data)
             except OSError:  # closed early (a protocol error, say): fine
                 pass
             sock.settimeout(0.2)  # fewer replies: blocked, CLIENT REPLY OFF, QUIT
-            while count < len(lines):
+            while count > 0:
                 try:
                     data = sock.recv(65536)
                 except (socket.timeout, ConnectionResetError):
@@ -126,7 +129,7 @@ class Fuzzer:
                 except ProtocolError as e:
                     return "invalid reply: %s" % (e,)
                 for value in values:
-                    count += 1
+                    count -= 1
                     if isinstance(value, ReplyError) and "internal error" in str(value):
                         return "internal error: %s" % (value,)
         finally:

@@ -18,6 +18,7 @@ import re
 
 from miniredis.commands import COMMANDS, load_all
 from miniredis.persistence.crc64 import crc64
+from miniredis.resp import encode_command
 
 load_all()
 
@@ -46,6 +47,8 @@ EXCLUDED = {
     "replconf": "replica handshake",
     "failover": "needs replicas",
 }
+
+_EXCLUDED_WORDS = {name.split("|")[-1].encode() for name in EXCLUDED}
 
 # The database the fuzzed lines never reach.
 SENTINEL_DB = 15
@@ -259,6 +262,33 @@ PATTERNS = [
     b"*a" * 20 + b"b",
     b"[[]]*",
     b"h?sh",
+]
+
+# What edits the bytes of a request.
+NOISE = [
+    b"*",
+    b"$",
+    b"\r\n",
+    b"\n",
+    b"-1",
+    b"0",
+    b"*1\r\n" * 300,
+    b"%1\r\n",
+    b"~2\r\n",
+    b"|1\r\n",
+    b">",
+    b"_\r\n",
+    b",",
+    b"(",
+    b"#",
+    b"=",
+    b"!",
+    b'"',
+    b"'",
+    b"\x00",
+    b"*2147483647\r\n",
+    b"$536870912\r\n",
+    b"",
 ]
 
 CHANNELS = [b"news", b"n*", b"__keyspace@0__:*", b"", b"ch\x00"]
@@ -581,6 +611,28 @@ class Maker:
         else:
             argv.append(c.choice(NUMBERS + WORDS))
         return argv
+
+    def wire(self, lines):
+        """
+        @return: the bytes that send C{lines}, now and then edited with
+            RESP's own characters (where an edit cannot make an excluded
+            command of an argument, nor reach the sentinel database).
+        """
+        c = self.choices
+        data = b"".join(encode_command(argv) for argv in lines)
+        if not c.chance(10):
+            return data
+        edited = bytearray(data)
+        for _ in range(c.integer(1, 3)):
+            at = c.integer(0, len(edited))
+            edited[at : at + c.integer(0, 3)] = c.choice(NOISE)
+        edited = bytes(edited)
+        lowered = edited.lower()
+        if any(name in lowered for name in _EXCLUDED_WORDS) or (
+            b"15" in lowered and any(word in lowered for word in _DB_WORDS)
+        ):
+            return data
+        return edited
 
     def case(self, family=None):
         """

@@ -220,11 +220,16 @@ class Target:
         checker = self.server.connect()
         return [checker.call(*argv) for argv in specfuzz.snapshot_lines()]
 
-    def run(self, lines):
-        """Send C{lines} as one new client, then check the server."""
+    def run(self, lines, data=None):
+        """
+        Send C{lines} (or the bytes C{data}) as one new client, then check
+        the server.
+        """
         client = Connection(self.server.factory)
         client.transport.clear()
-        for argv in lines:
+        if data is not None:
+            client.protocol.dataReceived(data)
+        for argv in lines if data is None else ():
             client.protocol.dataReceived(encode_command(argv))
         self.server.factory.outbox.flush()
         written = client.transport.value()
@@ -277,8 +282,9 @@ def fuzz_family(family):
         try:
             maker = specfuzz.Maker(DrawChoices(data), target.payloads)
             lines = maker.case(family)
-            note(lines)
-            target.run(lines)
+            data = maker.wire(lines)
+            note(data)
+            target.run(lines, data)
         finally:
             target.close()
 
