@@ -415,6 +415,7 @@ BY_NAME = {
     "function": [b"call", b"ro", b"nosuch"],
     "rule": ACL_RULES,
     "username": [b"fuzzer", b"other", b""],
+    "password": [b"pw", b"wrong", b""],
     "parameter": [p.encode() for p in CONFIG_PARAMETERS] + [b"nosuch", b"*"],
     "channel": CHANNELS,
     "shardchannel": CHANNELS,
