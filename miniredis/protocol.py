@@ -788,6 +788,9 @@ class MiniRedisFactory(ServerFactory):
 
     def stopFactory(self):
         self.expiry.stop()
+        scripts = getattr(self, "scripts", None)
+        if scripts is not None:
+            scripts.stop()
         if self._sampler.running:
             self._sampler.stop()
 

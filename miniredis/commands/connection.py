@@ -395,7 +395,9 @@ def _kill_filter(session, option, value):
     if option == b"addr":
         return lambda client: client.address == address
     if option == b"laddr":
-        return lambda client: client.local_address == address
+        return lambda client: (
+            client.connection is not None and client.connection.local_address == address
+        )
     raise ReplyError("ERR syntax error")
 
 

@@ -699,7 +699,10 @@ def _read_stream(reader, kind, key):
         items = listpack_items(reader.string())
         if not items:
             raise RDBError("empty listpack inside stream (key %r)" % (key,))
-        _load_stream_node(stream, master, items)
+        try:
+            _load_stream_node(stream, master, items)
+        except StopIteration:
+            raise RDBError("stream listpack ends inside an entry (key %r)" % (key,))
     length = reader.length()
     stream.last_id = _read_id(reader)
     if kind >= STREAM_LISTPACKS_2:
