@@ -200,7 +200,7 @@ def clients_info(server):
         ("cluster_connections", 0),
         ("maxclients", server.config["maxclients"]),
         ("blocked_clients", server.waits.count),
-        ("tracking_clients", 0),
+        ("tracking_clients", server.tracking.clients),
         (
             "clients_in_timeout_table",
             sum(1 for c in clients if c.blocked is not None and c.blocked.timer),
@@ -248,6 +248,9 @@ def stats_info(server):
         ("evicted_keys", 0),
         ("keyspace_hits", server.store.keyspace_hits),
         ("keyspace_misses", server.store.keyspace_misses),
+        ("tracking_total_keys", len(server.tracking.table)),
+        ("tracking_total_items", server.tracking.items),
+        ("tracking_total_prefixes", len(server.tracking.prefixes)),
     ]
 
 
