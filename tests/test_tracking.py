@@ -22,10 +22,16 @@ class ClientId:
         self.name = name
 
 
+_MESSAGES = (b"invalidate", b"tracking-redir-broken", b"message", b"pmessage")
+
+
 def _is_message(value):
-    """Whether C{value} is an invalidation rather than a reply."""
+    """
+    Whether C{value} is a message (an invalidation, a pub/sub message)
+    rather than a reply.
+    """
     if isinstance(value, Push):
-        return True
+        return value[0] in _MESSAGES
     return isinstance(value, list) and len(value) == 3 and value[0] == b"message"
 
 
@@ -577,3 +583,28 @@ def test_reset_and_info_clients(redis_server, mini_server):
         assert b"tracking_clients:0\r\n" in real and b"tracking_clients:0\r\n" in mini
     finally:
         differ.close()
+
+
+def test_interleaved_with_keyspace_events(tracked):
+    """A RESP3 client that tracks and subscribes gets both in Redis's order."""
+    pair = tracked(me=3, other=2)
+    try:
+        got = pair.check(
+            [
+                ("other", "CONFIG", "SET", "notify-keyspace-events", "KA"),
+                ("me", "CLIENT", "TRACKING", "on"),
+                ("me", "PSUBSCRIBE", "__keyspace@0__:*"),
+                ("me", "GET", "k"),
+                ("me", "HGET", "h", "f"),
+                ("me", "LRANGE", "l", "0", "1"),
+                ("me", "GET", "x"),
+                ("other", "SET", "k", "1"),
+                ("other", "HSET", "h", "f", "v"),
+                ("other", "RPUSH", "l", "a"),
+                ("other", "SET", "x", "1", "PX", "10"),
+                ("sleep", 0.3),
+            ]
+        )
+    finally:
+        pair.check([("other", "CONFIG", "SET", "notify-keyspace-events", "")])
+    assert len(_invalidations(got["me"])) == 10
