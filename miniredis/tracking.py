@@ -26,6 +26,7 @@ C{current} so that a client's own invalidations follow its reply::
 import random
 
 from miniredis.resp import Push, Replies
+from miniredis.waits import BLOCKED
 
 CHANNEL = b"__redis__:invalidate"
 _FLUSHED = object()
@@ -240,10 +241,26 @@ class Tracking:
 
     def after(self, session, reply):
         """
+        The request of C{session} has run.
+
         @return: C{reply} followed by the invalidations of C{session}'s own
             keys that its command caused (those that go to its connection).
+            A script gone past the busy threshold goes on as C{session}'s
+            request: its invalidations follow the reply it ends with; a
+            client blocked otherwise gets them at once.
         """
+        if reply is BLOCKED:
+            busy = self.server.busy
+            if busy is not None and busy.caller is session:
+                self.current = session
+                return reply
+        if not self.pending:
+            return reply
         pending, self.pending = self.pending, []
+        if reply is BLOCKED:
+            for key in pending:
+                self._send(session, None if key is _FLUSHED else [key])
+            return reply
         follow = []
         for key in pending:
             for target, message in self._messages(

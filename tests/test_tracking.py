@@ -608,3 +608,29 @@ def test_interleaved_with_keyspace_events(tracked):
     finally:
         pair.check([("other", "CONFIG", "SET", "notify-keyspace-events", "")])
     assert len(_invalidations(got["me"])) == 10
+
+
+BUSY_SCRIPT = """
+redis.call('set', KEYS[1], 'x')
+local i = 0
+while i < 5000000 do i = i + 1 end
+redis.call('set', KEYS[2], 'y')
+return i
+"""
+
+
+def test_busy_script_invalidations_follow_its_reply(tracked):
+    pair = tracked(me=3, other=2)
+    try:
+        got = pair.check(
+            [
+                ("other", "CONFIG", "SET", "busy-reply-threshold", "20"),
+                ("me", "CLIENT", "TRACKING", "on"),
+                ("me", "MGET", "a", "b"),
+                ("me", "EVAL", BUSY_SCRIPT, "2", "a", "b"),
+                ("me", "GET", "a"),
+            ]
+        )
+    finally:
+        pair.check([("other", "CONFIG", "SET", "busy-reply-threshold", "5000")])
+    assert len(_invalidations(got["me"])) == 2

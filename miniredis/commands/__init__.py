@@ -492,11 +492,11 @@ def _call_tracked(session, cmd, argv):
     CACHING holds for one command (or one transaction), as in Redis.
     """
     tracking = session.server.tracking
-    tracking.current = session
+    outer, tracking.current = tracking.current, session
     try:
         reply = call(session, cmd, argv, False)
     finally:
-        tracking.current = None
+        tracking.current = outer
     mode = session.tracking
     if (
         mode is not None
@@ -505,7 +505,7 @@ def _call_tracked(session, cmd, argv):
         and not cmd.name.startswith("client|")
     ):
         mode.caching = False
-    if tracking.pending:
+    if outer is None:  # else a busy script's caller awaits its reply
         reply = tracking.after(session, reply)
     return reply
 
