@@ -634,3 +634,55 @@ def test_busy_script_invalidations_follow_its_reply(tracked):
     finally:
         pair.check([("other", "CONFIG", "SET", "busy-reply-threshold", "5000")])
     assert len(_invalidations(got["me"])) == 2
+
+
+# (read that tracks the key, write that changes it), per family.
+READ_THEN_WRITE = [
+    (("GET", "s"), ("SET", "s", "1")),
+    (("GET", "s"), ("INCRBY", "s", "5")),
+    (("GET", "s"), ("SETRANGE", "s", "3", "x")),
+    (("GETRANGE", "s", "0", "1"), ("EXPIRE", "s", "100")),
+    (("TTL", "s"), ("PERSIST", "s")),
+    (("GET", "s"), ("GETDEL", "s")),
+    (("LLEN", "l"), ("RPUSH", "l", "a", "b", "c")),
+    (("LINDEX", "l", "0"), ("LSET", "l", "0", "z")),
+    (("LRANGE", "l", "0", "-1"), ("LINSERT", "l", "BEFORE", "b", "q")),
+    (("LPOS", "l", "q"), ("LMOVE", "l", "l2", "LEFT", "RIGHT")),
+    (("LLEN", "l2"), ("RPOPLPUSH", "l", "l2")),
+    (("HGET", "h", "f"), ("HSET", "h", "f", "1")),
+    (("HLEN", "h"), ("HINCRBY", "h", "f", "2")),
+    (("HEXISTS", "h", "g"), ("HSETNX", "h", "g", "1")),
+    (("SCARD", "st"), ("SADD", "st", "a", "b")),
+    (("SISMEMBER", "st", "a"), ("SMOVE", "st", "st2", "a")),
+    (("SCARD", "st3"), ("SUNIONSTORE", "st3", "st", "st2")),
+    (("ZSCORE", "z", "m"), ("ZADD", "z", "1", "m", "2", "n")),
+    (("ZCARD", "z"), ("ZPOPMIN", "z")),
+    (("ZRANK", "z", "n"), ("ZREMRANGEBYSCORE", "z", "-inf", "+inf")),
+    (("XLEN", "x"), ("XADD", "x", "1-1", "f", "v")),
+    (("XRANGE", "x", "-", "+"), ("XGROUP", "CREATE", "x", "g", "0")),
+    (("XLEN", "x"), ("XGROUP", "CREATECONSUMER", "x", "g", "c")),
+    (("XLEN", "x"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">")),
+    (("XLEN", "x"), ("XACK", "x", "g", "1-1")),
+    (("XLEN", "x"), ("XCLAIM", "x", "g", "d", "0", "1-1")),
+    (("XLEN", "x"), ("XSETID", "x", "5-5")),
+    (("XLEN", "x"), ("XDEL", "x", "1-1")),
+    (("GETBIT", "b", "3"), ("SETBIT", "b", "3", "1")),
+    (("BITPOS", "b", "1"), ("BITOP", "NOT", "b2", "b")),
+    (("PFCOUNT", "p"), ("PFADD", "p", "x")),
+    (("GEODIST", "g", "a", "b"), ("GEOADD", "g", "1", "1", "a", "2", "2", "b")),
+    (("EXISTS", "s2"), ("COPY", "h", "s2")),
+    (("TYPE", "s2"), ("UNLINK", "s2")),
+    (("STRLEN", "m1"), ("MSETNX", "m1", "1", "m2", "2")),
+    (("EXISTS", "m1"), ("RENAMENX", "m1", "m3")),
+    (("EXISTS", "m3"), ("DEL", "m3")),
+]
+
+
+def test_each_write_of_each_family(tracked):
+    pair = tracked(me=3, other=2)
+    script = [("me", "CLIENT", "TRACKING", "on")]
+    for read, write in READ_THEN_WRITE:
+        script.append(("me",) + read)
+        script.append(("other",) + write)
+    got = pair.check(script)
+    assert len(_invalidations(got["me"])) == 30
