@@ -23,7 +23,7 @@ C{current} so that a client's own invalidations follow its reply::
     tracking.enable(session, Mode(optin=True))
 """
 
-import random
+import itertools
 
 from miniredis.resp import Push, Replies
 from miniredis.waits import BLOCKED
@@ -338,9 +338,11 @@ class Tracking:
 
     def _limit(self):
         """
-        Keep the table within C{tracking-table-max-keys}: forget random
-        keys, telling their clients as if the keys had changed. Like Redis,
-        try harder each turn the table stays over the limit.
+        Keep the table within C{tracking-table-max-keys}: forget keys,
+        telling their clients as if the keys had changed. Like Redis, try
+        harder each turn the table stays over the limit. Redis picks the
+        keys at random; these are the longest tracked, found without a
+        copy of the table.
         """
         limit = self.server.config["tracking-table-max-keys"]
         excess = len(self.table) - limit
@@ -348,7 +350,7 @@ class Tracking:
             self._over = 0
             return
         effort = 100 * (self._over + 1)
-        for key in random.sample(list(self.table), min(excess, effort)):
+        for key in list(itertools.islice(self.table, min(excess, effort))):
             self._invalidate(key, None, False)
         if len(self.table) > limit:
             self._over += 1
