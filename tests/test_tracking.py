@@ -575,6 +575,9 @@ def test_reset_and_info_clients(redis_server, mini_server):
     differ = Differ(redis_server.port, mini_server.port, proto=3)
     try:
         differ.check("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "q")
+        real, mini = differ.both("CLIENT", "INFO")
+        assert b" flags=tB " in real and b" flags=tB " in mini
+        assert b" redir=0 " in real and b" redir=0 " in mini
         real, mini = differ.both("INFO", "clients")
         assert b"tracking_clients:1\r\n" in real and b"tracking_clients:1\r\n" in mini
         differ.check("RESET")
