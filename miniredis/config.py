@@ -749,7 +749,6 @@ NO_EFFECT = {
     "shutdown-timeout": "a shutdown does not wait for replicas to catch up "
     "(`WAIT` does)",
     "socket-mark-id": "sockets are not marked",
-    "tracking-table-max-keys": "`CLIENT TRACKING` is not there yet",
     "aof-use-rdb-preamble": "a rewritten AOF holds commands; an AOF that starts "
     "with an RDB image (Redis's) loads",
     "stop-writes-on-bgsave-error": "writes go on after a failed save; INFO "

@@ -52,6 +52,7 @@ from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.store import Store
 from miniredis.tls import TLS
+from miniredis.tracking import Tracking
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
@@ -632,6 +633,8 @@ class MiniRedisFactory(ServerFactory):
         C{min-replicas-to-write} acknowledge in time.
     @ivar renamed: None, or the command table under the names
         C{rename-command} gave (L{commands.renamed_table}).
+    @ivar tracking: the keys clients may cache (CLIENT TRACKING,
+        L{Tracking}).
     @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
     @ivar restricted: whether the server now refuses or holds back some
         commands (over C{maxmemory}, busy, paused, too few replicas, a
@@ -685,6 +688,7 @@ class MiniRedisFactory(ServerFactory):
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
+        self.tracking = Tracking(self)
         notifications = Notifications(self.store, self.pubsub, self.plain_changed)
         self.store.notifications = notifications
         notifications.configure(self.config["notify-keyspace-events"])
@@ -734,10 +738,14 @@ class MiniRedisFactory(ServerFactory):
     def plain_changed(self):
         """
         Read again whether commands may skip call()'s work: nobody listens
-        to writes, monitors, or takes keyspace events (L{commands.dispatch}).
+        to writes, monitors, takes keyspace events or tracks keys
+        (L{commands.dispatch}).
         """
         self.plain = (
-            self.propagate is None and not self.monitors and not self.store.events
+            self.propagate is None
+            and not self.monitors
+            and not self.store.events
+            and not self.tracking.clients
         )
 
     def restrictions_changed(self):
@@ -795,8 +803,12 @@ class MiniRedisFactory(ServerFactory):
             self._sampler.stop()
 
     def forget(self, session):
-        """A client went away: drop its waits, watches, subscriptions, monitor."""
+        """
+        A client went away: drop its waits, watches, subscriptions, monitor
+        and tracking.
+        """
         self.clients.pop(session.id, None)
+        self.tracking.disable(session)
         self.waits.cancel(session)
         unwatch_all(session)
         self.pubsub.drop(session)

@@ -479,6 +479,10 @@ class Scripts:
         server = self.server
         server.busy = None
         reply = self._end(run)
+        tracking = server.tracking
+        if tracking.current is run.caller:  # its script ends its request
+            tracking.current = None
+            reply = tracking.after(run.caller, reply)
         if run.killed:
             log.warn("Lua script killed by user with SCRIPT KILL.")
         run.caller.resume(reply)

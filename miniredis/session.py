@@ -45,6 +45,8 @@ class Session:
     @ivar from_master: the session runs this replica's master's stream.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
+    @ivar tracking: the L{miniredis.tracking.Mode} of CLIENT TRACKING while
+        the client tracks keys, else None.
     """
 
     def __init__(self, server, connection=None, address=""):
@@ -83,6 +85,7 @@ class Session:
         self.replica_announce = None
         self.replica = None
         self.from_master = False
+        self.tracking = None
 
     def log_in(self, user):
         """Run the next commands as C{user}, authenticated."""
@@ -146,6 +149,7 @@ class Session:
         """@return: this client's line of CLIENT LIST / CLIENT INFO."""
         now = time.time()
         connection = self.connection
+        tracking = self.tracking
         flags = "".join(
             letter
             for letter, on in [
@@ -155,6 +159,9 @@ class Session:
                 ("P", self.subscribed),
                 ("x", self.multi is not None),
                 ("b", self.blocked is not None),
+                ("t", tracking is not None),
+                ("R", tracking is not None and tracking.broken),
+                ("B", tracking is not None and tracking.bcast),
             ]
             if on
         )
@@ -185,7 +192,7 @@ class Session:
             ("events", "r"),
             ("cmd", self.last_command),
             ("user", self.user.name.decode("utf-8", "replace")),
-            ("redir", -1),
+            ("redir", -1 if tracking is None else tracking.redirect),
             ("resp", self.proto),
         ]
         return " ".join("%s=%s" % field for field in fields)

@@ -133,6 +133,8 @@ class RedisCommands:
     client_kill = _command("CLIENT KILL", "filter value ...")
     client_reply = _command("CLIENT REPLY", "ON|OFF|SKIP")
     client_tracking = _command("CLIENT TRACKING", "ON|OFF [options]")
+    client_trackinginfo = _command("CLIENT TRACKINGINFO")
+    client_caching = _command("CLIENT CACHING", "YES|NO")
     client_unblock = _command("CLIENT UNBLOCK", "client-id [TIMEOUT|ERROR]")
     client_no_evict = _command("CLIENT NO-EVICT", "ON|OFF")
     client_pause = _command("CLIENT PAUSE", "timeout [WRITE|ALL]")
