@@ -727,7 +727,6 @@ NO_EFFECT = {
     "crash-log-enabled": "a failure is logged as a Python traceback",
     "crash-memcheck-enabled": "there is no memory test after a crash",
     "disable-thp": "miniredis leaves transparent huge pages as they are",
-    "enable-module-command": "there are no modules (`MODULE` is unknown)",
     "ignore-warnings": "miniredis makes none of the startup checks it silences",
     "jemalloc-bg-thread": "as `activedefrag`",
     "latency-monitor-threshold": "`LATENCY` is not there yet",

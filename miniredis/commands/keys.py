@@ -760,9 +760,9 @@ def persist(session, argv):
 container(
     "object",
     -2,
-    summary="Commands that look at how the value of a key is kept.",
     group="generic",
     since="2.2.3",
+    summary="Commands that look at how the value of a key is kept.",
 )
 
 _LFU = ("allkeys-lfu", "volatile-lfu")
@@ -1112,3 +1112,30 @@ def restore(session, argv):
         logged = [b"RESTORE", key, b"%d" % deadline, payload] + argv[4:]
         session.rewrite(logged + [b"ABSTTL"])
     return OK
+
+
+@command(
+    "restore-asking",
+    -4,
+    "write denyoom asking",
+    group="server",
+    since="3.0.0",
+    acl="keyspace dangerous",
+    keys=[KeySpec("OW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("ttl", "integer"),
+        Arg("serialized-value"),
+        Token("REPLACE", flags="optional", since="3.0.0"),
+        Token("ABSTTL", flags="optional", since="5.0.0"),
+        Arg("seconds", "integer", token="IDLETIME", flags="optional", since="5.0.0"),
+        Arg("frequency", "integer", token="FREQ", flags="optional", since="5.0.0"),
+    ],
+    doc_flags="syscmd",
+)
+def restore_asking(session, argv):
+    """
+    RESTORE as one cluster node sends it to another while moving a slot;
+    a standalone server restores the key just the same.
+    """
+    return restore(session, argv)
