@@ -254,6 +254,17 @@ class RedisServerProtocol(Protocol):
             if self.transport is not None:
                 write_now(self.transport, payload)
 
+    def buffers(self):
+        """
+        @return: C{(query, output)}: the bytes received and not yet decoded
+            into a request, and the reply bytes not yet taken by the kernel.
+        """
+        transport = self.transport
+        output = sum(len(chunk) for chunk in self._unsent)
+        output += len(getattr(transport, "dataBuffer", b""))
+        output += sum(len(chunk) for chunk in getattr(transport, "_tempDataBuffer", ()))
+        return self._decoder.pending(), output
+
     def send_reply(self, value):
         """
         Send C{value} after any replies being built for this read.

@@ -75,6 +75,13 @@ class MasterConnection(protocol.Protocol):
     def send(self, *argv):
         self.transport.write(encode_command(list(argv)))
 
+    def buffers(self):
+        """
+        @return: C{(query, output)} as L{miniredis.protocol.RedisServerProtocol.buffers}
+            says: the master's bytes not yet applied; what we send goes out at once.
+        """
+        return len(self._buffer), 0
+
     def dataReceived(self, data):
         self.upstream.last_io = self.upstream.clock.seconds()
         self._buffer += data
