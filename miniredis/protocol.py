@@ -31,6 +31,7 @@ from miniredis.notifications import Notifications
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
+from miniredis.replication.failover import Failover
 from miniredis.replication.master import Master
 from miniredis.replication.replica import Upstream
 from miniredis.resp import (
@@ -594,6 +595,7 @@ class MiniRedisFactory(ServerFactory):
         self.outbox = Outbox(clock)
         self.replication = Master(self)
         self.upstream = Upstream(self)
+        self.failover = Failover(self)
         self.migrations = Targets(clock)
         self.readonly_replica = False
         self.stale_replica = False

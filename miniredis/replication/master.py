@@ -24,6 +24,7 @@ from twisted.logger import Logger
 
 from miniredis.persistence.aof import encode_request, select_command
 from miniredis.replication.backlog import Backlog
+from miniredis.replication.failover import NO_FAILOVER
 from miniredis.replication.snapshot import Snapshot
 
 log = Logger(namespace="miniredis.replication")
@@ -452,6 +453,7 @@ class Master:
         self._count_good_replicas()
         if self._waiting:
             self._serve_waiting()
+        self.factory.failover.check()
 
     def acknowledged(self, offset):
         """@return: how many replicas acknowledged the stream up to C{offset}."""
@@ -529,7 +531,8 @@ class Master:
         now = self.clock.seconds()
         period = self.config["repl-ping-replica-period"]
         upstream = self.factory.upstream.active  # then the master pings
-        if self.replicas and period > 0 and self._ticks % period == 0 and not upstream:
+        quiet = upstream or self.factory.failover.state != NO_FAILOVER
+        if self.replicas and period > 0 and self._ticks % period == 0 and not quiet:
             self.feed(_PING)
         timeout = self.config["repl-timeout"]
         for link in list(self.replicas):
@@ -582,7 +585,7 @@ class Master:
             )
         backlog = self.backlog
         fields += [
-            ("master_failover_state", "no-failover"),
+            ("master_failover_state", self.factory.failover.state),
             ("master_replid", self.replid),
             ("master_replid2", self.replid2),
             ("master_repl_offset", self.offset),
