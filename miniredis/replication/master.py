@@ -215,6 +215,12 @@ class Master:
             self.replid = replid
             self._disconnect_replicas()
 
+    def change_id(self):
+        """DEBUG CHANGE-REPL-ID: a new id, and no previous one."""
+        self.replid = new_replication_id()
+        self.replid2 = NO_REPLICATION_ID
+        self.second_offset = -1
+
     def promote(self):
         """REPLICAOF NO ONE: a new history, which continues the one we had."""
         self.shift_id(new_replication_id())
