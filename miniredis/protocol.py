@@ -23,6 +23,7 @@ from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
+from miniredis.encodings import Conversions
 from miniredis.eviction import MemoryLimit, check_policy
 from miniredis.expiry import ActiveExpiry
 from miniredis.logging import logger
@@ -572,6 +573,7 @@ class MiniRedisFactory(ServerFactory):
         self.noreplicas = False
         self.memory = MemoryLimit(self.config, self.restrictions_changed)
         self.pause = Pause(self, dispatch)
+        self.conversions = Conversions(self.config, self.store)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
         self._sampler.clock = clock

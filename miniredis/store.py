@@ -77,8 +77,9 @@ class Database:
     @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
     @ivar access: key -> the L{Store.lru_clock} of its last access (OBJECT
         IDLETIME); entries of deleted keys linger until L{prune}.
-    @ivar encodings: key -> the OBJECT ENCODING of a string value that its
-        content alone does not tell (C{raw} after APPEND...); L{set} drops it.
+    @ivar encodings: key -> the OBJECT ENCODING of a value that its content
+        alone does not tell (a string C{raw} after APPEND, a hash that grew
+        into a hashtable...); L{set} drops it.
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
         SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
         entries whose set is gone linger until L{prune}.
@@ -262,6 +263,7 @@ class Database:
         keys = [key for key in self.watched if key in self.data]
         self.data.clear()
         self.expires.clear()
+        self.encodings.clear()
         for key in keys:
             self.modified(key)
         self.store.dirty += count
@@ -272,9 +274,12 @@ class Database:
         Note that C{key} changed: WATCHers see it and the change counts
         toward the save rules.
         """
-        self.store.dirty += 1
+        store = self.store
+        store.dirty += 1
         if self.watched:
             self._alert_watchers(key)
+        if store.written is not None:
+            store.written(self, key)
 
     def _alert_watchers(self, key):
         sessions = self.watched.get(key)
@@ -342,6 +347,8 @@ class Store:
     @ivar applying_master: the master's stream is running: it sees every key.
     @ivar lru_clock: the time in seconds, as of the last active expire cycle
         (key access times are stamped with it, as Redis does with its own).
+    @ivar written: None, or a callable C{(database, key)} told of each write
+        (L{miniredis.encodings.Conversions} records encodings with it).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
         keys past their deadline then stay, though they read as missing.
     @ivar events: the keyspace event classes that publish (empty while
@@ -364,6 +371,7 @@ class Store:
         self.events = frozenset()
         self.notifications = None
         self.writing = False
+        self.written = None
 
     def db(self, index):
         return self.databases[index]

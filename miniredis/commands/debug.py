@@ -14,8 +14,9 @@ import time
 from miniredis import digest
 from miniredis.commands import command
 from miniredis.commands.introspection import help_reply, summary
-from miniredis.commands.keys import encoding, object_refcount
+from miniredis.commands.keys import object_refcount
 from miniredis.commands.parsing import parse_float, parse_int
+from miniredis.encodings import encoding
 from miniredis.glob import matcher
 from miniredis.logging import logger
 from miniredis.persistence.rdb import dump_payload
