@@ -44,13 +44,17 @@ COMMAND_NOTES = {
     "asking": "answers as a standalone redis-server",
     "migrate": "refused inside `MULTI` and scripts",
     "memory|malloc-stats": "no allocator statistics (not jemalloc)",
-    "debug": "the subcommands tools use; behind `enable-debug-command`",
+    "debug": "the subcommands tools use (the others are refused with the reason); "
+    "behind `enable-debug-command`",
+    "module": "there are no modules: `LIST` is empty, a load fails as for a missing file",
 }
 
 
 # What differs in a parameter that does what Redis's does.
 PARAMETER_NOTES = {
     "save": "no rules by default: miniredis saves when asked",
+    "list-max-listpack-size": "every list is a quicklist, as in Redis 7.0: it sizes "
+    "the nodes `DEBUG OBJECT` counts",
     "maxmemory-policy": "the evicting policies are refused while `maxmemory` is set "
     "(nothing is evicted yet)",
 }

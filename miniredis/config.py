@@ -698,10 +698,8 @@ NO_EFFECT = {
     "LZF strings are read",
     "slowlog-max-len": "`SLOWLOG` is not there yet (`slowlog-log-slower-than` "
     "picks the commands logged)",
-    "list-max-listpack-size": "Redis 7.0 encodes every list as a quicklist; the "
-    "node size it tunes is not observable",
-    "list-compress-depth": "lists are not compressed; Redis's compression is not "
-    "observable either",
+    "list-compress-depth": "lists are not compressed (DEBUG OBJECT says "
+    "`ql_compressed:0`)",
     "activedefrag": "Python's allocator is not jemalloc: there is no defragmenter",
     "active-defrag-*": "as `activedefrag`",
     "activerehashing": "Python's dicts resize themselves at once",

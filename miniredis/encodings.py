@@ -97,6 +97,26 @@ def encoding(db, key, value, config):
     return type_name(value)
 
 
+def _removal(value, size):
+    """
+    Whether a write that left C{value} with C{size} members before it
+    was a removal: Redis checks a hash at every write that sets a field, a
+    set or sorted set only when a member is added.
+    """
+    if type(value) is dict:
+        return len(value) < size
+    return len(value) <= size
+
+
+class _Kept(str):
+    """
+    An encoding kept through a change of the thresholds.
+
+    @ivar size: how many members the value had since, at the least: only
+        a write that adds to it may convert it.
+    """
+
+
 class Conversions:
     """
     The conversions of hashes, sets and sorted sets, recorded in each
@@ -116,10 +136,16 @@ class Conversions:
         """A write changed C{key} in C{db}: convert its value if it outgrew its encoding."""
         value = db.data.get(key)
         converted = _CONVERTED.get(type(value))
-        if converted is None or db.encodings.get(key) == converted:
+        if converted is None:
             return
-        if container_encoding(value, self.limits) == converted:
+        kept = db.encodings.get(key)
+        if kept == converted:
+            return
+        removal = kept is not None and _removal(value, kept.size)
+        if not removal and container_encoding(value, self.limits) == converted:
             db.encodings[key] = converted
+        elif kept is not None:
+            kept.size = len(value)
 
     def _changer(self, name):
         def changed(value):
@@ -127,7 +153,9 @@ class Conversions:
             for db in self.store.databases:
                 for key, item in db.data.items():
                     if type(item) in _CONVERTED and key not in db.encodings:
-                        db.encodings[key] = container_encoding(item, self.limits)
+                        kept = _Kept(container_encoding(item, self.limits))
+                        kept.size = len(item)
+                        db.encodings[key] = kept
             self.limits[name] = value
 
         return changed

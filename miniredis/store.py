@@ -204,6 +204,8 @@ class Database:
         store.dirty += 1  # modified(key), without the call
         if self.watched:
             self._alert_watchers(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def _report_new(self, key):
         """Publish C{new} for C{key} if nothing (live) is there yet."""
@@ -218,9 +220,12 @@ class Database:
         self.data[key] = value
         if self.encodings:
             self.encodings.pop(key, None)
-        self.store.dirty += 1
+        store = self.store
+        store.dirty += 1
         if self.watched:
             self._alert_watchers(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def delete(self, key):
         """@return: whether C{key} was there (and is now gone)."""
