@@ -46,7 +46,20 @@ def string_encoding(text):
 
 
 def _all_short(items, limit):
-    return all(len(item) <= limit for item in items)
+    return max(map(len, items), default=0) <= limit
+
+
+def _all_integers(members):
+    """
+    Whether every member of the set C{members} is an integer: checked at
+    each write to a small set, so at C speed where the members are plain
+    digits.
+    """
+    if not all(map(bytes.isdigit, members)):
+        return all(map(_is_integer, members))  # negative, or not integers
+    if (b" " + b" ".join(members)).count(b" 0") > (b"0" in members):
+        return False  # a leading zero
+    return max(map(len, members), default=0) < 19 or all(map(_is_integer, members))
 
 
 def container_encoding(value, limits):
@@ -66,9 +79,7 @@ def container_encoding(value, limits):
             return "listpack"
         return "hashtable"
     if kind is set:
-        if len(value) <= limits["set-max-intset-entries"] and all(
-            _is_integer(member) for member in value
-        ):
+        if len(value) <= limits["set-max-intset-entries"] and _all_integers(value):
             return "intset"
         return "hashtable"
     limit = limits["zset-max-listpack-value"]

@@ -187,3 +187,21 @@ def _pairs(kind, members):
     if kind == "zset":
         return [part for m in members for part in ("1", m)]
     return members
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        ("1", "-5", "0"),
+        ("1", "007"),
+        ("-0",),
+        ("9223372036854775807", "-9223372036854775808"),
+        ("9223372036854775808",),
+        ("1 2",),
+        ("+1",),
+        ("",),
+    ],
+)
+def test_which_sets_are_integers(pair, members):
+    pair.check("SADD", "k", *members)
+    pair.check(*_ENCODE)
