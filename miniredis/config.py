@@ -703,10 +703,8 @@ NO_EFFECT = {
     "LZF strings are read",
     "slowlog-max-len": "`SLOWLOG` is not there yet (`slowlog-log-slower-than` "
     "picks the commands logged)",
-    "list-max-listpack-size": "Redis 7.0 encodes every list as a quicklist; the "
-    "node size it tunes is not observable",
-    "list-compress-depth": "lists are not compressed; Redis's compression is not "
-    "observable either",
+    "list-compress-depth": "lists are not compressed (DEBUG OBJECT says "
+    "`ql_compressed:0`)",
     "activedefrag": "Python's allocator is not jemalloc: there is no defragmenter",
     "active-defrag-*": "as `activedefrag`",
     "activerehashing": "Python's dicts resize themselves at once",
@@ -730,7 +728,6 @@ NO_EFFECT = {
     "crash-log-enabled": "a failure is logged as a Python traceback",
     "crash-memcheck-enabled": "there is no memory test after a crash",
     "disable-thp": "miniredis leaves transparent huge pages as they are",
-    "enable-module-command": "there are no modules (`MODULE` is unknown)",
     "ignore-warnings": "miniredis makes none of the startup checks it silences",
     "jemalloc-bg-thread": "as `activedefrag`",
     "latency-monitor-threshold": "`LATENCY` is not there yet",

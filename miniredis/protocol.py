@@ -23,6 +23,7 @@ from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, dispatch
 from miniredis.config import Config
+from miniredis.encodings import Conversions
 from miniredis.eviction import MemoryLimit
 from miniredis.expiry import ActiveExpiry
 from miniredis.logging import logger
@@ -38,6 +39,7 @@ from miniredis.outputlimit import (
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
+from miniredis.replication.failover import Failover
 from miniredis.replication.master import Master
 from miniredis.replication.replica import Upstream
 from miniredis.resp import (
@@ -335,6 +337,13 @@ class RedisServerProtocol(Protocol):
             abort()
         else:
             self.transport.loseConnection()
+
+    def buffers(self):
+        """
+        @return: C{(query, output)}: the bytes received and not yet decoded
+            into a request, and the pending output (L{output_size}).
+        """
+        return self._decoder.pending(), self.output_size()
 
     def send_reply(self, value):
         """
@@ -674,6 +683,7 @@ class MiniRedisFactory(ServerFactory):
         self.noreplicas = False
         self.memory = None
         self.pause = Pause(self, dispatch)
+        self.conversions = Conversions(self.config, self.store)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
         self._sampler.clock = clock
@@ -698,6 +708,7 @@ class MiniRedisFactory(ServerFactory):
         self.outbox = Outbox(clock)
         self.replication = Master(self)
         self.upstream = Upstream(self)
+        self.failover = Failover(self)
         self.migrations = Targets(clock)
         self.readonly_replica = False
         self.stale_replica = False

@@ -77,9 +77,10 @@ class Database:
     @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
     @ivar access: key -> the L{Store.lru_clock} of its last access (OBJECT
         IDLETIME), or under an LFU policy its LFU stamp (L{Store.frequency});
-        entries of deleted keys linger until L{prune}.
-    @ivar encodings: key -> the OBJECT ENCODING of a string value that its
-        content alone does not tell (C{raw} after APPEND...); L{set} drops it.
+        entries of keys deleted by a command's own hand linger until L{prune}.
+    @ivar encodings: key -> the OBJECT ENCODING of a value that its content
+        alone does not tell (a string C{raw} after APPEND, a hash that grew
+        into a hashtable...); L{set} drops it.
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
         SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
         entries whose set is gone linger until L{prune}.
@@ -206,6 +207,8 @@ class Database:
             self._alert_watchers(key)
         if store.tracking is not None:
             store.tracking.invalidate(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def _report_new(self, key):
         """Publish C{new} for C{key} if nothing (live) is there yet."""
@@ -226,6 +229,8 @@ class Database:
             self._alert_watchers(key)
         if store.tracking is not None:
             store.tracking.invalidate(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def delete(self, key):
         """@return: whether C{key} was there (and is now gone)."""
@@ -330,6 +335,8 @@ class Database:
             self._alert_watchers(key)
         if store.tracking is not None:
             store.tracking.invalidate(key)
+        if store.written is not None:
+            store.written(self, key)
 
     def _alert_watchers(self, key):
         sessions = self.watched.get(key)
@@ -407,6 +414,8 @@ class Store:
     @ivar frequency: None, or under an LFU policy the
         L{miniredis.eviction.Frequency} whose stamps L{Database.access}
         holds (see L{count_frequency}).
+    @ivar written: None, or a callable C{(database, key)} told of each write
+        (L{miniredis.encodings.Conversions} records encodings with it).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
         keys past their deadline then stay, though they read as missing.
     @ivar events: the keyspace event classes that publish (empty while
@@ -433,6 +442,7 @@ class Store:
         self.notifications = None
         self.writing = False
         self.tracking = None
+        self.written = None
 
     def db(self, index):
         return self.databases[index]

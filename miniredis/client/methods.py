@@ -384,11 +384,22 @@ class RedisCommands:
     restore = _command(
         "RESTORE", "key ttl value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]"
     )
+    restore_asking = _command(
+        "RESTORE-ASKING", "key ttl value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]"
+    )
 
     # server and replication
     role = _command("ROLE")
     wait = _command("WAIT", "numreplicas timeout")
     debug = _command("DEBUG", "subcommand [argument ...]")
+    failover = _command("FAILOVER", "[TO host port [FORCE]] [ABORT] [TIMEOUT ms]")
+    module_list = _command("MODULE LIST")
+    module_load = _command("MODULE LOAD", "path [arg ...]")
+    module_loadex = _command(
+        "MODULE LOADEX", "path [CONFIG name value ...] [ARGS arg ...]"
+    )
+    module_unload = _command("MODULE UNLOAD", "name")
+    module_help = _command("MODULE HELP")
     monitor = _command("MONITOR")
 
     # lists

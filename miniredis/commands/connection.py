@@ -477,7 +477,7 @@ def client_trackinginfo(session, argv):
 )
 def client_info(session, argv):
     """Describe this connection in one CLIENT LIST line."""
-    return Verbatim(session.describe().encode() + b"\n")
+    return Verbatim(session.describe(argv).encode() + b"\n")
 
 
 _TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
@@ -541,7 +541,8 @@ def client_list(session, argv):
         clients = [c for c in clients if wanted(c)]
     elif option is not None:
         raise ReplyError("ERR syntax error")
-    return Verbatim("".join(c.describe() + "\n" for c in clients).encode())
+    lines = [c.describe(argv if c is session else None) for c in clients]
+    return Verbatim("".join(line + "\n" for line in lines).encode())
 
 
 def client_user(session, name):

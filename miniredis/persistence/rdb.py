@@ -594,6 +594,7 @@ def _load(reader, store, now_ms, result):
                 result.expired += 1
             elif value is not None:
                 db.data[key] = value
+                db.encodings.pop(key, None)  # told from the content as loaded
                 if deadline is not None:
                     db.expires.set(key, deadline)
                 result.keys += 1
