@@ -14,7 +14,7 @@ import time
 from miniredis import digest
 from miniredis.commands import command
 from miniredis.commands.introspection import help_reply, summary
-from miniredis.commands.keys import object_refcount
+from miniredis.commands.keys import idle_seconds, object_refcount
 from miniredis.commands.parsing import parse_float, parse_int
 from miniredis.encodings import encoding
 from miniredis.glob import matcher
@@ -157,8 +157,8 @@ def debug_object(session, argv):
             object_refcount(session, [b"object", b"refcount", key]),
             kind,
             len(dump_payload(value)) - 11,  # no type byte, version nor checksum
-            lru & 0xFFFFFF,
-            max(0, db.store.lru_clock - lru),
+            lru // 1000 & 0xFFFFFF,  # Redis's clock: seconds, in 24 bits
+            idle_seconds(db, key),
         )
     )
     if kind == "quicklist":

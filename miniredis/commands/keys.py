@@ -838,7 +838,8 @@ def _shares_integers(config):
     return not config["maxmemory"] or not policy.endswith(("-lru", "-lfu"))
 
 
-def _idle_seconds(db, key):
+def idle_seconds(db, key):
+    """@return: the seconds since C{key} of C{db} was last used (LRU stamps)."""
     clock = db.store.lru_clock
     return max(0, clock - db.access.get(key, clock)) // 1000
 
@@ -864,7 +865,7 @@ def object_idletime(session, argv):
             "ERR An LFU maxmemory policy is selected, idle time not tracked."
             + _POLICY_NOTE
         )
-    return _idle_seconds(db, argv[2])
+    return idle_seconds(db, argv[2])
 
 
 @command(
