@@ -131,6 +131,11 @@ container("slowlog", -2, group="server", since="2.2.12")
 )
 def slowlog_get(session, argv):
     """Read the newest entries of the slow log, ten unless told how many."""
+    if len(argv) > 3:
+        raise ReplyError(
+            "ERR unknown subcommand or wrong number of arguments for '%s'. "
+            "Try SLOWLOG HELP." % (argv[1].decode("utf-8", "replace"),)
+        )
     count = 10
     if len(argv) > 2:
         count = parse_int_at_least(
