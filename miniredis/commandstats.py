@@ -27,8 +27,10 @@ bucket of L{DETAIL} microseconds (C{calls} less those it holds), since
 finding each one's bucket would cost as much as the rest of a GET's
 dispatch.
 
-C{latency-tracking no} leaves the histograms out of INFO latencystats and
-C{LATENCY HISTOGRAM} (as Redis, which keeps no histogram then).
+While a server has C{latency-tracking} off, L{record} looks at every call
+(C{untracked} counts those not in the histogram): the histograms only hold
+the calls made while it was on, and INFO latencystats and C{LATENCY
+HISTOGRAM} show none while it is off, as Redis's.
 
 The table is one per process, as Redis has one server per process: two
 factories in one process share these counts, and C{total_commands_processed}
@@ -51,7 +53,7 @@ _servers = weakref.WeakSet()
 
 def reset(cmd):
     """Zero the statistics of the L{Command} C{cmd}."""
-    cmd.calls = cmd.failed_calls = cmd.rejected_calls = 0
+    cmd.calls = cmd.failed_calls = cmd.rejected_calls = cmd.untracked = 0
     cmd.seconds = 0.0
     cmd.latency = None
 
@@ -76,7 +78,11 @@ def watch(server):
     now and whenever its configuration changes them.
     """
     _servers.add(server)
-    for name in ("slowlog-log-slower-than", "latency-monitor-threshold"):
+    for name in (
+        "slowlog-log-slower-than",
+        "latency-monitor-threshold",
+        "latency-tracking",
+    ):
         server.config.listeners.setdefault(name, []).append(lambda value: refresh())
     refresh()
 
@@ -84,12 +90,15 @@ def watch(server):
 def refresh():
     """
     Set the shortest call L{record} looks at: L{DETAIL} microseconds, or
-    less where a server's slow log or latency monitor wants shorter calls.
+    less where a server's slow log or latency monitor wants shorter calls;
+    every call while a server does not track latencies.
     """
     from miniredis import commands
 
     usec = DETAIL
     for server in _servers:
+        if not server.config["latency-tracking"]:
+            usec = 0
         slower = server.config["slowlog-log-slower-than"]
         if 0 <= slower < usec:
             usec = slower
@@ -109,7 +118,10 @@ def record(session, cmd, argv, seconds, reply):
     slow: it is waiting.
     """
     usec = int(seconds * 1000000)
-    if usec >= DETAIL:
+    server = session.server
+    if not server.config["latency-tracking"]:
+        cmd.untracked += 1
+    elif usec >= DETAIL:
         bucket = usec.bit_length()
         histogram = cmd.latency
         if histogram is None:
@@ -117,7 +129,6 @@ def record(session, cmd, argv, seconds, reply):
         histogram[bucket if bucket < BUCKETS else -1] += 1
     if reply is BLOCKED:
         return
-    server = session.server
     if 0 <= server.config["slowlog-log-slower-than"] <= usec:
         server.slowlog.add(session, cmd, argv, usec)
     event = "fast-command" if "fast" in cmd.flags else "command"
@@ -172,7 +183,7 @@ def histogram(cmd):
         its bucket).
     """
     counts = list(cmd.latency or [0] * BUCKETS)
-    quick = cmd.calls - sum(counts)
+    quick = cmd.calls - cmd.untracked - sum(counts)
     if quick > 0:
         counts[DETAIL.bit_length() - 1] += quick
     last = max((i for i, n in enumerate(counts) if n), default=-1)
@@ -212,7 +223,7 @@ def tracked(server, table):
     """
     if not server.config["latency-tracking"]:
         return []
-    return [cmd for cmd in walk(table) if cmd.calls]
+    return [cmd for cmd in walk(table) if cmd.calls > cmd.untracked]
 
 
 def latency_fields(server, table):

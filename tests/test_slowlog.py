@@ -14,23 +14,8 @@ from miniredis.resp import ReplyError
 from miniredis.slowlog import SlowLog, redacted, shown_args
 from tests.differential import Differ
 from tests.local import Local
-from tests.servers import miniredis_process, redis_process
 
 _ADDRESS = re.compile(rb"^(127\.0\.0\.1:\d+|\?:0)$")
-
-
-@pytest.fixture(scope="module")
-def debug_servers(tmp_path_factory):
-    """A redis-server and a miniredis that take DEBUG (slow commands on demand)."""
-    real = redis_process(
-        str(tmp_path_factory.mktemp("redis")), "--enable-debug-command", "yes"
-    ).start()
-    mini = miniredis_process(
-        str(tmp_path_factory.mktemp("mini")), "--enable-debug-command=yes"
-    ).start()
-    yield real, mini
-    real.stop()
-    mini.stop()
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])

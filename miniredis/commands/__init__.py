@@ -59,7 +59,7 @@ class Command:
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
         C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
-    @ivar calls, seconds, failed_calls, rejected_calls, latency: its
+    @ivar calls, seconds, failed_calls, rejected_calls, untracked, latency: its
         statistics (L{miniredis.commandstats}).
     """
 
@@ -86,6 +86,7 @@ class Command:
         "calls",
         "failed_calls",
         "rejected_calls",
+        "untracked",
         "seconds",
         "latency",
     )

@@ -11,7 +11,7 @@ from miniredis import commandstats, monitor
 from miniredis.commands import BLOCKED, COMMANDS, command, container
 from miniredis.commands.parsing import LLONG_MAX, parse_int, parse_int_at_least
 from miniredis.commands.spec import Arg
-from miniredis.resp import OK, PairMap, Replies, ReplyError, Status, Verbatim
+from miniredis.resp import OK, Replies, ReplyError, Status, Verbatim
 from miniredis.version import __redis_version__
 
 
@@ -287,9 +287,7 @@ def latency_histogram(session, argv):
     else:
         wanted = list(commandstats.walk(COMMANDS))
     shown = set(commandstats.tracked(server, COMMANDS))
-    return PairMap(
-        [cmd.name.encode(), _histogram_reply(cmd)] for cmd in wanted if cmd in shown
-    )
+    return {cmd.name.encode(): _histogram_reply(cmd) for cmd in wanted if cmd in shown}
 
 
 def _with_subcommands(name):
@@ -307,13 +305,13 @@ def _with_subcommands(name):
 
 def _histogram_reply(cmd):
     buckets = commandstats.histogram(cmd)
-    shown = []
+    shown = {}
     before = 0
     for bound, count in buckets:
         if count > before:
-            shown.append([bound, count])
+            shown[bound] = count
         before = count
-    return {b"calls": cmd.calls, b"histogram_usec": PairMap(shown)}
+    return {b"calls": cmd.calls - cmd.untracked, b"histogram_usec": shown}
 
 
 _LATENCY_HELP = (

@@ -252,9 +252,10 @@ def _command_metrics(out):
             continue
         for bound, count in buckets:
             out.sample(name + "_bucket", count, {"cmd": cmd.name, "le": str(bound)})
-        out.sample(name + "_bucket", cmd.calls, {"cmd": cmd.name, "le": "+Inf"})
+        total = buckets[-1][1]
+        out.sample(name + "_bucket", total, {"cmd": cmd.name, "le": "+Inf"})
         out.sample(name + "_sum", int(cmd.seconds * 1e6), {"cmd": cmd.name})
-        out.sample(name + "_count", cmd.calls, {"cmd": cmd.name})
+        out.sample(name + "_count", total, {"cmd": cmd.name})
     _latency_percentiles(out, used)
 
 
