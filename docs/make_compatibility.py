@@ -45,6 +45,11 @@ COMMAND_NOTES = {
     "migrate": "refused inside `MULTI` and scripts",
     "memory|malloc-stats": "no allocator statistics (not jemalloc)",
     "debug": "the subcommands tools use; behind `enable-debug-command`",
+    "latency": "events `command`, `fast-command` and `expire-cycle`; "
+    "`DOCTOR` and `GRAPH` in miniredis's own words and drawing",
+    "latency|histogram": "power-of-two buckets, the calls under 8 us in one",
+    "slowlog": "a call's time includes its checks and the encoding of the reply "
+    "before it",
 }
 
 

@@ -44,6 +44,7 @@ Usage::
 
 import weakref
 
+from miniredis.config import percentile_text
 from miniredis.waits import BLOCKED
 
 BUCKETS = 40
@@ -237,13 +238,9 @@ def latency_fields(server, table):
         (
             "latency_percentiles_usec_" + cmd.name,
             ",".join(
-                "p%s=%.3f" % (_trimmed(p), usec) for p, usec in percentiles(cmd, wanted)
+                "p%s=%.3f" % (percentile_text(p), usec)
+                for p, usec in percentiles(cmd, wanted)
             ),
         )
         for cmd in tracked(server, table)
     ]
-
-
-def _trimmed(number):
-    """@return: C{number} as Redis writes a percentile: no trailing zeros."""
-    return ("%f" % number).rstrip("0").rstrip(".")
