@@ -50,6 +50,7 @@ from miniredis.waits import BLOCKED
 BUCKETS = 40
 DETAIL = 8
 _servers = weakref.WeakSet()
+_set_floor = None
 
 
 def reset(cmd):
@@ -73,11 +74,16 @@ def walk(table):
             yield from cmd.subcommands.values()
 
 
-def watch(server):
+def watch(server, set_floor):
     """
     Take the thresholds of C{server} (a L{MiniRedisFactory}) into account
     now and whenever its configuration changes them.
+
+    @param set_floor: what tells the dispatcher the shortest call to give
+        L{record}, in seconds (L{miniredis.commands.set_floor}).
     """
+    global _set_floor
+    _set_floor = set_floor
     _servers.add(server)
     for name in (
         "slowlog-log-slower-than",
@@ -94,8 +100,6 @@ def refresh():
     less where a server's slow log or latency monitor wants shorter calls;
     every call while a server does not track latencies.
     """
-    from miniredis import commands
-
     usec = DETAIL
     for server in _servers:
         if not server.config["latency-tracking"]:
@@ -106,7 +110,7 @@ def refresh():
         threshold = server.config["latency-monitor-threshold"] * 1000
         if 0 < threshold < usec:
             usec = threshold
-    commands.set_floor(usec / 1000000.0)
+    _set_floor(usec / 1000000.0)
 
 
 def record(session, cmd, argv, seconds, reply):

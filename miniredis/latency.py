@@ -138,7 +138,8 @@ class LatencyMonitor:
 
     def doctor(self):
         """@return: a report, in plain words, of the spikes seen and what may help."""
-        if not self._config["latency-monitor-threshold"]:
+        threshold = self._config["latency-monitor-threshold"]
+        if not threshold:
             return (
                 "The latency monitor is off, so there is nothing to report. "
                 "Turn it on with CONFIG SET latency-monitor-threshold <milliseconds> "
@@ -147,18 +148,18 @@ class LatencyMonitor:
         if not self.events:
             return (
                 "No event has been slower than %d ms since the latency monitor "
-                "was last reset: nothing to worry about.\n"
-                % (self._config["latency-monitor-threshold"],)
+                "was last reset: nothing to worry about.\n" % (threshold,)
             )
-        lines = ["Events slower than the %d ms threshold:" % self._threshold(), ""]
+        lines = ["Events slower than the %d ms threshold:" % threshold, ""]
         for number, (name, series) in enumerate(self.events.items(), 1):
             values = [ms for _, ms in series.samples]
             lines.append(
-                "%d. %s: %d spikes recorded, averaging %d ms, the worst %d ms."
+                "%d. %s: %d spike%s recorded, averaging %d ms, the worst %d ms."
                 % (
                     number,
                     name.decode("utf-8", "replace"),
                     len(values),
+                    "" if len(values) == 1 else "s",
                     sum(values) // len(values),
                     series.worst,
                 )
@@ -182,9 +183,6 @@ class LatencyMonitor:
                 "active expiry cycle has less to do at once."
             )
         return "\n".join(lines) + "\n"
-
-    def _threshold(self):
-        return self._config["latency-monitor-threshold"]
 
 
 def _age(seconds):

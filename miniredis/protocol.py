@@ -583,7 +583,7 @@ class MiniRedisFactory(ServerFactory):
         self.shutdown_hooks = []
         self.slowlog = SlowLog(self.config, clock)
         self.latency = LatencyMonitor(self.config, clock)
-        commandstats.watch(self)
+        commandstats.watch(self, commands.set_floor)
         self.expiry = ActiveExpiry(self.store, clock, self.config["hz"], self.latency)
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()

@@ -117,7 +117,13 @@ def lolwut(session, argv):
 # ------------------------------------------------------------ SLOWLOG LATENCY
 
 
-container("slowlog", -2, group="server", since="2.2.12")
+container(
+    "slowlog",
+    -2,
+    group="server",
+    since="2.2.12",
+    summary="Commands that read or empty the log of slow commands.",
+)
 
 
 @command(
@@ -193,7 +199,13 @@ def slowlog_help(session, argv):
     return [Status(line.encode()) for line in _SLOWLOG_HELP]
 
 
-container("latency", -2, group="server", since="2.8.13")
+container(
+    "latency",
+    -2,
+    group="server",
+    since="2.8.13",
+    summary="Commands that report the latency spikes and histograms.",
+)
 
 
 @command(
