@@ -463,14 +463,7 @@ def dispatch(session, argv):
             return rejected(session, argv[0], e, cmd)
     server = session.server
     session.last_command = cmd.name
-    if (
-        not session.authenticated
-        or session.checked
-        or server.restricted
-        or session.multi is not None
-        or session.subscribed
-        or session.monitoring
-    ):
+    if not session.usual or server.restricted:
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
             return refusal
