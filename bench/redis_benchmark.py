@@ -52,6 +52,7 @@ COMMANDS = {
     "xadd": "XADD stream:__rand_int__ MAXLEN ~ 1000 * field value",
     "xrange": "XRANGE rangeme - + COUNT 10",
     "xreadgroup": "XREADGROUP GROUP group consumer COUNT 10 STREAMS readme 0",
+    "fcall": "FCALL bench_incr 1 fcall:__rand_int__",
 }
 _STREAM = (
     "for i = 1, 100 do redis.call('xadd', KEYS[1], '*', 'field', i) end "
@@ -75,6 +76,15 @@ PREPARE = {
     # 100 entries, all delivered to one consumer of a group (its history)
     "xrange": ["EVAL", _STREAM, "1", "rangeme"],
     "xreadgroup": ["EVAL", _STREAM, "1", "readme"],
+    # a function that increments its key, as a small library would
+    "fcall": [
+        "FUNCTION",
+        "LOAD",
+        "REPLACE",
+        "#!lua name=bench\n"
+        "redis.register_function('bench_incr', "
+        "function(keys) return redis.call('INCR', keys[1]) end)",
+    ],
 }
 DEFAULT_TESTS = "set,get,incr,mset,ping_inline"
 FAMILIES = "lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(COMMANDS)

@@ -57,8 +57,8 @@ COMMAND_NOTES = {
 # What differs in a parameter that does what Redis's does.
 PARAMETER_NOTES = {
     "save": "no rules by default: miniredis saves when asked",
-    "maxmemory-policy": "the evicting policies are refused while `maxmemory` is set "
-    "(nothing is evicted yet)",
+    "maxmemory": "`used_memory` is a baseline plus the estimated size of the keys",
+    "maxmemory-policy": "LRU idle times to the tick of `hz` (Redis: a second)",
 }
 
 

@@ -4,7 +4,9 @@ in place by CONFIG REWRITE.
 
 A line is a directive and its arguments (double or single quotes group an
 argument; C{#} starts a comment line). Several C{save} lines add up, as in
-Redis; C{user} lines declare ACL users (L{Config.users}). Directives miniredis does not know are logged and kept as written.
+Redis; C{user} lines declare ACL users (L{Config.users}) and
+C{rename-command} lines rename commands (L{Config.renames}). Directives
+miniredis does not know are logged and kept as written.
 
 Usage::
 
@@ -112,6 +114,12 @@ def read(config, path):
         if name == "user" and len(args) > 1:
             config.users.append([arg.encode("utf-8") for arg in args[1:]])
             continue
+        if name == "rename-command":
+            try:
+                rename_command(config, args[1:])
+            except ValueError as e:
+                raise ConfigFileError("%s:%d: %s" % (path, number, e))
+            continue
         if name not in PARAMETERS:
             log.warn(
                 "{path}:{number}: ignoring unknown directive {name}",
@@ -130,6 +138,24 @@ def read(config, path):
         except ValueError as e:
             raise ConfigFileError("%s:%d: %s: %s" % (path, number, args[0], e))
     config.file = os.path.abspath(path)
+
+
+def rename_command(config, args):
+    """
+    Take a C{rename-command old new} declaration (from the file or the
+    command line) into C{config.renames}.
+
+    @param args: its two arguments.
+    @raise ValueError: with Redis's message, for a wrong number of
+        arguments, a name that is no command, or a new name taken.
+    """
+    from miniredis.commands import renamed_table
+
+    if len(args) != 2:
+        raise ValueError("Bad directive or wrong number of arguments")
+    renames = config.renames + [tuple(arg.encode("utf-8") for arg in args)]
+    renamed_table(renames)
+    config.renames = renames
 
 
 def _quote(value):

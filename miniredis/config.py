@@ -387,12 +387,27 @@ PARAMETERS = {
         None,
         True,
     ),
-    "maxclients": (10000, _int, None, True),
-    "timeout": (0, _int, None, True),
-    "tcp-keepalive": (300, _int, None, True),
+    "maxclients": (10000, _int_between(1, (1 << 32) - 1), None, True),
+    "timeout": (0, _int_between(0, _INT_MAX), None, True),
+    "tcp-keepalive": (300, _int_between(0, _INT_MAX), None, True),
     "protected-mode": (True, _yes_no, None, True),
-    "proto-max-bulk-len": (512 * 1024 * 1024, _int, None, True),
-    "client-query-buffer-limit": (1024 * 1024 * 1024, _int, None, True),
+    "proto-max-bulk-len": (512 << 20, _memory_between(1 << 20, _LONG_MAX), None, True),
+    "client-query-buffer-limit": (
+        1 << 30,
+        _memory_between(1 << 20, _LONG_MAX),
+        None,
+        True,
+    ),
+    "client-output-buffer-limit": (
+        {
+            "normal": (0, 0, 0),
+            "replica": (256 << 20, 64 << 20, 60),
+            "pubsub": (32 << 20, 8 << 20, 60),
+        },
+        _buffer_limits,
+        _render_buffer_limits,
+        True,
+    ),
     "maxmemory": (0, _int, None, True),
     "maxmemory-policy": (
         "noeviction",
@@ -409,6 +424,11 @@ PARAMETERS = {
         None,
         True,
     ),
+    "lfu-decay-time": (1, _int_between(0, _INT_MAX), None, True),
+    "lfu-log-factor": (10, _int_between(0, _INT_MAX), None, True),
+    "maxmemory-eviction-tenacity": (10, _int_between(0, 100), None, True),
+    "maxmemory-samples": (5, _int_between(1, _INT_MAX), None, True),
+    "replica-ignore-maxmemory": (True, _yes_no, None, True),
     "hz": (10, _int, None, True),
     "enable-debug-command": ("no", _choice("no", "yes", "local"), None, False),
     "enable-protected-configs": ("no", _choice("no", "yes", "local"), None, False),
@@ -460,6 +480,24 @@ PARAMETERS = {
     "replica-read-only": (True, _yes_no, None, True),
     "replica-priority": (100, _int_between(0, _INT_MAX), None, True),
     "replica-serve-stale-data": (True, _yes_no, None, True),
+    "tls-port": (0, _int_between(0, 65535), None, True),
+    "tls-cert-file": ("", _text, None, True),
+    "tls-key-file": ("", _text, None, True),
+    "tls-key-file-pass": ("", _text, None, True),
+    "tls-client-cert-file": ("", _text, None, True),
+    "tls-client-key-file": ("", _text, None, True),
+    "tls-client-key-file-pass": ("", _text, None, True),
+    "tls-dh-params-file": ("", _text, None, True),
+    "tls-ca-cert-file": ("", _text, None, True),
+    "tls-ca-cert-dir": ("", _text, None, True),
+    "tls-protocols": ("", _text, None, True),
+    "tls-ciphers": ("", _text, None, True),
+    "tls-ciphersuites": ("", _text, None, True),
+    "tls-prefer-server-ciphers": (False, _yes_no, None, True),
+    "tls-session-caching": (True, _yes_no, None, True),
+    "tls-session-cache-timeout": (300, _int_between(0, _INT_MAX), None, True),
+    "tls-auth-clients": ("yes", _choice("no", "yes", "optional"), None, True),
+    "tls-replication": (False, _yes_no, None, True),
 }
 # Parameters of Redis 7.0 that miniredis takes, checked as Redis checks
 # them, but that change nothing here:
@@ -489,16 +527,6 @@ _NO_EFFECT_PARAMETERS = {
     "bgsave_cpulist": ("", _text, None, False),
     "bio_cpulist": ("", _text, None, False),
     "server_cpulist": ("", _text, None, False),
-    "client-output-buffer-limit": (
-        {
-            "normal": (0, 0, 0),
-            "replica": (256 << 20, 64 << 20, 60),
-            "pubsub": (32 << 20, 8 << 20, 60),
-        },
-        _buffer_limits,
-        _render_buffer_limits,
-        True,
-    ),
     "cluster-allow-pubsubshard-when-down": (True, _yes_no, None, True),
     "cluster-allow-reads-when-down": (False, _yes_no, None, True),
     "cluster-allow-replica-migration": (True, _yes_no, None, True),
@@ -543,11 +571,7 @@ _NO_EFFECT_PARAMETERS = {
     "lazyfree-lazy-server-del": (False, _yes_no, None, True),
     "lazyfree-lazy-user-del": (False, _yes_no, None, True),
     "lazyfree-lazy-user-flush": (False, _yes_no, None, True),
-    "lfu-decay-time": (1, _int_between(0, _INT_MAX), None, True),
-    "lfu-log-factor": (10, _int_between(0, _INT_MAX), None, True),
     "list-compress-depth": (0, _int_between(0, _INT_MAX), None, True),
-    "maxmemory-eviction-tenacity": (10, _int_between(0, 100), None, True),
-    "maxmemory-samples": (5, _int_between(1, _INT_MAX), None, True),
     "oom-score-adj": (
         "no",
         _choice("no", "yes", "relative", "absolute", relative="yes"),
@@ -593,24 +617,6 @@ _NO_EFFECT_PARAMETERS = {
         None,
         False,
     ),
-    "tls-cert-file": ("", _text, None, True),
-    "tls-key-file": ("", _text, None, True),
-    "tls-key-file-pass": ("", _text, None, True),
-    "tls-client-cert-file": ("", _text, None, True),
-    "tls-client-key-file": ("", _text, None, True),
-    "tls-client-key-file-pass": ("", _text, None, True),
-    "tls-dh-params-file": ("", _text, None, True),
-    "tls-ca-cert-file": ("", _text, None, True),
-    "tls-ca-cert-dir": ("", _text, None, True),
-    "tls-protocols": ("", _text, None, True),
-    "tls-ciphers": ("", _text, None, True),
-    "tls-ciphersuites": ("", _text, None, True),
-    "tls-prefer-server-ciphers": (False, _yes_no, None, True),
-    "tls-session-caching": (True, _yes_no, None, True),
-    "tls-session-cache-size": (20480, _int_between(0, _INT_MAX), None, True),
-    "tls-session-cache-timeout": (300, _int_between(0, _INT_MAX), None, True),
-    "tls-auth-clients": ("yes", _choice("no", "yes", "optional"), None, True),
-    "tls-replication": (False, _yes_no, None, True),
     "tls-cluster": (False, _yes_no, None, True),
     "bind-source-addr": ("", _text, None, True),
     "repl-diskless-load": (
@@ -626,7 +632,6 @@ _NO_EFFECT_PARAMETERS = {
     "replica-announce-port": (0, _int_between(0, 65535), None, True),
     "replica-announced": (True, _yes_no, None, True),
     "replica-ignore-disk-write-errors": (False, _yes_no, None, True),
-    "replica-ignore-maxmemory": (True, _yes_no, None, True),
     "replica-lazy-flush": (False, _yes_no, None, True),
     "rdb-del-sync-files": (False, _yes_no, None, True),
 }
@@ -685,13 +690,13 @@ _LIMITED_PARAMETERS = {
         None,
         True,
     ),
-    "tls-port": (
-        0,
+    "tls-session-cache-size": (
+        20480,
         _refused_when(
-            bool,
-            "miniredis listens for TLS through an ssl: endpoint "
-            "(--listen ssl:6380:privateKey=key.pem:certKey=cert.pem)",
-        )(_int_between(0, 65535)),
+            lambda value: value != 20480,
+            "miniredis cannot size OpenSSL's session cache (pyOpenSSL has no "
+            "call for it): it holds OpenSSL's 20480 sessions",
+        )(_int_between(0, _INT_MAX)),
         None,
         True,
     ),
@@ -723,8 +728,6 @@ NO_EFFECT = {
     "*_cpulist": "one process and one reactor thread: nothing to pin",
     "io-threads": "as `*_cpulist`",
     "io-threads-do-reads": "as `*_cpulist`",
-    "client-output-buffer-limit": "not enforced yet: a client that does not "
-    "read is not disconnected",
     "cluster-*": "cluster mode is off (`CLUSTER` answers as a standalone "
     "redis-server), as in Redis without `cluster-enabled`",
     "crash-log-enabled": "a failure is logged as a Python traceback",
@@ -735,10 +738,6 @@ NO_EFFECT = {
     "jemalloc-bg-thread": "as `activedefrag`",
     "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
     "once, in every case",
-    "lfu-decay-time": "no key is evicted (see `maxmemory-policy`)",
-    "lfu-log-factor": "as `lfu-decay-time`",
-    "maxmemory-eviction-tenacity": "as `lfu-decay-time`",
-    "maxmemory-samples": "as `lfu-decay-time`",
     "oom-score-adj": "miniredis does not change its OOM score",
     "oom-score-adj-values": "as `oom-score-adj`",
     "proc-title-template": "the process title is Python's",
@@ -760,8 +759,8 @@ NO_EFFECT = {
     "shutdown-on-sigterm": "as `shutdown-on-sigint`",
     "syslog-ident": "`syslog-enabled yes` is refused",
     "syslog-facility": "as `syslog-ident`",
-    "tls-*": "`tls-port` is refused: TLS is an `ssl:` endpoint of `--listen`, "
-    "whose own options name the files",
+    "tls-cluster": "cluster mode is off: there is no cluster bus to encrypt "
+    "(`yes` still has the TLS files checked at start, as in Redis)",
     "bind-source-addr": "outgoing connections (replication, MIGRATE) leave "
     "from the address the system picks",
     "repl-diskless-load": "a replica loads the snapshot once it has all of it, "
@@ -775,8 +774,6 @@ NO_EFFECT = {
     "replica-announce-port": "as `replica-announce-ip`",
     "replica-announced": "Sentinel is shown every replica",
     "replica-ignore-disk-write-errors": "as `stop-writes-on-bgsave-error`",
-    "replica-ignore-maxmemory": "the master's stream is never refused for "
-    "memory (as with `yes`), and nothing is evicted",
     "replica-lazy-flush": "as `lazyfree-lazy-*`",
     "rdb-del-sync-files": "snapshots for replicas go through a pipe, never a file",
 }
@@ -811,6 +808,20 @@ for _alias, _name in ALIASES.items():
 PROTECTED = frozenset(["dir", "dbfilename"])
 
 
+def interfaces(bind):
+    """
+    @param bind: Redis's C{bind} value.
+    @return: the interfaces to listen on, as Twisted names them (C{""}
+        for C{*}, C{"::"} for C{::*}); a leading C{-} (optional address)
+        is dropped.
+    """
+    out = []
+    for address in bind.split():
+        address = address.lstrip("-")
+        out.append({"*": "", "::*": "::"}.get(address, address))
+    return out
+
+
 def _render(value):
     if isinstance(value, bool):
         return b"yes" if value else b"no"
@@ -824,16 +835,25 @@ class Config:
     The parameters of one server.
 
     @ivar listeners: name -> callables C{(value)} run after a CONFIG SET.
+    @ivar appliers: name -> a callable run once after a CONFIG SET that
+        changed that parameter and others (Redis's apply functions: one
+        for several parameters sees them all set); it raises C{ValueError}
+        when the new values cannot be used.
     @ivar file: the path of the configuration file read at start, or None.
     @ivar users: the C{user} declarations of that file: each a list of
         arguments (the name, then its rules).
+    @ivar renames: the C{rename-command} declarations of that file or of
+        the command line: C{(old name, new name)} pairs of bytes, an empty
+        new name disabling the command.
     """
 
     def __init__(self, **overrides):
         self._values = {name: spec[0] for name, spec in PARAMETERS.items()}
         self.listeners = {}
+        self.appliers = {}
         self.file = None
         self.users = []
+        self.renames = []
         for name, value in overrides.items():
             self[name.replace("_", "-")] = value
 
@@ -894,7 +914,8 @@ class Config:
         """
         CONFIG SET one parameter from its wire form.
 
-        @raise ReplyError: for an unknown, fixed or malformed parameter.
+        @raise ReplyError: for an unknown, fixed or malformed parameter, or
+            a value a listener refused (the old value then stays).
         """
         key = self.check_settable(name)
         spec = PARAMETERS[key]
@@ -905,6 +926,34 @@ class Config:
                 "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
                 % (name, e)
             )
+        old = self._values[key]
         self._values[key] = value = self._merged(key, value)
-        for listener in self.listeners.get(key, ()):
-            listener(value)
+        try:
+            for listener in self.listeners.get(key, ()):
+                listener(value)
+        except ReplyError:  # a listener refused the value
+            self._values[key] = old
+            raise
+
+    def apply(self, names, strict=True):
+        """
+        Run the appliers of the parameters C{names}, each once.
+
+        @param strict: stop at the first that fails; else run them all,
+            whatever they say (going back to the previous values).
+        @raise ReplyError: when one fails, naming its parameter.
+        """
+        done = []
+        for name in names:
+            applier = self.appliers.get(name)
+            if applier is None or applier in done:
+                continue
+            done.append(applier)
+            try:
+                applier()
+            except ValueError as e:
+                if strict:
+                    raise ReplyError(
+                        "ERR CONFIG SET failed (possibly related to argument "
+                        "'%s') - %s" % (name, e)
+                    )

@@ -23,12 +23,19 @@ from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, begin, dispatch
 from miniredis.config import Config
-from miniredis.eviction import MemoryLimit, check_policy
+from miniredis.eviction import MemoryLimit
 from miniredis.expiry import ActiveExpiry
 from miniredis.latency import LatencyMonitor
 from miniredis.logging import logger
 from miniredis.migration import Targets
 from miniredis.notifications import Notifications
+from miniredis.outputlimit import (
+    OutputLimit,
+    RecentMaximum,
+    client_class,
+    queued,
+    queued_pieces,
+)
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
@@ -46,6 +53,7 @@ from miniredis.scan import Cursors
 from miniredis.session import Session
 from miniredis.slowlog import SlowLog
 from miniredis.store import Store
+from miniredis.tls import TLS
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
@@ -106,6 +114,10 @@ class RedisServerProtocol(Protocol):
     of the reactor produced for this client with one write.
 
     @ivar session: the client's L{Session}.
+    @ivar _unsent_size: the bytes in C{_unsent}.
+    @ivar _handed: the bytes handed to the transport so far.
+    @ivar _uncounted: the C{(start, end)} offsets, in all the bytes sent,
+        of output the limits do not count (L{send_uncounted}), or None.
     @ivar _guarded: the client has not authenticated yet: its requests are
         decoded under the limits Redis sets for that (L{_until_authenticated}).
     """
@@ -118,6 +130,10 @@ class RedisServerProtocol(Protocol):
         self._backlog = None
         self._out = None
         self._unsent = []
+        self._unsent_size = 0
+        self._handed = 0
+        self._uncounted = None
+        self._limit = OutputLimit()
         self.local_address = ""
 
     def connectionMade(self):
@@ -162,6 +178,8 @@ class RedisServerProtocol(Protocol):
             decoder = self._until_authenticated()
         requests = decoder.requests()
         unparsed = decoder.pending()
+        if unparsed:
+            self.factory.stats.recent_input.note(unparsed, self.factory.clock.seconds())
         if unparsed and unparsed > self.factory.config["client-query-buffer-limit"]:
             log.info(
                 "closing client {client} that reached max query buffer length",
@@ -245,6 +263,9 @@ class RedisServerProtocol(Protocol):
             if not self._unsent:
                 self.factory.outbox.add(self)
             self._unsent.append(payload)
+            self._unsent_size += len(payload)
+            if self._unsent_size > _WATCHED and not closing:
+                self.check_output()
         if closing:
             self.flush()
             self.transport.loseConnection()
@@ -254,8 +275,68 @@ class RedisServerProtocol(Protocol):
         if self._unsent:
             payload = b"".join(self._unsent)
             self._unsent = []
-            if self.transport is not None:
-                write_now(self.transport, payload)
+            self._unsent_size = 0
+            transport = self.transport
+            if transport is not None:
+                self._handed += len(payload)
+                if write_now(transport, payload) and queued(transport):
+                    self.check_output()
+                elif self._limit.soft_since is not None:
+                    self.check_output()  # back under the soft limit
+
+    def output_size(self):
+        """
+        @return: this client's pending output: the bytes waiting in the
+            L{Outbox}, in its transport, and (a replica in sync) the stream
+            held back for it, less any output sent uncounted.
+        """
+        held = queued(self.transport)
+        size = held + self._unsent_size
+        if self._uncounted is not None:
+            start, end = self._uncounted
+            delivered = self._handed - held
+            if delivered >= end:
+                self._uncounted = None
+            else:
+                size -= end - max(delivered, start)
+        link = self.session.replica if self.session is not None else None
+        if link is not None:
+            size += link.held
+        return size
+
+    def output_pieces(self):
+        """@return: how many pieces that pending output is in (C{oll})."""
+        return len(self._unsent) + queued_pieces(self.transport)
+
+    def check_output(self):
+        """
+        Drop the client if its pending output is over its class's
+        C{client-output-buffer-limit}, as Redis does: at once, without
+        sending what it holds.
+        """
+        session = self.session
+        if session is None or session.closing:
+            return
+        factory = self.factory
+        size = self.output_size()
+        now = factory.clock.seconds()
+        factory.stats.recent_output.note(size, now)
+        limits = factory.config["client-output-buffer-limit"][client_class(session)]
+        if not self._limit.exceeded(limits, size, now):
+            return
+        log.warn(
+            "Client {client} scheduled to be closed ASAP for overcoming of "
+            "output buffer limits.",
+            client=session.describe(),
+        )
+        session.closing = True
+        self._unsent = []
+        self._unsent_size = 0
+        abort = getattr(self.transport, "abortConnection", None)
+        if abort is not None:
+            abort()
+        else:
+            self.transport.loseConnection()
 
     def send_reply(self, value):
         """
@@ -265,7 +346,7 @@ class RedisServerProtocol(Protocol):
         reply waits in the L{Outbox} like any other, so all that one turn
         of the reactor has for this client goes out in one syscall.
         """
-        if self.session is None or self.transport is None:
+        if self.session is None or self.transport is None or self.session.closing:
             return
         if self._out is not None:
             encode_into(value, self.session.proto, self._out)
@@ -277,12 +358,22 @@ class RedisServerProtocol(Protocol):
         Send bytes that are not a reply (the replication stream) after
         what is already on its way, in the same order.
         """
-        if self.session is None or self.transport is None:
+        if self.session is None or self.transport is None or self.session.closing:
             return
         if self._out is not None:
             self._out.append(data)
         else:
             self._deliver([data], False)
+
+    def send_uncounted(self, data):
+        """
+        Send bytes as L{send_raw} does, but outside what the output
+        limits count: a snapshot for a replica, which Redis sends from its
+        file rather than from the client's output buffer.
+        """
+        start = self._handed + self._unsent_size
+        self._uncounted = (start, start + len(data))
+        self.send_raw(data)
 
     def resume(self, reply):
         """Send the reply that ends a blocking wait, then run what queued up."""
@@ -319,6 +410,11 @@ class RedisServerProtocol(Protocol):
         )
         self.factory.forget(session)
         self.session = None
+
+
+# Replies for one client in one turn up to this size are not measured
+# against the output limits until they are sent (most never wait).
+_WATCHED = 1 << 16
 
 
 class Outbox:
@@ -377,6 +473,9 @@ def write_now(transport, data):
     expected when this module was imported. (Sending with the transport's
     C{writeSomeData} instead of its socket's C{send} costs 0.45 us more per
     write, measured on CPython 3.11.)
+
+    @return: whether some of C{data} went to C{transport.write} (and may
+        wait there).
     """
     if (
         FAST_WRITE
@@ -393,6 +492,8 @@ def write_now(transport, data):
         data = data[sent:]
     if data:
         transport.write(data)
+        return True
+    return False
 
 
 class _ProbeSocket:
@@ -459,6 +560,8 @@ class ServerStats:
     @ivar samples: the last C{(time, commands)} pairs, taken ten times a
         second, for C{instantaneous_ops_per_sec}.
     @ivar peak_memory: the highest memory use INFO has reported.
+    @ivar recent_input: the largest partial request waiting lately
+        (L{RecentMaximum}); C{recent_output}: the largest pending output.
     """
 
     def __init__(self):
@@ -473,6 +576,8 @@ class ServerStats:
         self.rejected_connections = 0
         self.net_input_bytes = 0
         self.net_output_bytes = 0
+        self.recent_input = RecentMaximum()
+        self.recent_output = RecentMaximum()
         self.samples.clear()
 
     @property
@@ -527,6 +632,8 @@ class MiniRedisFactory(ServerFactory):
     @ivar migrations: MIGRATE's connections to its targets (L{Targets}).
     @ivar upstream: the replica side: this server's master, if it has one
         (L{Upstream}).
+    @ivar tls: the server's L{TLS}: its contexts, and the C{tls-port}
+        listeners it opens once started as a service.
     @ivar readonly_replica: writes from clients are refused: this server is
         a replica and C{replica-read-only} is on.
     @ivar stale_replica: commands that need fresh data are refused: this
@@ -534,6 +641,8 @@ class MiniRedisFactory(ServerFactory):
         C{replica-serve-stale-data} is off.
     @ivar noreplicas: writes are refused: fewer replicas than
         C{min-replicas-to-write} acknowledge in time.
+    @ivar renamed: None, or the command table under the names
+        C{rename-command} gave (L{commands.renamed_table}).
     @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
     @ivar restricted: whether the server now refuses or holds back some
         commands (over C{maxmemory}, busy, paused, too few replicas, a
@@ -554,6 +663,9 @@ class MiniRedisFactory(ServerFactory):
             from twisted.internet import reactor as clock
         commands.load_all()
         self.config = config if config is not None else Config(**overrides)
+        self.renamed = (
+            commands.renamed_table(self.config.renames) if self.config.renames else None
+        )
         self.clock = clock
         self.store = (
             store
@@ -565,11 +677,10 @@ class MiniRedisFactory(ServerFactory):
         self.clients = {}
         self.acl = Users(self.config)
         self.stats = ServerStats()
-        check_policy(self.config)
         self._busy = None
         self.restricted = False
         self.noreplicas = False
-        self.memory = MemoryLimit(self.config, self.restrictions_changed)
+        self.memory = None
         self.pause = Pause(self, _dispatch_one)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
@@ -602,6 +713,9 @@ class MiniRedisFactory(ServerFactory):
         self.stale_replica = False
         for name in ("replica-read-only", "replica-serve-stale-data"):
             self.config.listeners.setdefault(name, []).append(self.replica_changed)
+        self.tls = TLS(self)
+        self.memory = MemoryLimit(self, commands.find)
+        self.memory.check()
 
     @property
     def busy(self):
@@ -643,7 +757,7 @@ class MiniRedisFactory(ServerFactory):
     def restrictions_changed(self):
         """Read again whether some commands are refused or held back now."""
         self.restricted = (
-            self.memory.over
+            (self.memory is not None and self.memory.over)
             or self._busy is not None
             or self.pause.mode is not None
             or self.noreplicas
@@ -661,7 +775,7 @@ class MiniRedisFactory(ServerFactory):
     def _close_idle(self):
         """
         Close the clients idle for longer than C{timeout} seconds, as Redis
-        does: not those blocked, subscribed (RESP2) or monitoring.
+        does: not those blocked, subscribed (in RESP3 too) or monitoring.
         """
         limit = self.config["timeout"]
         if not limit:
@@ -671,7 +785,7 @@ class MiniRedisFactory(ServerFactory):
             if (
                 now - session.last_interaction > limit
                 and session.blocked is None
-                and not (session.subscribed and session.proto == 2)
+                and not session.subscribed
                 and not session.monitoring
                 and session.replica is None
                 and not session.from_master

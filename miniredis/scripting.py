@@ -68,6 +68,7 @@ from twisted.logger import LogLevel
 
 from miniredis.commands import BLOCKED, BUSY, WRONG_ARITY, call, find
 from miniredis.commands.parsing import LLONG_MIN
+from miniredis.eviction import OOM
 from miniredis.logging import logger
 from miniredis.lua import cjson_source
 from miniredis.lua.bit import bit_operation
@@ -142,6 +143,14 @@ class Script:
         return b"no-writes" not in self.flags
 
     @property
+    def grows(self):
+        """
+        Whether it is refused over C{maxmemory}: one with a shebang, unless
+        it has C{allow-oom} or C{no-writes}.
+        """
+        return self.shebang and not self.flags & {b"allow-oom", b"no-writes"}
+
+    @property
     def name(self):
         """How errors and logs name it: its SHA1."""
         return self.sha
@@ -198,6 +207,9 @@ class Run:
     @ivar started: when it started (C{time.monotonic()}).
     @ivar resp: the RESP version C{redis.setresp} chose (2 by default).
     @ivar wrote: a write command ran (SCRIPT KILL then refuses).
+    @ivar oom: the server was over C{maxmemory} when it began, and the
+        script lacks C{allow-oom}: the commands it calls that may take
+        memory are refused.
     @ivar killed: SCRIPT KILL asked the script to stop.
     @ivar busy: the reactor thread stopped waiting (past the threshold).
     @ivar finished: the worker is done; C{reply} is the result.
@@ -217,6 +229,7 @@ class Run:
         self.readonly = readonly
         self.resp = 2
         self.wrote = False
+        self.oom = False
         self.killed = False
         self.busy = False
         self.finished = False
@@ -388,6 +401,11 @@ class Scripts:
             busy threshold (its caller then gets the reply when it ends).
         """
         run = Run(caller, script, keys, args, readonly or not script.writes, command)
+        run.oom = (
+            self.server.memory.over
+            and b"allow-oom" not in script.flags
+            and not caller.from_master
+        )
         self._begin(run)
         if self._worker is None:
             self._worker = _Worker()
@@ -550,7 +568,7 @@ class Scripts:
                 raise ReplyError(
                     "ERR Please specify at least one argument for this redis lib call"
                 )
-            cmd = _script_command(argv)
+            cmd = _script_command(argv, self.server.renamed)
             session = self._session
             if session.checked:
                 denied = self.server.acl.refuse(session, cmd, argv, "lua", run.caller)
@@ -562,6 +580,8 @@ class Scripts:
                         "ERR Write commands are not allowed from read-only scripts."
                     )
                 run.wrote = True
+            if run.oom and "denyoom" in cmd.flags:
+                raise ReplyError(OOM)
             reply = self._run_command(run, cmd, argv)
             if reply is BLOCKED:
                 reply = ReplyError("ERR This Redis command is not allowed from script")
@@ -599,7 +619,7 @@ class Scripts:
             argv = [_argument(arg) for arg in args]
         except ReplyError:
             return False
-        _, problem = find(argv)
+        _, problem = find(argv, self.server.renamed)
         return problem is None or problem is WRONG_ARITY
 
     # -- conversions
@@ -770,13 +790,14 @@ def _argument(value):
     raise ReplyError("ERR Lua redis lib command arguments must be strings or integers")
 
 
-def _script_command(argv):
+def _script_command(argv, table=None):
     """
-    Look up a command called by a script.
+    Look up a command called by a script (in C{table}, a server's renamed
+    commands, if given).
 
     @raise ReplyError: with the errors Redis gives scripts.
     """
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     if problem is WRONG_ARITY:
         raise ReplyError("ERR Wrong number of args calling Redis command from script")
     if problem is not None:

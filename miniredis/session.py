@@ -188,6 +188,7 @@ class Session:
     def describe(self):
         """@return: this client's line of CLIENT LIST / CLIENT INFO."""
         now = time.time()
+        connection = self.connection
         flags = "".join(
             letter
             for letter, on in [
@@ -221,8 +222,8 @@ class Session:
             ("rbs", 0),
             ("rbp", 0),
             ("obl", 0),
-            ("oll", 0),
-            ("omem", 0),
+            ("oll", connection.output_pieces() if connection else 0),
+            ("omem", connection.output_size() if connection else 0),
             ("tot-mem", 0),
             ("events", "r"),
             ("cmd", self.last_command),

@@ -18,7 +18,7 @@ import time
 from collections import deque
 
 from miniredis.expiry import ExpiryIndex
-from miniredis.notifications import NEW, notify
+from miniredis.notifications import EVICTED, NEW, notify
 from miniredis.resp import ReplyError
 
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -76,7 +76,8 @@ class Database:
     @ivar watched: key -> sessions that WATCH it (see L{commands.transactions}).
     @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
     @ivar access: key -> the L{Store.lru_clock} of its last access (OBJECT
-        IDLETIME); entries of deleted keys linger until L{prune}.
+        IDLETIME), or under an LFU policy its LFU stamp (L{Store.frequency});
+        entries of deleted keys linger until L{prune}.
     @ivar encodings: key -> the OBJECT ENCODING of a string value that its
         content alone does not tell (C{raw} after APPEND...); L{set} drops it.
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
@@ -226,10 +227,43 @@ class Database:
         if self.lookup(key) is None:
             return False
         del self.data[key]
+        self.access.pop(key, None)
         if key in self.expires.deadlines:
             self.expires.remove(key)
         self.modified(key)
         return True
+
+    def evict(self, key):
+        """
+        Remove C{key} to free memory (L{miniredis.eviction}): its watchers
+        see it, and it is published as the C{evicted} event.
+        """
+        del self.data[key]
+        if key in self.expires.deadlines:
+            self.expires.remove(key)
+        self.modified(key)
+        if self.store.events:
+            notify(self, EVICTED, b"evicted", key)
+
+    def lookup_counting(self, key):
+        """L{lookup} under an LFU policy: a hit counts in the key's LFU counter."""
+        stamp = self.access.get(key)
+        value = Database.lookup(self, key)
+        if value is not None:
+            self.access[key] = self.store.frequency.touched(stamp)
+        return value
+
+    def set_counting(self, key, value, keepttl=False):
+        """
+        L{set} under an LFU policy: a new key starts with a fresh counter,
+        a key written over keeps its own and counts one more access.
+        """
+        stamp = self.access.get(key) if key in self.data else None
+        Database.set(self, key, value, keepttl)
+        frequency = self.store.frequency
+        self.access[key] = (
+            frequency.fresh() if stamp is None else frequency.touched(stamp)
+        )
 
     def remove_if_empty(self, key, value):
         """
@@ -262,6 +296,9 @@ class Database:
         keys = [key for key in self.watched if key in self.data]
         self.data.clear()
         self.expires.clear()
+        self.access.clear()
+        self.encodings.clear()
+        self.samplers.clear()
         for key in keys:
             self.modified(key)
         self.store.dirty += count
@@ -302,6 +339,7 @@ class Database:
 
     def _expire(self, key):
         del self.data[key]
+        self.access.pop(key, None)
         self.expires.remove(key)
         self.store.expired_keys += 1
         if self.store.events:
@@ -340,8 +378,12 @@ class Store:
     @ivar replica: the server is a replica: keys past their deadline look
         gone to clients but stay until the master deletes them.
     @ivar applying_master: the master's stream is running: it sees every key.
-    @ivar lru_clock: the time in seconds, as of the last active expire cycle
-        (key access times are stamped with it, as Redis does with its own).
+    @ivar lru_clock: the time in ms, as of the last active expire cycle
+        (key access times are stamped with it, as Redis does with its own,
+        whose resolution is a second).
+    @ivar frequency: None, or under an LFU policy the
+        L{miniredis.eviction.Frequency} whose stamps L{Database.access}
+        holds (see L{count_frequency}).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
         keys past their deadline then stay, though they read as missing.
     @ivar events: the keyspace event classes that publish (empty while
@@ -359,7 +401,8 @@ class Store:
         self.expire_listeners = []
         self.replica = False
         self.applying_master = False
-        self.lru_clock = now_ms() // 1000
+        self.lru_clock = now_ms()
+        self.frequency = None
         self.paused = False
         self.events = frozenset()
         self.notifications = None
@@ -380,6 +423,23 @@ class Store:
         """Zero the lookup counts (CONFIG RESETSTAT)."""
         for db in self.databases:
             db.hits = db.misses = 0
+
+    def count_frequency(self, frequency):
+        """
+        Stamp key accesses with LFU counters of C{frequency} (an
+        L{miniredis.eviction.Frequency}), or with times again for None:
+        every key starts afresh.
+        """
+        self.frequency = frequency
+        for db in self.databases:
+            if frequency is None:
+                db.__dict__.pop("lookup", None)
+                db.__dict__.pop("set", None)
+                stamp = self.lru_clock
+            else:
+                db.lookup, db.set = db.lookup_counting, db.set_counting
+                stamp = frequency.fresh()
+            db.access = dict.fromkeys(db.data, stamp)
 
     def key_expired(self, index, key):
         for listener in self.expire_listeners:
@@ -414,7 +474,7 @@ class Store:
         @return: how many keys were removed.
         """
         now = self.now_ms()
-        self.lru_clock = now // 1000
+        self.lru_clock = now
         started = time.perf_counter()
         removed = 0
         busy = not self.paused

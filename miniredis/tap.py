@@ -21,7 +21,7 @@ import re
 from twisted.application import service, strports
 from twisted.python import usage
 
-from miniredis.config import PARAMETERS
+from miniredis.config import PARAMETERS, interfaces
 
 
 class Options(usage.Options):
@@ -66,6 +66,14 @@ class Options(usage.Options):
     def __init__(self):
         usage.Options.__init__(self)
         self["listen"] = []
+        self["rename-command"] = []
+
+    def opt_rename_command(self, names):
+        """
+        Rename a command, as rename-command does in the configuration file
+        (repeatable): "FLUSHALL MYFLUSH", or 'CONFIG ""' to disable it.
+        """
+        self["rename-command"].append(names)
 
     def opt_listen(self, endpoint):
         """
@@ -104,9 +112,8 @@ class Options(usage.Options):
             TCP one's (what INFO reports as C{tcp_port}).
         @raise usage.UsageError: for a bad file or value.
         """
-        from miniredis import conffile
+        from miniredis import conffile, tls
         from miniredis.config import Config
-        from miniredis.eviction import check_policy
 
         config = Config()
         if self["config"] is not None:
@@ -114,17 +121,23 @@ class Options(usage.Options):
                 conffile.read(config, self["config"])
             except (OSError, conffile.ConfigFileError) as e:
                 raise usage.UsageError("Bad configuration file: %s" % (e,))
+        for names in self["rename-command"]:
+            try:
+                conffile.rename_command(config, conffile.split_line(names))
+            except ValueError as e:
+                raise usage.UsageError("--rename-command: %s" % (e,))
         for name, raw in self.config_overrides().items():
             try:
                 config[name] = raw
             except ValueError as e:
                 raise usage.UsageError("--%s: %s" % (name, e))
-        try:
-            check_policy(config)
-        except ValueError as e:
-            raise usage.UsageError(str(e))
         if config["aclfile"] or config.users:
             _check_users(config)
+        if tls.in_use(config):
+            try:
+                tls.make_contexts(config)
+            except tls.TLSError as e:
+                raise usage.UsageError("Failed to configure TLS: %s" % (e,))
         for endpoint in self["listen"]:
             found = re.match(r"tcp6?:(?:port=)?(\d+)(?::|$)", endpoint)
             if found:
@@ -155,7 +168,8 @@ def endpoints(options, config):
     """
     @return: the endpoint strings to listen on: C{--listen} values, or
         what Redis's C{bind}, C{port}, C{unixsocket}, C{unixsocketperm} and
-        C{tcp-backlog} say (port 0: no TCP).
+        C{tcp-backlog} say (port 0: no TCP). C{tls-port} is not one of them:
+        L{miniredis.tls.TLS} listens there.
     """
     if options["listen"]:
         return list(options["listen"])
@@ -167,19 +181,14 @@ def endpoints(options, config):
             unix += ":mode=%o" % (config["unixsocketperm"],)
         out.append(unix + backlog)
     port = config["port"]
-    if port:
-        for address in config["bind"].split():
-            address = address.lstrip("-")
-            if address == "*":
-                out.append("tcp:%d" % (port,) + backlog)
-            elif ":" in address:
-                interface = "::" if address == "::*" else address
-                out.append(
-                    "tcp6:%d:interface=%s" % (port, interface.replace(":", "\\:"))
-                    + backlog
-                )
-            else:
-                out.append("tcp:%d:interface=%s" % (port, address) + backlog)
+    for interface in interfaces(config["bind"]) if port else ():
+        if ":" in interface:
+            interface = interface.replace(":", "\\:")
+            out.append("tcp6:%d:interface=%s" % (port, interface) + backlog)
+        elif interface:
+            out.append("tcp:%d:interface=%s" % (port, interface) + backlog)
+        else:
+            out.append("tcp:%d" % (port,) + backlog)
     return out
 
 
@@ -210,11 +219,16 @@ def makeService(options):
     @rtype: L{miniredis.lifecycle.ServerService}; its C{factory} is the
         server.
     """
+    from miniredis import fdlimit
     from miniredis.lifecycle import Drain, ServerService
     from miniredis.persistence import Persistence
     from miniredis.protocol import MiniRedisFactory
 
     config = getattr(options, "server_config", None) or options.make_config()
+    try:
+        fdlimit.follow(config)
+    except fdlimit.TooFewFiles:
+        raise SystemExit(1)
     factory = MiniRedisFactory(config=config)
     top = ServerService(factory)
     Persistence(factory).setServiceParent(top)
@@ -223,6 +237,7 @@ def makeService(options):
         PidFile(config["pidfile"]).setServiceParent(top)
     for endpoint in endpoints(options, config):
         strports.service(endpoint, factory).setServiceParent(top)
+    factory.tls.setServiceParent(top)
     if options.get("metrics"):
         from miniredis.web.metrics import metrics_site
 

@@ -262,9 +262,10 @@ def test_idle_clients_are_closed(with_timeout, data):
         sock.close()
 
 
-def test_busy_and_subscribed_clients_stay(with_timeout):
+@pytest.mark.parametrize("proto", [2, 3])
+def test_busy_and_subscribed_clients_stay(with_timeout, proto):
     for server in with_timeout:
-        subscriber = RawConnection(server.port)
+        subscriber = RawConnection(server.port, proto)
         subscriber.call("SUBSCRIBE", "news")
         talker = RawConnection(server.port)
         for _ in range(5):

@@ -97,8 +97,8 @@ def test_aggregate_encodings_follow_the_config():
 
 
 def test_shared_integers_follow_the_memory_policy():
-    # An evicting policy with a limit (no shared integers) is refused until
-    # miniredis evicts; with noeviction small integers are shared.
+    # With noeviction small integers are shared; under a limit with an LRU
+    # or LFU policy each key needs its own stamp, so none is.
     server = Local(maxmemory=1 << 30, maxmemory_policy="noeviction")
     try:
         server.call("SET", "n", "5")
@@ -106,6 +106,11 @@ def test_shared_integers_follow_the_memory_policy():
         server.call("COPY", "n", "m")
         assert server.call("OBJECT", "REFCOUNT", "m") == 1
         assert server.call("OBJECT", "ENCODING", "m") == b"int"
+        server.call("CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+        assert server.call("OBJECT", "REFCOUNT", "n") == 2147483647
+        server.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        server.call("SET", "o", "6")
+        assert server.call("OBJECT", "REFCOUNT", "o") == 1
     finally:
         server.close()
 

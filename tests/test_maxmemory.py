@@ -1,13 +1,11 @@
 """
 maxmemory with noeviction, against redis-server: over the limit, commands
-flagged denyoom get -OOM while reads and deletes go on. miniredis refuses
-the evicting policies while a limit is set (it does not evict yet).
+flagged denyoom get -OOM while reads and deletes go on. (The evicting
+policies: tests/test_eviction.py.)
 """
 
 import pytest
 
-from miniredis.config import Config
-from miniredis.eviction import check_policy
 from tests.servers import RawConnection, miniredis_process, redis_process
 
 
@@ -77,31 +75,29 @@ def test_policy_errors_match_redis(differ):
     differ.check("CONFIG", "SET", "maxmemory-policy", "noeviction")
 
 
-def test_evicting_policies_are_refused_with_a_limit(mini_server):
+def test_evicting_policies_are_taken_with_a_limit(mini_server):
     conn = RawConnection(mini_server.port)
     try:
         assert conn.call("CONFIG", "SET", "maxmemory", "10gb") == b"OK"
-        refused = conn.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
-        assert "does not evict keys yet" in refused.message
-        assert conn.call("CONFIG", "GET", "maxmemory-policy") == [
-            b"maxmemory-policy",
-            b"noeviction",
-        ]
-        assert conn.call("CONFIG", "SET", "maxmemory", "0") == b"OK"
         assert conn.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru") == b"OK"
-        refused = conn.call("CONFIG", "SET", "maxmemory", "10gb")
-        assert "does not evict keys yet" in refused.message
+        assert conn.call("SET", "k", "v") == b"OK"
+        assert conn.call("CONFIG", "SET", "maxmemory", "0") == b"OK"
         assert conn.call("CONFIG", "SET", "maxmemory-policy", "noeviction") == b"OK"
     finally:
         conn.close()
 
 
-def test_evicting_policy_with_a_limit_stops_the_start(tmp_path):
-    with pytest.raises(ValueError):
-        check_policy(Config(maxmemory=100, maxmemory_policy="volatile-lru"))
+def test_evicting_policy_with_a_limit_at_the_start(tmp_path):
     server = miniredis_process(
         str(tmp_path), "--maxmemory", "1gb", "--maxmemory-policy", "allkeys-lru"
-    )
-    with pytest.raises(RuntimeError, match="exited"):
-        server.start()
-    assert "does not evict keys yet" in server.log()
+    ).start()
+    try:
+        conn = RawConnection(server.port)
+        assert conn.call("SET", "k", "v") == b"OK"
+        assert conn.call("CONFIG", "GET", "maxmemory-policy") == [
+            b"maxmemory-policy",
+            b"allkeys-lru",
+        ]
+        conn.close()
+    finally:
+        server.stop()

@@ -10,6 +10,7 @@ import urllib.request
 
 import pytest
 
+from miniredis.eviction import BASELINE
 from miniredis.web.metrics import render
 from tests.local import Local
 from tests.servers import RawConnection, free_port, miniredis_process
@@ -101,7 +102,9 @@ def test_metrics_after_a_known_workload(metered):
     assert value(samples, "redis_keyspace_hits_total") >= 2
     # two clients, and the probe that waited for the port
     assert value(samples, "redis_connections_received_total") == 3
-    assert value(samples, "redis_memory_used_bytes") > 1000000
+    # the baseline of an empty server, and the keys
+    assert value(samples, "redis_memory_used_bytes") > BASELINE
+    assert value(samples, "redis_memory_used_rss_bytes") > 1000000
     assert value(samples, "redis_memory_max_bytes") == 0
     assert value(samples, "redis_aof_enabled") == 0
     assert value(samples, "redis_connected_slaves") == 0

@@ -26,7 +26,7 @@ from time import perf_counter as clock
 
 from miniredis import commandstats, monitor
 from miniredis.commands import spec
-from miniredis.eviction import OOM
+from miniredis.eviction import FAIL, OOM
 from miniredis.resp import ReplyError, Status, plain_arg
 from miniredis.waits import BLOCKED
 
@@ -253,10 +253,37 @@ UNKNOWN_SUBCOMMAND = "unknown subcommand"
 WRONG_ARITY = "wrong arity"
 
 
-def find(argv):
+def renamed_table(renames):
+    """
+    The command table of a server whose configuration renames commands
+    (C{rename-command}), as Redis 7.0 applies it: the command leaves its
+    name (an empty new name disables it) and answers to the new one, while
+    COMMAND, errors and the ACL still call it by its own name.
+
+    @param renames: C{(old name, new name)} pairs, in the file's order.
+    @return: C{{name: L{Command}}}, the table such a server looks up.
+    @raise ValueError: with Redis's message, for a name that is no command
+        (now) or a new name that already is one.
+    """
+    load_all()
+    table = dict(COMMANDS)
+    for old, new in renames:
+        cmd = table.pop(old.lower(), None)
+        if cmd is None:
+            raise ValueError("No such command in rename-command")
+        if new:
+            if new.lower() in table:
+                raise ValueError("Target command name already exists")
+            table[new.lower()] = cmd
+    return table
+
+
+def find(argv, table=None):
     """
     The one lookup of the command table: find the entry for a request.
 
+    @param table: the table to look in, if not L{COMMANDS} (a server's
+        L{renamed_table}).
     @return: C{(command, problem)}: the L{Command} (its subcommand entry
         where it has one) and None; or, where the request does not fit,
         the entry found so far (None for an unknown name) and
@@ -265,7 +292,7 @@ def find(argv):
     name = argv[0]
     if type(name) is not bytes:
         name = _text(name).encode()
-    cmd = COMMANDS.get(name.lower())
+    cmd = (COMMANDS if table is None else table).get(name.lower())
     if cmd is None:
         return None, UNKNOWN_COMMAND
     if not cmd.arity_ok(len(argv)):
@@ -280,7 +307,7 @@ def find(argv):
     return cmd, None
 
 
-def lookup(argv):
+def lookup(argv, table=None):
     """
     Find the table entry for a request, as L{find} does.
 
@@ -288,7 +315,7 @@ def lookup(argv):
     @raise ReplyError: Redis's error for an unknown command or subcommand,
         or a wrong arity.
     """
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     if problem is None:
         return cmd
     if problem is UNKNOWN_COMMAND:
@@ -297,7 +324,7 @@ def lookup(argv):
         raise wrong_arity(cmd.name)
     raise ReplyError(
         "ERR unknown subcommand '%s'. Try %s HELP."
-        % (_text(argv[1])[:128], cmd.name.upper())
+        % (_text(argv[1])[:128], _text(argv[0]).upper())
     )
 
 
@@ -429,9 +456,9 @@ def _entry(argv):
     return cmd
 
 
-def _misfit(argv):
+def _misfit(argv, table=None):
     """@return: the entry a request named with the wrong arity, else None."""
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, table)
     return cmd if problem is WRONG_ARITY else None
 
 
@@ -445,23 +472,29 @@ def dispatch(session, argv):
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
     global _mark
-    try:
-        cmd = _BY_NAME.get(argv[0])
-    except TypeError:  # a typed request may name its command with an array
-        cmd = None
-    if cmd is None or (
-        len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
-    ):
+    server = session.server
+    if server.renamed is not None:
         try:
-            cmd = _entry(argv)
+            cmd = lookup(argv, server.renamed)
         except ReplyError as e:
-            return rejected(session, argv[0], e, _misfit(argv))
+            return rejected(session, argv[0], e, _misfit(argv, server.renamed))
+    else:
+        try:
+            cmd = _BY_NAME.get(argv[0])
+        except TypeError:  # a typed request may name its command with an array
+            cmd = None
+        if cmd is None or (
+            len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
+        ):
+            try:
+                cmd = _entry(argv)
+            except ReplyError as e:
+                return rejected(session, argv[0], e, _misfit(argv))
     if type(argv) is not list and not cmd.typed:
         try:
             argv = plain_args(argv)
         except ReplyError as e:
             return rejected(session, argv[0], e, cmd)
-    server = session.server
     session.last_command = cmd.name
     if not session.usual or server.restricted:
         refusal = _refusal(session, cmd, argv)
@@ -505,7 +538,13 @@ def _refusal(session, cmd, argv):
         denied = session.server.acl.refuse(session, cmd, argv)
         if denied is not None:
             return rejected(session, argv[0], denied, cmd)
-    if session.server.memory.over and _grows(session, cmd):
+    memory = session.server.memory
+    if (
+        memory.over
+        and memory.make_room() == FAIL
+        and _grows(session, cmd)
+        and not session.from_master
+    ):
         return rejected(session, argv[0], ReplyError(OOM), cmd)
     server = session.server
     if server.noreplicas and _writes(session, cmd):

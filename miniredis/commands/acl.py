@@ -228,7 +228,7 @@ def acl_dryrun(session, argv):
     if user is None:
         raise ReplyError("ERR User '%s' not found" % (_text(argv[2]),))
     request = argv[3:]
-    cmd, problem = find(request)
+    cmd, problem = find(request, session.server.renamed)
     if cmd is None or problem not in (None, WRONG_ARITY):
         raise ReplyError("ERR Command '%s' not found" % (_text(argv[3]),))
     if problem is not None:

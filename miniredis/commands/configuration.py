@@ -8,7 +8,6 @@ from miniredis.commands import COMMANDS, command, container
 from miniredis.commands.introspection import help_reply
 from miniredis.commands.spec import Arg, Block
 from miniredis.config import PROTECTED
-from miniredis.eviction import check_policy
 from miniredis.resp import OK, ReplyError
 
 container(
@@ -56,8 +55,8 @@ def config_get(session, argv):
 )
 def config_set(session, argv):
     """
-    Set configuration parameters, all or none: a value that does not parse
-    puts back those already set.
+    Set configuration parameters, all or none: a value that does not parse,
+    or that cannot be put to use, puts back those already set.
     """
     if len(argv) % 2:
         raise ReplyError("ERR syntax error")
@@ -81,20 +80,19 @@ def config_set(session, argv):
         seen.add(name)
         pairs.append((name, argv[i + 1], config.render(key)))
     applied = []
+    changed = []
     try:
         for name, raw, old in pairs:
             config.set(name, raw)
             applied.append((name, old))
-        try:
-            check_policy(config)
-        except ValueError as e:
-            raise ReplyError(
-                "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
-                % (pairs[-1][0], e)
-            )
+            key = config.check_settable(name)
+            if config.render(key) != old:
+                changed.append(key)
+        config.apply(changed)
     except ReplyError:
         for name, old in applied:
             config.set(name, old)
+        config.apply(changed, strict=False)
         raise
     return OK
 
@@ -108,6 +106,7 @@ def config_resetstat(session, argv):
     server.stats.reset()
     server.store.expired_keys = 0
     server.store.reset_stats()
+    server.memory.reset_stats()
     commandstats.reset_all(COMMANDS)
     return OK
 

@@ -9,8 +9,9 @@ providers, their fields printed in the order they registered::
         return [("loading", 0), ("rdb_changes_since_last_save", server.store.dirty)]
 
 C{used_memory} and its friends are cheap estimates, not allocator counts:
-the resident set size of the whole process (C{/proc/self/statm} on Linux,
-else the peak from C{getrusage}).
+a baseline plus the estimated size of the dataset (L{miniredis.eviction});
+C{used_memory_rss} is the resident set size of the whole process
+(C{/proc/self/statm} on Linux, else the peak from C{getrusage}).
 """
 
 import itertools
@@ -23,7 +24,7 @@ import twisted
 from miniredis import commandstats
 from miniredis.commands import COMMANDS, command
 from miniredis.commands.spec import Arg
-from miniredis.eviction import resident_size
+from miniredis.eviction import BASELINE, resident_size
 from miniredis.resp import Verbatim
 from miniredis.version import __redis_version__, __version__
 
@@ -199,6 +200,14 @@ def clients_info(server):
         ("connected_clients", len(server.clients) - len(server.replication.replicas)),
         ("cluster_connections", 0),
         ("maxclients", server.config["maxclients"]),
+        (
+            "client_recent_max_input_buffer",
+            server.stats.recent_input.value(server.clock.seconds()),
+        ),
+        (
+            "client_recent_max_output_buffer",
+            server.stats.recent_output.value(server.clock.seconds()),
+        ),
         ("blocked_clients", server.waits.count),
         ("tracking_clients", 0),
         (
@@ -210,23 +219,28 @@ def clients_info(server):
 
 @info_section("memory")
 def memory_info(server):
+    used = server.memory.used()
     rss = resident_size()
     stats = server.stats
-    stats.peak_memory = max(stats.peak_memory, rss)
+    stats.peak_memory = max(stats.peak_memory, used)
     system = _system_memory()
     maxmemory = server.config["maxmemory"]
     return [
-        ("used_memory", rss),
-        ("used_memory_human", human_bytes(rss)),
+        ("used_memory", used),
+        ("used_memory_human", human_bytes(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", human_bytes(rss)),
         ("used_memory_peak", stats.peak_memory),
         ("used_memory_peak_human", human_bytes(stats.peak_memory)),
+        ("used_memory_startup", BASELINE),
+        ("used_memory_dataset", used - BASELINE),
         ("total_system_memory", system),
         ("total_system_memory_human", human_bytes(system)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", human_bytes(maxmemory)),
         ("maxmemory_policy", server.config["maxmemory-policy"]),
+        # Client buffers are not counted in used_memory at all.
+        ("mem_not_counted_for_evict", 0),
         (
             "mem_allocator",
             "pymalloc" if sys.implementation.name == "cpython" else "libc",
@@ -237,6 +251,7 @@ def memory_info(server):
 @info_section("stats")
 def stats_info(server):
     stats = server.stats
+    exceeded = server.memory.exceeded()
     return [
         ("total_connections_received", stats.connections_received),
         ("total_commands_processed", stats.commands),
@@ -245,7 +260,10 @@ def stats_info(server):
         ("total_net_output_bytes", stats.net_output_bytes),
         ("rejected_connections", stats.rejected_connections),
         ("expired_keys", server.store.expired_keys),
-        ("evicted_keys", 0),
+        ("evicted_keys", server.memory.evicted_keys),
+        ("evicted_clients", 0),
+        ("total_eviction_exceeded_time", exceeded[0]),
+        ("current_eviction_exceeded_time", exceeded[1]),
         ("keyspace_hits", server.store.keyspace_hits),
         ("keyspace_misses", server.store.keyspace_misses),
     ]

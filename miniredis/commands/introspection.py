@@ -94,18 +94,30 @@ def command_docs(cmd):
     return docs
 
 
-def find_command(name):
-    """@return: the table entry named C{name} (C{"client|id"} too), or None."""
+def table(session):
+    """
+    @return: the command table of C{session}'s server: L{COMMANDS}, or the
+        table its C{rename-command} declarations made.
+    """
+    renamed = session.server.renamed
+    return COMMANDS if renamed is None else renamed
+
+
+def find_command(name, commands=COMMANDS):
+    """
+    @param commands: the table to look in (L{table}).
+    @return: the table entry named C{name} (C{"client|id"} too), or None.
+    """
     parent, _, sub = name.lower().partition(b"|")
-    cmd = COMMANDS.get(parent)
+    cmd = commands.get(parent)
     if sub and cmd is not None:
         return (cmd.subcommands or {}).get(sub)
     return cmd
 
 
-def all_commands():
+def all_commands(commands=COMMANDS):
     """@return: every entry of the table, subcommands after their container."""
-    for cmd in COMMANDS.values():
+    for cmd in commands.values():
         yield cmd
         if cmd.subcommands:
             yield from cmd.subcommands.values()
@@ -113,7 +125,7 @@ def all_commands():
 
 def _command_all(session, argv):
     """List every command with its arity, flags, keys and categories."""
-    return [command_info(cmd) for cmd in COMMANDS.values()]
+    return [command_info(cmd) for cmd in table(session).values()]
 
 
 container(
@@ -138,7 +150,7 @@ container(
 )
 def command_count(session, argv):
     """Say how many commands this server knows."""
-    return len(COMMANDS)
+    return len(table(session))
 
 
 @command(
@@ -157,7 +169,7 @@ def command_info_(session, argv):
         return _command_all(session, argv)
     out = []
     for name in argv[2:]:
-        cmd = find_command(name)
+        cmd = find_command(name, table(session))
         out.append(None if cmd is None else command_info(cmd))
     return out
 
@@ -175,10 +187,10 @@ def command_info_(session, argv):
 def command_docs_(session, argv):
     """Give the documentation of the named commands (or of all of them)."""
     if len(argv) == 2:
-        return {cmd.name.encode(): command_docs(cmd) for cmd in COMMANDS.values()}
+        return {cmd.name.encode(): command_docs(cmd) for cmd in table(session).values()}
     out = {}
     for name in argv[2:]:
-        cmd = find_command(name)
+        cmd = find_command(name, table(session))
         if cmd is not None:
             out[cmd.name.encode()] = command_docs(cmd)
     return out
@@ -221,17 +233,17 @@ def command_list(session, argv):
             raise ReplyError("ERR syntax error")
     else:
         raise ReplyError("ERR syntax error")
-    return [cmd.name.encode() for cmd in all_commands() if wanted(cmd)]
+    return [cmd.name.encode() for cmd in all_commands(table(session)) if wanted(cmd)]
 
 
-def get_keys(argv):
+def get_keys(argv, commands=COMMANDS):
     """
     Find the keys of a whole command line, as COMMAND GETKEYS does.
 
     @return: C{(command, [(position, key-spec flags)])}.
     @raise ReplyError: with the errors of COMMAND GETKEYS.
     """
-    cmd, problem = find(argv)
+    cmd, problem = find(argv, commands)
     if problem is UNKNOWN_COMMAND or problem is UNKNOWN_SUBCOMMAND:
         raise ReplyError("ERR Invalid command specified")
     if not cmd.has_keys():
@@ -259,7 +271,7 @@ _GETKEYS_ARGS = [Arg("command"), Arg("arg", flags="optional multiple")]
 )
 def command_getkeys(session, argv):
     """Pick out the keys of a whole command line."""
-    _, found = get_keys(argv[2:])
+    _, found = get_keys(argv[2:], table(session))
     return [argv[2 + i] for i, _ in found]
 
 
@@ -273,7 +285,7 @@ def command_getkeys(session, argv):
 )
 def command_getkeysandflags(session, argv):
     """Pick out the keys of a whole command line, with what it does to each."""
-    _, found = get_keys(argv[2:])
+    _, found = get_keys(argv[2:], table(session))
     return [[argv[2 + i], _statuses(flags)] for i, flags in found]
 
 

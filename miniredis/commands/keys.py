@@ -768,7 +768,6 @@ container(
 _LFU = ("allkeys-lfu", "volatile-lfu")
 _SHARED_REFCOUNT = (1 << 31) - 1
 _SHARED_INTEGERS = 10000
-_LFU_INIT = 5
 _LFU_MAX = 255
 _POLICY_NOTE = (
     " Please note that when switching between policies at runtime LRU and LFU "
@@ -881,13 +880,27 @@ def object_refcount(session, argv):
     value = db.peek(argv[2], quiet=True)
     if value is None:
         return None
-    if argv[2] not in db.encodings and _shared_integer(value):
+    if (
+        argv[2] not in db.encodings
+        and _shared_integer(value)
+        and _shares_integers(session.server.config)
+    ):
         return _SHARED_REFCOUNT
     return 1
 
 
+def _shares_integers(config):
+    """
+    Whether Redis would share small integers: not under a limit with an
+    LRU or LFU policy, whose keys each need their own access stamp.
+    """
+    policy = config["maxmemory-policy"]
+    return not config["maxmemory"] or not policy.endswith(("-lru", "-lfu"))
+
+
 def _idle_seconds(db, key):
-    return max(0, db.store.lru_clock - db.access.get(key, db.store.lru_clock))
+    clock = db.store.lru_clock
+    return max(0, clock - db.access.get(key, clock)) // 1000
 
 
 @command(
@@ -931,14 +944,12 @@ def object_freq(session, argv):
     key = argv[2]
     if db.peek(key, quiet=True) is None:
         return None
-    if session.server.config["maxmemory-policy"] not in _LFU:
+    if db.store.frequency is None:
         raise ReplyError(
             "ERR An LFU maxmemory policy is not selected, access frequency not "
             "tracked." + _POLICY_NOTE
         )
-    clock = db.store.lru_clock
-    minutes = (clock - db.access.get(key, clock)) // 60
-    return min(_LFU_MAX, max(0, _LFU_INIT - minutes))
+    return db.store.frequency.counter(db.access.get(key))
 
 
 _OBJECT_HELP = [
@@ -1044,15 +1055,14 @@ def _restored_idle(lru_clock, idle):
 def _stamp_access(session, db, key, idle, freq):
     """
     Give C{key} the IDLETIME or the FREQ of RESTORE, whichever the eviction
-    policy tracks (Redis ignores the other); OBJECT FREQ reads a counter
-    above 5 from an access stamp in the future.
+    policy tracks (Redis ignores the other).
     """
     clock = db.store.lru_clock
-    if session.server.config["maxmemory-policy"] in _LFU:
+    if db.store.frequency is not None:
         if freq is not None:
-            db.access[key] = clock + (freq - _LFU_INIT) * 60
+            db.access[key] = db.store.frequency.stamp(freq)
     elif idle is not None:
-        db.access[key] = clock - _restored_idle(clock, idle)
+        db.access[key] = clock - _restored_idle(clock // 1000, idle) * 1000
 
 
 @command(

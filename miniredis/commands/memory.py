@@ -3,49 +3,18 @@ MEMORY (Redis's object.c): what a key costs, the memory figures of the
 server, and the doctor's advice.
 
 miniredis has no allocator statistics of its own: its totals are those of
-INFO memory (the process's resident size), and MEMORY USAGE adds up the
-C{sys.getsizeof} of the Python objects that hold a key, sampling the
-elements of a large aggregate as Redis does. PyPy has no C{getsizeof}:
-there the sizes are what CPython's objects of the same content take,
-estimated.
+INFO memory (the baseline and the estimated size of the dataset, see
+L{miniredis.eviction}), and MEMORY USAGE is the estimate of one key that
+L{miniredis.sizes} makes.
 """
-
-import itertools
-import platform
-import sys
-from collections import deque
 
 from miniredis.commands import command, container
 from miniredis.commands.info import memory_info
 from miniredis.commands.parsing import SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
-from miniredis.eviction import resident_size
+from miniredis.eviction import BASELINE
 from miniredis.resp import OK, ReplyError, Status, Verbatim
-from miniredis.store import Typed
-from miniredis.stream import Stream
-from miniredis.zset import ZSet
-
-
-def _cpython_like(obj):
-    """An estimate of C{sys.getsizeof(obj)}, for PyPy."""
-    if isinstance(obj, (bytes, str)):
-        return 33 + len(obj)
-    if isinstance(obj, (int, float)):
-        return 24
-    if isinstance(obj, dict):
-        return 64 + 40 * len(obj)
-    if isinstance(obj, (set, frozenset)):
-        return 216 + 16 * len(obj)
-    try:
-        return 56 + 8 * len(obj)
-    except TypeError:
-        return 48
-
-
-if platform.python_implementation() == "PyPy":
-    sizeof = _cpython_like
-else:
-    sizeof = sys.getsizeof
+from miniredis.sizes import DEFAULT_SAMPLES, dataset_estimate, key_size, sizeof
 
 container(
     "memory",
@@ -55,116 +24,13 @@ container(
     since="4.0.0",
 )
 
-_DEFAULT_SAMPLES = 5
 _EMPTY_INSTANCE = 5 * 1024 * 1024
 _BIG_PEAK = 1.5
-# What one more entry costs a dict, its share of the hash table included.
-_DICT_ENTRY = (sizeof(dict.fromkeys(range(1 << 12))) - sizeof({})) >> 12
-_STARTUP_RSS = resident_size()
-
-
-def _sampled(items, count, samples, size):
-    """
-    @return: the summed C{size} of the C{count} C{items}, measured on the
-        first C{samples} of them (all for 0) and scaled up to C{count}.
-    """
-    if not count:
-        return 0
-    if samples and count > samples:
-        measured = sum(size(item) for item in itertools.islice(items, samples))
-        return measured * count // samples
-    return sum(size(item) for item in items)
-
-
-def _pair_size(pair):
-    return sizeof(pair[0]) + sizeof(pair[1])
-
-
-def _nested_size(value, samples):
-    """@return: the size of a decoded RESP value a typed client stored."""
-    size = sizeof(value)
-    if isinstance(value, dict):
-        return size + _sampled(
-            iter(value.items()),
-            len(value),
-            samples,
-            lambda pair: (
-                _nested_size(pair[0], samples) + _nested_size(pair[1], samples)
-            ),
-        )
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return size + _sampled(
-            iter(value), len(value), samples, lambda item: _nested_size(item, samples)
-        )
-    return size
-
-
-def _zset_size(value, samples):
-    """The dict of scores, the sorted list of (score, member) and their items."""
-    order = value.order
-    lists = getattr(order, "_lists", ())
-    size = sizeof(value) + sizeof(value.scores) + sizeof(order)
-    size += sizeof(lists) + sum(sizeof(part) for part in lists)
-    size += sizeof(getattr(order, "_maxes", ()))
-    tuple_size = sizeof((0.0, b""))
-    return size + _sampled(
-        iter(value.scores.items()),
-        len(value),
-        samples,
-        lambda pair: _pair_size(pair) + tuple_size,
-    )
-
-
-def _stream_size(value, samples):
-    """The dict of entries, their IDs and fields, the node outlines and groups."""
-    entries = value.entries
-    size = sizeof(value) + sizeof(entries) + sizeof(value.nodes) + sizeof(value.keys)
-    size += len(value.nodes) * sizeof(value.nodes[0]) if value.nodes else 0
-    size += sum(
-        sizeof(group.pending) + sizeof(group) for group in value.groups.values()
-    )
-    return size + _sampled(
-        iter(entries.items()),
-        len(entries),
-        samples,
-        lambda item: (
-            sizeof(item[0])
-            + sizeof(item[1])
-            + sizeof(item[1][0])
-            + sizeof(item[1][1])
-            + sum(map(sizeof, item[1][1]))
-        ),
-    )
-
-
-def value_size(value, samples=_DEFAULT_SAMPLES):
-    """
-    @return: an estimate in bytes of what C{value} takes: its objects'
-        C{sys.getsizeof}, elements included, an aggregate larger than
-        C{samples} (0 for no limit) measured on its first C{samples}
-        elements and the total extrapolated.
-    """
-    kind = type(value)
-    if kind is bytes:
-        return sizeof(value)
-    if kind is Typed:
-        return sizeof(value) + _nested_size(value.value, samples)
-    if kind is ZSet:
-        return _zset_size(value, samples)
-    if kind is Stream:
-        return _stream_size(value, samples)
-    if kind is dict:
-        items = _sampled(iter(value.items()), len(value), samples, _pair_size)
-        return sizeof(value) + items
-    if kind is deque or kind is set:
-        items = _sampled(iter(value), len(value), samples, sizeof)
-        return sizeof(value) + items
-    return _nested_size(value, samples)
 
 
 def _samples_option(argv):
     """@return: the SAMPLES of MEMORY USAGE, 0 for all, by Redis's rules."""
-    samples = _DEFAULT_SAMPLES
+    samples = DEFAULT_SAMPLES
     i = 3
     while i < len(argv):
         if argv[i].lower() != b"samples" or i + 1 >= len(argv):
@@ -199,7 +65,7 @@ def memory_usage(session, argv):
     value = session.db.data.get(key)
     if value is None:
         return None
-    return sizeof(key) + _DICT_ENTRY + value_size(value, samples)
+    return key_size(key, value, samples)
 
 
 def _clients_size(server):
@@ -223,7 +89,7 @@ def _memory_figures(server):
     total = info["used_memory"]
     rss = info["used_memory_rss"]
     peak = max(info["used_memory_peak"], total)
-    startup = min(_STARTUP_RSS, total)
+    startup = min(BASELINE, total)
     figures = {
         "peak.allocated": peak,
         "total.allocated": total,
@@ -324,19 +190,6 @@ _DOCTOR_PEAK = (
 )
 
 
-def _dataset_estimate(store):
-    """@return: the bytes the keys take, from a few of each database's keys."""
-    return sum(
-        _sampled(
-            iter(db.data.items()),
-            len(db.data),
-            _DEFAULT_SAMPLES,
-            lambda pair: sizeof(pair[0]) + _DICT_ENTRY + value_size(pair[1]),
-        )
-        for db in store.databases
-    )
-
-
 @command(
     "memory|doctor",
     2,
@@ -353,7 +206,7 @@ def memory_doctor(session, argv):
     server = session.server
     figures = _memory_figures(server)
     total = figures["total.allocated"]
-    if _dataset_estimate(server.store) < _EMPTY_INSTANCE:
+    if dataset_estimate(server.store) < _EMPTY_INSTANCE:
         text = _DOCTOR_EMPTY
     elif figures["peak.allocated"] > total * _BIG_PEAK:
         text = _DOCTOR_PEAK

@@ -10,6 +10,7 @@ from miniredis import monitor
 from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Token
+from miniredis.eviction import OOM
 from miniredis.resp import OK, ReplyError, Status
 
 
@@ -37,6 +38,8 @@ def _run(session, script, keys, args, readonly):
         raise ReplyError(
             "ERR Can not execute a script with write flag using *_ro command."
         )
+    if script.grows and session.server.memory.over and not session.from_master:
+        raise ReplyError(OOM)
     return engine(session.server).evaluate(session, script, keys, args, readonly)
 
 

@@ -503,7 +503,7 @@ def _replay_commands(session, data, start, name, result):
 
 def _run(session, argv, offset, name, result):
     try:
-        cmd = lookup(argv)
+        cmd = lookup(argv, session.server.renamed)
     except ReplyError as e:
         raise AOFError(
             "Unknown command or wrong arity reading the append only file %s "

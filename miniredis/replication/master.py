@@ -70,6 +70,8 @@ class ReplicaLink:
         snapshot is sent, or after a snapshot ended by an EOF mark until the
         replica's first acknowledgement (a replica finds the mark only at
         the end of what it reads, so nothing may follow it at once).
+    @ivar held: the bytes in C{pending}: they count against the replica's
+        C{client-output-buffer-limit}, as Redis counts them.
     @ivar streaming: whether the stream goes out as it is made.
     @ivar snapshot: the L{Snapshot} being sent to it, or None.
     """
@@ -83,6 +85,7 @@ class ReplicaLink:
         self.acked = False
         self.ack_time = now
         self.pending = []
+        self.held = 0
         self.snapshot = None
         self.eof_mark = None
 
@@ -98,11 +101,15 @@ class ReplicaLink:
             self.session.connection.send_raw(data)
         else:
             self.pending.append(data)
+            self.held += len(data)
+            if self.session.connection is not None:
+                self.session.connection.check_output()
 
     def start_streaming(self):
         """Send what was held, and the stream as it is made from now on."""
         self.streaming = True
         pending, self.pending = self.pending, []
+        self.held = 0
         if pending:
             self.session.connection.send_raw(b"".join(pending))
 
@@ -374,7 +381,7 @@ class Master:
             else:
                 data = b"".join(image)
                 connection.send_raw(b"$%d\r\n" % (len(data),))
-                connection.send_raw(data)
+                connection.send_uncounted(data)
             self._online(link)
 
         link.snapshot = Snapshot(

@@ -20,6 +20,7 @@ from miniredis.commands import begin, dispatch
 from miniredis.persistence import aof, rdb
 from miniredis.resp import ReplyError, encode_command
 from miniredis.session import Session
+from miniredis.tls import TLSError
 
 log = Logger(namespace="miniredis.replication")
 
@@ -58,7 +59,7 @@ class MasterConnection(protocol.Protocol):
             steps.append((auth, self._authenticated))
         steps += [
             (
-                [b"REPLCONF", b"listening-port", b"%d" % config["port"]],
+                [b"REPLCONF", b"listening-port", b"%d" % _listening_port(config)],
                 _whatever,
             ),
             ([b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"], _whatever),
@@ -206,6 +207,11 @@ class MasterConnection(protocol.Protocol):
         self.upstream.lost(self.generation)
 
 
+def _listening_port(config):
+    """@return: the port a master is told: the TLS one with C{tls-replication}."""
+    return config["tls-port"] if config["tls-replication"] else config["port"]
+
+
 class _Broken(Exception):
     """The master said what a replica cannot go on with."""
 
@@ -313,12 +319,23 @@ class Upstream:
         self.link_state = "connect"
 
     def _connect(self):
+        """Connect to the master: over TLS with C{tls-replication}."""
         self.link_state = "connecting"
-        self._connector = self.clock.connectTCP(
-            self.host,
-            self.port,
-            _Connector(self, self._generation),
-            timeout=self.config["repl-timeout"],
+        connector = _Connector(self, self._generation)
+        timeout = self.config["repl-timeout"]
+        if not self.config["tls-replication"]:
+            self._connector = self.clock.connectTCP(
+                self.host, self.port, connector, timeout=timeout
+            )
+            return
+        try:
+            self.factory.tls.contexts()
+        except TLSError as e:
+            log.warn("Unable to connect to MASTER: {why}", why=str(e))
+            self.lost(self._generation)
+            return
+        self._connector = self.clock.connectSSL(
+            self.host, self.port, connector, self.factory.tls.client, timeout=timeout
         )
 
     def psync_request(self):
