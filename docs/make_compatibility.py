@@ -45,7 +45,7 @@ COMMAND_NOTES = {
     "migrate": "refused inside `MULTI` and scripts",
     "memory|malloc-stats": "no allocator statistics (not jemalloc)",
     "debug": "the subcommands tools use; behind `enable-debug-command`",
-    "latency": "events `command`, `fast-command` and `expire-cycle`",
+    "latency": "events `command`, `fast-command`, `expire-cycle` and `eviction-cycle`",
     "latency|doctor": "a report in miniredis's own words",
     "latency|graph": "miniredis's own drawing",
     "latency|histogram": "power-of-two buckets, the calls under 8 us in one",

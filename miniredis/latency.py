@@ -11,11 +11,13 @@ The events miniredis has the work of:
       L{miniredis.commandstats});
     - C{fast-command}: a command flagged C{fast};
     - C{expire-cycle}: one run of the active expiry cycle
-      (L{miniredis.expiry}).
+      (L{miniredis.expiry});
+    - C{eviction-cycle}: one round of eviction over C{maxmemory}
+      (L{miniredis.eviction}).
 
 Redis's other events time work that miniredis does not do on its reactor
-thread or at all: fsyncs (run on a thread), forks, eviction, defragmenting,
-unlinking a temporary RDB file.
+thread or at all: fsyncs (run on a thread), forks, defragmenting, deleting
+evicted values lazily, unlinking a temporary RDB file.
 
 Usage::
 

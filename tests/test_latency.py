@@ -7,6 +7,7 @@ monitor's unit tests on a fake clock.
 import pytest
 from twisted.internet import task
 
+from miniredis.eviction import BASELINE
 from miniredis.latency import HISTORY, LatencyMonitor
 from miniredis.resp import ReplyError, Verbatim
 from tests.differential import Differ
@@ -204,3 +205,17 @@ def test_doctor_and_graph_are_verbatim(server3):
     server3.factory.latency.add("command", 5)
     assert isinstance(server3.call("LATENCY", "DOCTOR"), Verbatim)
     assert isinstance(server3.call("LATENCY", "GRAPH", "command"), Verbatim)
+
+
+def test_eviction_rounds_are_shown_to_the_monitor():
+    server = Local(maxmemory=BASELINE + 20000, maxmemory_policy="allkeys-random")
+    shown = []
+    server.factory.latency.add = lambda event, ms: shown.append((event, ms))
+    try:
+        for i in range(400):
+            server.call("SET", "k%d" % i, "v" * 200)
+        rounds = [ms for event, ms in shown if event == "eviction-cycle"]
+        assert rounds and all(ms >= 0 for ms in rounds)
+        assert server.factory.memory.evicted_keys > 0
+    finally:
+        server.close()
