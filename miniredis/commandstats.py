@@ -17,11 +17,13 @@ Every call is timed, with one clock read: the requests of one read from a
 client run one after the other, so the end of a call is the start of the
 next (L{miniredis.commands.begin} marks the start of a run of requests). A
 call's time is thus its command, its checks and the encoding of the reply
-before it: a microsecond or so more than Redis counts. A call that took
+before it: a microsecond or so more than Redis counts. (The calls of EXEC
+and of scripts read the clock before and after.) A call that took
 L{DETAIL} microseconds or more, or at least the smallest threshold of the
 slow log or the latency monitor of any server (L{refresh}), is then looked
 at by L{record}: it goes into the power-of-two buckets of the latency
-histogram, the slow log and the latency monitor. The quicker calls, most of
+histogram, the slow log and the latency monitor (not when it left its
+client blocked: a blocked call is counted, not logged). The quicker calls, most of
 them, only add to C{calls} and C{seconds}: the histogram counts them in the
 bucket of L{DETAIL} microseconds (C{calls} less those it holds), since
 finding each one's bucket would cost as much as the rest of a GET's
