@@ -44,7 +44,9 @@ COMMAND_NOTES = {
     "asking": "answers as a standalone redis-server",
     "migrate": "refused inside `MULTI` and scripts",
     "memory|malloc-stats": "no allocator statistics (not jemalloc)",
-    "debug": "the subcommands tools use; behind `enable-debug-command`",
+    "debug": "the subcommands tools use (the others are refused with the reason); "
+    "behind `enable-debug-command`",
+    "module": "there are no modules: `LIST` is empty, a load fails as for a missing file",
     "latency": "events `command`, `fast-command`, `expire-cycle` and `eviction-cycle`",
     "latency|doctor": "a report in miniredis's own words",
     "latency|graph": "miniredis's own drawing",
@@ -59,6 +61,8 @@ PARAMETER_NOTES = {
     "save": "no rules by default: miniredis saves when asked",
     "maxmemory": "`used_memory` is a baseline plus the estimated size of the keys",
     "maxmemory-policy": "LRU idle times to the tick of `hz` (Redis: a second)",
+    "list-max-listpack-size": "every list is a quicklist, as in Redis 7.0: it sizes "
+    "the nodes `DEBUG OBJECT` counts",
 }
 
 

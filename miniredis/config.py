@@ -706,10 +706,8 @@ _LIMITED_PARAMETERS = {
 NO_EFFECT = {
     "rdbcompression": "RDB strings are written uncompressed (Redis reads both); "
     "LZF strings are read",
-    "list-max-listpack-size": "Redis 7.0 encodes every list as a quicklist; the "
-    "node size it tunes is not observable",
-    "list-compress-depth": "lists are not compressed; Redis's compression is not "
-    "observable either",
+    "list-compress-depth": "lists are not compressed (DEBUG OBJECT says "
+    "`ql_compressed:0`)",
     "activedefrag": "Python's allocator is not jemalloc: there is no defragmenter",
     "active-defrag-*": "as `activedefrag`",
     "activerehashing": "Python's dicts resize themselves at once",
@@ -733,7 +731,6 @@ NO_EFFECT = {
     "crash-log-enabled": "a failure is logged as a Python traceback",
     "crash-memcheck-enabled": "there is no memory test after a crash",
     "disable-thp": "miniredis leaves transparent huge pages as they are",
-    "enable-module-command": "there are no modules (`MODULE` is unknown)",
     "ignore-warnings": "miniredis makes none of the startup checks it silences",
     "jemalloc-bg-thread": "as `activedefrag`",
     "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
@@ -749,7 +746,6 @@ NO_EFFECT = {
     "shutdown-timeout": "a shutdown does not wait for replicas to catch up "
     "(`WAIT` does)",
     "socket-mark-id": "sockets are not marked",
-    "tracking-table-max-keys": "`CLIENT TRACKING` is not there yet",
     "aof-use-rdb-preamble": "a rewritten AOF holds commands; an AOF that starts "
     "with an RDB image (Redis's) loads",
     "stop-writes-on-bgsave-error": "writes go on after a failed save; INFO "

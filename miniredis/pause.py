@@ -21,9 +21,10 @@ _MAY_WRITE = frozenset(["write", "may_replicate"])
 
 class Pause:
     """
-    The pause of one server.
+    The pause of one server: CLIENT PAUSE's, and the one FAILOVER holds
+    while it runs (which pauses writes and ends only with the failover).
 
-    @ivar mode: None, L{WRITE} or L{ALL}.
+    @ivar mode: None, L{WRITE} or L{ALL}: the stricter of both pauses.
     @ivar postponed: C{(session, cmd, argv)} of the requests waiting, in the
         order they came.
     """
@@ -36,6 +37,8 @@ class Pause:
         self._server = server
         self._dispatch = dispatch
         self.mode = None
+        self._client_mode = None
+        self._failover = False
         self._end = 0.0
         self._timer = None
         self.postponed = deque()
@@ -47,33 +50,51 @@ class Pause:
         """
         clock = self._server.clock
         end = clock.seconds() + seconds
-        if self.mode is not None:
+        if self._client_mode is not None:
             end = max(end, self._end)
-            if self.mode == ALL:
+            if self._client_mode == ALL:
                 mode = ALL
             self._timer.cancel()
-        self.mode, self._end = mode, end
+        self._client_mode, self._end = mode, end
         self._timer = clock.callLater(end - clock.seconds(), self.end)
-        self._server.store.paused = True
-        self._server.restrictions_changed()
+        self._changed()
 
     def end(self):
-        """Lift the pause; the postponed requests run in the order they came."""
-        if self.mode is None:
+        """Lift CLIENT PAUSE's pause."""
+        if self._client_mode is None:
             return
         if self._timer.active():
             self._timer.cancel()
-        self.mode = self._timer = None
-        self._server.store.paused = False
+        self._client_mode = self._timer = None
+        self._changed()
+
+    def hold_for_failover(self, on):
+        """Pause writes while a failover runs (C{on}), or no longer."""
+        self._failover = on
+        self._changed()
+
+    def _changed(self):
+        """
+        Take up the stricter mode of both pauses; when it eased, the
+        postponed requests run again in the order they came (those still
+        held are postponed anew).
+        """
+        before = self.mode
+        mode = self._client_mode
+        if mode is None and self._failover:
+            mode = WRITE
+        self.mode = mode
+        self._server.store.paused = mode is not None
         self._server.restrictions_changed()
-        while self.postponed and self.mode is None:
-            session, argv = self.postponed.popleft()
-            if session.connection is None:
-                continue
-            session.postponed = False
-            reply = self._dispatch(session, argv)
-            if reply is not BLOCKED:
-                session.resume(reply)
+        if before == ALL and mode != ALL or before is not None and mode is None:
+            waiting, self.postponed = self.postponed, deque()
+            for session, argv in waiting:
+                if session.connection is None:
+                    continue
+                session.postponed = False
+                reply = self._dispatch(session, argv)
+                if reply is not BLOCKED:
+                    session.resume(reply)
 
     def holds(self, session, cmd):
         """Whether C{cmd} from C{session} must wait for the pause to end."""

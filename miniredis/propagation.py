@@ -1,7 +1,8 @@
 """
 The write stream: every change to the data, once, as the commands that
-replay it, handed to whoever listens (the append-only file and its rewrite
-today; replicas, keyspace events and client tracking next).
+replay it, handed to whoever listens (the append-only file and its rewrite,
+replicas). Keyspace events and client tracking want keys, not commands: the
+store tells them of each changed key (L{miniredis.store.Database.modified}).
 
 No command knows who listens. A key found expired while somebody listens
 goes into the stream as a C{DEL}. L{miniredis.commands.call} gives the stream

@@ -23,6 +23,7 @@ from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
 from miniredis.commands import BLOCKED, begin, dispatch
 from miniredis.config import Config
+from miniredis.encodings import Conversions
 from miniredis.eviction import MemoryLimit
 from miniredis.expiry import ActiveExpiry
 from miniredis.latency import LatencyMonitor
@@ -39,6 +40,7 @@ from miniredis.outputlimit import (
 from miniredis.pause import Pause
 from miniredis.propagation import WriteStream
 from miniredis.pubsub import PubSub
+from miniredis.replication.failover import Failover
 from miniredis.replication.master import Master
 from miniredis.replication.replica import Upstream
 from miniredis.resp import (
@@ -54,6 +56,7 @@ from miniredis.session import Session
 from miniredis.slowlog import SlowLog
 from miniredis.store import Store
 from miniredis.tls import TLS
+from miniredis.tracking import Tracking
 from miniredis.waits import Waits
 from miniredis.watch import unwatch_all
 
@@ -337,6 +340,13 @@ class RedisServerProtocol(Protocol):
             abort()
         else:
             self.transport.loseConnection()
+
+    def buffers(self):
+        """
+        @return: C{(query, output)}: the bytes received and not yet decoded
+            into a request, and the pending output (L{output_size}).
+        """
+        return self._decoder.pending(), self.output_size()
 
     def send_reply(self, value):
         """
@@ -643,6 +653,8 @@ class MiniRedisFactory(ServerFactory):
         C{min-replicas-to-write} acknowledge in time.
     @ivar renamed: None, or the command table under the names
         C{rename-command} gave (L{commands.renamed_table}).
+    @ivar tracking: the keys clients may cache (CLIENT TRACKING,
+        L{Tracking}).
     @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
     @ivar restricted: whether the server now refuses or holds back some
         commands (over C{maxmemory}, busy, paused, too few replicas, a
@@ -682,6 +694,7 @@ class MiniRedisFactory(ServerFactory):
         self.noreplicas = False
         self.memory = None
         self.pause = Pause(self, _dispatch_one)
+        self.conversions = Conversions(self.config, self.store)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
         self._sampler.clock = clock
@@ -699,6 +712,7 @@ class MiniRedisFactory(ServerFactory):
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()
+        self.tracking = Tracking(self)
         notifications = Notifications(self.store, self.pubsub, self.plain_changed)
         self.store.notifications = notifications
         notifications.configure(self.config["notify-keyspace-events"])
@@ -708,6 +722,7 @@ class MiniRedisFactory(ServerFactory):
         self.outbox = Outbox(clock)
         self.replication = Master(self)
         self.upstream = Upstream(self)
+        self.failover = Failover(self)
         self.migrations = Targets(clock)
         self.readonly_replica = False
         self.stale_replica = False
@@ -748,10 +763,14 @@ class MiniRedisFactory(ServerFactory):
     def plain_changed(self):
         """
         Read again whether commands may skip call()'s work: nobody listens
-        to writes, monitors, or takes keyspace events (L{commands.dispatch}).
+        to writes, monitors, takes keyspace events or tracks keys
+        (L{commands.dispatch}).
         """
         self.plain = (
-            self.propagate is None and not self.monitors and not self.store.events
+            self.propagate is None
+            and not self.monitors
+            and not self.store.events
+            and not self.tracking.clients
         )
 
     def restrictions_changed(self):
@@ -802,12 +821,19 @@ class MiniRedisFactory(ServerFactory):
 
     def stopFactory(self):
         self.expiry.stop()
+        scripts = getattr(self, "scripts", None)
+        if scripts is not None:
+            scripts.stop()
         if self._sampler.running:
             self._sampler.stop()
 
     def forget(self, session):
-        """A client went away: drop its waits, watches, subscriptions, monitor."""
+        """
+        A client went away: drop its waits, watches, subscriptions, monitor
+        and tracking.
+        """
         self.clients.pop(session.id, None)
+        self.tracking.disable(session)
         self.waits.cancel(session)
         unwatch_all(session)
         self.pubsub.drop(session)

@@ -19,6 +19,7 @@ Python values stand for RESP values::
     BigNumber -> ( big number   NULL_ARRAY -> *-1 (RESP2) / _ (RESP3)
     Double -> , double already written out (a bulk string under RESP2)
     PairMap -> % map of [key, value] pairs (an array of the pairs under RESP2)
+    Attribute -> | attributes before the next reply (nothing under RESP2)
 
 Usage::
 
@@ -43,6 +44,7 @@ from miniredis.resptypes import (
     NULL_ARRAY,
     OK,
     PROTO_MAX_BULK_LEN,
+    Attribute,
     BigNumber,
     Double,
     PairMap,
@@ -66,6 +68,7 @@ __all__ = [
     "NULL_ARRAY",
     "OK",
     "PROTO_MAX_BULK_LEN",
+    "Attribute",
     "BigNumber",
     "Decoder",
     "Double",

@@ -13,6 +13,7 @@ Usage::
 import math
 
 from miniredis.resptypes import (
+    Attribute,
     BigNumber,
     Double,
     PairMap,
@@ -130,6 +131,14 @@ def _map(value, proto, out):
         _ENCODERS.get(type(v), _other)(v, proto, out)
 
 
+def _attribute(value, proto, out):
+    if proto == 3:
+        out.append(b"|%d\r\n" % len(value))
+        for k, v in value.items():
+            _ENCODERS.get(type(k), _other)(k, proto, out)
+            _ENCODERS.get(type(v), _other)(v, proto, out)
+
+
 def _pair_map(value, proto, out):
     if proto == 3:
         out.append(b"%%%d\r\n" % len(value))
@@ -176,6 +185,7 @@ _ENCODERS = {
     Pairs: _pairs,
     Replies: _replies,
     dict: _map,
+    Attribute: _attribute,
     PairMap: _pair_map,
     ReplyError: _error,
 }

@@ -100,6 +100,13 @@ class TypedRequest(list):
     """A request with typed arguments (ints, arrays, maps, null)."""
 
 
+class Attribute(dict):
+    """
+    A RESP3 attribute map, sent before the reply it describes; a RESP2
+    client gets nothing of it.
+    """
+
+
 class Replies(list):
     """Several replies to one command, sent one after the other (SUBSCRIBE)."""
 

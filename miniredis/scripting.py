@@ -247,7 +247,7 @@ class Run:
 
 
 class _Worker:
-    """A daemon thread running one task at a time."""
+    """A daemon thread running one task at a time, until it is stopped."""
 
     def __init__(self):
         self._wake = threading.Lock()
@@ -261,10 +261,16 @@ class _Worker:
         self._task = task
         self._wake.release()
 
+    def stop(self):
+        """End the thread once its task (if any) is done."""
+        self.submit(None)
+
     def _loop(self):
         while True:
             self._wake.acquire()
             task, self._task = self._task, None
+            if task is None:
+                return
             task()
 
 
@@ -350,6 +356,12 @@ class Scripts:
 
     def flush(self):
         self.cache.clear()
+
+    def stop(self):
+        """End the worker thread (the server stops); a later script starts another."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
 
     # -- function libraries
 
@@ -467,6 +479,10 @@ class Scripts:
         server = self.server
         server.busy = None
         reply = self._end(run)
+        tracking = server.tracking
+        if tracking.current is run.caller:  # its script ends its request
+            tracking.current = None
+            reply = tracking.after(run.caller, reply)
         if run.killed:
             log.warn("Lua script killed by user with SCRIPT KILL.")
         run.caller.resume(reply)

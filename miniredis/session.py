@@ -38,6 +38,7 @@ def _usual(name):
 
 
 _LOOPBACK = ("127.0.0.1", "[::1]")
+_REPLY_CHUNK = 16384  # Redis's PROTO_REPLY_CHUNK_BYTES
 
 
 class Session:
@@ -71,6 +72,8 @@ class Session:
     @ivar from_master: the session runs this replica's master's stream.
     @ivar rewrites: what the running command asks persistence to log instead
         of itself (a list of argv lists), or None to log the command as sent.
+    @ivar tracking: the L{miniredis.tracking.Mode} of CLIENT TRACKING while
+        the client tracks keys, else None.
     @ivar usual: whether the client is authenticated, not checked by the
         ACL, not in MULTI, not subscribed and not monitoring (kept by
         L{_usual}): the dispatcher then skips its checks.
@@ -126,6 +129,7 @@ class Session:
         self.replica_announce = None
         self.replica = None
         self.from_master = False
+        self.tracking = None
 
     def log_in(self, user):
         """Run the next commands as C{user}, authenticated."""
@@ -185,10 +189,23 @@ class Session:
             self.rewrites = []
         self.rewrites.extend(argvs)
 
-    def describe(self):
-        """@return: this client's line of CLIENT LIST / CLIENT INFO."""
+    def describe(self, argv=None):
+        """
+        @param argv: the request running now, when this client asks.
+        @return: this client's line of CLIENT LIST / CLIENT INFO, with its
+            buffers laid out as Redis's (an output buffer of 16 KB, then a
+            list of 16 KB blocks).
+        """
         now = time.time()
         connection = self.connection
+        tracking = self.tracking
+        query, output = connection.buffers() if connection else (0, 0)
+        argv_mem = sum(len(arg) for arg in argv) if argv else 0
+        multi_mem = 0
+        for _, queued in self.multi or ():
+            multi_mem += sum(len(arg) for arg in queued)
+        obl = min(output, _REPLY_CHUNK)
+        omem = output - obl
         flags = "".join(
             letter
             for letter, on in [
@@ -198,6 +215,9 @@ class Session:
                 ("P", self.subscribed),
                 ("x", self.multi is not None),
                 ("b", self.blocked is not None),
+                ("t", tracking is not None),
+                ("R", tracking is not None and tracking.broken),
+                ("B", tracking is not None and tracking.bcast),
             ]
             if on
         )
@@ -215,20 +235,20 @@ class Session:
             ("psub", len(self.patterns)),
             ("ssub", 0),
             ("multi", -1 if self.multi is None else len(self.multi)),
-            ("qbuf", 0),
+            ("qbuf", query),
             ("qbuf-free", 0),
-            ("argv-mem", 0),
-            ("multi-mem", 0),
+            ("argv-mem", argv_mem),
+            ("multi-mem", multi_mem),
             ("rbs", 0),
             ("rbp", 0),
-            ("obl", 0),
-            ("oll", connection.output_pieces() if connection else 0),
-            ("omem", connection.output_size() if connection else 0),
-            ("tot-mem", 0),
-            ("events", "r"),
+            ("obl", obl),
+            ("oll", -(-omem // _REPLY_CHUNK)),
+            ("omem", omem),
+            ("tot-mem", query + argv_mem + multi_mem + output),
+            ("events", "rw" if output else "r"),
             ("cmd", self.last_command),
             ("user", self.user.name.decode("utf-8", "replace")),
-            ("redir", -1),
+            ("redir", -1 if tracking is None else tracking.redirect),
             ("resp", self.proto),
         ]
         return " ".join("%s=%s" % field for field in fields)

@@ -77,9 +77,10 @@ class Database:
     @ivar blocked: key -> waiters blocked on it (see L{miniredis.waits}).
     @ivar access: key -> the L{Store.lru_clock} of its last access (OBJECT
         IDLETIME), or under an LFU policy its LFU stamp (L{Store.frequency});
-        entries of deleted keys linger until L{prune}.
-    @ivar encodings: key -> the OBJECT ENCODING of a string value that its
-        content alone does not tell (C{raw} after APPEND...); L{set} drops it.
+        entries of keys deleted by a command's own hand linger until L{prune}.
+    @ivar encodings: key -> the OBJECT ENCODING of a value that its content
+        alone does not tell (a string C{raw} after APPEND, a hash that grew
+        into a hashtable...); L{set} drops it.
     @ivar samplers: key -> C{(set, list of its members)}, what SPOP and
         SRANDMEMBER pick from in a large set (L{miniredis.commands.sets});
         entries whose set is gone linger until L{prune}.
@@ -204,6 +205,10 @@ class Database:
         store.dirty += 1  # modified(key), without the call
         if self.watched:
             self._alert_watchers(key)
+        if store.tracking is not None:
+            store.tracking.invalidate(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def _report_new(self, key):
         """Publish C{new} for C{key} if nothing (live) is there yet."""
@@ -218,9 +223,14 @@ class Database:
         self.data[key] = value
         if self.encodings:
             self.encodings.pop(key, None)
-        self.store.dirty += 1
+        store = self.store
+        store.dirty += 1
         if self.watched:
             self._alert_watchers(key)
+        if store.tracking is not None:
+            store.tracking.invalidate(key)
+        if store.written is not None and type(value) is not bytes:
+            store.written(self, key)
 
     def delete(self, key):
         """@return: whether C{key} was there (and is now gone)."""
@@ -292,6 +302,15 @@ class Database:
 
     def clear(self):
         """Empty the database; @return: how many keys it held."""
+        count = self.empty()
+        self.store.flushed()
+        return count
+
+    def empty(self):
+        """
+        L{clear}, but for the clients that track keys: the caller tells
+        them (L{Store.flushed}); @return: how many keys it held.
+        """
         count = len(self.data)
         keys = [key for key in self.watched if key in self.data]
         self.data.clear()
@@ -300,18 +319,24 @@ class Database:
         self.encodings.clear()
         self.samplers.clear()
         for key in keys:
-            self.modified(key)
-        self.store.dirty += count
+            self._alert_watchers(key)
+        self.store.dirty += count + len(keys)
         return count
 
     def modified(self, key):
         """
-        Note that C{key} changed: WATCHers see it and the change counts
-        toward the save rules.
+        Note that C{key} changed: WATCHers see it, clients that may cache
+        it are told (L{miniredis.tracking}), and the change counts toward
+        the save rules.
         """
-        self.store.dirty += 1
+        store = self.store
+        store.dirty += 1
         if self.watched:
             self._alert_watchers(key)
+        if store.tracking is not None:
+            store.tracking.invalidate(key)
+        if store.written is not None:
+            store.written(self, key)
 
     def _alert_watchers(self, key):
         sessions = self.watched.get(key)
@@ -338,14 +363,19 @@ class Database:
         return True
 
     def _expire(self, key):
+        store = self.store
         del self.data[key]
         self.access.pop(key, None)
         self.expires.remove(key)
-        self.store.expired_keys += 1
-        if self.store.events:
+        store.expired_keys += 1
+        if store.events:
             notify(self, "x", b"expired", key)
-        self.modified(key)
-        self.store.key_expired(self.index, key)
+        store.dirty += 1
+        if self.watched:
+            self._alert_watchers(key)
+        if store.tracking is not None:
+            store.tracking.expired(key)
+        store.key_expired(self.index, key)
 
     def prune(self):
         """Drop the L{access}, L{encodings} and L{samplers} of deleted keys."""
@@ -384,12 +414,16 @@ class Store:
     @ivar frequency: None, or under an LFU policy the
         L{miniredis.eviction.Frequency} whose stamps L{Database.access}
         holds (see L{count_frequency}).
+    @ivar written: None, or a callable C{(database, key)} told of each write
+        (L{miniredis.encodings.Conversions} records encodings with it).
     @ivar paused: whether CLIENT PAUSE holds the clients (L{miniredis.pause}):
         keys past their deadline then stay, though they read as missing.
     @ivar events: the keyspace event classes that publish (empty while
         notifications are off); C{notifications}: where they are published
         (see L{miniredis.notifications}); C{writing}: whether the running
         command is a write, whose lookups do not report C{keymiss}.
+    @ivar tracking: None until a client first tracks keys, then the
+        server's L{miniredis.tracking.Tracking}, told of every change.
     """
 
     def __init__(self, databases=16, now_ms=wall_clock_ms):
@@ -407,6 +441,8 @@ class Store:
         self.events = frozenset()
         self.notifications = None
         self.writing = False
+        self.tracking = None
+        self.written = None
 
     def db(self, index):
         return self.databases[index]
@@ -447,7 +483,14 @@ class Store:
 
     def flushall(self):
         """Empty every database; @return: how many keys were removed."""
-        return sum(db.clear() for db in self.databases)
+        count = sum(db.empty() for db in self.databases)
+        self.flushed()
+        return count
+
+    def flushed(self):
+        """One database or all were emptied: tell the clients that track keys."""
+        if self.tracking is not None:
+            self.tracking.flushed()
 
     def swap(self, a, b):
         """Swap the contents of databases C{a} and C{b} (SWAPDB)."""
@@ -458,9 +501,10 @@ class Store:
         one.encodings, two.encodings = two.encodings, one.encodings
         one.samplers, two.samplers = two.samplers, one.samplers
         for db in (one, two):
-            for key in list(db.watched):
+            for key in list(db.watched):  # tracking clients are not told
                 if key in one.data or key in two.data:
-                    db.modified(key)
+                    self.dirty += 1
+                    db._alert_watchers(key)
             for key in db.blocked:
                 if key in db.data:
                     self.ready.append((db, key))

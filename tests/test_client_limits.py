@@ -271,14 +271,17 @@ def test_client_list_shows_pending_output(clock):
     factory = MiniRedisFactory(clock=clock)
     slow, stuck = _connect(factory, StuckTransport())
     _call(slow, "CLIENT", "SETNAME", "slow")
-    _call(slow, "SET", "k", "v" * 5000)
+    _call(slow, "SET", "k", "v" * 50000)
     _call(slow, "GET", "k")
     watcher, seen = _connect(factory)
     _call(watcher, "CLIENT", "LIST")
     line = [x for x in seen.value().split(b"\n") if b"name=slow" in x][0]
     fields = dict(f.split(b"=", 1) for f in line.split())
-    assert int(fields[b"omem"]) == len(stuck.value()) > 5000
-    assert int(fields[b"oll"]) == 1
+    # Laid out as Redis's: a 16 KB reply buffer, then 16 KB blocks.
+    pending = len(stuck.value())
+    assert int(fields[b"obl"]) == 16 * 1024
+    assert int(fields[b"omem"]) == pending - 16 * 1024 > 30000
+    assert int(fields[b"oll"]) == 3
     seen.clear()
     _call(watcher, "INFO", "clients")
     assert b"client_recent_max_output_buffer:" in seen.value()

@@ -253,12 +253,7 @@ async def test_subscriber(redis):
 
 
 @pytest_twisted.ensureDeferred
-async def test_client_side_cache(redis, port, request):
-    if "miniredis" in request.node.name:
-        # No CLIENT TRACKING in miniredis yet (issue 12): the cache needs it.
-        with pytest.raises(RedisError, match="unknown subcommand 'TRACKING'"):
-            await redis.execute("CLIENT", "TRACKING", "on")
-        return
+async def test_client_side_cache(redis):
     cache = redis.cached(size=2)
     await redis.set("c1", "v1")
     assert await cache.get("c1") == b"v1"

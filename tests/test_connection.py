@@ -368,3 +368,15 @@ def _replies(port, script):
 def test_requirepass_differential(secured, script):
     real, mini = secured
     assert _replies(mini.port, script) == _replies(real.port, script)
+
+
+def test_client_kill_by_local_address(redis_server, mini_server):
+    """Found by fuzzing: LADDR once raised AttributeError and dropped the killer."""
+    for server in (redis_server, mini_server):
+        killer, victim = RawConnection(server.port), RawConnection(server.port)
+        assert killer.call("CLIENT", "KILL", "LADDR", "10.0.0.1:1") == 0
+        laddr = "127.0.0.1:%d" % server.port
+        assert killer.call("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "yes") == 1
+        assert victim.closed()
+        assert killer.call("PING") == b"PONG"
+        killer.close()

@@ -7,6 +7,7 @@ an AOF restart.
 
 import pytest
 
+from miniredis import listpack
 from miniredis.persistence import rdb
 from miniredis.persistence.crc64 import crc64
 from miniredis.resp import ReplyError
@@ -407,3 +408,28 @@ def test_restored_keys_survive_an_aof_restart(tmp_path):
     assert list(db.data[b"kept"]) == list(db.data[b"ttl"]) == [b"a", b"b"]
     # the deadline stays where it was: replaying does not extend the key's life
     assert db.expires.deadlines == {b"ttl": deadline}
+
+
+@pytest.mark.parametrize("cut", [1, 3, 4, 6, 7, 8])
+def test_a_stream_node_cut_short(differ, cut):
+    """
+    Found by fuzzing: a stream node's listpack that ends inside an entry
+    raised StopIteration out of RESTORE (dropping the client). miniredis
+    always checks payloads, as Redis does with sanitize-dump-payload yes.
+    """
+    # count, deleted, 1 field "f", end mark; then one entry: flags, ms, seq,
+    # value, element count
+    items = [1, 0, 1, b"f", 0, rdb.STREAM_SAME_FIELDS, 0, 0, b"v", 4]
+    blob = listpack.encode(items[: len(items) - cut])
+    body = (
+        b"\x13\x01"
+        + rdb.encode_string(b"\0" * 16)
+        + rdb.encode_string(blob)
+        + b"\x01\x00\x01\x00\x00\x00\x00\x01\x00"
+    )
+    differ.check("CONFIG", "SET", "sanitize-dump-payload", "yes")
+    try:
+        differ.check("RESTORE", "k", "0", payload(body))
+        differ.check("EXISTS", "k")
+    finally:
+        differ.check("CONFIG", "SET", "sanitize-dump-payload", "no")

@@ -394,6 +394,26 @@ def test_evicted_events(both, pair):
             watcher.close()
 
 
+def test_evicted_keys_are_invalidated(both, pair):
+    """A client caching an evicted key is told, as after any other change."""
+    trackers = [RawConnection(server.port, proto=3) for server in pair]
+    try:
+        both.check("SET", "k", "v")
+        for tracker in trackers:
+            assert tracker.call("CLIENT", "TRACKING", "on") == b"OK"
+            assert tracker.call("GET", "k") == b"v"
+        both.check("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+        both.check("CONFIG", "SET", "maxmemory", "1")
+        both.check("SET", "other", "v")  # k is evicted, yet still over: OOM
+        both.check("CONFIG", "SET", "maxmemory", "0")
+        pushes = [tracker.read() for tracker in trackers]
+        assert pushes[1] == pushes[0]
+        assert list(pushes[0]) == [b"invalidate", [b"k"]]
+    finally:
+        for tracker in trackers:
+            tracker.close()
+
+
 def test_volatile_keys_go_and_the_rest_is_refused(both):
     both.check("SET", "kept", "1")
     both.check("SET", "t", "2", "EX", "100")

@@ -3,14 +3,16 @@ Keyspace commands: unit tests on a fake clock, differential tests against
 Redis, and a state machine issuing random string and key commands to both.
 """
 
+import re
 import time
 from collections import deque
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
+from miniredis import glob
 from miniredis.resp import ReplyError, Status
 from miniredis.store import Typed
 from miniredis.zset import ZSet
@@ -893,3 +895,32 @@ def test_random_commands_match_redis(redis_server, mini_server, proto):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+@pytest.mark.timeout(30)
+def test_many_stars_match_in_linear_time(differ):
+    """
+    Found by fuzzing: KEYS with C{*a*a*...*b} against a long run of C{a}
+    backtracked for ever (one regular expression of C{.*} runs).
+    """
+    pattern = "*a" * 20 + "b"
+    differ.check("SET", "a" * 200, "1")
+    differ.check("SET", "a" * 200 + "b", "2")
+    differ.check("KEYS", pattern)
+    differ.check("SCAN", "0", "MATCH", pattern, "COUNT", "100")
+    differ.check("CONFIG", "GET", pattern)
+
+
+_GLOB = st.lists(
+    st.sampled_from(["*", "?", "a", "b", "[ab]", "[^a]", "[a-b]", "\\*", "[", "]"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GLOB, st.lists(st.sampled_from("ab*[]"), max_size=10).map("".join))
+def test_glob_segments_match_as_one_expression_would(pattern, value):
+    pattern, value = pattern.encode(), value.encode()
+    whole = b".*".join(regex for regex, _ in glob._segments(pattern))
+    expected = re.fullmatch(whole, value, re.DOTALL) is not None
+    assert glob.matcher(pattern)(value) == expected

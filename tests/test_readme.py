@@ -89,6 +89,7 @@ _KINDS = {
     "systemd": lambda lang, text: "systemctl enable" in text,
     "docker": lambda lang, text: text.startswith("docker build"),
     "prometheus": lambda lang, text: lang == "yaml" and "scrape_configs:" in text,
+    "fuzz": lambda lang, text: text.startswith("python -m tests.fuzz"),
 }
 
 
@@ -323,6 +324,22 @@ def test_huey_snippet(tmp_path):
         assert storage.dequeue() == b"job"
     finally:
         server.stop()
+
+
+def test_fuzz_target_runs():
+    """The fuzz command of the README, for a few cases instead of minutes."""
+    argv = shlex.split(_only(_KINDS["fuzz"]).strip())
+    assert argv[:3] == ["python", "-m", "tests.fuzz"]
+    done = subprocess.run(
+        [sys.executable] + argv[1:] + ["--cases", "30", "--seed", "1"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "cases run: 30, failures: 0" in done.stdout
 
 
 def test_spec_example_is_the_real_spec():

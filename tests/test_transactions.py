@@ -254,6 +254,20 @@ WATCH_CASES = {
         (("SET", "src", "v"),),
         [("RENAME", "src", "k")],
     ),
+    "stream groups changed": (  # Redis does not count these as changes of the key
+        (("XADD", "k", "1-1", "f", "v"), ("XGROUP", "CREATE", "k", "g", "0")),
+        [
+            ("XGROUP", "CREATE", "k", "g2", "0"),
+            ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "k", ">"),
+            ("XACK", "k", "g", "1-1"),
+            ("XCLAIM", "k", "g", "d", "0", "1-1"),
+            ("XAUTOCLAIM", "k", "g", "e", "0", "0"),
+            ("XSETID", "k", "5-5"),
+            ("XGROUP", "SETID", "k", "g", "0"),
+            ("XGROUP", "DELCONSUMER", "k", "g", "c"),
+            ("XGROUP", "DESTROY", "k", "g2"),
+        ],
+    ),
 }
 
 

@@ -133,6 +133,8 @@ class RedisCommands:
     client_kill = _command("CLIENT KILL", "filter value ...")
     client_reply = _command("CLIENT REPLY", "ON|OFF|SKIP")
     client_tracking = _command("CLIENT TRACKING", "ON|OFF [options]")
+    client_trackinginfo = _command("CLIENT TRACKINGINFO")
+    client_caching = _command("CLIENT CACHING", "YES|NO")
     client_unblock = _command("CLIENT UNBLOCK", "client-id [TIMEOUT|ERROR]")
     client_no_evict = _command("CLIENT NO-EVICT", "ON|OFF")
     client_pause = _command("CLIENT PAUSE", "timeout [WRITE|ALL]")
@@ -382,11 +384,22 @@ class RedisCommands:
     restore = _command(
         "RESTORE", "key ttl value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]"
     )
+    restore_asking = _command(
+        "RESTORE-ASKING", "key ttl value [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]"
+    )
 
     # server and replication
     role = _command("ROLE")
     wait = _command("WAIT", "numreplicas timeout")
     debug = _command("DEBUG", "subcommand [argument ...]")
+    failover = _command("FAILOVER", "[TO host port [FORCE]] [ABORT] [TIMEOUT ms]")
+    module_list = _command("MODULE LIST")
+    module_load = _command("MODULE LOAD", "path [arg ...]")
+    module_loadex = _command(
+        "MODULE LOADEX", "path [CONFIG name value ...] [ARGS arg ...]"
+    )
+    module_unload = _command("MODULE UNLOAD", "name")
+    module_help = _command("MODULE HELP")
     monitor = _command("MONITOR")
 
     # lists

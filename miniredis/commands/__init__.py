@@ -54,6 +54,9 @@ class Command:
     @ivar group, since, args, tips, doc_flags, deprecated_since, replaced_by:
         what COMMAND DOCS says of it.
     @ivar typed: whether arguments may be typed values (maps, arrays, ints).
+    @ivar reads: whether a client that tracks keys may cache what it reads
+        (C{readonly}, but for the read-only script commands: the commands
+        their scripts run count instead).
     @ivar getkeys: None, or C{f(argv)} giving C{[(position, flags)]} where
         the key specs cannot (SORT's STORE, SET's variable flags).
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
@@ -81,6 +84,7 @@ class Command:
         "typed",
         "getkeys",
         "write",
+        "reads",
         "subcommands",
         "monitored",
         "calls",
@@ -138,6 +142,7 @@ class Command:
         self.typed = typed
         self.getkeys = getkeys
         self.write = "write" in flags
+        self.reads = "readonly" in flags and name not in _SCRIPTS_RO
         self.monitored = not flags & {"admin", "skip_monitor"}
         self.subcommands = None
         commandstats.reset(self)
@@ -186,6 +191,7 @@ class Command:
 
 
 COMMANDS = {}
+_SCRIPTS_RO = frozenset(["eval_ro", "evalsha_ro", "fcall_ro"])
 
 
 def command(name, arity, flags="", **spec_fields):
@@ -404,6 +410,8 @@ def run(session, cmd, argv, nested=True):
                     server.propagate(session.db.index, [argv])
             elif rewrites:
                 server.propagate(session.db.index, rewrites)
+    if cmd.reads and server.tracking.clients:
+        server.tracking.remember(session, cmd, argv)
     now = clock()
     if not nested:
         _mark = now
@@ -515,11 +523,38 @@ def dispatch(session, argv):
         cmd.seconds += took
         if took >= _floor:
             commandstats.record(session, cmd, argv, took, reply)
+    elif server.tracking.clients:
+        reply = _call_tracked(session, cmd, argv)
     else:
         reply = call(session, cmd, argv, False)
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
         _mark = clock()  # the clients it woke are not this request's time
+    return reply
+
+
+def _call_tracked(session, cmd, argv):
+    """
+    L{call} while some clients track keys (L{miniredis.tracking}): the
+    invalidations of this client's own keys follow its reply, and CLIENT
+    CACHING holds for one command (or one transaction), as in Redis.
+    """
+    tracking = session.server.tracking
+    outer, tracking.current = tracking.current, session
+    try:
+        reply = call(session, cmd, argv, False)
+    finally:
+        tracking.current = outer
+    mode = session.tracking
+    if (
+        mode is not None
+        and mode.caching
+        and session.multi is None
+        and not cmd.name.startswith("client|")
+    ):
+        mode.caching = False
+    if outer is None:  # else a busy script's caller awaits its reply
+        reply = tracking.after(session, reply)
     return reply
 
 

@@ -11,7 +11,8 @@ from miniredis.commands import command, container
 from miniredis.commands.parsing import parse_int, parse_int_at_least
 from miniredis.commands.spec import Arg, Block, OneOf, Token
 from miniredis.pause import ALL, WRITE
-from miniredis.resp import OK, ReplyError, Status, Verbatim
+from miniredis.resp import OK, ReplyError, SetReply, Status, Verbatim
+from miniredis.tracking import Mode
 from miniredis.version import __redis_version__
 from miniredis.watch import unwatch_all
 
@@ -218,6 +219,7 @@ def reset(session, argv):
     session.authenticated = default.nopass and default.enabled
     session.server.pubsub.drop(session)
     monitor.stop(session)
+    session.server.tracking.disable(session)
     return Status(b"RESET")
 
 
@@ -289,8 +291,180 @@ def client_getname(session, argv):
     acl="connection",
 )
 def client_getredir(session, argv):
-    """Get tracking notifications redirection client ID if any (never: -1)."""
-    return -1
+    """Tell which client gets this one's invalidations (0: itself, -1: none)."""
+    mode = session.tracking
+    return -1 if mode is None else mode.redirect
+
+
+@command(
+    "client|tracking",
+    -3,
+    "noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    acl="connection",
+    args=[
+        OneOf("status", Token("ON"), Token("OFF")),
+        Arg("client-id", "integer", token="REDIRECT", flags="optional"),
+        Arg("prefix", token="PREFIX", flags="optional multiple multiple_token"),
+        Token("BCAST", flags="optional"),
+        Token("OPTIN", flags="optional"),
+        Token("OPTOUT", flags="optional"),
+        Token("NOLOOP", flags="optional"),
+    ],
+)
+def client_tracking(session, argv):
+    """Turn on or off invalidation messages for keys this client may cache."""
+    redirect = 0
+    options = set()
+    prefixes = []
+    j = 3
+    while j < len(argv):
+        option = argv[j].lower()
+        more = j + 1 < len(argv)
+        if option == b"redirect" and more:
+            j += 1
+            if redirect:
+                raise ReplyError(
+                    "ERR A client can only redirect to a single other client"
+                )
+            client_id = parse_int(argv[j])
+            if client_id not in session.server.clients:
+                raise ReplyError(
+                    "ERR The client ID you want redirect to does not exist"
+                )
+            redirect = client_id
+        elif option in (b"bcast", b"optin", b"optout", b"noloop"):
+            options.add(option.decode())
+        elif option == b"prefix" and more:
+            j += 1
+            prefixes.append(argv[j])
+        else:
+            raise ReplyError("ERR syntax error")
+        j += 1
+    state = argv[2].lower()
+    if state == b"off":
+        session.server.tracking.disable(session)
+        return OK
+    if state != b"on":
+        raise ReplyError("ERR syntax error")
+    _check_tracking(session, options, prefixes)
+    mode = Mode(redirect, **{name: True for name in options})
+    session.server.tracking.enable(session, mode, prefixes)
+    return OK
+
+
+def _check_tracking(session, options, prefixes):
+    """
+    Refuse a CLIENT TRACKING ON whose options do not go together, or that
+    would change a mode of tracking that is on, as Redis does.
+    """
+    bcast = "bcast" in options
+    if prefixes and not bcast:
+        raise ReplyError("ERR PREFIX option requires BCAST mode to be enabled")
+    old = session.tracking
+    if old is not None and old.bcast != bcast:
+        raise ReplyError(
+            "ERR You can't switch BCAST mode on/off before disabling tracking "
+            "for this client, and then re-enabling it with a different mode."
+        )
+    if bcast and options & {"optin", "optout"}:
+        raise ReplyError("ERR OPTIN and OPTOUT are not compatible with BCAST")
+    if {"optin", "optout"} <= options:
+        raise ReplyError("ERR You can't specify both OPTIN mode and OPTOUT mode")
+    if old is not None and (
+        ("optin" in options and old.optout) or ("optout" in options and old.optin)
+    ):
+        raise ReplyError(
+            "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking "
+            "for this client, and then re-enabling it with a different mode."
+        )
+    if bcast:
+        _check_prefixes(old.prefixes if old is not None else [], prefixes)
+
+
+def _overlap(one, two):
+    return one.startswith(two) or two.startswith(one)
+
+
+def _check_prefixes(existing, prefixes):
+    """Refuse BCAST prefixes of which one starts another, as Redis words it."""
+    for i, prefix in enumerate(prefixes):
+        for other in sorted(existing):
+            if _overlap(prefix, other):
+                raise ReplyError(
+                    "ERR Prefix '%s' overlaps with an existing prefix '%s'. "
+                    "Prefixes for a single client must not overlap."
+                    % (_text(prefix), _text(other))
+                )
+        for other in prefixes[i + 1 :]:
+            if _overlap(prefix, other):
+                raise ReplyError(
+                    "ERR Prefix '%s' overlaps with another provided prefix '%s'. "
+                    "Prefixes for a single client must not overlap."
+                    % (_text(prefix), _text(other))
+                )
+
+
+def _text(value):
+    """A prefix in an error, as Redis's C{%s} shows it: up to a NUL byte."""
+    return value.split(b"\0")[0].decode("utf-8", "replace")
+
+
+@command(
+    "client|caching",
+    3,
+    "noscript loading stale",
+    group="connection",
+    since="6.0.0",
+    acl="connection",
+    args=[OneOf("mode", Token("YES"), Token("NO"))],
+)
+def client_caching(session, argv):
+    """Say whether the next command's keys are tracked (OPTIN/OPTOUT modes)."""
+    mode = session.tracking
+    if mode is None:
+        raise ReplyError(
+            "ERR CLIENT CACHING can be called only when the client is in tracking "
+            "mode with OPTIN or OPTOUT mode enabled"
+        )
+    answer = argv[2].lower()
+    if answer == b"yes":
+        if not mode.optin:
+            raise ReplyError(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled "
+                "in OPTIN mode."
+            )
+    elif answer == b"no":
+        if not mode.optout:
+            raise ReplyError(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled "
+                "in OPTOUT mode."
+            )
+    else:
+        raise ReplyError("ERR syntax error")
+    mode.caching = True
+    return OK
+
+
+@command(
+    "client|trackinginfo",
+    2,
+    "noscript loading stale",
+    group="connection",
+    since="6.2.0",
+    acl="connection",
+)
+def client_trackinginfo(session, argv):
+    """Describe this client's CLIENT TRACKING settings."""
+    mode = session.tracking
+    if mode is None:
+        return {b"flags": SetReply([b"off"]), b"redirect": -1, b"prefixes": []}
+    return {
+        b"flags": SetReply([b"on"] + mode.flags()),
+        b"redirect": mode.redirect,
+        b"prefixes": sorted(mode.prefixes),
+    }
 
 
 @command(
@@ -304,7 +478,7 @@ def client_getredir(session, argv):
 )
 def client_info(session, argv):
     """Describe this connection in one CLIENT LIST line."""
-    return Verbatim(session.describe().encode() + b"\n")
+    return Verbatim(session.describe(argv).encode() + b"\n")
 
 
 _TYPES = (b"normal", b"master", b"replica", b"slave", b"pubsub")
@@ -368,7 +542,8 @@ def client_list(session, argv):
         clients = [c for c in clients if wanted(c)]
     elif option is not None:
         raise ReplyError("ERR syntax error")
-    return Verbatim("".join(c.describe() + "\n" for c in clients).encode())
+    lines = [c.describe(argv if c is session else None) for c in clients]
+    return Verbatim("".join(line + "\n" for line in lines).encode())
 
 
 def client_user(session, name):
@@ -396,7 +571,9 @@ def _kill_filter(session, option, value):
     if option == b"addr":
         return lambda client: client.address == address
     if option == b"laddr":
-        return lambda client: client.local_address == address
+        return lambda client: (
+            client.connection is not None and client.connection.local_address == address
+        )
     raise ReplyError("ERR syntax error")
 
 
@@ -599,6 +776,8 @@ def client_help(session, argv):
         Status(line.encode())
         for line in (
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
             "GETREDIR",
             "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
@@ -635,6 +814,11 @@ def client_help(session, argv):
             "    Assign the name <name> to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
             "HELP",

@@ -11,7 +11,6 @@ import random
 
 from miniredis import longdouble
 from miniredis.commands import command, wrong_arity
-from miniredis.commands.keys import encoding
 from miniredis.commands.parsing import (
     LLONG_MAX,
     LLONG_MIN,
@@ -21,6 +20,7 @@ from miniredis.commands.parsing import (
 )
 from miniredis.commands.randompick import random_picks
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range, Token
+from miniredis.encodings import encoding
 from miniredis.glob import matcher
 from miniredis.notifications import notify
 from miniredis.resp import OK, Pairs, ReplyError

@@ -209,7 +209,7 @@ def clients_info(server):
             server.stats.recent_output.value(server.clock.seconds()),
         ),
         ("blocked_clients", server.waits.count),
-        ("tracking_clients", 0),
+        ("tracking_clients", server.tracking.clients),
         (
             "clients_in_timeout_table",
             sum(1 for c in clients if c.blocked is not None and c.blocked.timer),
@@ -266,6 +266,9 @@ def stats_info(server):
         ("current_eviction_exceeded_time", exceeded[1]),
         ("keyspace_hits", server.store.keyspace_hits),
         ("keyspace_misses", server.store.keyspace_misses),
+        ("tracking_total_keys", len(server.tracking.table)),
+        ("tracking_total_items", server.tracking.items),
+        ("tracking_total_prefixes", len(server.tracking.prefixes)),
     ]
 
 

@@ -17,6 +17,7 @@ from miniredis.commands import command, container
 from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
 from miniredis.commands.spec import Arg, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import copied, invalid_expire
+from miniredis.encodings import encoding, string_encoding
 from miniredis.glob import matcher
 from miniredis.notifications import notify
 from miniredis.persistence.rdb import (
@@ -760,9 +761,9 @@ def persist(session, argv):
 container(
     "object",
     -2,
-    summary="Commands that look at how the value of a key is kept.",
     group="generic",
     since="2.2.3",
+    summary="Commands that look at how the value of a key is kept.",
 )
 
 _LFU = ("allkeys-lfu", "volatile-lfu")
@@ -773,67 +774,6 @@ _POLICY_NOTE = (
     " Please note that when switching between policies at runtime LRU and LFU "
     "data will take some time to adjust."
 )
-
-
-def string_encoding(text):
-    """@return: C{int}, C{embstr} or C{raw}: what Redis makes of C{text}."""
-    if len(text) <= 20:
-        try:
-            parse_int(text)
-            return "int"
-        except ReplyError:
-            pass
-    return "embstr" if len(text) <= 44 else "raw"
-
-
-def _all_short(items, limit):
-    return all(len(item) <= limit for item in items)
-
-
-def _is_integer(member):
-    try:
-        parse_int(member)
-    except ReplyError:
-        return False
-    return True
-
-
-def encoding(db, key, value, config):
-    """
-    @return: the OBJECT ENCODING of C{value}, from its content and the
-        configured thresholds (Redis also remembers a conversion after the
-        content shrinks back; miniredis answers as Redis does after a restart).
-    """
-    override = db.encodings.get(key)
-    if override is not None:
-        return override
-    kind = type(value)
-    if kind is bytes:
-        return string_encoding(value)
-    if kind is Typed:
-        inner = value.value
-        return string_encoding(b"%d" % inner) if type(inner) is int else "raw"
-    if kind is deque:
-        return "quicklist"
-    if kind is dict:
-        limit = config["hash-max-listpack-value"]
-        small = len(value) <= config["hash-max-listpack-entries"]
-        if small and _all_short(value, limit) and _all_short(value.values(), limit):
-            return "listpack"
-        return "hashtable"
-    if kind is set:
-        if len(value) <= config["set-max-intset-entries"] and all(
-            _is_integer(member) for member in value
-        ):
-            return "intset"
-        return "hashtable"
-    if kind is ZSet:
-        if value.is_listpack(
-            config["zset-max-listpack-entries"], config["zset-max-listpack-value"]
-        ):
-            return "listpack"
-        return "skiplist"
-    return type_name(value)
 
 
 def _shared_integer(value):
@@ -1122,3 +1062,30 @@ def restore(session, argv):
         logged = [b"RESTORE", key, b"%d" % deadline, payload] + argv[4:]
         session.rewrite(logged + [b"ABSTTL"])
     return OK
+
+
+@command(
+    "restore-asking",
+    -4,
+    "write denyoom asking",
+    group="server",
+    since="3.0.0",
+    acl="keyspace dangerous",
+    keys=[KeySpec("OW update", Index(1), Range(0))],
+    args=[
+        Arg("key", "key", key_spec=0),
+        Arg("ttl", "integer"),
+        Arg("serialized-value"),
+        Token("REPLACE", flags="optional", since="3.0.0"),
+        Token("ABSTTL", flags="optional", since="5.0.0"),
+        Arg("seconds", "integer", token="IDLETIME", flags="optional", since="5.0.0"),
+        Arg("frequency", "integer", token="FREQ", flags="optional", since="5.0.0"),
+    ],
+    doc_flags="syscmd",
+)
+def restore_asking(session, argv):
+    """
+    RESTORE as one cluster node sends it to another while moving a slot;
+    a standalone server restores the key just the same.
+    """
+    return restore(session, argv)

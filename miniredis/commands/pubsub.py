@@ -6,6 +6,7 @@ with L{Replies}: several replies in a row (pushes under RESP3).
 """
 
 from miniredis.commands import command, container
+from miniredis.commands.introspection import help_reply
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, Range
 from miniredis.glob import matcher
 from miniredis.resp import Push, Replies
@@ -165,9 +166,9 @@ def spublish(session, argv):
 container(
     "pubsub",
     -2,
-    summary="Commands that look at channels and their subscribers.",
     group="pubsub",
     since="2.8.0",
+    summary="Commands that look at channels and their subscribers.",
 )
 
 
@@ -242,3 +243,27 @@ def pubsub_shardnumsub(session, argv):
 def pubsub_numpat(session, argv):
     """Count the pattern subscriptions of all clients."""
     return len(session.server.pubsub.patterns)
+
+
+@command("pubsub|help", 2, "loading stale", group="pubsub", since="6.2.0")
+def pubsub_help(session, argv):
+    """Show what PUBSUB can do."""
+    return help_reply(
+        [
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern>"
+            " (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+            "HELP",
+            "    Prints this help.",
+        ]
+    )

@@ -6,9 +6,12 @@ only hand over to L{miniredis.replication.master}, which does the work.
 from miniredis.commands import command
 from miniredis.commands.parsing import parse_int
 from miniredis.commands.spec import Arg, Block, OneOf, Token
+from miniredis.logging import logger
+from miniredis.replication.failover import NO_FAILOVER
 from miniredis.replication.master import Announce
 from miniredis.resp import OK, Replies, ReplyError, Status
 
+log = logger("miniredis.replication")
 _NO_REPLY = Replies()
 _HOST_MAX = 46  # Redis's NET_HOST_STR_LEN: an IPv6 address and its end
 
@@ -86,7 +89,19 @@ def psync(session, argv):
     except ValueError:
         offset = None
     replid = argv[1].decode("utf-8", "replace")
-    session.server.replication.psync(session, replid, offset)
+    server = session.server
+    if len(argv) > 3 and argv[3].lower() == b"failover":
+        # Our master hands us its role and follows us from now on.
+        if not server.upstream.active:
+            raise ReplyError("ERR PSYNC FAILOVER can't be sent to a master.")
+        if replid != server.replication.replid:
+            raise ReplyError("ERR PSYNC FAILOVER replid must match my replid.")
+        server.upstream.stop()
+        log.info("Failover request received for replid {replid}.", replid=replid)
+    if server.failover.state != NO_FAILOVER:
+        session.connection.send_raw(b"-NOMASTERLINK Can't SYNC while failing over\r\n")
+        return _NO_REPLY
+    server.replication.psync(session, replid, offset)
     return _NO_REPLY
 
 
@@ -156,3 +171,74 @@ def replicaof(session, argv):
 def slaveof(session, argv):
     """Follow another server, or be a master again: REPLICAOF under its old name."""
     return _replicaof(session, argv)
+
+
+def _failover_options(argv):
+    """@return: C{(target, timeout in ms, force)} of a FAILOVER request."""
+    target, timeout, force = None, 0, False
+    i = 1
+    while i < len(argv):
+        option = argv[i].lower()
+        if option == b"timeout" and i + 1 < len(argv) and not timeout:
+            timeout = parse_int(argv[i + 1])
+            if timeout <= 0:
+                raise ReplyError("ERR FAILOVER timeout must be greater than 0")
+            i += 2
+        elif option == b"to" and i + 2 < len(argv) and target is None:
+            port = parse_int(argv[i + 2])
+            target = (argv[i + 1].decode("utf-8", "replace"), port)
+            i += 3
+        elif option == b"force" and not force:
+            force = True
+            i += 1
+        else:
+            raise ReplyError("ERR syntax error")
+    return target, timeout, force
+
+
+@command(
+    "failover",
+    -1,
+    "admin noscript stale",
+    group="server",
+    since="6.2.0",
+    args=[
+        Block(
+            "target",
+            Arg("host"),
+            Arg("port", "integer"),
+            Token("FORCE", flags="optional"),
+            token="TO",
+            flags="optional",
+        ),
+        Token("ABORT", flags="optional"),
+        Arg("milliseconds", "integer", token="TIMEOUT", flags="optional"),
+    ],
+)
+def failover(session, argv):
+    """Hand this master's role to one of its replicas, then follow it."""
+    server = session.server
+    if len(argv) == 2 and argv[1].lower() == b"abort":
+        if server.failover.state == NO_FAILOVER:
+            raise ReplyError("ERR No failover in progress.")
+        server.failover.abort("Failover manually aborted")
+        return OK
+    target, timeout, force = _failover_options(argv)
+    if server.failover.state != NO_FAILOVER:
+        raise ReplyError("ERR FAILOVER already in progress.")
+    if server.upstream.active:
+        raise ReplyError("ERR FAILOVER is not valid when server is a replica.")
+    if not server.replication.replicas:
+        raise ReplyError("ERR FAILOVER requires connected replicas.")
+    if force and not (timeout and target):
+        raise ReplyError(
+            "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+        )
+    if target is not None:
+        link = server.failover.find(*target)
+        if link is None:
+            raise ReplyError("ERR FAILOVER target HOST and PORT is not a replica.")
+        if link.state != "online":
+            raise ReplyError("ERR FAILOVER target replica is not online.")
+    server.failover.start(target, timeout, force)
+    return OK

@@ -28,11 +28,11 @@ from fractions import Fraction
 from itertools import islice
 
 from miniredis.commands import COMMANDS, command
-from miniredis.commands.keys import encoding
 from miniredis.commands.parsing import SYNTAX, parse_int, strtod
 from miniredis.commands.sets import ordered
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.commands.strings import as_bytes
+from miniredis.encodings import encoding
 from miniredis.notifications import notify
 from miniredis.resp import ReplyError
 from miniredis.store import WRONGTYPE, Typed

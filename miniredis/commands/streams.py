@@ -1020,7 +1020,7 @@ def xgroup_create(session, argv):
     if group is not None:
         raise ReplyError("BUSYGROUP Consumer Group name already exists")
     stream.groups[argv[3]] = Group(last, entries_read)
-    db.modified(argv[2])
+    db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     notify(db, STREAM, b"xgroup-create", argv[2])
     return OK
 
@@ -1051,7 +1051,7 @@ def xgroup_setid(session, argv):
         entries_read = _entries_read(argv[6])
     group.last_id = last
     group.entries_read = entries_read
-    session.db.modified(argv[2])
+    session.db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     notify(session.db, STREAM, b"xgroup-setid", argv[2])
     return OK
 
@@ -1072,7 +1072,7 @@ def xgroup_destroy(session, argv):
     if group is None:
         return 0
     del stream.groups[argv[3]]
-    session.db.modified(argv[2])
+    session.db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     notify(session.db, STREAM, b"xgroup-destroy", argv[2])
     session.db.signal_ready(argv[2])
     return 1
@@ -1094,7 +1094,7 @@ def xgroup_createconsumer(session, argv):
     if argv[4] in group.consumers:
         return 0
     _consumer(session.db, argv[2], group, argv[4], session.server.store.clock_ms())
-    session.db.modified(argv[2])
+    session.db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     return 1
 
 
@@ -1112,7 +1112,7 @@ def xgroup_delconsumer(session, argv):
     """Remove a consumer from a group; its pending entries go with it."""
     _, group = _xgroup_target(session, argv)
     consumer = group.consumers.pop(argv[4], None)
-    session.db.modified(argv[2])
+    session.db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     if consumer is None:
         return 0
     notify(session.db, STREAM, b"xgroup-delconsumer", argv[2])
@@ -1154,7 +1154,7 @@ def xack(session, argv):
     for stream_id in ids:
         if group.remove_pending(stream_id):
             acknowledged += 1
-            db.modified(argv[1])
+            db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     return acknowledged
 
 
@@ -1364,7 +1364,7 @@ def xclaim(session, argv):
     if moved:
         logged.append(_setid_argv(key, argv[2], group))
     if logged:
-        db.modified(key)
+        db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     session.rewrite(*logged)
     return out
 
@@ -1450,7 +1450,7 @@ def xautoclaim(session, argv):
         count -= 1
         logged.append(_claim_argv(key, argv[2], group, stream_id, entry))
     if logged:
-        db.modified(key)
+        db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     session.rewrite(*logged)
     return [format_id(cursor), out, deleted]
 
@@ -1751,6 +1751,6 @@ def xsetid(session, argv):
         stream.entries_added = entries_added
     if max_deleted != ZERO_ID:
         stream.max_deleted = max_deleted
-    db.modified(argv[1])
+    db.store.dirty += 1  # no WATCH nor tracking, as in Redis
     notify(db, STREAM, b"xsetid", argv[1])
     return OK

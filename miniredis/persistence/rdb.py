@@ -594,6 +594,7 @@ def _load(reader, store, now_ms, result):
                 result.expired += 1
             elif value is not None:
                 db.data[key] = value
+                db.encodings.pop(key, None)  # told from the content as loaded
                 if deadline is not None:
                     db.expires.set(key, deadline)
                 result.keys += 1
@@ -699,7 +700,10 @@ def _read_stream(reader, kind, key):
         items = listpack_items(reader.string())
         if not items:
             raise RDBError("empty listpack inside stream (key %r)" % (key,))
-        _load_stream_node(stream, master, items)
+        try:
+            _load_stream_node(stream, master, items)
+        except StopIteration:
+            raise RDBError("stream listpack ends inside an entry (key %r)" % (key,))
     length = reader.length()
     stream.last_id = _read_id(reader)
     if kind >= STREAM_LISTPACKS_2:

@@ -24,6 +24,7 @@ from twisted.logger import Logger
 
 from miniredis.persistence.aof import encode_request, select_command
 from miniredis.replication.backlog import Backlog
+from miniredis.replication.failover import NO_FAILOVER
 from miniredis.replication.snapshot import Snapshot
 
 log = Logger(namespace="miniredis.replication")
@@ -220,6 +221,12 @@ class Master:
             self.replid2, self.second_offset = self.replid, self.offset + 1
             self.replid = replid
             self._disconnect_replicas()
+
+    def change_id(self):
+        """DEBUG CHANGE-REPL-ID: a new id, and no previous one."""
+        self.replid = new_replication_id()
+        self.replid2 = NO_REPLICATION_ID
+        self.second_offset = -1
 
     def promote(self):
         """REPLICAOF NO ONE: a new history, which continues the one we had."""
@@ -459,6 +466,7 @@ class Master:
         self._count_good_replicas()
         if self._waiting:
             self._serve_waiting()
+        self.factory.failover.check()
 
     def acknowledged(self, offset):
         """@return: how many replicas acknowledged the stream up to C{offset}."""
@@ -536,7 +544,8 @@ class Master:
         now = self.clock.seconds()
         period = self.config["repl-ping-replica-period"]
         upstream = self.factory.upstream.active  # then the master pings
-        if self.replicas and period > 0 and self._ticks % period == 0 and not upstream:
+        quiet = upstream or self.factory.failover.state != NO_FAILOVER
+        if self.replicas and period > 0 and self._ticks % period == 0 and not quiet:
             self.feed(_PING)
         timeout = self.config["repl-timeout"]
         for link in list(self.replicas):
@@ -589,7 +598,7 @@ class Master:
             )
         backlog = self.backlog
         fields += [
-            ("master_failover_state", "no-failover"),
+            ("master_failover_state", self.factory.failover.state),
             ("master_replid", self.replid),
             ("master_replid2", self.replid2),
             ("master_repl_offset", self.offset),

@@ -18,6 +18,7 @@ from twisted.logger import Logger
 
 from miniredis.commands import begin, dispatch
 from miniredis.persistence import aof, rdb
+from miniredis.replication.failover import IN_PROGRESS
 from miniredis.resp import ReplyError, encode_command
 from miniredis.session import Session
 from miniredis.tls import TLSError
@@ -76,11 +77,18 @@ class MasterConnection(protocol.Protocol):
     def send(self, *argv):
         self.transport.write(encode_command(list(argv)))
 
+    def buffers(self):
+        """
+        @return: C{(query, output)} as L{miniredis.protocol.RedisServerProtocol.buffers}
+            says: the master's bytes not yet applied; what we send goes out at once.
+        """
+        return len(self._buffer), 0
+
     def dataReceived(self, data):
         self.upstream.last_io = self.upstream.clock.seconds()
         self._buffer += data
         try:
-            while self._buffer and self._advance():
+            while self._buffer and self.state != "closed" and self._advance():
                 pass
         except (_Broken, rdb.RDBError, ValueError, IndexError) as e:
             log.warn("replication link to the master broken: {why}", why=str(e))
@@ -139,6 +147,7 @@ class MasterConnection(protocol.Protocol):
             )
             self.state = "transfer"
             upstream.link_state = "sync"
+            upstream.factory.failover.accepted()
         elif line.startswith(b"+CONTINUE"):
             parts = line.split()
             if len(parts) > 1:
@@ -146,6 +155,9 @@ class MasterConnection(protocol.Protocol):
             log.info("Successful partial resynchronization with master.")
             self.state = "stream"
             upstream.connected(self)
+            upstream.factory.failover.accepted()
+        elif upstream.factory.failover.state == IN_PROGRESS:
+            upstream.factory.failover.abort("Failover target rejected psync request")
         else:
             raise _Broken("Unexpected reply to PSYNC from master: %r" % (line,))
 
@@ -343,7 +355,10 @@ class Upstream:
         master = self.master
         if master.backlog is None:
             return [b"PSYNC", b"?", b"-1"]
-        return [b"PSYNC", master.replid.encode(), b"%d" % (master.offset + 1)]
+        request = [b"PSYNC", master.replid.encode(), b"%d" % (master.offset + 1)]
+        if self.factory.failover.state == IN_PROGRESS:
+            request.append(b"FAILOVER")  # the master is to hand us its role
+        return request
 
     def load(self, data, replid, offset):
         """Replace the data with the master's snapshot."""
