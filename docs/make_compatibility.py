@@ -47,6 +47,12 @@ COMMAND_NOTES = {
     "debug": "the subcommands tools use (the others are refused with the reason); "
     "behind `enable-debug-command`",
     "module": "there are no modules: `LIST` is empty, a load fails as for a missing file",
+    "latency": "events `command`, `fast-command`, `expire-cycle` and `eviction-cycle`",
+    "latency|doctor": "a report in miniredis's own words",
+    "latency|graph": "miniredis's own drawing",
+    "latency|histogram": "power-of-two buckets, the calls under 8 us in one",
+    "slowlog": "a call's time includes its checks and the encoding of the reply "
+    "before it",
 }
 
 

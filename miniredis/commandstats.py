@@ -1,35 +1,38 @@
 """
-Per-command statistics: the counts and times behind INFO commandstats, the
-latency histograms of the metrics endpoint, and the slow-command log.
+Per-command statistics: the counts and times behind INFO commandstats and
+INFO latencystats, the latency histograms of C{LATENCY HISTOGRAM} and the
+metrics endpoint; and the hand-off of slow calls to the slow log
+(L{miniredis.slowlog}) and the latency monitor (L{miniredis.latency}).
 
-They are kept on each L{miniredis.commands.Command} (slot attributes, so
-the dispatcher pays one attribute decrement a call) and counted in one
-place, L{miniredis.commands.call} and its inlined copy in C{dispatch}:
+They are kept on each L{miniredis.commands.Command} (slot attributes) and
+counted in one place, L{miniredis.commands.run} and its inlined copy in
+C{dispatch}:
 
-    - C{calls}: the command ran (read from C{counted} and C{countdown});
+    - C{calls}: the command ran;
+    - C{seconds}: the time its calls took;
     - C{failed_calls}: it ran and answered an error;
     - C{rejected_calls}: it was refused before it ran (arity, NOAUTH, ...).
 
-Timing a call takes two clock reads and some bookkeeping, several times
-what counting costs (a clock read is about 0.05 us on a virtual machine, a
-whole GET's dispatch 0.25 us): so a command is timed on its first call and
-then one call in L{SAMPLE_EVERY}, except while its calls are slow: a timed
-call of L{SLOW_STREAK} microseconds or more has the next call timed too,
-until a timed call is quick again. So the slow calls of KEYS, of SMEMBERS on
-a big set or of a long script are all timed and logged, while GET and SET
-pay for one timing in 64.
+Every call is timed, with one clock read: the requests of one read from a
+client run one after the other, so the end of a call is the start of the
+next (L{miniredis.commands.begin} marks the start of a run of requests). A
+call's time is thus its command, its checks and the encoding of the reply
+before it: a microsecond or so more than Redis counts. (The calls of EXEC
+and of scripts read the clock before and after.) A call that took
+L{DETAIL} microseconds or more, or at least the smallest threshold of the
+slow log or the latency monitor of any server (L{refresh}), is then looked
+at by L{record}: it goes into the power-of-two buckets of the latency
+histogram, the slow log and the latency monitor (not when it left its
+client blocked: a blocked call is counted, not logged). The quicker calls, most of
+them, only add to C{calls} and C{seconds}: the histogram counts them in the
+bucket of L{DETAIL} microseconds (C{calls} less those it holds), since
+finding each one's bucket would cost as much as the rest of a GET's
+dispatch.
 
-One counter does both jobs on the untimed calls: C{countdown}, the untimed
-calls left before the next timed one, which each of them decrements once it
-ran (a call that is not timed when its countdown is zero or less). A timed
-call sets the next C{countdown} and adds it in advance to C{counted}, so
-that C{calls} is C{counted - countdown} at any time. CONFIG RESETSTAT zeroes
-both: an untimed RESETSTAT then counts itself by taking C{countdown} to -1.
-
-C{usec} is the mean of the timed calls times
-C{calls}. The latency histogram holds the timed calls, in power-of-two
-microsecond buckets as Redis's C{LATENCY HISTOGRAM} reports them, and a
-timed call slower than C{slowlog-log-slower-than} is logged.
+While a server has C{latency-tracking} off, L{record} looks at every call
+(C{untracked} counts those not in the histogram): the histograms only hold
+the calls made while it was on, and INFO latencystats and C{LATENCY
+HISTOGRAM} show none while it is off, as Redis's.
 
 The table is one per process, as Redis has one server per process: two
 factories in one process share these counts, and C{total_commands_processed}
@@ -41,25 +44,20 @@ Usage::
     commandstats.info_fields(COMMANDS)   # [("cmdstat_get", "calls=3,..."), ...]
 """
 
-import time
+import weakref
 
-from miniredis.logging import logger
-from miniredis.resp import ReplyError
+from miniredis.config import percentile_text
+from miniredis.waits import BLOCKED
 
-log = logger("miniredis.commands")
-
-SAMPLE_EVERY = 64
-SAMPLE_MASK = SAMPLE_EVERY - 1
 BUCKETS = 40
-SLOW_FLOOR = 10
-SLOW_STREAK = 1000
-clock = time.perf_counter
+DETAIL = 8
+_servers = weakref.WeakSet()
+_set_floor = None
 
 
 def reset(cmd):
-    """Zero the statistics of the L{Command} C{cmd}: its next call is timed."""
-    cmd.counted = cmd.countdown = 0
-    cmd.failed_calls = cmd.rejected_calls = cmd.timed = 0
+    """Zero the statistics of the L{Command} C{cmd}."""
+    cmd.calls = cmd.failed_calls = cmd.rejected_calls = cmd.untracked = 0
     cmd.seconds = 0.0
     cmd.latency = None
 
@@ -78,61 +76,70 @@ def walk(table):
             yield from cmd.subcommands.values()
 
 
-def run_timed(session, cmd, argv):
+def watch(server, set_floor):
     """
-    Run C{cmd} and time it (what C{call} does for a sampled call when
-    nothing else follows a command).
+    Take the thresholds of C{server} (a L{MiniRedisFactory}) into account
+    now and whenever its configuration changes them.
 
-    @return: the reply; an error reply as a L{ReplyError} value.
+    @param set_floor: what tells the dispatcher the shortest call to give
+        L{record}, in seconds (L{miniredis.commands.set_floor}).
     """
-    started = clock()
-    try:
-        reply = cmd.func(session, argv)
-    except ReplyError as e:
-        reply = e
-        cmd.failed_calls += 1
-    timed(session, cmd, argv, clock() - started)
-    return reply
+    global _set_floor
+    _set_floor = set_floor
+    _servers.add(server)
+    for name in (
+        "slowlog-log-slower-than",
+        "latency-monitor-threshold",
+        "latency-tracking",
+    ):
+        server.config.listeners.setdefault(name, []).append(lambda value: refresh())
+    refresh()
 
 
-def timed(session, cmd, argv, seconds):
+def refresh():
     """
-    Count and record a timed call of C{cmd} that took C{seconds}; log it
-    when it took longer than C{slowlog-log-slower-than} microseconds (calls
-    under L{SLOW_FLOOR} microseconds are never looked at); time the next
-    call too when this one took L{SLOW_STREAK} microseconds or more, else
-    the one after L{SAMPLE_MASK} untimed calls.
+    Set the shortest call L{record} looks at: L{DETAIL} microseconds, or
+    less where a server's slow log or latency monitor wants shorter calls;
+    every call while a server does not track latencies.
     """
-    cmd.timed += 1
-    cmd.seconds += seconds
+    usec = DETAIL
+    for server in _servers:
+        if not server.config["latency-tracking"]:
+            usec = 0
+        slower = server.config["slowlog-log-slower-than"]
+        if 0 <= slower < usec:
+            usec = slower
+        threshold = server.config["latency-monitor-threshold"] * 1000
+        if 0 < threshold < usec:
+            usec = threshold
+    _set_floor(usec / 1000000.0)
+
+
+def record(session, cmd, argv, seconds, reply):
+    """
+    Look at a call of C{cmd} that took C{seconds}, at least the floor
+    L{refresh} set: count it in its histogram bucket, log it when it is
+    slow enough, and show it to the latency monitor.
+
+    A call that left its client blocked (C{reply} is L{BLOCKED}) is not
+    slow: it is waiting.
+    """
     usec = int(seconds * 1000000)
-    bucket = usec.bit_length()
-    latency = cmd.latency
-    if latency is None:
-        latency = cmd.latency = [0] * BUCKETS
-    if bucket < BUCKETS:
-        latency[bucket] += 1
-    else:
-        latency[-1] += 1
-    untimed = 0 if usec >= SLOW_STREAK else SAMPLE_MASK
-    # calls + 1 (this call) + the untimed calls to come, counted in advance.
-    cmd.counted = cmd.counted - cmd.countdown + 1 + untimed
-    cmd.countdown = untimed
-    if usec >= SLOW_FLOOR:
-        threshold = session.server.config["slowlog-log-slower-than"]
-        if 0 <= threshold <= usec:
-            log.warn(
-                "slow command: {command} took {usec} us (client {client})",
-                command=" ".join(_shown(arg) for arg in argv[:8]),
-                usec=usec,
-                client=session.address,
-                event="slow_command",
-            )
-
-
-def _shown(arg):
-    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
-    return text if len(text) <= 64 else text[:64] + "..."
+    server = session.server
+    if not server.config["latency-tracking"]:
+        cmd.untracked += 1
+    elif usec >= DETAIL:
+        bucket = usec.bit_length()
+        histogram = cmd.latency
+        if histogram is None:
+            histogram = cmd.latency = [0] * BUCKETS
+        histogram[bucket if bucket < BUCKETS else -1] += 1
+    if reply is BLOCKED:
+        return
+    if 0 <= server.config["slowlog-log-slower-than"] <= usec:
+        server.slowlog.add(session, cmd, argv, usec)
+    event = "fast-command" if "fast" in cmd.flags else "command"
+    server.latency.add(event, usec // 1000)
 
 
 def total(table):
@@ -141,10 +148,8 @@ def total(table):
 
 
 def usec(cmd):
-    """@return: the estimated microseconds all calls of C{cmd} took."""
-    if not cmd.timed:
-        return 0
-    return int(cmd.seconds * 1000000 * cmd.calls / cmd.timed)
+    """@return: the microseconds all calls of C{cmd} took."""
+    return int(cmd.seconds * 1000000)
 
 
 def used(table):
@@ -179,16 +184,20 @@ def info_fields(table):
 
 def histogram(cmd):
     """
-    @return: the cumulative latency histogram of C{cmd}'s timed calls:
+    @return: the cumulative latency histogram of C{cmd}'s calls:
         C{[(upper bound in usec, calls at most that long)]}, up to the
-        slowest bucket used.
+        slowest bucket used (the calls under L{DETAIL} microseconds all in
+        its bucket).
     """
-    latency = cmd.latency or ()
-    last = max((i for i, n in enumerate(latency) if n), default=-1)
+    counts = list(cmd.latency or [0] * BUCKETS)
+    quick = cmd.calls - cmd.untracked - sum(counts)
+    if quick > 0:
+        counts[DETAIL.bit_length() - 1] += quick
+    last = max((i for i, n in enumerate(counts) if n), default=-1)
     out = []
     total = 0
     for i in range(last + 1):
-        total += latency[i]
+        total += counts[i]
         out.append((1 << i, total))
     return out
 
@@ -198,9 +207,9 @@ PERCENTILES = (50.0, 99.0, 99.9)
 
 def percentiles(cmd, wanted=PERCENTILES):
     """
-    @return: C{[(percentile, usec)]} of C{cmd}'s timed calls: the upper
-        bound of the histogram bucket each percentile falls in (Redis reads
-        them from a finer histogram).
+    @return: C{[(percentile, usec)]} of C{cmd}'s calls: the upper bound of
+        the histogram bucket each percentile falls in (Redis reads them
+        from a finer histogram).
     """
     buckets = histogram(cmd)
     if not buckets:
@@ -214,13 +223,30 @@ def percentiles(cmd, wanted=PERCENTILES):
     return out
 
 
-def latency_fields(table):
-    """@return: INFO latencystats' C{(field, value)} pairs, as Redis 7.0 writes them."""
+def tracked(server, table):
+    """
+    @return: the commands of C{table} with a latency histogram, none when
+        C{server} has C{latency-tracking} off.
+    """
+    if not server.config["latency-tracking"]:
+        return []
+    return [cmd for cmd in walk(table) if cmd.calls > cmd.untracked]
+
+
+def latency_fields(server, table):
+    """
+    @return: INFO latencystats' C{(field, value)} pairs, as Redis 7.0
+        writes them, for the percentiles C{latency-tracking-info-percentiles}
+        asks for.
+    """
+    wanted = server.config["latency-tracking-info-percentiles"]
     return [
         (
             "latency_percentiles_usec_" + cmd.name,
-            ",".join("p%g=%.3f" % pair for pair in percentiles(cmd)),
+            ",".join(
+                "p%s=%.3f" % (percentile_text(p), usec)
+                for p, usec in percentiles(cmd, wanted)
+            ),
         )
-        for cmd in used(table)
-        if cmd.timed
+        for cmd in tracked(server, table)
     ]

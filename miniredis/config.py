@@ -254,8 +254,13 @@ def _percentiles(raw):
     return values
 
 
+def percentile_text(value):
+    """@return: a percentile as Redis writes it: C{%f} without trailing zeros."""
+    return ("%f" % (value,)).rstrip("0").rstrip(".")
+
+
 def _render_percentiles(values):
-    return " ".join("%g" % (value,) for value in values)
+    return " ".join(percentile_text(value) for value in values)
 
 
 def _oom_score_adj_values(raw):
@@ -701,8 +706,6 @@ _LIMITED_PARAMETERS = {
 NO_EFFECT = {
     "rdbcompression": "RDB strings are written uncompressed (Redis reads both); "
     "LZF strings are read",
-    "slowlog-max-len": "`SLOWLOG` is not there yet (`slowlog-log-slower-than` "
-    "picks the commands logged)",
     "list-compress-depth": "lists are not compressed (DEBUG OBJECT says "
     "`ql_compressed:0`)",
     "activedefrag": "Python's allocator is not jemalloc: there is no defragmenter",
@@ -730,9 +733,6 @@ NO_EFFECT = {
     "disable-thp": "miniredis leaves transparent huge pages as they are",
     "ignore-warnings": "miniredis makes none of the startup checks it silences",
     "jemalloc-bg-thread": "as `activedefrag`",
-    "latency-monitor-threshold": "`LATENCY` is not there yet",
-    "latency-tracking": "as `latency-monitor-threshold`",
-    "latency-tracking-info-percentiles": "as `latency-monitor-threshold`",
     "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
     "once, in every case",
     "oom-score-adj": "miniredis does not change its OOM score",

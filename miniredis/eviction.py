@@ -291,6 +291,16 @@ class MemoryLimit:
         volatile = policy.startswith("volatile-")
         limit = time_limit(config["maxmemory-eviction-tenacity"])
         started = time.perf_counter()
+        try:
+            return self._evict_round(pick, policy, volatile, tofree, limit, started)
+        finally:
+            # the round's time, for the latency monitor's eviction-cycle event
+            self._server.latency.add(
+                "eviction-cycle", int((time.perf_counter() - started) * 1000)
+            )
+
+    def _evict_round(self, pick, policy, volatile, tofree, limit, started):
+        """Evict keys until C{tofree} bytes are freed or C{limit} seconds pass."""
         freed = evicted = 0
         while freed < tofree:
             found = pick(policy, volatile)

@@ -21,11 +21,12 @@ from twisted.internet.protocol import Protocol, ServerFactory
 
 from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
-from miniredis.commands import BLOCKED, dispatch
+from miniredis.commands import BLOCKED, begin, dispatch
 from miniredis.config import Config
 from miniredis.encodings import Conversions
 from miniredis.eviction import MemoryLimit
 from miniredis.expiry import ActiveExpiry
+from miniredis.latency import LatencyMonitor
 from miniredis.logging import logger
 from miniredis.migration import Targets
 from miniredis.notifications import Notifications
@@ -52,6 +53,7 @@ from miniredis.resp import (
 )
 from miniredis.scan import Cursors
 from miniredis.session import Session
+from miniredis.slowlog import SlowLog
 from miniredis.store import Store
 from miniredis.tls import TLS
 from miniredis.tracking import Tracking
@@ -223,6 +225,7 @@ class RedisServerProtocol(Protocol):
         session = self.session
         out = self._out = []
         session.last_interaction = time.time()
+        begin()
         pending = iter(requests)
         for argv in pending:
             reply = dispatch(session, argv)
@@ -458,6 +461,12 @@ class Outbox:
             protocol.flush()
 
 
+def _dispatch_one(session, argv):
+    """Run one request on its own (a postponed one), timed from now."""
+    begin()
+    return dispatch(session, argv)
+
+
 def write_now(transport, data):
     """
     Write C{data} to C{transport}, sending it at once when nothing is queued.
@@ -620,6 +629,8 @@ class MiniRedisFactory(ServerFactory):
     @ivar durable: None, or C{durable(action, *args)} which runs the action
         once every write logged so far is on disk (C{appendfsync always}):
         connections send their replies through it.
+    @ivar slowlog: the L{SlowLog} (SLOWLOG).
+    @ivar latency: the L{LatencyMonitor} (LATENCY).
     @ivar shutdown_hooks: callables run by SHUTDOWN before the process stops.
     @ivar outbox: the L{Outbox} replies wait in until the end of a reactor
         turn.
@@ -682,7 +693,7 @@ class MiniRedisFactory(ServerFactory):
         self.restricted = False
         self.noreplicas = False
         self.memory = None
-        self.pause = Pause(self, dispatch)
+        self.pause = Pause(self, _dispatch_one)
         self.conversions = Conversions(self.config, self.store)
         self._sampler = task.LoopingCall(self._sample)
         self._ticks = 0
@@ -694,7 +705,10 @@ class MiniRedisFactory(ServerFactory):
         self.writes = WriteStream(self)
         self.durable = None
         self.shutdown_hooks = []
-        self.expiry = ActiveExpiry(self.store, clock, self.config["hz"])
+        self.slowlog = SlowLog(self.config, clock)
+        self.latency = LatencyMonitor(self.config, clock)
+        commandstats.watch(self, commands.set_floor)
+        self.expiry = ActiveExpiry(self.store, clock, self.config["hz"], self.latency)
         self.config.listeners.setdefault("hz", []).append(self.expiry.set_hz)
         self.cursors = Cursors()
         self.pubsub = PubSub()

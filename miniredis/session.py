@@ -7,10 +7,36 @@ internal caller such as a Lua script; commands only ever see sessions.
 
 import itertools
 import time
+from operator import attrgetter
 
 from miniredis.watch import unwatch_all
 
 _ids = itertools.count(1)
+
+
+def _usual(name):
+    """
+    @return: a property for a session attribute the dispatcher looks at
+        before every command: each change recomputes L{Session.usual}, so
+        that the dispatcher reads one attribute instead of five (the getter
+        is C{attrgetter}'s, about as quick as a plain attribute).
+    """
+    stored = "_" + name
+
+    def set_(session, value):
+        state = session.__dict__
+        state[stored] = value
+        state["usual"] = (
+            state["_authenticated"]
+            and not state["_checked"]
+            and state["_multi"] is None
+            and not state["_subscribed"]
+            and not state["_monitoring"]
+        )
+
+    return property(attrgetter(stored), set_)
+
+
 _LOOPBACK = ("127.0.0.1", "[::1]")
 _REPLY_CHUNK = 16384  # Redis's PROTO_REPLY_CHUNK_BYTES
 
@@ -48,9 +74,26 @@ class Session:
         of itself (a list of argv lists), or None to log the command as sent.
     @ivar tracking: the L{miniredis.tracking.Mode} of CLIENT TRACKING while
         the client tracks keys, else None.
+    @ivar usual: whether the client is authenticated, not checked by the
+        ACL, not in MULTI, not subscribed and not monitoring (kept by
+        L{_usual}): the dispatcher then skips its checks.
     """
 
+    authenticated = _usual("authenticated")
+    checked = _usual("checked")
+    multi = _usual("multi")
+    subscribed = _usual("subscribed")
+    monitoring = _usual("monitoring")
+
     def __init__(self, server, connection=None, address=""):
+        self.__dict__.update(
+            _authenticated=False,
+            _checked=False,
+            _multi=None,
+            _subscribed=False,
+            _monitoring=False,
+            usual=False,
+        )
         self.server = server
         self.connection = connection
         self.address = address

@@ -21,6 +21,20 @@ def mini_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def debug_servers(tmp_path_factory):
+    """A redis-server and a miniredis that take DEBUG (slow commands on demand)."""
+    real = redis_process(
+        str(tmp_path_factory.mktemp("redis")), "--enable-debug-command", "yes"
+    ).start()
+    mini = miniredis_process(
+        str(tmp_path_factory.mktemp("mini")), "--enable-debug-command=yes"
+    ).start()
+    yield real, mini
+    real.stop()
+    mini.stop()
+
+
 @pytest.fixture
 def server():
     """A socketless miniredis (L{Local}), its first client speaking RESP2."""

@@ -84,7 +84,7 @@ def test_dashboard_in_a_browser(dashboard, tmp_path):
         assert (
             page.evaluate("document.querySelectorAll('#clients tbody tr').length") == 1
         )
-        assert "Not available" in page.evaluate(
+        assert "No command slower" in page.evaluate(
             "document.getElementById('slowlog').textContent"
         )
         # a string key, its TTL shown

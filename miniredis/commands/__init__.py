@@ -22,6 +22,7 @@ Usage::
 
 import importlib
 import pkgutil
+from time import perf_counter as clock
 
 from miniredis import commandstats, monitor
 from miniredis.commands import spec
@@ -61,9 +62,8 @@ class Command:
     @ivar monitored: whether MONITOR shows the command (not C{admin} nor
         C{skip_monitor}).
     @ivar subcommands: name -> L{Command}, for container commands.
-    @ivar counted, countdown, failed_calls, rejected_calls, timed, seconds,
-        latency: its statistics (L{miniredis.commandstats}); L{calls} reads
-        the count of calls from C{counted} and C{countdown}.
+    @ivar calls, seconds, failed_calls, rejected_calls, untracked, latency: its
+        statistics (L{miniredis.commandstats}).
     """
 
     __slots__ = (
@@ -87,11 +87,10 @@ class Command:
         "reads",
         "subcommands",
         "monitored",
-        "counted",
-        "countdown",
+        "calls",
         "failed_calls",
         "rejected_calls",
-        "timed",
+        "untracked",
         "seconds",
         "latency",
     )
@@ -147,11 +146,6 @@ class Command:
         self.monitored = not flags & {"admin", "skip_monitor"}
         self.subcommands = None
         commandstats.reset(self)
-
-    @property
-    def calls(self):
-        """The calls run (C{counted} runs ahead by the C{countdown} untimed ones)."""
-        return self.counted - self.countdown
 
     def arity_ok(self, argc):
         arity = self.arity
@@ -345,6 +339,24 @@ def plain_args(argv):
     return [plain_arg(a) for a in argv]
 
 
+# When the call before the one running ended (see L{miniredis.commandstats}).
+_mark = 0.0
+# The shortest call that L{commandstats.record} looks at, in seconds.
+_floor = commandstats.DETAIL / 1000000.0
+
+
+def begin():
+    """Mark the start of a run of requests: L{dispatch} times each from here."""
+    global _mark
+    _mark = clock()
+
+
+def set_floor(seconds):
+    """Have L{commandstats.record} look at the calls of C{seconds} or longer."""
+    global _floor
+    _floor = seconds
+
+
 def call(session, cmd, argv, nested=True):
     """
     Run one command and do all that follows it (L{run}); while keyspace
@@ -369,13 +381,13 @@ def run(session, cmd, argv, nested=True):
 
     @param nested: whether C{argv} runs inside EXEC or a script, rather
         than as a client's own request (whose monitor line, for a client
-        that monitors itself, follows its reply).
+        that monitors itself, follows its reply, and whose time runs from
+        the end of the request before it: L{begin}).
     @return: the reply; an error reply as a L{ReplyError} value.
     """
+    global _mark
     server = session.server
-    timed = cmd.countdown <= 0
-    if timed:
-        started = commandstats.clock()
+    started = clock() if nested else _mark
     if server.propagate is None:
         try:
             reply = cmd.func(session, argv)
@@ -400,10 +412,14 @@ def run(session, cmd, argv, nested=True):
                 server.propagate(session.db.index, rewrites)
     if cmd.reads and server.tracking.clients:
         server.tracking.remember(session, cmd, argv)
-    if timed:
-        commandstats.timed(session, cmd, argv, commandstats.clock() - started)
-    else:
-        cmd.countdown -= 1
+    now = clock()
+    if not nested:
+        _mark = now
+    took = now - started
+    cmd.calls += 1
+    cmd.seconds += took
+    if took >= _floor:
+        commandstats.record(session, cmd, argv, took, reply)
     if server.monitors and cmd.monitored:
         if nested:
             monitor.feed(session, cmd, argv)
@@ -459,8 +475,11 @@ def dispatch(session, argv):
     Run one request of a client: the table lookup, then the checks Redis
     makes before a command runs (auth, ACL, MULTI queueing, subscribed mode).
 
+    The request is timed from the end of the one before it (L{begin}).
+
     @return: the reply, or L{BLOCKED} when the client now waits.
     """
+    global _mark
     server = session.server
     if server.renamed is not None:
         try:
@@ -485,36 +504,32 @@ def dispatch(session, argv):
         except ReplyError as e:
             return rejected(session, argv[0], e, cmd)
     session.last_command = cmd.name
-    if (
-        not session.authenticated
-        or session.checked
-        or server.restricted
-        or session.multi is not None
-        or session.subscribed
-        or session.monitoring
-    ):
+    if not session.usual or server.restricted:
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
             return refusal
     if server.plain:
         # call()'s work when nobody listens to writes and nobody monitors,
         # inlined: a function call is a fifth of the dispatch time of GET.
-        # An untimed call is counted by its countdown alone (commandstats).
-        if cmd.countdown > 0:
-            try:
-                reply = cmd.func(session, argv)
-            except ReplyError as e:
-                reply = e
-                cmd.failed_calls += 1
-            cmd.countdown -= 1
-        else:
-            reply = commandstats.run_timed(session, cmd, argv)
+        try:
+            reply = cmd.func(session, argv)
+        except ReplyError as e:
+            reply = e
+            cmd.failed_calls += 1
+        now = clock()
+        took = now - _mark
+        _mark = now
+        cmd.calls += 1
+        cmd.seconds += took
+        if took >= _floor:
+            commandstats.record(session, cmd, argv, took, reply)
     elif server.tracking.clients:
         reply = _call_tracked(session, cmd, argv)
     else:
         reply = call(session, cmd, argv, False)
     if server.store.ready and server.busy is None:
         server.waits.serve_ready()
+        _mark = clock()  # the clients it woke are not this request's time
     return reply
 
 

@@ -300,7 +300,7 @@ def commandstats_info(server):
 
 @info_section("latencystats")
 def latencystats_info(server):
-    return commandstats.latency_fields(COMMANDS)
+    return commandstats.latency_fields(server, COMMANDS)
 
 
 @info_section("cluster")

@@ -16,7 +16,7 @@ where it stopped. Usage::
 from twisted.internet import protocol, task
 from twisted.logger import Logger
 
-from miniredis.commands import dispatch
+from miniredis.commands import begin, dispatch
 from miniredis.persistence import aof, rdb
 from miniredis.replication.failover import IN_PROGRESS
 from miniredis.resp import ReplyError, encode_command
@@ -424,6 +424,7 @@ class Upstream:
             store = self.factory.store
             store.applying_master = True
             try:
+                begin()
                 dispatch(self.session, argv)
             finally:
                 store.applying_master = False

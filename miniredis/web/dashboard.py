@@ -5,7 +5,7 @@ taken from the server in process (the factory's store, clients, stats),
 without a Redis connection.
 
     - C{/api/overview}: the server, its persistence and replication, the
-      clients, the slow log (not available: miniredis has no SLOWLOG), and
+      clients, the newest entries of the slow log, and
       huey's queues when huey's keys are there;
     - C{/api/events}: server-sent events, a sample a second (ops/s, memory,
       clients, hit rate, keys) for the charts;
@@ -161,9 +161,17 @@ def overview(factory, huey):
         "databases": databases,
         "clients": clients,
         "commands": commands,
-        "slowlog": {
-            "available": "slowlog" in {name.decode() for name in COMMANDS},
-        },
+        "slowlog": [
+            {
+                "id": id_,
+                "time": when,
+                "usec": usec,
+                "command": " ".join(text(arg) for arg in argv),
+                "client": text(address),
+                "name": text(name),
+            }
+            for id_, when, usec, argv, address, name in factory.slowlog.get(10)
+        ],
         "huey": huey.queues(),
     }
 

@@ -242,8 +242,8 @@ def _command_metrics(out):
         )
     name = "redis_commands_latencies_usec"
     out.lines.append(
-        "# HELP %s Latency of timed calls (one call in %d, every slow one)"
-        % (name, commandstats.SAMPLE_EVERY)
+        "# HELP %s Latency of calls (those under %d us in one bucket)"
+        % (name, commandstats.DETAIL)
     )
     out.lines.append("# TYPE %s histogram" % (name,))
     for cmd in used:
@@ -252,18 +252,19 @@ def _command_metrics(out):
             continue
         for bound, count in buckets:
             out.sample(name + "_bucket", count, {"cmd": cmd.name, "le": str(bound)})
-        out.sample(name + "_bucket", cmd.timed, {"cmd": cmd.name, "le": "+Inf"})
+        total = buckets[-1][1]
+        out.sample(name + "_bucket", total, {"cmd": cmd.name, "le": "+Inf"})
         out.sample(name + "_sum", int(cmd.seconds * 1e6), {"cmd": cmd.name})
-        out.sample(name + "_count", cmd.timed, {"cmd": cmd.name})
+        out.sample(name + "_count", total, {"cmd": cmd.name})
     _latency_percentiles(out, used)
 
 
 def _latency_percentiles(out, used):
     name = "redis_latency_percentiles_usec"
-    out.lines.append("# HELP %s Latency percentiles of timed calls" % (name,))
+    out.lines.append("# HELP %s Latency percentiles of calls" % (name,))
     out.lines.append("# TYPE %s summary" % (name,))
     for cmd in used:
-        if not cmd.timed:
+        if not cmd.calls:
             continue
         for percentile, usec in commandstats.percentiles(cmd):
             out.sample(name, usec, {"cmd": cmd.name, "quantile": "%g" % percentile})

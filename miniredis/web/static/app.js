@@ -155,9 +155,11 @@ function showOverview(data) {
     ["Evicted keys", number(Number(info.evicted_keys))],
     ["Max memory", info.maxmemory_human === "0B" ? "unlimited" : info.maxmemory_human + " (" + info.maxmemory_policy + ")"],
   ]);
-  $("slowlog").textContent = data.slowlog.available
-    ? "SLOWLOG GET shows the slow commands."
-    : "Not available: this server has no SLOWLOG yet. Slow commands are written to the server's log (slowlog-log-slower-than).";
+  $("slowlog").replaceChildren(data.slowlog.length
+    ? el("ul", {}, ...data.slowlog.map((e) => el("li", { class: "mono" },
+        new Date(e.time * 1000).toLocaleTimeString() + " " + number(e.usec) + " us " +
+        e.command + " (" + (e.client + (e.name ? " " + e.name : "")) + ")")))
+    : "No command slower than slowlog-log-slower-than yet.");
 
   const clients = $("clients").tBodies[0];
   clients.replaceChildren(...data.clients.map((c) => el("tr", {},
