@@ -653,6 +653,8 @@ class MiniRedisFactory(ServerFactory):
         C{min-replicas-to-write} acknowledge in time.
     @ivar renamed: None, or the command table under the names
         C{rename-command} gave (L{commands.renamed_table}).
+    @ivar by_name: the entries of the names clients sent, as they spelt
+        them (L{commands.BY_NAME}, or this server's own when it renames).
     @ivar tracking: the keys clients may cache (CLIENT TRACKING,
         L{Tracking}).
     @ivar plain: whether commands may skip call()'s work (L{plain_changed}).
@@ -678,6 +680,7 @@ class MiniRedisFactory(ServerFactory):
         self.renamed = (
             commands.renamed_table(self.config.renames) if self.config.renames else None
         )
+        self.by_name = commands.BY_NAME if self.renamed is None else {}
         self.clock = clock
         self.store = (
             store

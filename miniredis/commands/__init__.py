@@ -446,21 +446,24 @@ _NOT_QUEUED = frozenset(["exec", "discard", "multi", "watch", "quit", "reset"])
 _TOUCHES_KEYS = frozenset(["write", "readonly", "may_replicate"])
 
 
-_BY_NAME = {}
+# Names as clients spell them -> entries, for the servers that rename no
+# command (each of the others has a dict of its own): see L{_entry}.
+BY_NAME = {}
 
 
-def _entry(argv):
+def _entry(argv, server):
     """
     The table entry for a request, checked for arity, by L{lookup}; names as
-    clients spell them are remembered in C{_BY_NAME}, which L{dispatch}
-    tries first (no lower-casing on the hot path).
+    clients spell them are remembered in C{server.by_name}, which
+    L{dispatch} tries first (no lower-casing on the hot path).
 
     @raise ReplyError: as L{lookup} does.
     """
-    cmd = lookup(argv)
-    if cmd.subcommands is None and "|" not in cmd.name and len(_BY_NAME) < 4096:
+    cmd = lookup(argv, server.renamed)
+    by_name = server.by_name
+    if cmd.subcommands is None and "|" not in cmd.name and len(by_name) < 4096:
         if type(argv[0]) is bytes:
-            _BY_NAME[argv[0]] = cmd
+            by_name[argv[0]] = cmd
     return cmd
 
 
@@ -481,23 +484,17 @@ def dispatch(session, argv):
     """
     global _mark
     server = session.server
-    if server.renamed is not None:
+    try:
+        cmd = server.by_name.get(argv[0])
+    except TypeError:  # a typed request may name its command with an array
+        cmd = None
+    if cmd is None or (
+        len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
+    ):
         try:
-            cmd = lookup(argv, server.renamed)
+            cmd = _entry(argv, server)
         except ReplyError as e:
             return rejected(session, argv[0], e, _misfit(argv, server.renamed))
-    else:
-        try:
-            cmd = _BY_NAME.get(argv[0])
-        except TypeError:  # a typed request may name its command with an array
-            cmd = None
-        if cmd is None or (
-            len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity)
-        ):
-            try:
-                cmd = _entry(argv)
-            except ReplyError as e:
-                return rejected(session, argv[0], e, _misfit(argv))
     if type(argv) is not list and not cmd.typed:
         try:
             argv = plain_args(argv)
