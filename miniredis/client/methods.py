@@ -400,6 +400,19 @@ class RedisCommands:
     )
     module_unload = _command("MODULE UNLOAD", "name")
     module_help = _command("MODULE HELP")
+
+    # slow log and latency monitor
+    slowlog_get = _command("SLOWLOG GET", "[count]")
+    slowlog_len = _command("SLOWLOG LEN")
+    slowlog_reset = _command("SLOWLOG RESET")
+    slowlog_help = _command("SLOWLOG HELP")
+    latency_latest = _command("LATENCY LATEST")
+    latency_history = _command("LATENCY HISTORY", "event")
+    latency_reset = _command("LATENCY RESET", "[event ...]")
+    latency_graph = _command("LATENCY GRAPH", "event")
+    latency_doctor = _command("LATENCY DOCTOR")
+    latency_histogram = _command("LATENCY HISTOGRAM", "[command ...]")
+    latency_help = _command("LATENCY HELP")
     monitor = _command("MONITOR")
 
     # lists
