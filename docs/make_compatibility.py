@@ -59,6 +59,10 @@ COMMAND_NOTES = {
 # What differs in a parameter that does what Redis's does.
 PARAMETER_NOTES = {
     "save": "no rules by default: miniredis saves when asked",
+    "lazyfree-lazy-expire": "values are freed at once; it picks `UNLINK` over `DEL` "
+    "in the write stream, as Redis does",
+    "lazyfree-lazy-eviction": "as `lazyfree-lazy-expire`",
+    "lazyfree-lazy-server-del": "as `lazyfree-lazy-expire` (RESTORE of an expired key)",
     "maxmemory": "`used_memory` is a baseline plus the estimated size of the keys",
     "maxmemory-policy": "LRU idle times to the tick of `hz` (Redis: a second)",
     "list-max-listpack-size": "every list is a quicklist, as in Redis 7.0: it sizes "

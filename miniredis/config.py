@@ -733,8 +733,9 @@ NO_EFFECT = {
     "disable-thp": "miniredis leaves transparent huge pages as they are",
     "ignore-warnings": "miniredis makes none of the startup checks it silences",
     "jemalloc-bg-thread": "as `activedefrag`",
-    "lazyfree-lazy-*": "values are freed by Python's reference counting, at "
-    "once, in every case",
+    "lazyfree-lazy-user-del": "values are freed by Python's reference counting, "
+    "at once, in every case",
+    "lazyfree-lazy-user-flush": "as `lazyfree-lazy-user-del`",
     "oom-score-adj": "miniredis does not change its OOM score",
     "oom-score-adj-values": "as `oom-score-adj`",
     "proc-title-template": "the process title is Python's",
@@ -770,7 +771,7 @@ NO_EFFECT = {
     "replica-announce-port": "as `replica-announce-ip`",
     "replica-announced": "Sentinel is shown every replica",
     "replica-ignore-disk-write-errors": "as `stop-writes-on-bgsave-error`",
-    "replica-lazy-flush": "as `lazyfree-lazy-*`",
+    "replica-lazy-flush": "as `lazyfree-lazy-user-del`",
     "rdb-del-sync-files": "snapshots for replicas go through a pipe, never a file",
 }
 PARAMETERS.update(_NO_EFFECT_PARAMETERS)

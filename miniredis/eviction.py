@@ -46,6 +46,7 @@ import sys
 import time
 
 from miniredis.dataset import Dataset
+from miniredis.propagation import deletion
 from miniredis.sizes import dataset_estimate
 
 try:
@@ -332,7 +333,7 @@ class MemoryLimit:
         db.evict(key)
         self.evicted_keys += 1
         freed = -self.dataset.measure(index, key)
-        name = b"UNLINK" if self._config["lazyfree-lazy-eviction"] else b"DEL"
+        name = deletion(self._config, "lazyfree-lazy-eviction")
         self._server.writes.emit(index, [[name, key]])
         return freed
 

@@ -5,7 +5,8 @@ replicas). Keyspace events and client tracking want keys, not commands: the
 store tells them of each changed key (L{miniredis.store.Database.modified}).
 
 No command knows who listens. A key found expired while somebody listens
-goes into the stream as a C{DEL}. L{miniredis.commands.call} gives the stream
+goes into the stream as a C{DEL} (C{UNLINK} with C{lazyfree-lazy-expire},
+as Redis writes it: see L{deletion}). L{miniredis.commands.call} gives the stream
 what ran (or what the command asked to log in its place, see
 L{miniredis.session.Session.rewrite}); EXEC and scripts hold their writes
 and hand them over as one MULTI/EXEC block. Usage::
@@ -14,6 +15,17 @@ and hand them over as one MULTI/EXEC block. Usage::
 """
 
 import contextlib
+
+
+def deletion(config, lazy_parameter):
+    """
+    @param lazy_parameter: the C{lazyfree-lazy-*} parameter of the kind of
+        deletion (expiry, eviction, a server-side delete).
+    @return: the command a deletion is written to the stream as: C{UNLINK}
+        where that parameter is on, else C{DEL}, as Redis propagates them
+        (miniredis frees the value at once either way).
+    """
+    return b"UNLINK" if config[lazy_parameter] else b"DEL"
 
 
 class WriteStream:
@@ -57,10 +69,11 @@ class WriteStream:
 
     def _expired(self, db, key):
         """
-        A key found expired is written as a C{DEL}; inside a transaction or
-        a script it goes with their writes.
+        A key found expired is written as a C{DEL} (or C{UNLINK}); inside a
+        transaction or a script it goes with their writes.
         """
-        self.emit(db, [[b"DEL", key]])
+        name = deletion(self._server.config, "lazyfree-lazy-expire")
+        self.emit(db, [[name, key]])
 
     def emit(self, db, argvs):
         """Hand the commands C{argvs}, run on database C{db}, to the listeners."""

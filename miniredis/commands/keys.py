@@ -26,6 +26,7 @@ from miniredis.persistence.rdb import (
     dump_payload,
     load_dump_payload,
 )
+from miniredis.propagation import deletion
 from miniredis.resp import OK, ReplyError, Status
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import Typed, type_name
@@ -547,7 +548,8 @@ def _expire(session, argv, name, seconds, relative):
     if when <= now:
         db.delete(key)
         notify(db, "g", b"del", key)
-        session.rewrite([b"DEL", key])
+        config = session.server.config
+        session.rewrite([deletion(config, "lazyfree-lazy-expire"), key])
     else:
         db.set_deadline(key, when)
         notify(db, "g", b"expire", key)
@@ -1052,7 +1054,8 @@ def restore(session, argv):
         if deadline <= now or deadline > LLONG_MAX:  # Redis's sum overflows
             if deleted:
                 notify(db, "g", b"del", key)
-                session.rewrite([b"DEL", key])
+                config = session.server.config
+                session.rewrite([deletion(config, "lazyfree-lazy-server-del"), key])
             else:
                 session.rewrite()
             return OK

@@ -25,6 +25,7 @@ from miniredis.commands.parsing import (
 )
 from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, Token
 from miniredis.notifications import notify
+from miniredis.propagation import deletion
 from miniredis.resp import OK, ReplyError
 from miniredis.store import WRONGTYPE, Typed
 
@@ -416,7 +417,8 @@ def getex(session, argv):
         if options.unit in (b"exat", b"pxat") and deadline <= db.store.now_ms():
             db.delete(key)
             notify(db, "g", b"del", key)
-            session.rewrite([b"DEL", key])
+            config = session.server.config
+            session.rewrite([deletion(config, "lazyfree-lazy-expire"), key])
         else:
             db.set_deadline(key, deadline)
             notify(db, "g", b"expire", key)
