@@ -736,6 +736,7 @@ NO_EFFECT = {
     "lazyfree-lazy-user-del": "values are freed by Python's reference counting, "
     "at once, in every case",
     "lazyfree-lazy-user-flush": "as `lazyfree-lazy-user-del`",
+    "lazyfree-lazy-server-del": "as `lazyfree-lazy-user-del`",
     "oom-score-adj": "miniredis does not change its OOM score",
     "oom-score-adj-values": "as `oom-score-adj`",
     "proc-title-template": "the process title is Python's",

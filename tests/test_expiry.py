@@ -131,26 +131,6 @@ def test_expire_in_the_past_deletes_and_is_logged_as_del(server):
     assert server.logged[-1] == (0, [b"DEL", b"k"])
 
 
-def test_lazy_free_settings_write_deletions_as_unlink(server):
-    """As Redis propagates them: UNLINK where the deletion's lazyfree is on."""
-    call = server.call
-    call("CONFIG", "SET", "lazyfree-lazy-expire", "yes")
-    call("SET", "k", "v")
-    call("EXPIREAT", "k", str(int(server.clock.seconds())))
-    assert server.logged[-1] == (0, [b"UNLINK", b"k"])
-    call("SET", "k", "v")
-    call("GETEX", "k", "PXAT", "1")
-    assert server.logged[-1] == (0, [b"UNLINK", b"k"])
-    call("SET", "brief", "v", "PX", "10")
-    server.advance(0.2)
-    assert server.logged[-1] == (0, [b"UNLINK", b"brief"])
-    call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes")
-    call("SET", "k", "v")
-    payload = call("DUMP", "k")
-    call("RESTORE", "k", "1", payload, "REPLACE", "ABSTTL")
-    assert server.logged[-1] == (0, [b"UNLINK", b"k"])
-
-
 def test_lru_clock_ticks_with_the_cycle(server):
     start = server.store.lru_clock
     server.advance(2.05)

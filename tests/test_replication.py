@@ -344,3 +344,68 @@ def test_the_master_answers_while_a_full_sync_runs(pair):
     assert slowest < 0.05, slowest
     pair.settle()
     assert pair.replica.call("DBSIZE") == 200001
+
+
+def _stream_of(port, actions):
+    """
+    @return: the commands a replica of the server on C{port} is sent while
+        C{actions(conn)} runs, up to a final C{SET end 1}.
+    """
+    replica = RawConnection(port)
+    replica.send("SYNC")
+    line = read_line(replica)
+    while line == b"\n":
+        line = read_line(replica)
+    read_exactly(replica, int(line[1:-2]))
+    client = RawConnection(port)
+    actions(client)
+    client.call("SET", "end", "1")
+    commands = []
+    while not commands or commands[-1] != [b"SET", b"end", b"1"]:
+        commands.append(replica.read())
+    replica.close()
+    client.close()
+    return commands
+
+
+def test_deletions_are_written_as_redis_writes_them(tmp_path):
+    """DEL or UNLINK, by the lazyfree setting of each kind of deletion."""
+
+    def actions(conn):
+        conn.call("CONFIG", "SET", "lazyfree-lazy-expire", "yes")
+        conn.call("SET", "k", "v")
+        conn.call("EXPIREAT", "k", "1")
+        conn.call("SET", "k", "v")
+        conn.call("GETEX", "k", "PXAT", "1")
+        conn.call("CONFIG", "SET", "lazyfree-lazy-server-del", "yes")
+        conn.call("SET", "k", "v")
+        payload = conn.call("DUMP", "k")
+        conn.call("RESTORE", "k", "1", payload, "REPLACE", "ABSTTL")
+        conn.call("CONFIG", "SET", "lazyfree-lazy-expire", "no")
+        conn.call("SET", "k", "v")
+        conn.call("EXPIREAT", "k", "1")
+        conn.call("SET", "b", "v", "PX", "10")
+        time.sleep(0.3)  # the active cycle finds it
+        conn.call("CONFIG", "SET", "lazyfree-lazy-expire", "yes")
+        conn.call("SET", "c", "v", "PX", "10")
+        time.sleep(0.3)
+
+    found = []
+    for make in (redis_process, miniredis_process):
+        directory = tmp_path / make.__name__
+        directory.mkdir()
+        server = make(str(directory)).start()
+        try:
+            stream = _stream_of(server.port, actions)
+        finally:
+            server.stop()
+        found.append([c for c in stream if c[0].upper() in (b"DEL", b"UNLINK")])
+    assert found[1] == found[0]
+    assert [c[0].upper() for c in found[0]] == [
+        b"UNLINK",
+        b"UNLINK",
+        b"DEL",
+        b"DEL",
+        b"DEL",
+        b"UNLINK",
+    ]

@@ -1054,8 +1054,7 @@ def restore(session, argv):
         if deadline <= now or deadline > LLONG_MAX:  # Redis's sum overflows
             if deleted:
                 notify(db, "g", b"del", key)
-                config = session.server.config
-                session.rewrite([deletion(config, "lazyfree-lazy-server-del"), key])
+                session.rewrite([b"DEL", key])
             else:
                 session.rewrite()
             return OK
