@@ -386,6 +386,12 @@ def _search(session, argv, key_at, kind, can_store=False, destination=None):
     return _answer(session, zs, query)
 
 
+# Scores -> the positions they decode to, for the searches (decoding costs
+# more than measuring the distance); emptied past _DECODED_MAX entries.
+_DECODED = {}
+_DECODED_MAX = 1 << 16
+
+
 def _points(zs, shape, limit):
     """
     The points of C{zs} within C{shape}, in the order Redis finds them.
@@ -394,12 +400,18 @@ def _points(zs, shape, limit):
     @return: a list of C{(distance in metres, member, score, lon, lat)}.
     """
     found = []
-    decode, within = geohash.decode, shape.distance_if_within
+    within = shape.distance_if_within
+    decoded, decode = _DECODED, geohash.decode
+    if len(decoded) > _DECODED_MAX:
+        decoded.clear()
     for low, high in geohash.search_ranges(shape):
         if limit and len(found) >= limit:
             break
         for score, member in zs.order.irange((low,), (high,), inclusive=(True, False)):
-            lon, lat = decode(score)
+            position = decoded.get(score)
+            if position is None:
+                position = decoded[score] = decode(score)
+            lon, lat = position
             metres = within(lon, lat)
             if metres is not None:
                 found.append((metres, member, score, lon, lat))
