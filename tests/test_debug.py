@@ -7,23 +7,13 @@ PROTOCOL to the byte); the others are refused with a reason.
 import pytest
 
 from tests.differential import Differ, check_raw
-from tests.servers import RawConnection, miniredis_process, redis_process
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    option = ("--enable-debug-command", "yes")
-    real = redis_process(str(tmp_path_factory.mktemp("r")), *option).start()
-    mini = miniredis_process(str(tmp_path_factory.mktemp("m")), *option).start()
-    yield real, mini
-    real.stop()
-    mini.stop()
+from tests.servers import RawConnection
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def debug(request, servers):
+def debug(request, debug_servers):
     """A L{Differ} on servers with DEBUG enabled, emptied."""
-    pair = Differ(servers[0].port, servers[1].port, proto=request.param)
+    pair = Differ(debug_servers[0].port, debug_servers[1].port, proto=request.param)
     pair.both("FLUSHALL")
     yield pair
     pair.close()
@@ -153,16 +143,16 @@ def test_object_of_a_list(debug):
 
 
 @pytest.mark.parametrize("name", ["SEGFAULT", "RESTART", "QUICKLIST-PACKED-THRESHOLD"])
-def test_refused_with_a_reason(servers, name):
-    mini = RawConnection(servers[1].port)
+def test_refused_with_a_reason(debug_servers, name):
+    mini = RawConnection(debug_servers[1].port)
     reply = mini.call("DEBUG", name, "0")
     assert str(reply).startswith("ERR miniredis does not have DEBUG %s (" % name)
     mini.close()
 
 
-def test_stringmatch_test(servers):
+def test_stringmatch_test(debug_servers):
     """redis-server takes some 20 s over it: miniredis's answer only."""
-    mini = RawConnection(servers[1].port)
+    mini = RawConnection(debug_servers[1].port)
     reply = mini.call("DEBUG", "STRINGMATCH-TEST")
     assert reply == b"Apparently Redis did not crash: test passed"
     mini.close()
