@@ -21,7 +21,7 @@ from twisted.internet.protocol import Protocol, ServerFactory
 
 from miniredis import commands, commandstats, monitor
 from miniredis.acl import Users
-from miniredis.commands import BLOCKED, begin, dispatch
+from miniredis.commands import begin, dispatch, serve
 from miniredis.config import Config
 from miniredis.encodings import Conversions
 from miniredis.eviction import MemoryLimit
@@ -44,7 +44,6 @@ from miniredis.replication.failover import Failover
 from miniredis.replication.master import Master
 from miniredis.replication.replica import Upstream
 from miniredis.resp import (
-    OK,
     Decoder,
     ReplyError,
     encode,
@@ -225,26 +224,9 @@ class RedisServerProtocol(Protocol):
         session = self.session
         out = self._out = []
         session.last_interaction = time.time()
-        begin()
         pending = iter(requests)
-        for argv in pending:
-            reply = dispatch(session, argv)
-            # The replies of GET, SET and INCR, encoded here without a call.
-            if type(reply) is bytes:
-                out.append(b"$%d\r\n%s\r\n" % (len(reply), reply))
-                continue
-            if reply is OK and not session.closing:  # QUIT answers OK too
-                out.append(b"+OK\r\n")
-                continue
-            if type(reply) is int:
-                out.append(b":%d\r\n" % reply)
-                continue
-            if reply is BLOCKED:
-                self._backlog = deque(pending)
-                break
-            encode_into(reply, session.proto, out)
-            if session.closing:
-                break
+        if serve(session, pending, out):
+            self._backlog = deque(pending)
         self._out = None
         self._deliver(out, session.closing)
 
@@ -662,6 +644,8 @@ class MiniRedisFactory(ServerFactory):
         commands (over C{maxmemory}, busy, paused, too few replicas, a
         replica's limits): one flag for the hot path
         of dispatch.
+    @ivar direct: C{plain} and not C{restricted}: whether L{commands.serve}
+        may run a usual client's request itself.
     """
 
     protocol = RedisServerProtocol
@@ -694,6 +678,7 @@ class MiniRedisFactory(ServerFactory):
         self.stats = ServerStats()
         self._busy = None
         self.restricted = False
+        self.direct = True
         self.noreplicas = False
         self.memory = None
         self.pause = Pause(self, _dispatch_one)
@@ -775,6 +760,7 @@ class MiniRedisFactory(ServerFactory):
             and not self.store.events
             and not self.tracking.clients
         )
+        self.direct = self.plain and not self.restricted
 
     def restrictions_changed(self):
         """Read again whether some commands are refused or held back now."""
@@ -786,6 +772,7 @@ class MiniRedisFactory(ServerFactory):
             or self.readonly_replica
             or self.stale_replica
         )
+        self.direct = self.plain and not self.restricted
 
     def _sample(self):
         self.stats.sample(self.clock.seconds())

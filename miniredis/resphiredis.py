@@ -4,7 +4,7 @@ which picks the fastest decoder this interpreter has.
 
 Part of the RESP codec whose public face is L{miniredis.resp}. hiredis is
 used only where it is installed (CPython) and where the probe of its C
-reader's element limit (L{_element_limit}) finds what it expects; anything
+reader's fields (L{_reader_fields}) finds what it expects; anything
 else gets the pure L{miniredis.respdecoder.Decoder}.
 
 Usage::
@@ -15,6 +15,7 @@ Usage::
 """
 
 import ctypes
+from itertools import chain
 
 try:
     import hiredis
@@ -46,7 +47,7 @@ class HiredisDecoder:
 
     def __init__(self, max_bulk=PROTO_MAX_BULK_LEN):
         self.max_bulk = max_bulk
-        self._reader = _reader()
+        self._reader, self._index, self._kind = _reader()
         self._chunks = []
         self._offset = 0
         self._unconsumed = 0
@@ -63,7 +64,7 @@ class HiredisDecoder:
                 fallback.feed(data)
                 return
             self._fallback = None
-            self._reader = _reader()
+            self._reader, self._index, self._kind = _reader()
         elif self._unconsumed == 0 and data[0] != 42:
             self._switch(data)
             return
@@ -84,25 +85,52 @@ class HiredisDecoder:
         return out
 
     def _parse(self):
-        out = []
+        requests = []
         gets = self._reader.gets
         try:
             value = gets()
+            while type(value) is list:
+                requests.append(value)
+                value = gets()
         except Exception:  # hiredis.ProtocolError, or a list as map key
-            self._switch(self._rest(self._offset))
-            return out
-        if value is _NOT_ENOUGH:
+            value = None
+        if (
+            value is _NOT_ENOUGH
+            and requests
+            and self._offset == 0
+            and (self._index.value == -1 or self._kind.value == -1)
+            and not self._reader.has_data()  # no reply begun, nothing unread
+        ):
+            if _bulk_strings_only(requests):
+                self._chunks = []
+                self._unconsumed = 0
+                self._partial = None
+                return [r for r in requests if r] if [] in requests else requests
+        return self._checked(requests, value)
+
+    def _checked(self, requests, last):
+        """
+        Check the C{requests} hiredis read, one by one, against the bytes
+        they came from, and go on with the pure decoder from the first
+        that is not an array of bulk strings.
+
+        @param last: what hiredis returned after them: C{_NOT_ENOUGH}, a
+            value that is no array, or None for an error.
+        @return: the requests that passed.
+        """
+        out = []
+        if not requests and last is _NOT_ENOUGH:
             if self._unconsumed and not self._check_partial():
                 self._switch(self._rest(self._offset))
             return out
         chunks = self._chunks
         buf = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         pos = self._offset
-        while value is not _NOT_ENOUGH:
+        for value in requests:
             # Where the request ends, if it is an array of bulk strings byte
             # for byte (hiredis returns simple strings, verbatim strings and
             # big numbers as bytes too, and reads attributes as arrays).
-            if type(value) is not list or buf[pos] != 42:
+            if buf[pos] != 42:
                 self._switch(buf[pos:])
                 return out
             count = len(value)
@@ -123,11 +151,9 @@ class HiredisDecoder:
             pos = end
             if value:
                 out.append(value)
-            try:
-                value = gets()
-            except Exception:  # hiredis.ProtocolError, or a list as map key
-                self._switch(buf[pos:])
-                return out
+        if last is not _NOT_ENOUGH:
+            self._switch(buf[pos:])
+            return out
         self._partial = None
         if pos < len(buf):
             self._chunks = [buf]
@@ -149,7 +175,7 @@ class HiredisDecoder:
         """Go on with the pure decoder, from C{rest}."""
         self._fallback = Decoder(max_bulk=self.max_bulk)
         self._fallback.feed(rest)
-        self._reader = None
+        self._reader = self._index = self._kind = None
         self._chunks = []
         self._offset = self._unconsumed = 0
         self._partial = None
@@ -184,6 +210,22 @@ def _header_size(count):
 
 _HEADER_SIZES = {count: _header_size(count) for count in range(100)}
 _BULK_SIZES = tuple(n + 5 + len(b"%d" % n) for n in range(1000))
+
+
+def _bulk_strings_only(requests):
+    """
+    Whether the C{requests} (arrays) that hiredis read hold nothing but
+    strings, told at C speed: no null, integer, double, boolean, error or
+    aggregate. hiredis has checked that their headers are well formed; the
+    strings it reads from simple strings, big numbers and verbatim strings
+    are the ones the pure decoder reads from them. When this says no, the
+    requests are checked one by one (L{HiredisDecoder._checked}).
+    """
+    try:
+        b"".join(chain.from_iterable(requests))
+    except TypeError:
+        return False
+    return True
 
 
 def _bulk_end(buf, pos, args):
@@ -258,17 +300,21 @@ class _PartialRequest:
         return True
 
 
-def _element_limit():
+def _reader_fields():
     """
     hiredis allocates an array in full as soon as it reads its header, so
     fourteen bytes claiming two billion elements would cost seconds of CPU
     to free when the connection closes. Its C reader has a limit for that
-    (C{maxelements}), which hiredis-py does not expose.
+    (C{maxelements}), which hiredis-py does not expose; nor does it tell
+    whether the reader has begun a reply it could not finish, which
+    L{HiredisDecoder} needs to know to trust a whole read at once.
 
-    @return: a function setting that limit on a C{hiredis.Reader}, which
-        finds the field in the reader's C struct, after checking on a probe
-        that the fields around it hold what they must; or None if they do
-        not (then hiredis is not used).
+    @return: a function that sets a C{hiredis.Reader}'s element limit and
+        returns C{ctypes} views of two fields of its C struct: the index
+        of the reply being read (C{ridx}, -1 between replies) and the type
+        of its outermost element (-1 when not a byte of it was read). They
+        are found after checking on a probe that the fields around them
+        hold what they must; None if they do not (then hiredis is not used).
     """
     if hiredis is None or ctypes.sizeof(ctypes.c_void_p) != 8:
         return None
@@ -278,24 +324,42 @@ def _element_limit():
     def fields(reader):
         # hiredis_ReaderObject: PyObject_HEAD, then its redisReader *; in
         # that: int err, char errstr[128], char *buf, size_t pos, len,
-        # maxbuf, long long maxelements.
+        # maxbuf, long long maxelements, redisReadTask **task, int tasks,
+        # int ridx. A redisReadTask starts with its int type; task[0] stays
+        # where it is when the array of tasks grows.
         struct = ctypes.c_void_p.from_address(id(reader) + 16).value
-        return (ctypes.c_int64 * 3).from_address(struct + 152)
+        first = ctypes.c_void_p.from_address(struct + 176).value
+        return (
+            (ctypes.c_int64 * 3).from_address(struct + 152),
+            ctypes.c_int.from_address(struct + 188),
+            ctypes.c_int.from_address(ctypes.c_void_p.from_address(first).value),
+        )
 
     probe = hiredis.Reader()
     probe.feed(b"+probe")
     probe.setmaxbuf(12345)
-    if list(fields(probe)) != [6, 12345, 2**32 - 1]:
+    sizes, index, kind = fields(probe)
+    if list(sizes) != [6, 12345, 2**32 - 1] or index.value != -1:
         return None
+    steps = [(b"", False, 0, 5), (b"\r\n", b"probe", -1, 5), (b"", False, 0, -1)]
+    for data, reply, expected_index, expected_kind in steps:
+        probe.feed(data)
+        if probe.gets() != reply or (index.value, kind.value) != (
+            expected_index,
+            expected_kind,
+        ):
+            return None
 
-    def limit(reader, count):
-        fields(reader)[2] = count
-        return reader
+    def limited(reader, count):
+        """Limit C{reader}'s arrays to C{count} elements; @return: the views."""
+        sizes, index, kind = fields(reader)
+        sizes[2] = count
+        return index, kind
 
-    return limit
+    return limited
 
 
-_limit_elements = _element_limit()
+_limited = _reader_fields()
 
 # Larger requests are decoded by the pure decoder, which never allocates
 # before elements arrive.
@@ -303,8 +367,9 @@ HIREDIS_MAX_ELEMENTS = 65536
 
 
 def _reader():
+    """@return: a new C{hiredis.Reader} and the views of its reply state."""
     reader = hiredis.Reader(notEnoughData=_NOT_ENOUGH)
-    return _limit_elements(reader, HIREDIS_MAX_ELEMENTS)
+    return (reader, *_limited(reader, HIREDIS_MAX_ELEMENTS))
 
 
 def request_decoder(max_bulk=PROTO_MAX_BULK_LEN):
@@ -312,6 +377,6 @@ def request_decoder(max_bulk=PROTO_MAX_BULK_LEN):
     @param max_bulk: the longest argument a request may carry.
     @return: the fastest request decoder available here.
     """
-    if _limit_elements is not None:
+    if _limited is not None:
         return HiredisDecoder(max_bulk)
     return Decoder(max_bulk=max_bulk)

@@ -207,7 +207,7 @@ class Database:
             self._alert_watchers(key)
         if store.tracking is not None:
             store.tracking.invalidate(key)
-        if store.written is not None and type(value) is not bytes:
+        if type(value) is not bytes and store.written is not None:
             store.written(self, key)
 
     def _report_new(self, key):
@@ -229,7 +229,7 @@ class Database:
             self._alert_watchers(key)
         if store.tracking is not None:
             store.tracking.invalidate(key)
-        if store.written is not None and type(value) is not bytes:
+        if type(value) is not bytes and store.written is not None:
             store.written(self, key)
 
     def delete(self, key):

@@ -779,6 +779,80 @@ def test_decoders_agree_on_requests(requests, cuts):
     assert decode(Decoder, pieces(stream, cuts)) == expected
 
 
+# Streams that hiredis reads whole, with an element that is not a bulk
+# string where a quick check of the whole read could miss it.
+NEAR_MISSES = [
+    b"*2\r\n:1\r\n$1\r\n$\r\n",
+    b"*2\r\n$-1\r\n$1\r\na\r\n",
+    b"*2\r\n_\r\n$1\r\na\r\n",
+    b"*2\r\n,1.5\r\n$1\r\na\r\n",
+    b"*2\r\n#t\r\n$1\r\na\r\n",
+    b"*2\r\n-ERR x\r\n$1\r\na\r\n",
+    b"*2\r\n!1\r\nx\r\n$1\r\na\r\n",
+    b"*1\r\n*1\r\n$1\r\na\r\n",
+    b"*1\r\n%1\r\n$1\r\na\r\n$1\r\nb\r\n",
+    b"*2\r\n~1\r\n$1\r\na\r\n$1\r\nb\r\n",
+    b"*2\r\n|1\r\n$1\r\nk\r\n$1\r\nv\r\n$1\r\na\r\n$1\r\nb\r\n",
+    b"|1\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$1\r\na\r\n",
+    b"~1\r\n$1\r\na\r\n",
+    b"*1\r\n+a\r\n",
+    b"*1\r\n(12\r\n",
+    b"*1\r\n=7\r\ntxt:abc\r\n",
+    b"$0\r\n\r\n*1\r\n$1\r\n*\r\n",
+    b"*1\r\n$1\r\na\r\n*0\r\n*1\r\n$1\r\nb\r\n",
+]
+
+
+def shape(value):
+    """@return: C{value} with the type of every part spelt out."""
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [shape(part) for part in value])
+    if isinstance(value, dict):
+        return ("dict", [(shape(k), shape(v)) for k, v in value.items()])
+    return (type(value).__name__, value)
+
+
+@needs_hiredis
+@pytest.mark.parametrize("stream", NEAR_MISSES)
+def test_decoders_agree_on_near_misses(stream):
+    """hiredis's quick check of a whole read holds to the pure decoder."""
+    assert shape(decode(resp.HiredisDecoder, [stream])) == shape(
+        decode(Decoder, [stream])
+    )
+
+
+@needs_hiredis
+def test_whole_reads_skip_the_request_by_request_check(monkeypatch):
+    """
+    The probe of hiredis's reader finds its fields, and a read that ends
+    on a request's end is taken at once; a read that ends inside one, or
+    holds something else than strings, is checked request by request.
+    """
+    assert isinstance(resp.request_decoder(), resp.HiredisDecoder)
+    checked = []
+    original = resp.HiredisDecoder._checked
+
+    def spy(self, requests, last):
+        checked.append(len(requests))
+        return original(self, requests, last)
+
+    monkeypatch.setattr(resp.HiredisDecoder, "_checked", spy)
+    decoder = resp.HiredisDecoder()
+    whole = encode_command([b"GET", b"k"]) + encode_command([b"SET", b"k", b"v"])
+    for data, expected, check in [
+        (whole, [[b"GET", b"k"], [b"SET", b"k", b"v"]], []),
+        (whole + b"*", [[b"GET", b"k"], [b"SET", b"k", b"v"]], [2]),
+        (b"1\r\n$4\r\nPING\r\n", [[b"PING"]], [1]),
+        (whole, [[b"GET", b"k"], [b"SET", b"k", b"v"]], []),
+        (b"*2\r\n$3\r\nGET\r\n", [], [0]),
+        (b"$1\r\nk\r\n", [[b"GET", b"k"]], []),
+        (b"*1\r\n$4\r\nPING\r\n*2\r\n$1\r\na\r\n:1\r\n", [[b"PING"], [b"a", 1]], [2]),
+    ]:
+        del checked[:]
+        decoder.feed(data)
+        assert (decoder.requests(), checked) == (expected, check)
+
+
 NOISE = st.binary(max_size=6) | st.sampled_from(
     [
         b"*",

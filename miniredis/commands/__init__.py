@@ -27,7 +27,7 @@ from time import perf_counter as clock
 from miniredis import commandstats, monitor
 from miniredis.commands import spec
 from miniredis.eviction import FAIL, OOM
-from miniredis.resp import ReplyError, Status, plain_arg
+from miniredis.resp import OK, ReplyError, Status, encode_into, plain_arg
 from miniredis.waits import BLOCKED
 
 __all__ = ["BLOCKED", "plain_arg"]
@@ -528,6 +528,79 @@ def dispatch(session, argv):
         server.waits.serve_ready()
         _mark = clock()  # the clients it woke are not this request's time
     return reply
+
+
+# The headers of bulk replies shorter than 1 KB, written once.
+_BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]
+
+
+def serve(session, requests, out):
+    """
+    Run a client's requests in order, each reply encoded onto C{out}, as
+    Redis's C{processInputBuffer} does. The usual request (a known command
+    with its arity, from an idle client with no restrictions, while nobody
+    listens to writes) runs here as L{dispatch} would run it, without the
+    call; any other goes through L{dispatch}.
+
+    @param requests: an iterator of requests; when the client blocks, those
+        not yet run are left in it.
+    @return: whether the client now waits (a request answered L{BLOCKED}).
+    """
+    global _mark
+    server = session.server
+    by_name = server.by_name
+    store = server.store
+    mark = clock()
+    for argv in requests:
+        cmd = by_name.get(argv[0]) if type(argv) is list else None
+        if (
+            cmd is None
+            or not server.direct
+            or not session.usual
+            or (len(argv) != cmd.arity and (cmd.arity >= 0 or len(argv) < -cmd.arity))
+        ):
+            _mark = mark
+            reply = dispatch(session, argv)
+            mark = _mark
+        else:
+            session.last_command = cmd.name
+            try:
+                reply = cmd.func(session, argv)
+            except ReplyError as e:
+                reply = e
+                cmd.failed_calls += 1
+            now = clock()
+            took = now - mark
+            mark = now
+            cmd.calls += 1
+            cmd.seconds += took
+            if took >= _floor:
+                commandstats.record(session, cmd, argv, took, reply)
+            if store.ready and server.busy is None:
+                server.waits.serve_ready()
+                mark = clock()
+        # The replies of GET, SET, INCR and PING, encoded without a call.
+        if type(reply) is bytes:
+            size = len(reply)
+            if size < 1024:
+                out += (_BULK_HEADERS[size], reply, b"\r\n")
+            else:
+                out += (b"$%d\r\n" % size, reply, b"\r\n")
+        elif reply is OK and not session.closing:  # QUIT answers OK too
+            out.append(b"+OK\r\n")
+        elif type(reply) is int:
+            out.append(b":%d\r\n" % reply)
+        elif type(reply) is Status and not session.closing:
+            out.append(b"+%s\r\n" % reply)
+        elif reply is BLOCKED:
+            _mark = mark
+            return True
+        else:
+            encode_into(reply, session.proto, out)
+            if session.closing:
+                break
+    _mark = mark
+    return False
 
 
 def _call_tracked(session, cmd, argv):

@@ -477,11 +477,10 @@ def _pairs(argv):
 def mset(session, argv):
     """Write several keys at once."""
     db = session.db
-    if type(argv) is list and len(argv) % 2:  # bulk strings only: the fast way
+    if type(argv) is list and len(argv) % 2 and not db.store.events:
+        set_ = db.set  # bulk strings only, and no events: the fast way
         for i in range(1, len(argv), 2):
-            db.set(argv[i], argv[i + 1])
-            if db.store.events:
-                notify(db, "$", b"set", argv[i])
+            set_(argv[i], argv[i + 1])
         return OK
     for key, value in _pairs(argv):
         db.set(key, value)
@@ -567,7 +566,9 @@ def _increment(session, key, delta):
     value = db.lookup(key)
     if value is None:
         current = 0
-    elif type(value) is bytes or type(value) is Typed:
+    elif type(value) is bytes:
+        current = parse_int(value)
+    elif type(value) is Typed:
         current = parse_int(as_bytes(value))
     else:
         raise ReplyError(WRONGTYPE)
@@ -578,7 +579,8 @@ def _increment(session, key, delta):
         db.set(key, b"%d" % result)
     else:
         db.replace(key, b"%d" % result)
-    notify(db, "$", b"incrby", key)
+    if db.store.events:
+        notify(db, "$", b"incrby", key)
     return result
 
 
