@@ -6,9 +6,9 @@ A prepared byte stream of pipelined requests (C{--pipeline} commands per
 read, as one C{redis-benchmark -P 16} connection sends them) is fed to a
 server protocol on a C{StringTransport}, so the numbers are deterministic
 and leave out the kernel and the reactor. Each command is also timed stage
-by stage on the same requests: the decoder alone, the table lookup and
-checks (C{dispatch} minus the command), the command function alone, and the
-encoder alone.
+by stage on the same requests: the decoder alone, the request loop
+(C{serve}: lookup, checks, command, reply), the command function alone, and
+the encoder alone.
 
 Usage::
 
@@ -28,7 +28,7 @@ from twisted.internet import task
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
-from miniredis.commands import dispatch, load_all, lookup
+from miniredis.commands import dispatch, load_all, lookup, serve
 from miniredis.protocol import MiniRedisFactory
 from miniredis.resp import ReplyError, encode_command, encode_into, request_decoder
 
@@ -101,6 +101,10 @@ def dispatch_only(session, requests):
     return [dispatch(session, argv) for argv in requests]
 
 
+def serve_only(session, requests):
+    serve(session, iter(requests), [])
+
+
 def commands_only(session, requests):
     entries = [(lookup(argv), argv) for argv in requests]
     start = time.process_time()
@@ -146,17 +150,17 @@ def measure(name, commands, pipeline, keys, repeat):
     replies = dispatch_only(session, requests)
     total = best(repeat, lambda: timed(run_protocol, protocol, data))
     decode = best(repeat, lambda: timed(decode_only, data))
-    dispatched = best(repeat, lambda: timed(dispatch_only, session, requests))
+    served = best(repeat, lambda: timed(serve_only, session, requests))
     command = best(repeat, lambda: commands_only(session, requests))
     encode = best(repeat, lambda: timed(encode_only, replies, session.proto))
     per = 1e6 / commands
     return {
         "total": total * per,
         "decode": decode * per,
-        "dispatch": (dispatched - command) * per,
+        "dispatch": (served - command - encode) * per,
         "command": command * per,
         "encode": encode * per,
-        "rest": (total - decode - dispatched - encode) * per,
+        "rest": (total - decode - served) * per,
     }
 
 
