@@ -579,7 +579,7 @@ def serve(session, requests, out):
             if store.ready and server.busy is None:
                 server.waits.serve_ready()
                 mark = clock()
-        # The replies of GET, SET, INCR and PING, encoded without a call.
+        # The replies of GET, SET, INCR and PING, written without a call.
         if type(reply) is bytes:
             size = len(reply)
             if size < 1024:
@@ -592,6 +592,8 @@ def serve(session, requests, out):
             out.append(b":%d\r\n" % reply)
         elif type(reply) is Status and not session.closing:
             out.append(b"+%s\r\n" % reply)
+        elif reply is None:
+            out.append(b"_\r\n" if session.proto == 3 else b"$-1\r\n")
         elif reply is BLOCKED:
             _mark = mark
             return True
