@@ -752,7 +752,7 @@ class MiniRedisFactory(ServerFactory):
         """
         Read again whether commands may skip call()'s work: nobody listens
         to writes, monitors, takes keyspace events or tracks keys
-        (L{commands.dispatch}).
+        (L{commands.serve}).
         """
         self.plain = (
             self.propagate is None

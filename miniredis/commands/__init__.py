@@ -505,22 +505,7 @@ def dispatch(session, argv):
         refusal = _refusal(session, cmd, argv)
         if refusal is not None:
             return refusal
-    if server.plain:
-        # call()'s work when nobody listens to writes and nobody monitors,
-        # inlined: a function call is a fifth of the dispatch time of GET.
-        try:
-            reply = cmd.func(session, argv)
-        except ReplyError as e:
-            reply = e
-            cmd.failed_calls += 1
-        now = clock()
-        took = now - _mark
-        _mark = now
-        cmd.calls += 1
-        cmd.seconds += took
-        if took >= _floor:
-            commandstats.record(session, cmd, argv, took, reply)
-    elif server.tracking.clients:
+    if server.tracking.clients:
         reply = _call_tracked(session, cmd, argv)
     else:
         reply = call(session, cmd, argv, False)
