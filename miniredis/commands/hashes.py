@@ -69,7 +69,8 @@ def _set_fields(session, argv):
         if field not in value:
             added += 1
         value[field] = argv[i + 1]
-    notify(db, "h", b"hset", key)
+    if db.store.events:
+        notify(db, "h", b"hset", key)
     db.modified(key)
     return added
 

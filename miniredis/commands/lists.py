@@ -27,6 +27,7 @@ from miniredis.commands.parsing import (
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Range, Token
 from miniredis.notifications import notify
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
+from miniredis.store import WRONGTYPE
 from miniredis.waits import pop_or_wait
 
 RANK_ZERO = (
@@ -40,7 +41,10 @@ RANK_ZERO = (
 
 def _list(db, key):
     """@return: the list at C{key}, None if absent; WRONGTYPE otherwise."""
-    return db.get_typed(key, deque)
+    value = db.lookup(key)
+    if value is None or type(value) is deque:
+        return value
+    raise ReplyError(WRONGTYPE)
 
 
 _LEFT_RIGHT = (b"left", b"right")
@@ -61,7 +65,8 @@ def _popped(db, key, value, event):
     Note that elements left the list C{value} at C{key}, by C{event}
     (C{lpop}, C{lrem}...).
     """
-    notify(db, "l", event, key)
+    if db.store.events:
+        notify(db, "l", event, key)
     db.modified(key)
     db.remove_if_empty(key, value)
 
@@ -72,7 +77,8 @@ def _pop_event(left):
 
 def _pushed(db, key, left):
     """Note that elements joined the list at C{key}."""
-    notify(db, "l", b"lpush" if left else b"rpush", key)
+    if db.store.events:
+        notify(db, "l", b"lpush" if left else b"rpush", key)
     db.modified(key)
     db.signal_ready(key)
 

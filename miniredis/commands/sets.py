@@ -109,7 +109,8 @@ def sadd(session, argv):
     size = len(value)
     value.update(argv[2:])
     if len(value) != size:
-        notify(db, "s", b"sadd", key)
+        if db.store.events:
+            notify(db, "s", b"sadd", key)
         db.modified(key)
     return len(value) - size
 
@@ -248,7 +249,8 @@ def spop(session, argv):
     else:
         popped = random_picks(ordered(session, value), count)
         value.difference_update(popped)
-    notify(db, "s", b"spop", key)
+    if db.store.events:
+        notify(db, "s", b"spop", key)
     db.modified(key)
     db.remove_if_empty(key, value)
     session.rewrite([b"SREM", key] + popped)

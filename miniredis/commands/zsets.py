@@ -114,8 +114,12 @@ _HALF_LONG = float(LLONG_MAX // 2)
 
 
 def listpack_limits(session):
-    config = session.server.config
-    return config["zset-max-listpack-entries"], config["zset-max-listpack-value"]
+    """
+    @return: the thresholds of a sorted set's listpack (entries, longest
+        member), as the server's L{Conversions} keeps them.
+    """
+    limits = session.server.conversions.limits
+    return limits["zset-max-listpack-entries"], limits["zset-max-listpack-value"]
 
 
 def _insert(zs, member, score, limits):
@@ -182,7 +186,8 @@ def _changed(db, key, zs, event):
     Note an in-place change of C{zs} by C{event}; drop the key if it
     emptied.
     """
-    notify(db, "z", event, key)
+    if db.store.events:
+        notify(db, "z", event, key)
     db.modified(key)
     db.remove_if_empty(key, zs)
 
@@ -713,7 +718,7 @@ def add_scores(session, key, elements, flags):
         db.signal_ready(key)
     elif added or updated:
         db.modified(key)
-    if added or updated:
+    if (added or updated) and db.store.events:
         notify(db, "z", b"zincr" if incr else b"zadd", key)
     if incr:
         return result
