@@ -30,7 +30,13 @@ Usage::
 """
 
 from miniredis.respdecoder import Decoder, split_inline
-from miniredis.respencoder import encode, encode_command, encode_into, format_double
+from miniredis.respencoder import (
+    BULK_HEADERS,
+    encode,
+    encode_command,
+    encode_into,
+    format_double,
+)
 from miniredis.resphiredis import (
     HIREDIS_MAX_ELEMENTS,
     HiredisDecoder,
@@ -61,6 +67,7 @@ from miniredis.resptypes import (
 )
 
 __all__ = [
+    "BULK_HEADERS",
     "HIREDIS_MAX_ELEMENTS",
     "MAX_DEPTH",
     "MAX_INLINE",

@@ -37,6 +37,10 @@ def format_double(value):
     return b"%.17g" % value
 
 
+# The headers of bulk strings shorter than 1 KB, written once.
+BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]
+
+
 def _bulk(value, proto, out):
     out.append(b"$%d\r\n%s\r\n" % (len(value), value))
 
@@ -97,10 +101,13 @@ def _null_array(value, proto, out):
 def _aggregate(prefix3):
     def encode_aggregate(value, proto, out):
         out.append(b"%s%d\r\n" % (prefix3 if proto == 3 else b"*", len(value)))
-        append = out.append
         for item in value:
             if type(item) is bytes:  # most members of most replies, inline
-                append(b"$%d\r\n%s\r\n" % (len(item), item))
+                size = len(item)
+                if size < 1024:
+                    out += (BULK_HEADERS[size], item, b"\r\n")
+                else:
+                    out += (b"$%d\r\n" % size, item, b"\r\n")
             else:
                 _ENCODERS.get(type(item), _other)(item, proto, out)
 

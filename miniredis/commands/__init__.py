@@ -27,7 +27,14 @@ from time import perf_counter as clock
 from miniredis import commandstats, monitor
 from miniredis.commands import spec
 from miniredis.eviction import FAIL, OOM
-from miniredis.resp import OK, ReplyError, Status, encode_into, plain_arg
+from miniredis.resp import (
+    BULK_HEADERS,
+    OK,
+    ReplyError,
+    Status,
+    encode_into,
+    plain_arg,
+)
 from miniredis.waits import BLOCKED
 
 __all__ = ["BLOCKED", "plain_arg"]
@@ -515,10 +522,6 @@ def dispatch(session, argv):
     return reply
 
 
-# The headers of bulk replies shorter than 1 KB, written once.
-_BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]
-
-
 def serve(session, requests, out):
     """
     Run a client's requests in order, each reply encoded onto C{out}, as
@@ -568,7 +571,7 @@ def serve(session, requests, out):
         if type(reply) is bytes:
             size = len(reply)
             if size < 1024:
-                out += (_BULK_HEADERS[size], reply, b"\r\n")
+                out += (BULK_HEADERS[size], reply, b"\r\n")
             else:
                 out += (b"$%d\r\n" % size, reply, b"\r\n")
         elif reply is OK and not session.closing:  # QUIT answers OK too
