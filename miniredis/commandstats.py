@@ -6,7 +6,7 @@ metrics endpoint; and the hand-off of slow calls to the slow log
 
 They are kept on each L{miniredis.commands.Command} (slot attributes) and
 counted in one place, L{miniredis.commands.run} and its inlined copy in
-C{dispatch}:
+C{serve} (the loop over a read's requests):
 
     - C{calls}: the command ran;
     - C{seconds}: the time its calls took;
@@ -15,7 +15,8 @@ C{dispatch}:
 
 Every call is timed, with one clock read: the requests of one read from a
 client run one after the other, so the end of a call is the start of the
-next (L{miniredis.commands.begin} marks the start of a run of requests). A
+next (C{serve} reads the clock when a read's requests start, and
+L{miniredis.commands.begin} does for a request run on its own). A
 call's time is thus its command, its checks and the encoding of the reply
 before it: a microsecond or so more than Redis counts. (The calls of EXEC
 and of scripts read the clock before and after.) A call that took

@@ -567,7 +567,7 @@ def serve(session, requests, out):
             if store.ready and server.busy is None:
                 server.waits.serve_ready()
                 mark = clock()
-        # The replies of GET, SET, INCR and PING, written without a call.
+        # The most common replies, written without a call.
         if type(reply) is bytes:
             size = len(reply)
             if size < 1024:
