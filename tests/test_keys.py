@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from miniredis import glob
+from miniredis.commands.keys import idle_seconds
 from miniredis.resp import ReplyError, Status
-from miniredis.store import Typed
+from miniredis.store import Store, Typed
 from miniredis.zset import ZSet
 from tests.differential import Differ
 from tests.local import Local
@@ -924,3 +925,16 @@ def test_glob_segments_match_as_one_expression_would(pattern, value):
     whole = b".*".join(regex for regex, _ in glob._segments(pattern))
     expected = re.fullmatch(whole, value, re.DOTALL) is not None
     assert glob.matcher(pattern)(value) == expected
+
+
+def test_idle_time_counts_whole_seconds_of_the_lru_clock():
+    """As Redis's: a key used at 12.9 s is 1 second idle at 13.0 s."""
+    store = Store(1, now_ms=lambda: 0)
+    db = store.db(0)
+    store.lru_clock = 12900
+    db.set(b"k", b"v")
+    assert idle_seconds(db, b"k") == 0
+    store.lru_clock = 13000
+    assert idle_seconds(db, b"k") == 1
+    store.lru_clock = 13999
+    assert idle_seconds(db, b"k") == 1

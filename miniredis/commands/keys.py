@@ -841,9 +841,13 @@ def _shares_integers(config):
 
 
 def idle_seconds(db, key):
-    """@return: the seconds since C{key} of C{db} was last used (LRU stamps)."""
+    """
+    @return: the seconds since C{key} of C{db} was last used (LRU stamps),
+        counted as Redis counts them: whole seconds of its LRU clock, so a
+        key used at 12.9 s is 1 second idle at 13.0 s.
+    """
     clock = db.store.lru_clock
-    return max(0, clock - db.access.get(key, clock)) // 1000
+    return max(0, clock // 1000 - db.access.get(key, clock) // 1000)
 
 
 @command(
