@@ -780,7 +780,8 @@ def test_decoders_agree_on_requests(requests, cuts):
 
 
 # Streams that hiredis reads whole, with an element that is not a bulk
-# string where a quick check of the whole read could miss it.
+# string where a quick check of the whole read could miss it, or a header
+# that Redis refuses (hiredis must refuse it too).
 NEAR_MISSES = [
     b"*2\r\n:1\r\n$1\r\n$\r\n",
     b"*2\r\n$-1\r\n$1\r\na\r\n",
@@ -799,6 +800,10 @@ NEAR_MISSES = [
     b"*1\r\n(12\r\n",
     b"*1\r\n=7\r\ntxt:abc\r\n",
     b"$0\r\n\r\n*1\r\n$1\r\n*\r\n",
+    b"*02\r\n$1\r\na\r\n$1\r\nb\r\n",
+    b"*2\r\n$01\r\na\r\n$1\r\nb\r\n",
+    b"*2\r\n$+1\r\na\r\n$1\r\nb\r\n",
+    b"*2\r\n$1 \r\na\r\n$1\r\nb\r\n",
     b"*1\r\n$1\r\na\r\n*0\r\n*1\r\n$1\r\nb\r\n",
 ]
 
