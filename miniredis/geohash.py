@@ -149,22 +149,34 @@ def _cos(x):
     return math.cos(x) if math.isfinite(x) else math.nan
 
 
-def lat_distance(lat1, lat2):
-    """The distance in metres along a meridian."""
-    return EARTH_RADIUS * abs(lat2 * _D_R - lat1 * _D_R)
+def point(lon, lat):
+    """
+    @return: a point as the area searches measure it: C{(lon, lat, lon in
+        radians, lat in radians, cosine of lat)}.
+    """
+    lat_r = lat * _D_R
+    return lon, lat, lon * _D_R, lat_r, math.cos(lat_r)
 
 
-def distance(lon1, lat1, lon2, lat2, sin=math.sin, cos=math.cos, sqrt=math.sqrt):
-    """The great-circle distance in metres (haversine)."""
-    v = sin((lon2 * _D_R - lon1 * _D_R) / 2)
+def _arc(lon1, lat1, cos1, lon2, lat2, cos2, sin=math.sin, sqrt=math.sqrt):
+    """
+    The great-circle distance in metres (haversine) between points given
+    by their longitudes and latitudes in radians and the cosines of the
+    latitudes.
+    """
+    v = sin((lon2 - lon1) / 2)
     if v == 0.0:
-        return EARTH_RADIUS * abs(lat2 * _D_R - lat1 * _D_R)
-    lat1r = lat1 * _D_R
-    lat2r = lat2 * _D_R
-    u = sin((lat2r - lat1r) / 2)
-    root = sqrt(u * u + cos(lat1r) * cos(lat2r) * v * v)
+        return EARTH_RADIUS * abs(lat2 - lat1)
+    u = sin((lat2 - lat1) / 2)
+    root = sqrt(u * u + cos1 * cos2 * v * v)
     # C's asin gives NaN past 1 (rounding can get there), Python's raises.
     return 2.0 * EARTH_RADIUS * (math.asin(root) if root <= 1.0 else math.nan)
+
+
+def distance(lon1, lat1, lon2, lat2):
+    """The great-circle distance in metres (haversine)."""
+    lat1r, lat2r = lat1 * _D_R, lat2 * _D_R
+    return _arc(lon1 * _D_R, lat1r, _cos(lat1r), lon2 * _D_R, lat2r, _cos(lat2r))
 
 
 class Circle:
@@ -188,10 +200,43 @@ class Circle:
         """@return: the farthest a point of the area can be, in metres."""
         return self.radius * self.conversion
 
-    def distance_if_within(self, lon, lat):
-        """@return: the distance in metres of a point inside, else None."""
-        found = distance(self.lon, self.lat, lon, lat)
-        return None if found > self.radius * self.conversion else found
+    def bands(self):
+        """
+        @return: C{(lat, lat_band, lon, lon_band)} in radians: a point
+            farther than C{lat_band} from the centre's latitude, or than
+            C{lon_band} from its longitude, is outside. The distance along
+            a meridian never exceeds the great-circle distance; a cap of
+            angular radius d reaches longitudes up to asin(sin d / cos lat)
+            away, unless it holds a pole.
+        """
+        lat0 = self.lat * _D_R
+        reach = _loose(self.radius * self.conversion / EARTH_RADIUS)
+        room = math.cos(lat0)
+        if reach < math.pi / 2 and math.sin(reach) < room * (1 - 1e-9):
+            lon_band = _loose(math.asin(math.sin(reach) / room))
+        else:
+            lon_band = math.inf
+        return lat0, reach, self.lon * _D_R, lon_band
+
+    def measure(self):
+        """
+        @return: a function of a L{point} giving its distance in metres when
+            it is inside, else None.
+        """
+        lon0, lat0 = self.lon * _D_R, self.lat * _D_R
+        cos0 = math.cos(lat0)
+        reach = self.radius * self.conversion
+
+        def within(point):
+            found = _arc(lon0, lat0, cos0, point[2], point[3], point[4])
+            return None if found > reach else found
+
+        return within
+
+
+def _loose(angle):
+    """@return: C{angle} a little wider, a margin for rounding."""
+    return angle * (1 + 1e-9) + 1e-12
 
 
 class Box:
@@ -216,14 +261,45 @@ class Box:
             * self.conversion
         )
 
-    def distance_if_within(self, lon, lat):
-        height = self.height * self.conversion
-        if lat_distance(lat, self.lat) > height / 2:
-            return None
-        width = self.width * self.conversion
-        if distance(lon, lat, self.lon, lat) > width / 2:
-            return None
-        return distance(self.lon, self.lat, lon, lat)
+    def bands(self):
+        """
+        @return: C{(lat, lat_band, lon, lon_band)} in radians, as
+            L{Circle.bands}: half the height along a meridian, and half the
+            width along the parallel nearest a pole.
+        """
+        lat0 = self.lat * _D_R
+        lat_band = _loose(self.height * self.conversion / 2 / EARTH_RADIUS)
+        # a point d metres from the centre's meridian, along its own
+        # parallel at latitude p, is 2 asin(cos p sin(dlon / 2)) radians off
+        half_arc = self.width * self.conversion / 4 / EARTH_RADIUS
+        room = math.cos(min(abs(lat0) + lat_band, math.pi / 2))
+        if half_arc < math.pi / 2 and math.sin(half_arc) < room * (1 - 1e-9):
+            lon_band = _loose(2 * math.asin(math.sin(half_arc) / room))
+        else:
+            lon_band = math.inf
+        return lat0, lat_band, self.lon * _D_R, lon_band
+
+    def measure(self):
+        """
+        @return: a function of a L{point} giving its distance in metres when
+            it is inside, else None: within half the height of the centre
+            along a meridian, and within half the width of it along the
+            point's own parallel, as Redis measures a box.
+        """
+        lon0, lat0 = self.lon * _D_R, self.lat * _D_R
+        cos0 = math.cos(lat0)
+        half_height = self.height * self.conversion / 2
+        half_width = self.width * self.conversion / 2
+
+        def within(point):
+            lon, lat, cos_lat = point[2], point[3], point[4]
+            if EARTH_RADIUS * abs(lat0 - lat) > half_height:
+                return None
+            if _arc(lon, lat, cos_lat, lon0, lat, cos_lat) > half_width:
+                return None
+            return _arc(lon0, lat0, cos0, lon, lat, cos_lat)
+
+        return within
 
 
 # ---------------------------------------------------------------- areas

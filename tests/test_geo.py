@@ -4,7 +4,10 @@ is given, and differential tests against Redis, replies compared byte for
 byte (the digits of distances and coordinates are part of the interface).
 """
 
+import math
+
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
@@ -63,7 +66,82 @@ def test_distance():
     palermo = geohash.decode(geohash.encode(13.361389, 38.115556))
     catania = geohash.decode(geohash.encode(15.087269, 37.502669))
     assert round(geohash.distance(*palermo, *catania), 4) == 166274.1516
-    assert geohash.distance(1, 2, 1, 3) == geohash.lat_distance(2, 3)
+    along_meridian = geohash.EARTH_RADIUS * abs(3 * geohash._D_R - 2 * geohash._D_R)
+    assert geohash.distance(1, 2, 1, 3) == along_meridian
+
+
+def _measured_plainly(shape, lon, lat):
+    """What a search shape's measure gives, from L{geohash.distance} alone."""
+    if isinstance(shape, geohash.Circle):
+        found = geohash.distance(shape.lon, shape.lat, lon, lat)
+        return None if found > shape.radius * shape.conversion else found
+    if geohash.distance(0, shape.lat, 0, lat) > shape.height * shape.conversion / 2:
+        return None
+    if geohash.distance(lon, lat, shape.lon, lat) > shape.width * shape.conversion / 2:
+        return None
+    return geohash.distance(shape.lon, shape.lat, lon, lat)
+
+
+_LON = st.floats(-180, 180)
+_LAT = st.floats(geohash.LAT_MIN, geohash.LAT_MAX)
+_SIZE = st.one_of(st.floats(0, 2e7), st.sampled_from([0.0, 1.0, 1e-9]))
+
+
+@settings(max_examples=400)
+@given(_LON, _LAT, _SIZE, _SIZE, st.lists(st.tuples(_LON, _LAT), max_size=20))
+def test_shapes_measure_as_the_plain_distance_does(lon, lat, width, height, points):
+    """
+    The searches' measure (radians and cosines kept per point, latitudes
+    outside a circle's band skipped) gives the same distances, to the bit,
+    and the same points out.
+    """
+    shapes = [
+        geohash.Circle(lon, lat, width, 1.0),
+        geohash.Box(lon, lat, width, height, 1.0),
+    ]
+    points += [(lon, lat), (lon, lat + 1e-12)] + _around(lon, lat, width)
+    points += _around(lon, lat, height / 2) + _around(lon, lat, width / 2)
+    points = [
+        (x, y)
+        for x, y in points
+        if geohash.LAT_MIN <= y <= geohash.LAT_MAX and -180 <= x <= 180
+    ]
+    for shape in shapes:
+        within = shape.measure()
+        lat0, lat_band, lon0, lon_band = shape.bands()
+        for x, y in points:
+            position = geohash.point(x, y)
+            expected = _measured_plainly(shape, x, y)
+            assert within(position) == expected
+            if expected is not None:  # the bands keep every point inside
+                assert abs(position[3] - lat0) <= lat_band
+                apart = abs(position[2] - lon0)
+                assert min(apart, 2 * math.pi - apart) <= lon_band
+
+
+def _around(lon, lat, metres):
+    """
+    @return: points C{metres} away from C{(lon, lat)} (a hair nearer or
+        farther) at bearings all around.
+    """
+    points = []
+    d = metres / geohash.EARTH_RADIUS
+    lat_r, lon_r = math.radians(lat), math.radians(lon)
+    for degrees in range(0, 360, 15):
+        bearing = math.radians(degrees)
+        for scale in (1 - 1e-12, 1, 1 + 1e-12):
+            a = d * scale
+            to_lat = math.asin(
+                math.sin(lat_r) * math.cos(a)
+                + math.cos(lat_r) * math.sin(a) * math.cos(bearing)
+            )
+            to_lon = lon_r + math.atan2(
+                math.sin(bearing) * math.sin(a) * math.cos(lat_r),
+                math.cos(a) - math.sin(lat_r) * math.sin(to_lat),
+            )
+            to_lon = (to_lon + math.pi) % (2 * math.pi) - math.pi
+            points.append((math.degrees(to_lon), math.degrees(to_lat)))
+    return points
 
 
 def test_geoadd_is_logged_as_zadd(server):

@@ -7,6 +7,8 @@ ZADD, as Redis logs it. Distances are answered with four decimals and
 coordinates with Redis's C{%.17Lf} less its trailing zeros.
 """
 
+import math
+
 from miniredis import geohash
 from miniredis.commands import command
 from miniredis.commands.parsing import NOT_FLOAT, SYNTAX, parse_int
@@ -386,8 +388,8 @@ def _search(session, argv, key_at, kind, can_store=False, destination=None):
     return _answer(session, zs, query)
 
 
-# Scores -> the positions they decode to, for the searches (decoding costs
-# more than measuring the distance); emptied past _DECODED_MAX entries.
+# Scores -> the L{geohash.point}s they decode to, for the searches (decoding
+# costs more than measuring the distance); emptied past _DECODED_MAX entries.
 _DECODED = {}
 _DECODED_MAX = 1 << 16
 
@@ -400,8 +402,10 @@ def _points(zs, shape, limit):
     @return: a list of C{(distance in metres, member, score, lon, lat)}.
     """
     found = []
-    within = shape.distance_if_within
-    decoded, decode = _DECODED, geohash.decode
+    within = shape.measure()
+    lat0, lat_band, lon0, lon_band = shape.bands()
+    turn = 2 * math.pi
+    decoded, decode, point = _DECODED, geohash.decode, geohash.point
     if len(decoded) > _DECODED_MAX:
         decoded.clear()
     for low, high in geohash.search_ranges(shape):
@@ -410,11 +414,15 @@ def _points(zs, shape, limit):
         for score, member in zs.order.irange((low,), (high,), inclusive=(True, False)):
             position = decoded.get(score)
             if position is None:
-                position = decoded[score] = decode(score)
-            lon, lat = position
-            metres = within(lon, lat)
+                position = decoded[score] = point(*decode(score))
+            if abs(position[3] - lat0) > lat_band:
+                continue
+            apart = abs(position[2] - lon0)
+            if apart > lon_band and turn - apart > lon_band:
+                continue
+            metres = within(position)
             if metres is not None:
-                found.append((metres, member, score, lon, lat))
+                found.append((metres, member, score, position[0], position[1]))
             if limit and len(found) >= limit:
                 break
     return found
