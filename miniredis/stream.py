@@ -263,7 +263,7 @@ class Stream:
         if node is not None:
             if max_bytes <= 0 or max_bytes > 1 << 30:
                 max_bytes = 1 << 30
-            if node.size() + sum(len(item) for item in flat) >= max_bytes:
+            if node.size() + sum(map(len, flat)) >= max_bytes:
                 node = None
             elif max_entries and node.live + node.deleted >= max_entries:
                 node = None

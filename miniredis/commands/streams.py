@@ -399,7 +399,9 @@ def xadd(session, argv):
     notify(db, STREAM, b"xadd", key)
     if _apply_trim(stream, trim, limits):
         notify(db, STREAM, b"xtrim", key)
-    if trim.approx or given is None or not seq_given:
+    if session.server.propagate is not None and (
+        trim.approx or given is None or not seq_given
+    ):
         logged = (
             _trim_logged(argv, trim, stream, index) if trim.approx else argv[:index]
         )
