@@ -60,7 +60,6 @@ class WriteStream:
     def _hook(self):
         server = self._server
         server.propagate = self.emit if self.listeners else None
-        server.plain_changed()
         expiries = server.store.expire_listeners
         if self.listeners and self._expired not in expiries:
             expiries.append(self._expired)
@@ -112,9 +111,7 @@ class WriteStream:
         """Nobody hears the writes made inside (a log being replayed)."""
         muted, propagate = self.muted, self._server.propagate
         self.muted, self._server.propagate = True, None
-        self._server.plain_changed()
         try:
             yield
         finally:
             self.muted, self._server.propagate = muted, propagate
-            self._server.plain_changed()

@@ -750,15 +750,11 @@ class MiniRedisFactory(ServerFactory):
 
     def plain_changed(self):
         """
-        Read again whether commands may skip call()'s work: nobody listens
-        to writes, monitors, takes keyspace events or tracks keys
-        (L{commands.serve}).
+        Read again whether commands may skip call()'s work: nobody
+        monitors, takes keyspace events or tracks keys (L{commands.serve}).
         """
         self.plain = (
-            self.propagate is None
-            and not self.monitors
-            and not self.store.events
-            and not self.tracking.clients
+            not self.monitors and not self.store.events and not self.tracking.clients
         )
         self.direct = self.plain and not self.restricted
 

@@ -395,28 +395,21 @@ def run(session, cmd, argv, nested=True):
     global _mark
     server = session.server
     started = clock() if nested else _mark
-    if server.propagate is None:
-        try:
-            reply = cmd.func(session, argv)
-        except ReplyError as e:
-            reply = e
-            cmd.failed_calls += 1
-    else:
+    propagate = server.propagate
+    if propagate is not None:
         session.rewrites = None
-        store = server.store
-        dirty = store.dirty
-        try:
-            reply = cmd.func(session, argv)
-        except ReplyError as e:
-            reply = e
-            cmd.failed_calls += 1
-        if store.dirty != dirty and server.propagate is not None:
-            rewrites = session.rewrites
-            if rewrites is None:
-                if cmd.write:
-                    server.propagate(session.db.index, [argv])
-            elif rewrites:
-                server.propagate(session.db.index, rewrites)
+        dirty = server.store.dirty
+    try:
+        reply = cmd.func(session, argv)
+    except ReplyError as e:
+        reply = e
+        cmd.failed_calls += 1
+    if (
+        propagate is not None
+        and server.store.dirty != dirty
+        and server.propagate is not None
+    ):
+        _propagate(session, cmd, argv)
     if cmd.reads and server.tracking.clients:
         server.tracking.remember(session, cmd, argv)
     now = clock()
@@ -433,6 +426,20 @@ def run(session, cmd, argv, nested=True):
         else:
             reply = monitor.feed_after(session, cmd, argv, reply)
     return reply
+
+
+def _propagate(session, cmd, argv):
+    """
+    Hand the write stream what a command that changed the data wrote: the
+    request itself, or what the command logged in its place
+    (L{miniredis.session.Session.rewrite}).
+    """
+    rewrites = session.rewrites
+    if rewrites is None:
+        if cmd.write:
+            session.server.propagate(session.db.index, [argv])
+    elif rewrites:
+        session.server.propagate(session.db.index, rewrites)
 
 
 _ALLOWED_WHEN_SUBSCRIBED = frozenset(
@@ -527,8 +534,9 @@ def serve(session, requests, out):
     Run a client's requests in order, each reply encoded onto C{out}, as
     Redis's C{processInputBuffer} does. The usual request (a known command
     with its arity, from an idle client with no restrictions, while nobody
-    listens to writes) runs here as L{dispatch} would run it, without the
-    call; any other goes through L{dispatch}.
+    monitors, tracks keys or takes keyspace events) runs here as
+    L{dispatch} would run it, without the call; any other goes through
+    L{dispatch}.
 
     @param requests: an iterator of requests; when the client blocks, those
         not yet run are left in it.
@@ -552,11 +560,21 @@ def serve(session, requests, out):
             mark = _mark
         else:
             session.last_command = cmd.name
+            propagate = server.propagate
+            if propagate is not None:
+                session.rewrites = None
+                dirty = store.dirty
             try:
                 reply = cmd.func(session, argv)
             except ReplyError as e:
                 reply = e
                 cmd.failed_calls += 1
+            if (
+                propagate is not None
+                and store.dirty != dirty
+                and server.propagate is not None
+            ):
+                _propagate(session, cmd, argv)
             now = clock()
             took = now - mark
             mark = now
