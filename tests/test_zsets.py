@@ -7,6 +7,7 @@ comparing both servers command by command.
 import math
 
 import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 
@@ -69,6 +70,24 @@ def test_strtod():
 )  # fmt: skip
 def test_parse_score(raw, value):
     assert parse_score(raw) == value
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(
+        st.from_regex(rb"\A[-+]?[0-9]{0,8}\.?[0-9]{0,8}([eE][-+]?[0-9]{1,3})?\Z"),
+        st.sampled_from([b"-", b".", b"-.", b"1.2.3", b"--1", b"-+1", b"0" * 299]),
+    )
+)
+def test_parse_score_reads_decimals_as_strtod(raw):
+    """The shortcut for plain decimals gives what C{strtod} gives, or refuses alike."""
+    value, end, out_of_range = strtod(raw)
+    if raw and end == len(raw) and not out_of_range:
+        assert parse_score(raw) == value
+        assert math.copysign(1, parse_score(raw)) == math.copysign(1, value)
+    else:
+        with pytest.raises(ReplyError):
+            parse_score(raw)
 
 
 @pytest.mark.parametrize(

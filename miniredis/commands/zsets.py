@@ -58,8 +58,12 @@ def parse_score(raw, error=NOT_FLOAT):
 
     @raise ReplyError: C{error} otherwise.
     """
-    if raw.isdigit() and len(raw) < 300:  # the common case, read at once
-        return float(raw)
+    if len(raw) < 300:  # the common cases, plain decimals, read at once
+        if raw.isdigit():
+            return float(raw)
+        digits = raw[1:] if raw[:1] == b"-" else raw
+        if digits.replace(b".", b"", 1).isdigit():
+            return float(raw)
     if raw and raw[0] not in _C_SPACE:
         value, end, out_of_range = strtod(raw)
         if end == len(raw) and not out_of_range and value == value:
