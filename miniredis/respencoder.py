@@ -37,8 +37,10 @@ def format_double(value):
     return b"%.17g" % value
 
 
-# The headers of bulk strings shorter than 1 KB, written once.
+# The headers of bulk strings shorter than 1 KB and of arrays of fewer than
+# 1024 elements, written once.
 BULK_HEADERS = [b"$%d\r\n" % size for size in range(1024)]
+ARRAY_HEADERS = [b"*%d\r\n" % size for size in range(1024)]
 
 
 def _bulk(value, proto, out):
@@ -99,17 +101,26 @@ def _null_array(value, proto, out):
 
 
 def _aggregate(prefix3):
+    star = prefix3 == b"*"
+
     def encode_aggregate(value, proto, out):
-        out.append(b"%s%d\r\n" % (prefix3 if proto == 3 else b"*", len(value)))
+        size = len(value)
+        if size < 1024 and (star or proto == 2):
+            out.append(ARRAY_HEADERS[size])
+        else:
+            out.append(b"%s%d\r\n" % (prefix3 if proto == 3 else b"*", size))
         for item in value:
-            if type(item) is bytes:  # most members of most replies, inline
+            kind = type(item)
+            if kind is bytes:  # most members of most replies, inline
                 size = len(item)
                 if size < 1024:
                     out += (BULK_HEADERS[size], item, b"\r\n")
                 else:
                     out += (b"$%d\r\n" % size, item, b"\r\n")
+            elif kind is list:  # entries of streams, pairs... without a lookup
+                _encode_list(item, proto, out)
             else:
-                _ENCODERS.get(type(item), _other)(item, proto, out)
+                _ENCODERS.get(kind, _other)(item, proto, out)
 
     return encode_aggregate
 
@@ -196,6 +207,7 @@ _ENCODERS = {
     PairMap: _pair_map,
     ReplyError: _error,
 }
+_encode_list = _ENCODERS[list]
 
 
 def encode(value, proto=2):
