@@ -13,6 +13,7 @@ the encoder alone.
 Usage::
 
     python3 bench/hot_path.py                   # table of us per command
+    python3 bench/hot_path.py --families        # lists, hashes, ..., streams, geo
     python3 bench/hot_path.py --profile get     # cProfile of the GET path
 """
 
@@ -24,6 +25,7 @@ import sys
 import time
 
 from benchlib import table
+from redis_benchmark import PREPARE
 from twisted.internet import task
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
@@ -42,6 +44,29 @@ WORKLOADS = {
     ),
     "ping": lambda key: [b"PING"],
 }
+# The other data types, on the keys redis_benchmark.py's --tests families
+# prepares (PREPARE) and on a 100-element list: name -> request.
+FAMILIES = {
+    "lpush": lambda key: [b"LPUSH", b"mylist", b"xxx"],
+    "lrange_100": lambda key: [b"LRANGE", b"list:100", b"0", b"99"],
+    "sadd": lambda key: [b"SADD", b"myset", b"element:%012d" % key],
+    "hset": lambda key: [b"HSET", b"myhash", b"element:%012d" % key, b"xxx"],
+    "zadd": lambda key: [b"ZADD", b"myzset", b"%d" % key, b"element:%012d" % key],
+    "xadd": lambda key: (
+        b"XADD stream:%d MAXLEN ~ 1000 * field value" % (key % 100)
+    ).split(),
+    "xrange": lambda key: b"XRANGE rangeme - + COUNT 10".split(),
+    "xreadgroup": lambda key: (
+        b"XREADGROUP GROUP group consumer COUNT 10 STREAMS readme 0"
+    ).split(),
+    "geoadd": lambda key: (
+        b"GEOADD geo:adds 13.361389 38.115556".split() + [b"m:%d" % key]
+    ),
+    "geosearch": lambda key: (
+        b"GEOSEARCH geo:points FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC"
+    ).split(),
+    "fcall": lambda key: [b"FCALL", b"bench_incr", b"1", b"fcall:%d" % key],
+}
 
 
 def chunks(name, commands, pipeline, keys):
@@ -49,7 +74,7 @@ def chunks(name, commands, pipeline, keys):
     @return: the requests as wire bytes, C{pipeline} commands a chunk, on
         C{keys} distinct keys visited in a scattered order.
     """
-    make = WORKLOADS[name]
+    make = WORKLOADS.get(name) or FAMILIES[name]
     return [
         b"".join(encode_command(make((i + j) * 7919 % keys)) for j in range(pipeline))
         for i in range(0, commands, pipeline)
@@ -67,6 +92,10 @@ def server(keys):
     db = factory.store.db(0)
     for i in range(keys):
         db.set(b"key:%012d" % i, b"xxx")
+    prepare = [[arg.encode() for arg in argv] for argv in PREPARE.values()]
+    prepare.append([b"RPUSH", b"list:100"] + [b"element:%d" % i for i in range(100)])
+    protocol.dataReceived(b"".join(encode_command(argv) for argv in prepare))
+    protocol.transport.clear()
     return protocol
 
 
@@ -117,7 +146,6 @@ def encode_only(replies, proto):
     out = []
     for reply in replies:
         encode_into(reply, proto, out)
-    return b"".join(out)
 
 
 def timed(f, *args):
@@ -194,7 +222,14 @@ def main(argv=None):
         "100000 is what redis_benchmark.py's -r gives, cache misses included",
     )
     parser.add_argument(
-        "--profile", choices=sorted(WORKLOADS), help="cProfile one workload"
+        "--families",
+        action="store_true",
+        help="the other data types (%s) instead of the strings" % ", ".join(FAMILIES),
+    )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(WORKLOADS) + sorted(FAMILIES),
+        help="cProfile one workload",
     )
     options = parser.parse_args(argv)
     load_all()
@@ -203,7 +238,7 @@ def main(argv=None):
         return 0
     stages = ["total", "decode", "dispatch", "command", "encode", "rest"]
     rows = []
-    for name, make in WORKLOADS.items():
+    for name, make in (FAMILIES if options.families else WORKLOADS).items():
         if not known(make(0)):
             rows.append([name.upper()] + ["n/a"] * len(stages))
             continue
