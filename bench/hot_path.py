@@ -81,8 +81,11 @@ def chunks(name, commands, pipeline, keys):
     ]
 
 
-def server(keys):
-    """@return: a connected protocol on a C{StringTransport}, its keys set."""
+def server(keys, families=False):
+    """
+    @return: a connected protocol on a C{StringTransport}, its keys set (and
+        those of the L{FAMILIES} if C{families}).
+    """
     factory = MiniRedisFactory(clock=task.Clock())
     protocol = factory.buildProtocol(None)
     # From 127.0.0.1: protected mode turns other addresses away.
@@ -92,10 +95,13 @@ def server(keys):
     db = factory.store.db(0)
     for i in range(keys):
         db.set(b"key:%012d" % i, b"xxx")
-    prepare = [[arg.encode() for arg in argv] for argv in PREPARE.values()]
-    prepare.append([b"RPUSH", b"list:100"] + [b"element:%d" % i for i in range(100)])
-    protocol.dataReceived(b"".join(encode_command(argv) for argv in prepare))
-    protocol.transport.clear()
+    if families:
+        prepare = [[arg.encode() for arg in argv] for argv in PREPARE.values()]
+        prepare.append(
+            [b"RPUSH", b"list:100"] + [b"element:%d" % i for i in range(100)]
+        )
+        protocol.dataReceived(b"".join(encode_command(argv) for argv in prepare))
+        protocol.transport.clear()
     return protocol
 
 
@@ -172,7 +178,7 @@ def best(repeat, f):
 def measure(name, commands, pipeline, keys, repeat):
     """@return: microseconds per command: total and by stage."""
     data = chunks(name, commands, pipeline, keys)
-    protocol = server(keys)
+    protocol = server(keys, name in FAMILIES)
     session = protocol.session
     requests = decode_all(data)
     replies = dispatch_only(session, requests)
@@ -203,7 +209,7 @@ def known(argv):
 
 def profile(name, commands, pipeline, keys):
     data = chunks(name, commands, pipeline, keys)
-    protocol = server(keys)
+    protocol = server(keys, name in FAMILIES)
     profiler = cProfile.Profile()
     profiler.runcall(run_protocol, protocol, data)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)

@@ -395,21 +395,14 @@ def run(session, cmd, argv, nested=True):
     global _mark
     server = session.server
     started = clock() if nested else _mark
-    propagate = server.propagate
-    if propagate is not None:
-        session.rewrites = None
-        dirty = server.store.dirty
-    try:
-        reply = cmd.func(session, argv)
-    except ReplyError as e:
-        reply = e
-        cmd.failed_calls += 1
-    if (
-        propagate is not None
-        and server.store.dirty != dirty
-        and server.propagate is not None
-    ):
-        _propagate(session, cmd, argv)
+    if server.propagate is None:
+        try:
+            reply = cmd.func(session, argv)
+        except ReplyError as e:
+            reply = e
+            cmd.failed_calls += 1
+    else:
+        reply = _logged(session, cmd, argv)
     if cmd.reads and server.tracking.clients:
         server.tracking.remember(session, cmd, argv)
     now = clock()
@@ -428,18 +421,32 @@ def run(session, cmd, argv, nested=True):
     return reply
 
 
-def _propagate(session, cmd, argv):
+def _logged(session, cmd, argv):
     """
-    Hand the write stream what a command that changed the data wrote: the
-    request itself, or what the command logged in its place
+    Run C{cmd} while something listens to the write stream, and hand the
+    stream what it wrote if it changed the data: the request itself, or
+    what the command logged in its place
     (L{miniredis.session.Session.rewrite}).
+
+    @return: the reply; an error reply as a L{ReplyError} value.
     """
-    rewrites = session.rewrites
-    if rewrites is None:
-        if cmd.write:
-            session.server.propagate(session.db.index, [argv])
-    elif rewrites:
-        session.server.propagate(session.db.index, rewrites)
+    server = session.server
+    store = server.store
+    session.rewrites = None
+    dirty = store.dirty
+    try:
+        reply = cmd.func(session, argv)
+    except ReplyError as e:
+        reply = e
+        cmd.failed_calls += 1
+    if store.dirty != dirty and server.propagate is not None:
+        rewrites = session.rewrites
+        if rewrites is None:
+            if cmd.write:
+                server.propagate(session.db.index, [argv])
+        elif rewrites:
+            server.propagate(session.db.index, rewrites)
+    return reply
 
 
 _ALLOWED_WHEN_SUBSCRIBED = frozenset(
@@ -560,21 +567,14 @@ def serve(session, requests, out):
             mark = _mark
         else:
             session.last_command = cmd.name
-            propagate = server.propagate
-            if propagate is not None:
-                session.rewrites = None
-                dirty = store.dirty
-            try:
-                reply = cmd.func(session, argv)
-            except ReplyError as e:
-                reply = e
-                cmd.failed_calls += 1
-            if (
-                propagate is not None
-                and store.dirty != dirty
-                and server.propagate is not None
-            ):
-                _propagate(session, cmd, argv)
+            if server.propagate is None:
+                try:
+                    reply = cmd.func(session, argv)
+                except ReplyError as e:
+                    reply = e
+                    cmd.failed_calls += 1
+            else:
+                reply = _logged(session, cmd, argv)
             now = clock()
             took = now - mark
             mark = now
