@@ -210,7 +210,7 @@ class Circle:
             away, unless it holds a pole.
         """
         lat0 = self.lat * _D_R
-        reach = _loose(self.radius * self.conversion / EARTH_RADIUS)
+        reach = _loose(self.reach() / EARTH_RADIUS)
         room = math.cos(lat0)
         if reach < math.pi / 2 and math.sin(reach) < room * (1 - 1e-9):
             lon_band = _loose(math.asin(math.sin(reach) / room))
@@ -225,7 +225,7 @@ class Circle:
         """
         lon0, lat0 = self.lon * _D_R, self.lat * _D_R
         cos0 = math.cos(lat0)
-        reach = self.radius * self.conversion
+        reach = self.reach()
 
         def within(point):
             found = _arc(lon0, lat0, cos0, point[2], point[3], point[4])
@@ -268,10 +268,11 @@ class Box:
             width along the parallel nearest a pole.
         """
         lat0 = self.lat * _D_R
-        lat_band = _loose(self.height * self.conversion / 2 / EARTH_RADIUS)
+        half_height, half_width = self.half_sizes()
+        lat_band = _loose(half_height / EARTH_RADIUS)
         # a point d metres from the centre's meridian, along its own
         # parallel at latitude p, is 2 asin(cos p sin(dlon / 2)) radians off
-        half_arc = self.width * self.conversion / 4 / EARTH_RADIUS
+        half_arc = half_width / 2 / EARTH_RADIUS
         room = math.cos(min(abs(lat0) + lat_band, math.pi / 2))
         if half_arc < math.pi / 2 and math.sin(half_arc) < room * (1 - 1e-9):
             lon_band = _loose(2 * math.asin(math.sin(half_arc) / room))

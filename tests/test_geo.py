@@ -91,9 +91,11 @@ _SIZE = st.one_of(st.floats(0, 2e7), st.sampled_from([0.0, 1.0, 1e-9]))
 @given(_LON, _LAT, _SIZE, _SIZE, st.lists(st.tuples(_LON, _LAT), max_size=20))
 def test_shapes_measure_as_the_plain_distance_does(lon, lat, width, height, points):
     """
-    The searches' measure (radians and cosines kept per point, latitudes
-    outside a circle's band skipped) gives the same distances, to the bit,
-    and the same points out.
+    A shape's measure keeps and drops the points the plain rule does (a
+    circle by its radius; a box by its height along the meridian, its width
+    along the point's parallel), and its bands keep every point inside.
+    The distances themselves are compared with Redis's by the differential
+    searches below.
     """
     shapes = [
         geohash.Circle(lon, lat, width, 1.0),
