@@ -11,9 +11,9 @@ Usage::
 
 import hashlib
 import struct
-from collections import deque
 
 from miniredis.persistence.rdb import typed_blob
+from miniredis.quicklist import QuickList
 from miniredis.respencoder import format_double
 from miniredis.store import Typed
 from miniredis.stream import Stream
@@ -21,7 +21,7 @@ from miniredis.zset import ZSet
 
 _EMPTY = bytes(20)
 # Redis's type numbers (OBJ_STRING...)
-_TYPES = {bytes: 0, Typed: 0, deque: 1, set: 2, ZSet: 3, dict: 4, Stream: 6}
+_TYPES = {bytes: 0, Typed: 0, QuickList: 1, set: 2, ZSet: 3, dict: 4, Stream: 6}
 
 
 def _xor(digest, data):
@@ -49,7 +49,7 @@ def value(db, key, value, digest=_EMPTY):
     """
     digest = _mix(digest, struct.pack(">I", _TYPES[type(value)]))
     kind = type(value)
-    if kind is deque:
+    if kind is QuickList:
         for item in value:
             digest = _mix(digest, item)
     elif kind is set:

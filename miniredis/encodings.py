@@ -12,8 +12,7 @@ file, a STORE destination) is told from its content alone. Usage::
     encoding(db, key, value, config)           # "listpack", "hashtable", ...
 """
 
-from collections import deque
-
+from miniredis.quicklist import QuickList
 from miniredis.store import Typed, type_name
 from miniredis.zset import ZSet
 
@@ -101,7 +100,7 @@ def encoding(db, key, value, config):
     if kind is Typed:
         inner = value.value
         return string_encoding(b"%d" % inner) if type(inner) is int else "raw"
-    if kind is deque:
+    if kind is QuickList:
         return "quicklist"  # Redis 7.0 has no other list encoding
     if kind in _CONVERTED:
         return container_encoding(value, config)

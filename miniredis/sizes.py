@@ -15,8 +15,8 @@ content take, estimated. Usage::
 import itertools
 import platform
 import sys
-from collections import deque
 
+from miniredis.quicklist import QuickList
 from miniredis.store import Typed
 from miniredis.stream import Stream
 from miniredis.zset import ZSet
@@ -123,6 +123,25 @@ def _stream_size(value, samples):
     )
 
 
+def _list_size(value, samples):
+    """The plain elements are sampled, the packed ones counted by their blobs."""
+    head, chunks, tail = value.parts()
+    plain = sampled(itertools.chain(head, tail), len(head) + len(tail), samples, sizeof)
+    return (
+        sizeof(value)
+        + sizeof(head)
+        + sizeof(tail)
+        + sizeof(chunks)
+        + len(chunks) * _CHUNK_OVERHEAD
+        + value.packed_bytes
+        + plain
+    )
+
+
+# A packed chunk besides its bytes: its (count, blob) pair and the blob's header.
+_CHUNK_OVERHEAD = sizeof((0, b"")) + sizeof(b"")
+
+
 def value_size(value, samples=DEFAULT_SAMPLES):
     """
     @return: an estimate in bytes of what C{value} takes: its objects'
@@ -142,7 +161,9 @@ def value_size(value, samples=DEFAULT_SAMPLES):
     if kind is dict:
         items = sampled(iter(value.items()), len(value), samples, _pair_size)
         return sizeof(value) + items
-    if kind is deque or kind is set:
+    if kind is QuickList:
+        return _list_size(value, samples)
+    if kind is set:
         items = sampled(iter(value), len(value), samples, sizeof)
         return sizeof(value) + items
     return _nested_size(value, samples)

@@ -3,8 +3,8 @@ The keyspace: numbered databases of typed values with deadlines.
 
 A value's Python type says its Redis type::
 
-    bytes or Typed -> string    deque -> list    dict -> hash
-    set -> set                  ZSet -> zset
+    bytes or Typed -> string    QuickList -> list    dict -> hash
+    set -> set                  ZSet -> zset         Stream -> stream
 
 Usage::
 
@@ -15,7 +15,6 @@ Usage::
 """
 
 import time
-from collections import deque
 
 from miniredis.expiry import ExpiryIndex
 from miniredis.notifications import EVICTED, NEW, notify
@@ -46,7 +45,6 @@ class Typed:
 _TYPE_NAMES = {
     bytes: "string",
     Typed: "string",
-    deque: "list",
     dict: "hash",
     set: "set",
 }

@@ -16,6 +16,7 @@ from twisted.logger import globalLogPublisher
 
 from miniredis.persistence import aof, check, rdb
 from miniredis.persistence.rewrite import Rewrite
+from miniredis.quicklist import QuickList
 from miniredis.resp import encode_command
 from miniredis.store import Typed
 from miniredis.zset import ZSet
@@ -47,7 +48,7 @@ def snapshot(store):
                 continue
             if isinstance(value, ZSet):
                 value = ("zset", sorted(value.scores.items()))
-            elif isinstance(value, deque):
+            elif isinstance(value, QuickList):
                 value = ("list", list(value))
             out[(db.index, key)] = (value, db.expires.deadlines.get(key))
     return out
@@ -365,7 +366,7 @@ def test_rewrite_compacts(tmp_path):
 def test_rewrite_batches_large_values_by_64(tmp_path):
     server = Server(tmp_path, appendonly=True)
     db = server.store.db(0)
-    db.set(b"l", deque(b"%d" % i for i in range(200)))
+    db.set(b"l", QuickList(b"%d" % i for i in range(200)))
     db.set(b"s", {b"%d" % i for i in range(65)})
     db.set(b"h", {b"f%d" % i: b"v" for i in range(130)})
     db.set(b"z", ZSet((b"m%d" % i, i / 7) for i in range(64)))
@@ -483,7 +484,7 @@ def test_writes_during_a_rewrite_are_woven_in(tmp_path):
     server = Server(tmp_path, appendonly=True)
     for i in range(20):
         server.call("SET", "k%d" % i, "v")
-    server.store.db(0).set(b"big", deque(b"x%d" % i for i in range(300)))
+    server.store.db(0).set(b"big", QuickList(b"x%d" % i for i in range(300)))
     server.call("ZADD", "zsrc", "1", "a")  # dumped last
     server.call("SELECT", "1")
     server.call("SET", "one", "1")

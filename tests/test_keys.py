@@ -5,7 +5,6 @@ Redis, and a state machine issuing random string and key commands to both.
 
 import re
 import time
-from collections import deque
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from miniredis import glob
 from miniredis.commands.keys import idle_seconds
+from miniredis.quicklist import QuickList
 from miniredis.resp import ReplyError, Status
 from miniredis.store import Store, Typed
 from miniredis.zset import ZSet
@@ -40,7 +40,7 @@ def test_existence(server):
 
 
 def test_type_of_every_kind(server):
-    put(server, b"l", deque([b"a"]))
+    put(server, b"l", QuickList([b"a"]))
     put(server, b"h", {b"f": b"v"})
     put(server, b"s", {b"m"})
     put(server, b"z", ZSet([(b"m", 1.0)]))
@@ -68,7 +68,7 @@ def test_aggregate_encodings_follow_the_config():
     )
     try:
         values = {
-            b"list": deque([b"a"]),
+            b"list": QuickList([b"a"]),
             b"hash": {b"f": b"v", b"g": b"w"},
             b"hash-many": {b"a": b"1", b"b": b"2", b"c": b"3"},
             b"hash-long": {b"f": b"long"},
@@ -174,7 +174,7 @@ def test_rename_keeps_deadline_and_watchers(server):
 
 def test_copy_is_deep(server):
     call = server.call
-    put(server, b"l", deque([b"a"]))
+    put(server, b"l", QuickList([b"a"]))
     put(server, b"t", Typed([1, [2]]))
     put(server, b"z", ZSet([(b"m", 1.0)]))
     call("PEXPIRE", "l", "100000")
@@ -184,7 +184,7 @@ def test_copy_is_deep(server):
     server.store.db(0).data[b"l"].append(b"b")
     server.store.db(0).data[b"t"].value[1].append(3)
     server.store.db(0).data[b"z"].add(b"n", 2.0)
-    assert server.store.db(3).data[b"l2"] == deque([b"a"])
+    assert server.store.db(3).data[b"l2"] == QuickList([b"a"])
     assert server.store.db(3).expires.deadlines[b"l2"] == server.now_ms() + 100000
     assert call("GET", "t2") == [1, [2]]
     assert len(server.store.db(0).data[b"z2"]) == 1
@@ -264,7 +264,7 @@ def test_scan_iterates_everything_once(server):
     call = server.call
     for i in range(100):
         call("SET", "key:%d" % i, "v")
-    put(server, b"list:1", deque([b"a"]))
+    put(server, b"list:1", QuickList([b"a"]))
     seen = []
     cursor = b"0"
     while True:

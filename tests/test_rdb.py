@@ -10,7 +10,6 @@ import platform
 import random
 import struct
 import sys
-from collections import deque
 
 import pytest
 
@@ -19,6 +18,7 @@ from miniredis.persistence import rdb
 from miniredis.persistence.crc64 import _crc64_bytes, crc64, crc64_python
 from miniredis.persistence.files import write_atomically
 from miniredis.persistence.lzf import LZFError, decompress
+from miniredis.quicklist import QuickList
 from miniredis.store import Store, Typed
 from miniredis.zset import ZSet
 from tests.persistence import populate, read_back
@@ -95,7 +95,7 @@ def sample_store():
     db.set(b"binary", bytes(range(256)))
     db.set(b"typed-map", Typed({b"a": [1, 2, {b"b": None}], b"c": 2.5}))
     db.set(b"typed-int", Typed(42))
-    db.set(b"list", deque([b"a", b"1", b"", b"b" * 300]))
+    db.set(b"list", QuickList([b"a", b"1", b"", b"b" * 300]))
     db.set(b"set", {b"m1", b"m2", b"3"})
     db.set(b"hash", {b"f": b"v", b"n": b"10"})
     db.set(b"zset", ZSet([(b"a", 1.5), (b"b", -math.inf), (b"c", 1e300)]))
@@ -103,7 +103,7 @@ def sample_store():
     db.set_deadline(b"ttl", NOW + 5000)
     db.set(b"gone", b"v")
     db.set_deadline(b"gone", NOW - 1)
-    store.db(5).set(b"elsewhere", deque([b"x"]))
+    store.db(5).set(b"elsewhere", QuickList([b"x"]))
     return store
 
 
@@ -129,12 +129,12 @@ def test_round_trip_every_type():
     expected = dict(original.db(0).data)
     del expected[b"gone"]
     assert store.db(0).data == expected
-    assert type(store.db(0).data[b"list"]) is deque
+    assert type(store.db(0).data[b"list"]) is QuickList
     assert store.db(0).data[b"typed-map"] == Typed(
         {b"a": [1, 2, {b"b": None}], b"c": 2.5}
     )
     assert store.db(0).expires.deadlines == {b"ttl": NOW + 5000}
-    assert store.db(5).data == {b"elsewhere": deque([b"x"])}
+    assert store.db(5).data == {b"elsewhere": QuickList([b"x"])}
 
 
 def test_integers_are_int_encoded():
@@ -326,8 +326,8 @@ def test_ziplist_encodings():
     )
     store, result = loaded(data)
     db = store.db(0).data
-    assert db[b"l"] == deque(as_bytes(items))
-    assert db[b"q"] == deque([b"1", b"a", b"1", b"a"])
+    assert db[b"l"] == QuickList(as_bytes(items))
+    assert db[b"q"] == QuickList([b"1", b"a", b"1", b"a"])
     assert db[b"h"] == {b"f": b"1", b"g": b"v"}
     assert db[b"z"] == ZSet([(b"m", 1.5), (b"n", 3.0)])
 
@@ -355,7 +355,7 @@ def test_listpack_encodings():
         version=11,
     )
     db = loaded(data)[0].db(0).data
-    assert db[b"l"] == deque(as_bytes(items) + [plain, b"end"])
+    assert db[b"l"] == QuickList(as_bytes(items) + [plain, b"end"])
     assert db[b"h"] == {b"f": b"7", b"g": b"v"}
     assert db[b"z"] == ZSet([(b"m", -math.inf), (b"n", 2.0)])
     assert db[b"s"] == {b"a", b"5"}
@@ -429,7 +429,7 @@ def from_store(store):
         for key, value in db.data.items():
             if isinstance(value, bytes):
                 shown = (b"string", value)
-            elif isinstance(value, deque):
+            elif isinstance(value, QuickList):
                 shown = (b"list", list(value))
             elif isinstance(value, set):
                 shown = (b"set", sorted(value))

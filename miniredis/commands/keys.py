@@ -11,7 +11,6 @@ time to live is logged with its deadline and ABSTTL, as Redis propagates it.
 import copy
 import itertools
 import random
-from collections import deque
 
 from miniredis.commands import command, container
 from miniredis.commands.parsing import LLONG_MAX, NOT_INTEGER, SYNTAX, parse_int
@@ -27,6 +26,7 @@ from miniredis.persistence.rdb import (
     load_dump_payload,
 )
 from miniredis.propagation import deletion
+from miniredis.quicklist import QuickList
 from miniredis.resp import OK, ReplyError, Status
 from miniredis.scan import parse_cursor, parse_options
 from miniredis.store import Typed, type_name
@@ -397,8 +397,8 @@ def duplicate(value):
     kind = type(value)
     if kind is bytes or kind is Typed:
         return copied(value)
-    if kind is deque:
-        return deque(value)
+    if kind is QuickList:
+        return value.copy()
     if kind is dict:
         return dict(value)
     if kind is set:

@@ -1,7 +1,7 @@
 """
 List commands (Redis's t_list.c) and the blocking pops.
 
-A list is a C{collections.deque} of byte strings, O(1) at both ends; a
+A list is a L{QuickList} of byte strings, O(1) at both ends; a
 list that becomes empty is deleted. Pushes call C{Database.signal_ready} so
 that clients blocked in BLPOP, BRPOP, BLMOVE, BRPOPLPUSH or BLMPOP on that
 key are served (by L{miniredis.waits}) once the running command, MULTI
@@ -10,9 +10,6 @@ block or script is over.
 A served blocking pop is logged as the non-blocking write it amounts to
 (C{LPOP key}, C{LPOP key count}, C{LMOVE ...}).
 """
-
-from collections import deque
-from itertools import islice
 
 from miniredis.commands import BLOCKED, command, wrong_arity
 from miniredis.commands.parsing import (
@@ -26,6 +23,7 @@ from miniredis.commands.parsing import (
 )
 from miniredis.commands.spec import Arg, Index, Keynum, KeySpec, OneOf, Range, Token
 from miniredis.notifications import notify
+from miniredis.quicklist import QuickList
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 from miniredis.store import WRONGTYPE
 from miniredis.waits import pop_or_wait
@@ -42,7 +40,7 @@ RANK_ZERO = (
 def _list(db, key):
     """@return: the list at C{key}, None if absent; WRONGTYPE otherwise."""
     value = db.lookup(key)
-    if value is None or type(value) is deque:
+    if value is None or type(value) is QuickList:
         return value
     raise ReplyError(WRONGTYPE)
 
@@ -119,14 +117,14 @@ def _push(session, argv, left, existing_only=False):
     if value is None:
         if existing_only:
             return 0
-        value = deque()
+        value = QuickList()
         db.set(key, value)
     if left:
-        value.extendleft(argv[2:])
+        length = value.extendleft(argv[2:])
     else:
-        value.extend(argv[2:])
+        length = value.extend(argv[2:])
     _pushed(db, key, left)
-    return len(value)
+    return length
 
 
 @command(
@@ -291,12 +289,7 @@ def lrange(session, argv):
     if bounds is None:
         return []
     start, end = bounds
-    last = len(value) - 1
-    if start > last - end:  # nearer the tail: walk from there
-        items = list(islice(reversed(value), last - end, last - start + 1))
-        items.reverse()
-        return items
-    return list(islice(value, start, end + 1))
+    return value.range(start, end + 1)
 
 
 @command(
@@ -538,7 +531,7 @@ def _move(db, source_key, target_key, from_left, to_left):
     target = _list(db, target_key)
     item = source.popleft() if from_left else source.pop()
     if target is None:
-        target = deque()
+        target = QuickList()
         db.set(target_key, target)
     if to_left:
         target.appendleft(item)
@@ -670,7 +663,7 @@ def _blocking_pop(session, keys, timeout, left, count=None):
     """BLPOP, BRPOP, BLMPOP: pop now, or wait for a push to C{keys}."""
 
     def pop(db, key, value):
-        if type(value) is deque:
+        if type(value) is QuickList:
             return _pop_for_reply(db, key, value, left, count)
         return None
 
@@ -744,7 +737,7 @@ def _blocking_move(session, source, target, from_left, to_left, timeout):
     server = session.server
 
     def serve(key):
-        if type(db.lookup(source)) is not deque:
+        if type(db.lookup(source)) is not QuickList:
             return None
         try:
             item = _move(db, source, target, from_left, to_left)

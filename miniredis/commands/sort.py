@@ -23,7 +23,6 @@ SORT ... STORE is logged as sent (it is deterministic given the data);
 SORT without STORE logs nothing, even when its lookups expire keys.
 """
 
-from collections import deque
 from fractions import Fraction
 from itertools import islice
 
@@ -34,6 +33,7 @@ from miniredis.commands.spec import Arg, Block, Index, KeySpec, OneOf, Range, To
 from miniredis.commands.strings import as_bytes
 from miniredis.encodings import encoding
 from miniredis.notifications import notify
+from miniredis.quicklist import QuickList
 from miniredis.resp import ReplyError
 from miniredis.store import WRONGTYPE, Typed
 from miniredis.zset import ZSet
@@ -246,7 +246,7 @@ def _unsorted(session, value, options):
     """
     window = _window(options, len(value))
     kind = type(value)
-    if kind is deque:
+    if kind is QuickList:
         return list(
             islice(
                 reversed(value) if options.desc else value, window.start, window.stop
@@ -267,7 +267,7 @@ def _unsorted(session, value, options):
 def _elements(session, key, value, options):
     """@return: the elements of C{value} to sort, in the order Redis reads them."""
     kind = type(value)
-    if kind is deque:
+    if kind is QuickList:
         return list(value)
     if kind is ZSet:
         return [member for _, member in value.order]
@@ -292,8 +292,8 @@ def _sort(session, argv, readonly):
     value = db.lookup(key)
     if value is None:
         db.read_miss(key)
-        value = deque()
-    elif type(value) not in (deque, set, ZSet):
+        value = QuickList()
+    elif type(value) not in (QuickList, set, ZSet):
         raise ReplyError(WRONGTYPE)
     storing = options.store is not None
     if options.nosort and type(value) is set and (storing or _in_script(session)):
@@ -346,7 +346,7 @@ def _store(session, argv, destination, items):
             session.rewrite(list(argv))
         return 0
     created = db.lookup(destination) is None
-    db.set(destination, deque(items))
+    db.set(destination, QuickList(items))
     notify(db, "l", b"sortstore", destination)
     if created:
         db.signal_ready(destination)

@@ -35,11 +35,11 @@ Usage::
 import math
 import struct
 import time
-from collections import deque
 
 from miniredis import listpack
 from miniredis.persistence.crc64 import crc64
 from miniredis.persistence.lzf import LZFError, decompress
+from miniredis.quicklist import QuickList
 from miniredis.resp import Decoder, ProtocolError, encode
 from miniredis.store import Typed
 from miniredis.stream import Group, Node, Stream
@@ -243,7 +243,7 @@ def _encode_typed(value, out):
 _VALUE_ENCODERS = {
     bytes: (b"\x00", _encode_string_value),
     Typed: (b"\x00", _encode_typed),
-    deque: (b"\x01", _encode_list),
+    QuickList: (b"\x01", _encode_list),
     set: (b"\x02", _encode_list),
     dict: (b"\x04", _encode_hash),
     ZSet: (b"\x05", _encode_zset),
@@ -638,7 +638,7 @@ def _read_value(reader, kind, key):
             return _typed(value, key)
         return value
     if kind == LIST:
-        value = deque(string() for _ in range(reader.length()))
+        value = QuickList(string() for _ in range(reader.length()))
     elif kind == SET:
         value = {string() for _ in range(reader.length())}
     elif kind == HASH:
@@ -653,7 +653,7 @@ def _read_value(reader, kind, key):
             member = string()
             value.add(member, read_score())
     elif kind == LIST_QUICKLIST_2:
-        value = deque()
+        value = QuickList()
         for _ in range(reader.length()):
             container = reader.length()
             node = string()
@@ -662,7 +662,7 @@ def _read_value(reader, kind, key):
             else:
                 value.extend(listpack_items(node))
     elif kind == LIST_QUICKLIST:
-        value = deque()
+        value = QuickList()
         for _ in range(reader.length()):
             value.extend(ziplist_items(string()))
     elif kind in _COMPACT:
@@ -991,7 +991,7 @@ def _zset_from(items):
 
 _COMPACT = {
     HASH_ZIPMAP: lambda blob: dict(zipmap_items(blob)),
-    LIST_ZIPLIST: lambda blob: deque(ziplist_items(blob)),
+    LIST_ZIPLIST: lambda blob: QuickList(ziplist_items(blob)),
     SET_INTSET: lambda blob: set(intset_items(blob)),
     ZSET_ZIPLIST: lambda blob: _zset_from(ziplist_items(blob)),
     HASH_ZIPLIST: lambda blob: dict(_pairs(ziplist_items(blob))),

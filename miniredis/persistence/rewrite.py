@@ -39,6 +39,7 @@ from collections import deque
 from miniredis.commands import find
 from miniredis.persistence import files
 from miniredis.persistence.aof import encode_request, select_command
+from miniredis.quicklist import QuickList
 from miniredis.resp import format_double
 from miniredis.store import Typed
 from miniredis.stream import Stream, format_id
@@ -61,7 +62,7 @@ def value_commands(key, value):
         return encode_request([b"SET", key, value])
     if kind is Typed:
         return encode_request([b"SET", key, value.value])
-    if kind is deque:
+    if kind is QuickList:
         return _batched(b"RPUSH", key, list(value), 1)
     if kind is set:
         return _batched(b"SADD", key, list(value), 1)

@@ -39,6 +39,7 @@ from miniredis.commands import COMMANDS
 from miniredis.commands.info import info_fields
 from miniredis.glob import matcher
 from miniredis.logging import logger
+from miniredis.quicklist import QuickList
 from miniredis.store import Typed, type_name
 from miniredis.zset import ZSet
 
@@ -313,7 +314,7 @@ def describe(factory, db_index, key, offset, count):
     elif type(value) is Typed:
         out["value"] = json.dumps(value.value, default=text, indent=2)
         out["encoding"] = "typed"
-    elif isinstance(value, deque):
+    elif isinstance(value, QuickList):
         out["items"] = [text(v) for v in islice(value, offset, end)]
     elif isinstance(value, dict):
         out["items"] = [
