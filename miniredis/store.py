@@ -507,27 +507,26 @@ class Store:
                 if key in db.data:
                     self.ready.append((db, key))
 
-    def active_expire_cycle(self, limit=200, budget=0.025):
+    def active_expire_cycle(self, limit=200, budget=0.005):
         """
-        Remove expired keys, C{limit} per database at a time, for at most
-        about C{budget} seconds of CPU; also tick L{lru_clock} and prune the
+        Remove expired keys, C{limit} per database at a time, until about
+        C{budget} seconds of CPU are spent (one round at least); also tick L{lru_clock} and prune the
         access records of deleted keys.
 
-        @return: how many keys were removed.
+        @return: whether the budget ran out with due keys left.
         """
         now = self.now_ms()
         self.lru_clock = now
         started = time.perf_counter()
-        removed = 0
         busy = not self.paused
-        while busy and time.perf_counter() - started < budget:
+        while busy:
             busy = False
             for db in self.databases:
                 if db.expires:
-                    count = db.expire_due(now, limit)
-                    removed += count
-                    busy = busy or count == limit
+                    busy = db.expire_due(now, limit) == limit or busy
+            if time.perf_counter() - started >= budget:
+                break
         for db in self.databases:
             if len(db.access) > 2 * len(db.data) + 1024:
                 db.prune()
-        return removed
+        return busy

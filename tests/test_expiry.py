@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from miniredis import expiry
+from miniredis.expiry import ActiveExpiry
 from miniredis.resp import ReplyError
 
 
@@ -96,6 +98,33 @@ def test_active_cycle_removes_keys_nobody_reads(server):
     server.advance(0.1)
     assert call("DBSIZE") == 0
     assert server.store.expired_keys == 1001
+
+
+def test_active_cycle_works_in_slices_within_a_quarter_period(server, monkeypatch):
+    """
+    A cycle expires in slices, each one a turn of the reactor, and stops
+    for the period once a quarter of it (25 ms at hz 10) is spent.
+    """
+    monkeypatch.setattr(ActiveExpiry, "slice", 0)  # a slice: one round of 200 keys
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(expiry, "perf_counter", lambda: next(ticks) * 0.002)
+    sizes = []
+    cycle = server.store.active_expire_cycle
+
+    def slice_of_work(budget):
+        sizes.append(len(server.store.db(0)))
+        return cycle(budget=budget)
+
+    monkeypatch.setattr(server.store, "active_expire_cycle", slice_of_work)
+    for i in range(3000):
+        server.call("SET", "k%d" % i, "v", "PX", "50")
+    server.advance(0.1)
+    # Each slice spends 2 ms of the fake clock: 13 fit in 25 ms.
+    assert sizes == list(range(3000, 400, -200))
+    assert len(server.store.db(0)) == 400
+    server.advance(0.1)
+    assert sizes[13:] == [400, 200, 0]
+    assert len(server.store.db(0)) == 0
 
 
 def test_keepttl_and_what_clears_a_deadline(server):

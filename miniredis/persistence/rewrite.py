@@ -170,6 +170,25 @@ def touched_keys(db, argv, verb):
     return touched, all(spec.begin is not None for spec in cmd.key_specs)
 
 
+class _KeySet:
+    """
+    A set of keys spread over 64 sets by hash: growing, none rehashes more
+    than a 64th of the keys at once (one set of a million keys doubling
+    holds the reactor for some 20 ms).
+    """
+
+    __slots__ = ("_shards",)
+
+    def __init__(self):
+        self._shards = [set() for _ in range(64)]
+
+    def add(self, key):
+        self._shards[hash(key) & 63].add(key)
+
+    def __contains__(self, key):
+        return key in self._shards[hash(key) & 63]
+
+
 # ---------------------------------------------------------------- the job
 
 
@@ -216,7 +235,7 @@ class Rewrite:
         databases = self.store.databases
         self._pending = [list(db.data) for db in databases]
         self._positions = [0] * len(databases)
-        self._dumped = [set() for _ in databases]
+        self._dumped = [_KeySet() for _ in databases]
         self._db = 0
         self._queue = deque()
         self._transaction = None
@@ -447,7 +466,7 @@ class Rewrite:
         for db in databases:
             self._pending[db] = []
             self._positions[db] = 0
-            self._dumped[db] = set()
+            self._dumped[db] = _KeySet()
 
     def _swap(self, a, b):
         for table in (self._pending, self._positions, self._dumped):
