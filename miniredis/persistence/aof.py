@@ -107,7 +107,7 @@ class AppendOnlyFile:
         self.last_write_ok = True
         self._held = deque()
         self._flush_call = None
-        self._retired = []
+        self._retired = {}
 
     # -- logging
 
@@ -216,19 +216,26 @@ class AppendOnlyFile:
         self.written += 1
         self.synced = self.written
         self.last_write_ok = True
-        self._retire(old)
+        self._retire(old, in_thread=True)
         self._release()
 
-    def _retire(self, fd):
+    def _retire(self, fd, in_thread=False):
+        """
+        Close C{fd} once no fsync uses it; with C{in_thread}, off the
+        reactor thread: the last close of a replaced log deletes the file,
+        which takes milliseconds for a large one.
+        """
         if self.syncing:
-            self._retired.append(fd)
+            self._retired[fd] = in_thread
+        elif in_thread:
+            d = self.run_in_thread(os.close, fd)
+            d.addErrback(lambda f: log.failure("closing a replaced AOF failed", f))
         else:
             os.close(fd)
 
     def _close_if_retired(self, fd):
         if fd in self._retired:
-            self._retired.remove(fd)
-            os.close(fd)
+            self._retire(fd, self._retired.pop(fd))
 
     def close(self):
         """Write and fsync everything (on this thread), then close."""

@@ -7,15 +7,18 @@ clients keep writing. It keeps one ordered stream: the dump of the keys
 and the writes that happen meanwhile go into it in the order they happen,
 so replaying the stream gives the data as it is when the rewrite ends.
 
-The rule that makes this exact: a key is I{dumped} once the stream holds
-its state. A write that reads and changes only dumped keys goes into the
-stream as it is; a write that touches a key not yet dumped is replaced by
-the current state of each key it touched (that state already includes the
-write), which dumps them. Keys not yet dumped are, in the stream, absent.
-C{FLUSHALL}, C{FLUSHDB} and C{SWAPDB} go in as they are and adjust the
-bookkeeping of whole databases. A transaction (or a script) is fed once all
-its writes have run, so it is taken as one write; one that empties or swaps
-databases while touching keys not yet dumped makes the rewrite start over.
+The keys present at the start are dumped in turn, from a list of them
+taken then. The rule that makes this exact: a write that reads and changes
+only keys already I{taken out of turn} goes into the stream as it is; a
+write that touches any other key is replaced, for each key it touched, by
+a C{DEL} and the key's current state (which includes the write), and that
+key is then taken out of turn: its turn in the list, if still to come, is
+skipped. Only the keys that writes touch are remembered, not every key
+dumped. C{FLUSHALL}, C{FLUSHDB} and C{SWAPDB} go in as they are and adjust
+the bookkeeping of whole databases. A transaction (or a script) is fed once
+all its writes have run, so it is taken as one write; one that empties or
+swaps databases while touching keys not taken out of turn makes the
+rewrite start over.
 
 A value is copied when it is dumped (a cheap C-level copy) and large ones
 are then written 64 items per command (C{RPUSH}, C{SADD}, C{HSET},
@@ -32,6 +35,7 @@ Usage::
     job.feed(db_index, [argv, ...])     # every write while it runs
 """
 
+import gc
 import os
 import time
 from collections import deque
@@ -170,25 +174,6 @@ def touched_keys(db, argv, verb):
     return touched, all(spec.begin is not None for spec in cmd.key_specs)
 
 
-class _KeySet:
-    """
-    A set of keys spread over 64 sets by hash: growing, none rehashes more
-    than a 64th of the keys at once (one set of a million keys doubling
-    holds the reactor for some 20 ms).
-    """
-
-    __slots__ = ("_shards",)
-
-    def __init__(self):
-        self._shards = [set() for _ in range(64)]
-
-    def add(self, key):
-        self._shards[hash(key) & 63].add(key)
-
-    def __contains__(self, key):
-        return key in self._shards[hash(key) & 63]
-
-
 # ---------------------------------------------------------------- the job
 
 
@@ -228,14 +213,16 @@ class Rewrite:
         self._call = None
         self._finished = False
         self._epoch = 0
+        self._holding = False
         self._snapshot()
 
     def _snapshot(self):
         """Take the list of keys to dump, and start an empty stream."""
         databases = self.store.databases
         self._pending = [list(db.data) for db in databases]
+        self._hold_collector()
         self._positions = [0] * len(databases)
-        self._dumped = [_KeySet() for _ in databases]
+        self._out_of_turn = [set() for _ in databases]
         self._db = 0
         self._queue = deque()
         self._transaction = None
@@ -243,6 +230,22 @@ class Rewrite:
         self._synced_once = False
         for code in self.libraries():
             self._queue.append(encode_request([b"FUNCTION", b"LOAD", code]))
+
+    def _hold_collector(self):
+        """
+        Keep Python's cyclic garbage collector from running while the
+        lists of keys live: each collection that met them would walk every
+        key (some 20 ms for a million) with the reactor held. Unreachable
+        cycles wait until the keys are all dumped.
+        """
+        if not self._holding and gc.isenabled():
+            gc.disable()
+            self._holding = True
+
+    def _release_collector(self):
+        if self._holding:
+            self._holding = False
+            gc.enable()
 
     # -- driving
 
@@ -269,6 +272,7 @@ class Rewrite:
         if self._finished:
             return
         self._finished = True
+        self._release_collector()
         if self._call is not None and self._call.active():
             self._call.cancel()
         self._close()
@@ -357,7 +361,7 @@ class Rewrite:
         return more or bool(queue)
 
     def _visit_next(self):
-        """Dump the next key not yet dumped; @return: whether keys remain."""
+        """Dump the next key whose turn it is; @return: whether keys remain."""
         pending, positions = self._pending, self._positions
         while self._db < len(pending):
             db = self._db
@@ -366,11 +370,12 @@ class Rewrite:
             if position < len(keys):
                 positions[db] = position + 1
                 key = keys[position]
-                if key not in self._dumped[db]:
-                    self._dump(db, key)
+                if key not in self._out_of_turn[db]:
+                    self._dump(db, key, in_turn=True)
                 return True
             pending[db] = []
             self._db += 1
+        self._release_collector()
         return False
 
     # -- the stream
@@ -380,17 +385,19 @@ class Rewrite:
             self._queue.append(select_command(db))
             self.selected = db
 
-    def _dump(self, db, key):
-        """Put the current state of C{key} into the stream."""
-        dumped = self._dumped[db]
-        was_dumped = key in dumped
-        dumped.add(key)
+    def _dump(self, db, key, in_turn=False):
+        """
+        Put the current state of C{key} into the stream: in its turn, or
+        out of turn after a C{DEL} of whatever state the stream holds.
+        """
+        if not in_turn:
+            self._out_of_turn[db].add(key)
         database = self.store.databases[db]
         value = database.data.get(key)
         deadline = database.expires.deadlines.get(key)
         if deadline is not None and deadline <= self.store.now_ms():
             value = None
-        if was_dumped:
+        if not in_turn:
             self._select(db)
             self._queue.append(encode_request([b"DEL", key]))
         if value is None:
@@ -433,8 +440,8 @@ class Rewrite:
                 keys, known = touched_keys(db, argv, verb)
                 touched += keys
                 exact = exact and known
-        dumped = self._dumped
-        if exact and all(key in dumped[index] for index, key in touched):
+        taken = self._out_of_turn
+        if exact and all(key in taken[index] for index, key in touched):
             self._verbatim(writes)
         elif whole:
             self._start_over()
@@ -448,7 +455,7 @@ class Rewrite:
             queue.append(encode_request([b"MULTI"]))
         for db, argv, verb in writes:
             if verb == b"flushall":
-                self._forget(range(len(self._dumped)))
+                self._forget(range(len(self._out_of_turn)))
             elif verb == b"swapdb":
                 self._swap(int(argv[1]), int(argv[2]))
             else:
@@ -457,7 +464,7 @@ class Rewrite:
                     self._forget([db])
                 else:
                     for index, key in touched_keys(db, argv, verb)[0]:
-                        self._dumped[index].add(key)
+                        self._out_of_turn[index].add(key)
             queue.append(encode_request(argv))
         if len(writes) > 1:
             queue.append(encode_request([b"EXEC"]))
@@ -466,17 +473,17 @@ class Rewrite:
         for db in databases:
             self._pending[db] = []
             self._positions[db] = 0
-            self._dumped[db] = _KeySet()
+            self._out_of_turn[db] = set()
 
     def _swap(self, a, b):
-        for table in (self._pending, self._positions, self._dumped):
+        for table in (self._pending, self._positions, self._out_of_turn):
             table[a], table[b] = table[b], table[a]
         self._db = min(self._db, a, b)
 
     def _start_over(self):
         """
         Begin again from the current data: for a transaction that emptied
-        or swapped databases while changing keys not yet dumped.
+        or swapped databases while changing keys not taken out of turn.
         """
         os.ftruncate(self.fd, 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
