@@ -5,6 +5,7 @@ preamble), CONFIG SET at run time, rewrites (with writes woven in) and the
 check tool.
 """
 
+import gc
 import io
 import os
 import random
@@ -671,3 +672,27 @@ def test_check_tool_reads_an_rdb_preamble(tmp_path):
     rdb.write_rdb(parts.append, Server(tmp_path).store)
     write_file(tmp_path, b"".join(parts) + GOOD)
     assert run_check(tmp_path / "appendonly.aof")[0] == 0
+
+
+def test_no_cyclic_collection_while_the_keys_are_listed(tmp_path):
+    """
+    The collector is off from the list of keys to the last key dumped (or
+    an abort), and stays off after if the application had turned it off.
+    """
+    server = Server(tmp_path, appendonly=True)
+    for i in range(10):
+        server.call("SET", "k%d" % i, "v")
+    try:
+        job, done, steps = stepped_rewrite(server)
+        assert not gc.isenabled()
+        finish(server, job, done, steps)
+        assert gc.isenabled()
+        job, done, steps = stepped_rewrite(server)
+        job.abort()
+        assert gc.isenabled()
+        gc.disable()
+        job, done, steps = stepped_rewrite(server)
+        finish(server, job, done, steps)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

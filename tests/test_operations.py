@@ -8,11 +8,16 @@ import os
 import signal
 import sys
 import time
+import types
 
 import pytest
+from twisted.application import service
+from twisted.internet import task
 from twisted.logger import LogLevel
 
+from miniredis import lifecycle
 from miniredis.logging import LevelFilter
+from miniredis.protocol import MiniRedisFactory
 from tests.servers import (
     ROOT,
     RawConnection,
@@ -229,3 +234,24 @@ def test_logfile_under_twistd_and_twist(tmp_path, runner):
     finally:
         server.stop()
     assert wait_for(lambda: "ready to exit" in read(logfile))
+
+
+def test_the_server_freezes_what_it_started_with(monkeypatch):
+    """
+    Once its parts have started (the data loaded), the server leaves every
+    object there is out of cyclic garbage collection, after one last one.
+    """
+    calls = []
+    fake_gc = types.SimpleNamespace(
+        collect=lambda: calls.append("collect"), freeze=lambda: calls.append("freeze")
+    )
+    monkeypatch.setattr(lifecycle, "gc", fake_gc)
+    top = lifecycle.ServerService(MiniRedisFactory(clock=task.Clock()))
+    part = service.Service()
+    part.startService = lambda: calls.append("part started")
+    part.setServiceParent(top)
+    top.startService()
+    try:
+        assert calls == ["part started", "collect", "freeze"]
+    finally:
+        top.stopService()
