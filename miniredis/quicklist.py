@@ -230,60 +230,53 @@ class QuickList:
 
     def _pack_tail(self):
         """Pack the oldest plain elements of the tail, keeping about CHUNK."""
-        tail = self._tail
-        whole = (len(tail) - CHUNK) // CHUNK * CHUNK
-        chunks = self._chunks
-        for start in range(0, whole, CHUNK):
-            blob = _dumps(tail[start : start + CHUNK])
-            chunks.append((CHUNK, blob))
-            self.packed_bytes += len(blob)
-        del tail[:whole]
-        self._packed += whole
+        self._pack(self._tail, self._chunks.append, False)
 
     def _pack_head(self):
         """Pack the innermost plain elements of the head, keeping about CHUNK."""
-        head = self._head
-        whole = (len(head) - CHUNK) // CHUNK * CHUNK
-        chunks = self._chunks
+        self._pack(self._head, self._chunks.appendleft, True)
+
+    def _pack(self, plain, add, reverse):
+        """
+        Pack all but the last CHUNK or so of C{plain} (one end's elements,
+        innermost first), chunk by chunk, each C{reverse}d for the head.
+        """
+        whole = (len(plain) - CHUNK) // CHUNK * CHUNK
         for start in range(0, whole, CHUNK):
-            blob = _dumps(head[start : start + CHUNK][::-1])
-            chunks.appendleft((CHUNK, blob))
+            items = plain[start : start + CHUNK]
+            if reverse:
+                items.reverse()
+            blob = _dumps(items)
+            add((CHUNK, blob))
             self.packed_bytes += len(blob)
-        del head[:whole]
+        del plain[:whole]
         self._packed += whole
 
     def _refill_tail(self):
         """@return: the tail, filled from the last chunk or the head's inner half."""
         if self._chunks:
-            count, blob = self._chunks.pop()
-            self._packed -= count
-            self.packed_bytes -= len(blob)
-            self._tail = tail = _loads(blob)
-            return tail
-        head = self._head
-        if not head:
-            raise IndexError("pop from an empty list")
-        half = (len(head) + 1) // 2
-        self._tail = tail = head[:half][::-1]
-        del head[:half]
+            tail = self._unpack(self._chunks.pop())
+        else:
+            tail = _inner_half(self._head)
+        self._tail = tail
         return tail
 
     def _refill_head(self):
         """@return: the head, filled from the first chunk or the tail's inner half."""
         if self._chunks:
-            count, blob = self._chunks.popleft()
-            self._packed -= count
-            self.packed_bytes -= len(blob)
-            self._head = head = _loads(blob)
+            head = self._unpack(self._chunks.popleft())
             head.reverse()
-            return head
-        tail = self._tail
-        if not tail:
-            raise IndexError("pop from an empty list")
-        half = (len(tail) + 1) // 2
-        self._head = head = tail[:half][::-1]
-        del tail[:half]
+        else:
+            head = _inner_half(self._tail)
+        self._head = head
         return head
+
+    def _unpack(self, chunk):
+        """@return: the elements of C{chunk}, just taken off the chunks."""
+        count, blob = chunk
+        self._packed -= count
+        self.packed_bytes -= len(blob)
+        return _loads(blob)
 
     def _replace(self, position, items):
         """Pack C{items} as the chunk at C{position}."""
@@ -320,6 +313,22 @@ class QuickList:
                 return position, count - back
             back -= count
         raise IndexError(index)
+
+
+def _inner_half(end):
+    """
+    Take the inner half (rounded up) of one end's plain elements, for the
+    other end, whose order is the reverse.
+
+    @raise IndexError: when C{end} is empty too.
+    """
+    if not end:
+        raise IndexError("pop from an empty list")
+    half = (len(end) + 1) // 2
+    taken = end[:half]
+    del end[:half]
+    taken.reverse()
+    return taken
 
 
 register_type(QuickList, "list")
