@@ -208,6 +208,31 @@ class Database:
         if type(value) is not bytes and store.written is not None:
             store.written(self, key)
 
+    def set_many(self, keys, values):
+        """
+        L{set} each of C{keys} (byte strings, later ones winning) to the
+        byte string at the same place in C{values}, in bulk: MSET, when no
+        keyspace event and no LFU counter asks for a look at each key.
+        """
+        store = self.store
+        self.data.update(zip(keys, values))
+        self.access.update(dict.fromkeys(keys, store.lru_clock))
+        if self.encodings:
+            for key in keys:
+                self.encodings.pop(key, None)
+        deadlines = self.expires.deadlines
+        if deadlines and not deadlines.keys().isdisjoint(keys):
+            for key in keys:
+                if key in deadlines:
+                    self.expires.remove(key)
+        store.dirty += len(keys)
+        if self.watched:
+            for key in keys:
+                self._alert_watchers(key)
+        if store.tracking is not None:
+            for key in keys:
+                store.tracking.invalidate(key)
+
     def _report_new(self, key):
         """Publish C{new} for C{key} if nothing (live) is there yet."""
         if self.peek(key) is None:

@@ -582,8 +582,28 @@ def test_mset_mget(differ):
             ("SET", "t", "v", "EX", "100"),
             ("MSET", "t", "w"),
             ("TTL", "t"),
+            ("SET", "s", "12"),
+            ("APPEND", "s", "3"),
+            ("OBJECT", "ENCODING", "s"),
+            ("MSET", "s", "123", "u", "1", "s", "77"),
+            ("OBJECT", "ENCODING", "s"),
+            ("MGET", "s", "u"),
         ]
     )
+
+
+def test_mset_alerts_watchers_and_stamps_access(server):
+    """MSET touches a WATCHed key (the EXEC fails) and stamps each key's access."""
+    other = server.connect()
+    server.call("WATCH", "w")
+    server.call("MULTI")
+    server.call("GET", "w")
+    other.call("MSET", "x", "1", "w", "2")
+    assert server.call("EXEC") is None
+    server.advance(30)
+    assert server.call("OBJECT", "IDLETIME", "x") >= 29
+    other.call("MSET", "x", "3")
+    assert server.call("OBJECT", "IDLETIME", "x") == 0
 
 
 def test_string_encodings_like_redis(differ):

@@ -477,10 +477,13 @@ def _pairs(argv):
 def mset(session, argv):
     """Write several keys at once."""
     db = session.db
-    if type(argv) is list and len(argv) % 2 and not db.store.events:
-        set_ = db.set  # bulk strings only, and no events: the fast way
+    store = db.store
+    if type(argv) is list and len(argv) % 2 and not store.events:
+        if store.frequency is None:  # bulk strings only, no events: the fast way
+            db.set_many(argv[1::2], argv[2::2])
+            return OK
         for i in range(1, len(argv), 2):
-            set_(argv[i], argv[i + 1])
+            db.set(argv[i], argv[i + 1])
         return OK
     for key, value in _pairs(argv):
         db.set(key, value)
