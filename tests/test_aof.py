@@ -16,7 +16,7 @@ from twisted.internet import task
 from twisted.logger import globalLogPublisher
 
 from miniredis.persistence import aof, check, rdb
-from miniredis.persistence.rewrite import Rewrite
+from miniredis.persistence.rewrite import COLLECTOR, Rewrite
 from miniredis.quicklist import QuickList
 from miniredis.resp import encode_command
 from miniredis.store import Typed
@@ -674,22 +674,33 @@ def test_check_tool_reads_an_rdb_preamble(tmp_path):
     assert run_check(tmp_path / "appendonly.aof")[0] == 0
 
 
-def test_no_cyclic_collection_while_the_keys_are_listed(tmp_path):
+def test_no_cyclic_collection_while_the_keys_are_listed(tmp_path, monkeypatch):
     """
     The collector is off from the list of keys to the last key dumped (or
-    an abort), and stays off after if the application had turned it off.
+    an abort, or a file that cannot be opened), and stays off after if the
+    application had turned it off.
     """
     server = Server(tmp_path, appendonly=True)
     for i in range(10):
         server.call("SET", "k%d" % i, "v")
+    assert COLLECTOR.holders == 0 and gc.isenabled()
     try:
         job, done, steps = stepped_rewrite(server)
+        other, other_done, other_steps = stepped_rewrite(server)
         assert not gc.isenabled()
         finish(server, job, done, steps)
+        assert not gc.isenabled()  # the other one still lists keys
+        other.abort()
         assert gc.isenabled()
-        job, done, steps = stepped_rewrite(server)
-        job.abort()
-        assert gc.isenabled()
+
+        def cannot_open(job):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(Rewrite, "_open", cannot_open)
+        with pytest.raises(OSError):
+            stepped_rewrite(server)
+        assert COLLECTOR.holders == 0 and gc.isenabled()
+        monkeypatch.undo()
         gc.disable()
         job, done, steps = stepped_rewrite(server)
         finish(server, job, done, steps)

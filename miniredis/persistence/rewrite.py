@@ -82,6 +82,33 @@ def value_commands(key, value):
     raise TypeError("cannot rewrite a value of type %s" % (kind.__name__,))
 
 
+class _CollectorHold:
+    """
+    Python's cyclic garbage collector, kept off while any rewrite holds it
+    (and turned on again after the last only if it was on before the first).
+
+    @ivar holders: how many rewrites hold it.
+    """
+
+    def __init__(self):
+        self.holders = 0
+        self._was_enabled = False
+
+    def hold(self):
+        if not self.holders:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+        self.holders += 1
+
+    def release(self):
+        self.holders -= 1
+        if not self.holders and self._was_enabled:
+            gc.enable()
+
+
+COLLECTOR = _CollectorHold()
+
+
 def stream_commands(key, stream):
     """
     @return: an iterator of the commands that rebuild C{stream}, those of
@@ -236,28 +263,36 @@ class Rewrite:
         Keep Python's cyclic garbage collector from running while the
         lists of keys live: each collection that met them would walk every
         key (some 20 ms for a million) with the reactor held. Unreachable
-        cycles wait until the keys are all dumped.
+        cycles wait until the keys are all dumped, or the job is aborted.
         """
-        if not self._holding and gc.isenabled():
-            gc.disable()
+        if not self._holding:
             self._holding = True
+            COLLECTOR.hold()
 
     def _release_collector(self):
         if self._holding:
             self._holding = False
-            gc.enable()
+            COLLECTOR.release()
 
     # -- driving
 
     def start(self):
-        """Open the temporary file and begin, one slice per reactor turn."""
-        self._open()
+        """
+        Open the temporary file and begin, one slice per reactor turn.
+
+        @raise OSError: when the file cannot be opened (the job is over).
+        """
+        try:
+            self._open()
+        except BaseException:
+            self.abort()
+            raise
         self._schedule()
 
     def run_to_completion(self):
         """Do all the work now, on this thread (at start-up)."""
-        self._open()
         try:
+            self._open()
             while self._work(None):
                 pass
             os.fsync(self.fd)
