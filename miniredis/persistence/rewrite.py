@@ -246,8 +246,8 @@ class Rewrite:
     def _snapshot(self):
         """Take the list of keys to dump, and start an empty stream."""
         databases = self.store.databases
+        self._hold_collector()  # before the lists exist: no collection walks them
         self._pending = [list(db.data) for db in databases]
-        self._hold_collector()
         self._positions = [0] * len(databases)
         self._out_of_turn = [set() for _ in databases]
         self._db = 0
