@@ -27,7 +27,22 @@ def main(argv=None):
     return _run(options)
 
 
+def _install_reactor():
+    """
+    Install L{miniredis.reactor}'s epoll reactor, where there is epoll and
+    no reactor was installed yet; else leave Twisted's choice.
+    """
+    if "twisted.internet.reactor" in sys.modules:
+        return
+    try:
+        from miniredis import reactor
+    except ImportError:  # no epoll here
+        return
+    reactor.install()
+
+
 def _run(options):
+    _install_reactor()
     from twisted.internet import reactor
     from twisted.internet.error import CannotListenError
     from twisted.logger import globalLogBeginner, textFileLogObserver

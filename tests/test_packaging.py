@@ -107,6 +107,7 @@ def test_wheel_ships_no_twisted_init(venv, tmp_path):
     with zipfile.ZipFile(str(tmp_path / wheel)) as archive:
         names = set(archive.namelist())
     assert "twisted/plugins/miniredis_plugin.py" in names
+    assert "twisted/plugins/miniredis_reactor.py" in names
     assert "twisted/__init__.py" not in names
     assert "twisted/plugins/__init__.py" not in names
     assert "miniredis/__init__.py" in names and "miniredis/commands/server.py" in names

@@ -155,6 +155,8 @@ def _system_memory():
 
 
 def _reactor_name(clock):
+    if getattr(clock, "multiplexing", None):
+        return clock.multiplexing
     name = type(clock).__name__.lower()
     return name[: -len("reactor")] if name.endswith("reactor") else name
 
