@@ -123,6 +123,10 @@ def _stream_size(value, samples):
     )
 
 
+# A packed chunk besides its bytes: its (count, blob) pair and the blob's header.
+_CHUNK_OVERHEAD = sizeof((0, b"")) + sizeof(b"")
+
+
 def _list_size(value, samples):
     """The plain elements are sampled, the packed ones counted by their blobs."""
     head, chunks, tail = value.parts()
@@ -136,10 +140,6 @@ def _list_size(value, samples):
         + value.packed_bytes
         + plain
     )
-
-
-# A packed chunk besides its bytes: its (count, blob) pair and the blob's header.
-_CHUNK_OVERHEAD = sizeof((0, b"")) + sizeof(b"")
 
 
 def value_size(value, samples=DEFAULT_SAMPLES):

@@ -535,8 +535,8 @@ class Store:
     def active_expire_cycle(self, limit=200, budget=0.005):
         """
         Remove expired keys, C{limit} per database at a time, until about
-        C{budget} seconds of CPU are spent (one round at least); also tick L{lru_clock} and prune the
-        access records of deleted keys.
+        C{budget} seconds of CPU are spent (one round at least); also tick
+        L{lru_clock} and prune the access records of deleted keys.
 
         @return: whether the budget ran out with due keys left.
         """
