@@ -28,6 +28,13 @@ def deletion(config, lazy_parameter):
     return b"UNLINK" if config[lazy_parameter] else b"DEL"
 
 
+class _Dropped(list):
+    """A batch of writes that L{WriteStream.discard} dropped: it keeps none."""
+
+    def append(self, write):
+        pass
+
+
 class WriteStream:
     """
     The listeners of a server's writes.
@@ -105,6 +112,14 @@ class WriteStream:
             for db, argvs in batch:
                 self.emit(db, argvs)
             self.emit(batch[-1][0], [[b"EXEC"]])
+
+    def discard(self):
+        """
+        Drop the held writes, and those that join the batch until its
+        L{commit} (a script, and its transaction, ended by the server's stop).
+        """
+        if self._batch is not None:
+            self._batch = _Dropped()
 
     @contextlib.contextmanager
     def paused(self):

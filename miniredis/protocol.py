@@ -122,10 +122,12 @@ class RedisServerProtocol(Protocol):
         of output the limits do not count (L{send_uncounted}), or None.
     @ivar _guarded: the client has not authenticated yet: its requests are
         decoded under the limits Redis sets for that (L{_until_authenticated}).
+    @ivar _dropped: L{drop} closed the connection: no more replies go out.
     """
 
     session = None
     _guarded = False
+    _dropped = False
 
     def __init__(self):
         self._decoder = None
@@ -242,6 +244,8 @@ class RedisServerProtocol(Protocol):
         Hand the replies in C{out} to the factory's L{Outbox}; when the
         client is closing, send all it holds now and close.
         """
+        if self._dropped:
+            return
         if out:
             payload = b"".join(out)
             self.factory.stats.net_output_bytes += len(payload)
@@ -314,7 +318,12 @@ class RedisServerProtocol(Protocol):
             "output buffer limits.",
             client=session.describe(),
         )
-        session.closing = True
+        self.drop()
+
+    def drop(self):
+        """Close the connection at once, without sending what it holds."""
+        self.session.closing = True
+        self._dropped = True
         self._unsent = []
         self._unsent_size = 0
         abort = getattr(self.transport, "abortConnection", None)
@@ -807,9 +816,6 @@ class MiniRedisFactory(ServerFactory):
 
     def stopFactory(self):
         self.expiry.stop()
-        scripts = getattr(self, "scripts", None)
-        if scripts is not None:
-            scripts.stop()
         if self._sampler.running:
             self._sampler.stop()
 

@@ -59,8 +59,6 @@ class Session:
     @ivar postponed: whether a request waits for CLIENT PAUSE to end.
     @ivar deny_blocking: inside EXEC or a script, blocking commands must
         answer at once as their non-blocking forms do.
-    @ivar on_resume: None, or what takes the reply that ends a wait in
-        place of the client (a transaction suspended by a busy script).
     @ivar script: whether this is the session Lua scripts run commands in.
     @ivar user: the L{miniredis.acl.User} the client runs commands as.
     @ivar checked: whether the dispatcher asks the ACL before each command
@@ -124,7 +122,6 @@ class Session:
         self.last_interaction = self.created
         self.closing = False
         self.deny_blocking = False
-        self.on_resume = None
         self.script = False
         self.replica_announce = None
         self.replica = None
@@ -169,10 +166,6 @@ class Session:
 
     def resume(self, reply):
         """End a blocking wait with C{reply} and go on with queued requests."""
-        hook, self.on_resume = self.on_resume, None
-        if hook is not None:
-            hook(reply)
-            return
         self.blocked = None
         if self.connection is not None:
             self.connection.resume(reply)

@@ -245,15 +245,8 @@ class Tracking:
 
         @return: C{reply} followed by the invalidations of C{session}'s own
             keys that its command caused (those that go to its connection).
-            A script gone past the busy threshold goes on as C{session}'s
-            request: its invalidations follow the reply it ends with; a
-            client blocked otherwise gets them at once.
+            A blocked client gets them at once.
         """
-        if reply is BLOCKED:
-            busy = self.server.busy
-            if busy is not None and busy.caller is session:
-                self.current = session
-                return reply
         if not self.pending:
             return reply
         pending, self.pending = self.pending, []

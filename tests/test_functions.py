@@ -684,7 +684,7 @@ def test_function_machine(differ):
 def test_a_slow_library_loads_from_the_aof(tmp_path):
     """FUNCTION LOAD has a time limit for clients, none when the AOF loads."""
     slow = lib(
-        "slow", "local n = 0", "for i = 1, 1e8 do n = n + 1 end", reg("s", "return 1")
+        "slow", "local n = 0", "for i = 1, 3e8 do n = n + 1 end", reg("s", "return 1")
     )
     (tmp_path / "appendonly.aof").write_bytes(
         b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n$%d\r\n%s\r\n"

@@ -131,7 +131,13 @@ def test_a_script_that_wrote_cannot_be_killed(tmp_path):
 
 @pytest.mark.parametrize("how", ["SHUTDOWN NOSAVE", "SIGTERM"])
 def test_a_busy_server_can_be_stopped(tmp_path, how):
-    server = miniredis_process(str(tmp_path), *THRESHOLD).start()
+    """
+    It stops the script: the caller gets no reply, and what the script and
+    its transaction wrote is not logged.
+    """
+    options = (*THRESHOLD, "--appendonly", "yes", "--appendfsync", "always")
+    server = miniredis_process(str(tmp_path), *options).start()
+    RawConnection(server.port).call("SET", "before", "1")
     conn = RawConnection(server.port)
     conn.send("MULTI")
     conn.send("EVAL", "redis.call('set', 'w', '1') while true do end", "0")
@@ -143,3 +149,17 @@ def test_a_busy_server_can_be_stopped(tmp_path, how):
         other = RawConnection(server.port)
         other.send("SHUTDOWN", "NOSAVE")
     assert server.process.wait(15) is not None
+    assert _replies_until_closed(conn) in ([], [b"OK", b"QUEUED"])  # none to EXEC
+    again = miniredis_process(str(tmp_path), *options).start()
+    conn = RawConnection(again.port)
+    assert (conn.call("GET", "before"), conn.call("GET", "w")) == (b"1", None)
+    again.stop()
+
+
+def _replies_until_closed(conn):
+    replies = []
+    try:
+        while True:
+            replies.append(conn.read())
+    except ConnectionError:
+        return replies

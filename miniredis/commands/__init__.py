@@ -631,7 +631,7 @@ def _call_tracked(session, cmd, argv):
         and not cmd.name.startswith("client|")
     ):
         mode.caching = False
-    if outer is None:  # else a busy script's caller awaits its reply
+    if outer is None:  # else this runs while a script is busy: not its reply
         reply = tracking.after(session, reply)
     return reply
 

@@ -5,7 +5,7 @@ Queueing happens in the dispatcher (L{miniredis.commands.queue_in_multi});
 WATCH's bookkeeping is L{miniredis.watch}.
 """
 
-from miniredis.commands import BLOCKED, call, command
+from miniredis.commands import call, command
 from miniredis.commands.spec import Arg, Index, KeySpec, Range
 from miniredis.resp import NULL_ARRAY, OK, ReplyError
 from miniredis.watch import unwatch_all
@@ -68,53 +68,32 @@ def exec_(session, argv):
     unwatch_all(session)
     if dirty:
         return NULL_ARRAY
-    return Transaction(session, queued).run()
+    return _run_queued(session, queued)
 
 
-class Transaction:
+def _run_queued(session, queued):
     """
-    Queued C{(command, argv)} pairs run as one transaction; their writes are
-    logged between MULTI and EXEC.
+    Run the queued C{(command, argv)} pairs as one transaction; their writes
+    are logged between MULTI and EXEC.
 
-    A script among them that runs past C{busy-reply-threshold} suspends the
-    transaction, as it would suspend its client outside one: meanwhile the
-    server answers BUSY to the others (and SCRIPT KILL can stop it); when
-    the script ends, the rest of the transaction runs.
+    @return: the list of their replies.
     """
-
-    def __init__(self, session, queued):
-        self.session = session
-        self.queued = iter(queued)
-        self.replies = []
-        self.began = session.server.writes.begin()
-
-    def run(self):
-        """@return: the list of replies, or L{BLOCKED} while a script is busy."""
-        session = self.session
-        session.deny_blocking = True
-        try:
-            for cmd, args in self.queued:
-                reply = None
-                if session.checked:  # the rules may have changed since MULTI
-                    reply = session.server.acl.recheck(session, cmd, args)
-                if reply is None:
-                    reply = call(session, cmd, args)
-                if reply is BLOCKED:
-                    session.on_resume = self._resumed
-                    return BLOCKED
-                self.replies.append(reply)
-        finally:
-            session.deny_blocking = False
-        if self.began:
-            session.server.writes.commit()
-        return self.replies
-
-    def _resumed(self, reply):
-        """The busy script ended with C{reply}: run the rest."""
-        self.replies.append(reply)
-        replies = self.run()
-        if replies is not BLOCKED:
-            self.session.resume(replies)
+    began = session.server.writes.begin()
+    replies = []
+    session.deny_blocking = True
+    try:
+        for cmd, args in queued:
+            reply = None
+            if session.checked:  # the rules may have changed since MULTI
+                reply = session.server.acl.recheck(session, cmd, args)
+            if reply is None:
+                reply = call(session, cmd, args)
+            replies.append(reply)
+    finally:
+        session.deny_blocking = False
+    if began:
+        session.server.writes.commit()
+    return replies
 
 
 @command(
