@@ -441,7 +441,9 @@ class Scripts:
         """
         Turn the reactor once while the script is busy: read and answer the
         other clients, run what is due. A stop asked meanwhile ends the
-        script.
+        script; by then C{runUntilCurrent} has already begun the reactor's
+        shutdown (listeners closed, clients sent what they hold and
+        disconnected, logs closed) while the script is still on the stack.
         """
         clock = self.server.clock
         clock.doIteration(0)
