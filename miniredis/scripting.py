@@ -382,16 +382,17 @@ class Scripts:
             run.deadline = run.started + threshold / 1000.0
         self._begin(run)
         try:
-            run.reply = self._execute(run)
+            reply = self._execute(run)
         except lua51.LuaError as e:
-            run.reply = ReplyError(b"ERR Error running script: " + _bytes(e.args[0]))
+            reply = ReplyError(b"ERR Error running script: " + _bytes(e.args[0]))
         except Exception:
             log.failure("script {name} failed", name=_text(run.script.name))
-            run.reply = ReplyError("ERR internal error running the script")
+            reply = ReplyError("ERR internal error running the script")
         finally:
             if run.busy:
                 self._end_busy(run)
-        return self._end(run)
+        self._end(run)
+        return reply
 
     def _may_go_busy(self, caller):
         return caller.connection is not None and hasattr(
@@ -412,7 +413,7 @@ class Scripts:
         self.current = run
 
     def _end(self, run):
-        """Undo L{_begin}, log the writes; @return: the script's reply."""
+        """Undo L{_begin}; log the writes."""
         server = self.server
         self.current = None
         server.store.now_ms = run.saved_clock
@@ -421,7 +422,6 @@ class Scripts:
             server.writes.discard()
         if run.began:
             server.writes.commit()
-        return run.reply
 
     def _go_busy(self, run):
         """The script went past the threshold: answer the others BUSY."""
