@@ -50,6 +50,7 @@ class WriteStream:
     def __init__(self, server):
         self._server = server
         self.listeners = []
+        self._calling = ()
         self.muted = False
         self._batch = None
 
@@ -66,6 +67,7 @@ class WriteStream:
 
     def _hook(self):
         server = self._server
+        self._calling = tuple(self.listeners)
         server.propagate = self.emit if self.listeners else None
         expiries = server.store.expire_listeners
         if self.listeners and self._expired not in expiries:
@@ -88,7 +90,7 @@ class WriteStream:
         if self._batch is not None:
             self._batch.append((db, argvs))
             return
-        for listener in list(self.listeners):
+        for listener in self._calling:  # a copy: a listener may leave
             listener(db, argvs)
 
     def begin(self):

@@ -27,7 +27,13 @@ from collections import deque
 from miniredis.commands import call, lookup, plain_args
 from miniredis.logging import logger
 from miniredis.persistence import files
-from miniredis.resp import Decoder, ProtocolError, ReplyError, encode_into
+from miniredis.resp import (
+    BULK_HEADERS,
+    Decoder,
+    ProtocolError,
+    ReplyError,
+    encode_into,
+)
 
 try:
     import hiredis
@@ -55,17 +61,32 @@ class AOFError(Exception):
 # ---------------------------------------------------------------- writing
 
 
-def encode_request(argv):
+_ARRAY_HEADERS = [b"*%d\r\n" % size for size in range(32)]
+
+
+def encode_request_into(argv, out):
     """
-    @return: the RESP array of C{argv}: bulk strings, and typed values
-        (ints, doubles, arrays, maps, null) in their RESP3 form.
+    Append to the list C{out} the parts of the RESP array of C{argv}: bulk
+    strings, and typed values (ints, doubles, arrays, maps, null) in their
+    RESP3 form.
     """
-    out = [b"*%d\r\n" % len(argv)]
+    count = len(argv)
+    out.append(_ARRAY_HEADERS[count] if count < 32 else b"*%d\r\n" % count)
     for arg in argv:
         if type(arg) is bytes:
-            out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+            size = len(arg)
+            if size < 1024:
+                out += (BULK_HEADERS[size], arg, b"\r\n")
+            else:
+                out += (b"$%d\r\n" % size, arg, b"\r\n")
         else:
             encode_into(arg, 3, out)
+
+
+def encode_request(argv):
+    """@return: the RESP array of C{argv} (see L{encode_request_into})."""
+    out = []
+    encode_request_into(argv, out)
     return b"".join(out)
 
 
@@ -118,7 +139,7 @@ class AppendOnlyFile:
             buffer.append(select_command(db))
             self.selected = db
         for argv in argvs:
-            buffer.append(encode_request(argv))
+            encode_request_into(argv, buffer)
         if self._flush_call is None:
             self._flush_call = self.clock.callLater(0, self.flush)
 
