@@ -73,10 +73,16 @@ class ActiveExpiry:
 
     slice = 0.005
 
-    def __init__(self, store, clock, hz=10, latency=None):
-        """@param latency: the server's L{miniredis.latency.LatencyMonitor}."""
+    def __init__(self, store, clock, hz=10, latency=None, before_slice=None):
+        """
+        @param latency: the server's L{miniredis.latency.LatencyMonitor}.
+        @param before_slice: called before each slice: the server sends the
+            replies its clients wait for, which would otherwise wait for
+            the slice (see L{miniredis.protocol.Outbox.flush}).
+        """
         self.store = store
         self.latency = latency
+        self.before_slice = before_slice
         self.clock = clock
         self._loop = task.LoopingCall(self._cycle)
         self._loop.clock = clock
@@ -110,6 +116,8 @@ class ActiveExpiry:
 
     def _slice(self):
         self._next_slice = None
+        if self.before_slice is not None:
+            self.before_slice()
         started = perf_counter()
         busy = False
         try:

@@ -463,6 +463,8 @@ def stepped_rewrite(server):
     job.slice = 0
     server.factory.writes.listen(job.feed)
     job.start()
+    steps.step()  # the turn that start() lets pass before the first slice
+    assert not job.size
     return job, done, steps
 
 
@@ -707,3 +709,47 @@ def test_no_cyclic_collection_while_the_keys_are_listed(tmp_path, monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_rewrite_sends_the_replies_that_wait_before_each_slice(tmp_path, monkeypatch):
+    server = Server(tmp_path, appendonly=True)
+    for i in range(10):
+        server.call("SET", "k%d" % i, "v")
+    server.client.send("BGREWRITEAOF")
+    server.clock.advance(0)  # the keys are written; their fsync waits
+    job = server.persistence.rewrite
+    order = []
+    work = job._work
+
+    def slice_of_work(deadline):
+        order.append("slice")
+        return work(deadline)
+
+    monkeypatch.setattr(job, "_work", slice_of_work)
+    server.threads.run()  # the fsync ends: the last slice is due
+    client = server.factory.buildProtocol(None)
+    monkeypatch.setattr(client, "flush", lambda: order.append("reply"))
+    server.factory.outbox.add(client)  # due after the slice
+    server.clock.advance(0)
+    assert order == ["reply", "slice"]
+    server.settle()
+    assert server.persistence.rewrite is None
+
+
+def test_a_rewrite_lets_go_of_the_keys_it_has_dumped(tmp_path):
+    """
+    Its list of the keys to dump drops each as it goes, so that the list's
+    end frees no million keys in one turn.
+    """
+    server = Server(tmp_path, appendonly=True)
+    for i in range(10):
+        server.call("SET", "k%d" % i, "v")
+    job, done, steps = stepped_rewrite(server)
+    for _ in range(4):
+        steps.step()
+    pending = job._pending[0]
+    dumped = job._positions[0]
+    assert 0 < dumped < 10
+    assert pending[:dumped] == [None] * dumped
+    assert None not in pending[dumped:]
+    assert finish(server, job, done, steps) == snapshot(server.store)

@@ -6,6 +6,7 @@ and what TTLs read as the fake clock moves.
 import time
 
 import pytest
+from twisted.internet import task
 
 from miniredis import expiry
 from miniredis.expiry import ActiveExpiry
@@ -216,3 +217,40 @@ def test_expired_keys_vanish_on_real_servers(differ):
             ("RENAME", "a", "z"),
         ]
     )
+
+
+def test_each_slice_first_sends_the_replies_that_wait(server, monkeypatch):
+    """
+    A reply waiting in the outbox goes out before a slice of expiry, not
+    after it: a client does not wait for the slice.
+    """
+    order = []
+    client = server.factory.buildProtocol(None)
+    cycle = server.store.active_expire_cycle
+
+    def slice_of_work(budget):
+        order.append("slice")
+        return cycle(budget=budget)
+
+    monkeypatch.setattr(server.store, "active_expire_cycle", slice_of_work)
+    monkeypatch.setattr(client, "flush", lambda: order.append("reply"))
+    server.factory.outbox.add(client)
+    server.factory.expiry._slice()
+    assert order == ["reply", "slice"]
+
+
+def test_expiry_calls_before_each_slice():
+    events = []
+
+    class Store:
+        def active_expire_cycle(self, budget):
+            events.append("slice")
+            return len(events) < 6
+
+    cycle = ActiveExpiry(
+        Store(), task.Clock(), before_slice=lambda: events.append("before")
+    )
+    cycle._cycle()
+    cycle.clock.advance(0)
+    cycle.clock.advance(0)
+    assert events == ["before", "slice"] * 3

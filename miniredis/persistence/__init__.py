@@ -349,6 +349,7 @@ class Persistence(service.Service):
             self._rewritten,
             self._libraries,
         )
+        job.before_slice = self.factory.outbox.flush
         try:
             job.start()
         except OSError as e:

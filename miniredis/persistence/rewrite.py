@@ -214,9 +214,13 @@ class Rewrite:
     @ivar selected: the database the stream's last C{SELECT} chose.
     @ivar started: when it started (clock seconds).
     @ivar slice: seconds of work per reactor turn.
+    @ivar before_slice: called before each slice of work: the server sends
+        the replies its clients wait for, which would otherwise wait for
+        the slice (see L{miniredis.protocol.Outbox.flush}).
     """
 
     slice = 0.005
+    before_slice = staticmethod(lambda: None)
 
     def __init__(self, store, path, clock, run_in_thread, done, libraries=list):
         """
@@ -287,7 +291,10 @@ class Rewrite:
         except BaseException:
             self.abort()
             raise
-        self._schedule()
+        # The listing of the keys has just held the reactor (some 10 ms for
+        # a million): the first slice waits for one more turn, so that the
+        # clients who waited meanwhile are served before it.
+        self._call = self.clock.callLater(0, self._schedule)
 
     def run_to_completion(self):
         """Do all the work now, on this thread (at start-up)."""
@@ -324,6 +331,7 @@ class Rewrite:
         self._call = None
         if self._finished:
             return
+        self.before_slice()
         try:
             more = self._work(time.monotonic() + self.slice)
             if more:
@@ -405,6 +413,9 @@ class Rewrite:
             if position < len(keys):
                 positions[db] = position + 1
                 key = keys[position]
+                # Let go of each key as it is visited: freeing the whole list
+                # at the end would touch a million keys in one turn.
+                keys[position] = None
                 if key not in self._out_of_turn[db]:
                     self._dump(db, key, in_turn=True)
                 return True
