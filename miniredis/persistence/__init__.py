@@ -92,6 +92,7 @@ class Persistence(service.Service):
             "aof_rewrite_failures": 0,
         }
         self._waiting_bgsave = []
+        self._hooked = []
         self._watch = None
         self._last_fsync = 0
         self._last_rewrite_end = 0
@@ -288,20 +289,20 @@ class Persistence(service.Service):
         self._update_hooks()
 
     def _update_hooks(self):
-        """Hang this object on the server's write path only while needed."""
+        """
+        Hang the open log and the rewrite in progress, and nothing else, on
+        the server's write stream.
+        """
         factory = self.factory
-        if self.log is not None or self.rewrite is not None:
-            factory.writes.listen(self._propagate)
-        else:
-            factory.writes.unlisten(self._propagate)
+        wanted = [job.feed for job in (self.log, self.rewrite) if job is not None]
+        for listener in self._hooked:
+            if listener not in wanted:
+                factory.writes.unlisten(listener)
+        for listener in wanted:
+            factory.writes.listen(listener)
+        self._hooked = wanted
         always = self.log is not None and self.log.policy == "always"
         factory.durable = self.log.durable if always else None
-
-    def _propagate(self, db, argvs):
-        if self.log is not None:
-            self.log.feed(db, argvs)
-        if self.rewrite is not None:
-            self.rewrite.feed(db, argvs)
 
     def _appendonly_changed(self, enabled):
         """
