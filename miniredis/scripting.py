@@ -102,6 +102,9 @@ _SHEBANG_FLAGS = frozenset(
     ]
 )
 _LOG_LEVELS = [LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn]
+# What a killed script's command calls get, as its next line gets from the
+# count hook (KILLED in sandbox.lua).
+_KILLED = "ERR Script killed by user with SCRIPT KILL..."
 BUSY_FUNCTION = (
     "BUSY Redis is busy running a script. "
     "You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
@@ -206,6 +209,8 @@ class Run:
     @ivar started: when it started (C{time.monotonic()}).
     @ivar deadline: when it goes busy (C{time.monotonic()}), or None when
         it may not.
+    @ivar next_pause: when C{redis.call} next checks the deadline, or (once
+        busy) turns the reactor for the others; None when it may not go busy.
     @ivar resp: the RESP version C{redis.setresp} chose (2 by default).
     @ivar wrote: a write command ran (SCRIPT KILL then refuses).
     @ivar oom: the server was over C{maxmemory} when it began, and the
@@ -224,6 +229,7 @@ class Run:
         self.command = command
         self.started = time.monotonic()
         self.deadline = None
+        self.next_pause = None
         self.keys = keys
         self.args = args
         self.readonly = readonly
@@ -379,7 +385,7 @@ class Scripts:
         )
         threshold = self.server.config["busy-reply-threshold"]
         if threshold > 0 and self._may_go_busy(caller):
-            run.deadline = run.started + threshold / 1000.0
+            run.deadline = run.next_pause = run.started + threshold / 1000.0
         self._begin(run)
         try:
             reply = self._execute(run)
@@ -422,6 +428,15 @@ class Scripts:
             server.writes.discard()
         if run.began:
             server.writes.commit()
+
+    def _pause(self, run):
+        """
+        The run is past its deadline: go busy (the first time), then serve
+        the others once.
+        """
+        if not run.busy:
+            self._go_busy(run)
+        self._serve_others(run)
 
     def _go_busy(self, run):
         """The script went past the threshold: answer the others BUSY."""
@@ -509,6 +524,25 @@ class Scripts:
 
     def _redis_call(self, raise_errors, *args):
         run = self.current
+        if run.next_pause is not None and time.monotonic() >= run.next_pause:
+            # The count hook alone comes too seldom where calls are slow
+            # (lupa on PyPy): a call is a point to pause at too, every
+            # millisecond at most. A killed script runs no more commands.
+            self._pause(run)
+            run.next_pause = time.monotonic() + 0.001
+        reply = ReplyError(_KILLED) if run.killed else self._command(run, args)
+        if type(reply) is ReplyError:
+            if raise_errors:
+                return False, _bytes(reply.message)
+            return True, self.lua.table_from({b"err": _bytes(reply.message)})
+        try:
+            return True, self.to_lua(reply, run.resp)
+        except Exception:
+            log.failure("converting a reply for Lua failed")
+            return False, b"ERR internal error"
+
+    def _command(self, run, args):
+        """Run the command C{args} of C{redis.call}; @return: its reply."""
         try:
             argv = [_argument(arg) for arg in args]
             if not argv:
@@ -537,15 +571,7 @@ class Scripts:
         except Exception:
             log.failure("redis.call failed")
             reply = ReplyError("ERR internal error")
-        if type(reply) is ReplyError:
-            if raise_errors:
-                return False, _bytes(reply.message)
-            return True, self.lua.table_from({b"err": _bytes(reply.message)})
-        try:
-            return True, self.to_lua(reply, run.resp)
-        except Exception:
-            log.failure("converting a reply for Lua failed")
-            return False, b"ERR internal error"
+        return reply
 
     def _killed(self):
         """
@@ -556,9 +582,7 @@ class Scripts:
         if run is None:
             return False
         if run.deadline is not None and (run.busy or time.monotonic() >= run.deadline):
-            if not run.busy:
-                self._go_busy(run)
-            self._serve_others(run)
+            self._pause(run)
         return run.killed
 
     def _log(self, level, message):

@@ -163,3 +163,29 @@ def _replies_until_closed(conn):
             replies.append(conn.read())
     except ConnectionError:
         return replies
+
+
+def test_a_script_goes_busy_at_its_calls(tmp_path):
+    """
+    A script of few Lua instructions whose calls are slow goes busy at its
+    next call once past the threshold, and a kill stops it there: the count
+    hook alone would come too late where calls are slow (lupa's crossings
+    on PyPy). Redis checks at its hook only, where this script would hold
+    the others until its end: a case of its own, not compared.
+    """
+    server = miniredis_process(
+        str(tmp_path), "--busy-reply-threshold", "20", "--enable-debug-command", "yes"
+    ).start()
+    try:
+        runner = RawConnection(server.port)
+        assert runner.call("DEBUG", "POPULATE", "100000") == b"OK"
+        runner.send("EVAL", "for i = 1, 1000 do redis.call('keys', '*') end", "0")
+        busy = _until_busy(server.port)
+        assert busy.message.startswith("BUSY ")
+        killer = RawConnection(server.port)
+        assert killer.call("SCRIPT", "KILL") == b"OK"
+        reply = runner.read()
+        assert reply.message.startswith("ERR Script killed by user with SCRIPT KILL")
+        assert killer.call("PING") == b"PONG"
+    finally:
+        server.stop()
