@@ -73,7 +73,7 @@ class ActiveExpiry:
 
     slice = 0.005
 
-    def __init__(self, store, clock, hz=10, latency=None, before_slice=None):
+    def __init__(self, store, clock, hz=10, latency=None, before_slice=lambda: None):
         """
         @param latency: the server's L{miniredis.latency.LatencyMonitor}.
         @param before_slice: called before each slice: the server sends the
@@ -116,8 +116,7 @@ class ActiveExpiry:
 
     def _slice(self):
         self._next_slice = None
-        if self.before_slice is not None:
-            self.before_slice()
+        self.before_slice()
         started = perf_counter()
         busy = False
         try:

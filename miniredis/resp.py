@@ -31,6 +31,7 @@ Usage::
 
 from miniredis.respdecoder import Decoder, split_inline
 from miniredis.respencoder import (
+    ARRAY_HEADERS,
     BULK_HEADERS,
     encode,
     encode_command,
@@ -67,6 +68,7 @@ from miniredis.resptypes import (
 )
 
 __all__ = [
+    "ARRAY_HEADERS",
     "BULK_HEADERS",
     "HIREDIS_MAX_ELEMENTS",
     "MAX_DEPTH",

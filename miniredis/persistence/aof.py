@@ -28,6 +28,7 @@ from miniredis.commands import call, lookup, plain_args
 from miniredis.logging import logger
 from miniredis.persistence import files
 from miniredis.resp import (
+    ARRAY_HEADERS,
     BULK_HEADERS,
     Decoder,
     ProtocolError,
@@ -61,9 +62,6 @@ class AOFError(Exception):
 # ---------------------------------------------------------------- writing
 
 
-_ARRAY_HEADERS = [b"*%d\r\n" % size for size in range(32)]
-
-
 def encode_request_into(argv, out):
     """
     Append to the list C{out} the parts of the RESP array of C{argv}: bulk
@@ -71,7 +69,7 @@ def encode_request_into(argv, out):
     RESP3 form.
     """
     count = len(argv)
-    out.append(_ARRAY_HEADERS[count] if count < 32 else b"*%d\r\n" % count)
+    out.append(ARRAY_HEADERS[count] if count < 1024 else b"*%d\r\n" % count)
     for arg in argv:
         if type(arg) is bytes:
             size = len(arg)
