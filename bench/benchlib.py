@@ -83,6 +83,20 @@ def add_pypy_option(parser):
     )
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(server):
+    """
+    @return: C{(user, system)} CPU seconds the process of C{server} (a
+        running L{ServerProcess}) has used so far, all its threads, from
+        C{/proc/PID/stat} (in clock ticks, 10 ms here).
+    """
+    with open("/proc/%d/stat" % server.process.pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / _TICK, int(fields[12]) / _TICK
+
+
 def median(values):
     """@return: the median of C{values}, or None when there are none."""
     return statistics.median(values) if values else None

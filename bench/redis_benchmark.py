@@ -21,7 +21,7 @@ import io
 import subprocess
 import sys
 
-from benchlib import add_pypy_option, median, ratio, servers, table
+from benchlib import add_pypy_option, cpu_seconds, median, ratio, servers, table
 
 # redis-benchmark's own tests (-t name): name -> the name its CSV gives.
 TESTS = {
@@ -150,43 +150,64 @@ def prepare(port, tests):
             )
 
 
-def measure(redis_port, mini_port, options):
+def measure(redis, mini, options):
     """
-    @return: C{(test, pipeline)} -> C{(redis samples, miniredis samples)}.
+    @param redis, mini: the running L{tests.servers.ServerProcess}es.
+    @return: C{(test, pipeline)} -> C{(redis samples, miniredis samples)},
+        each sample C{(requests per second, user us, system us)}: the
+        throughput redis-benchmark reports, and the server's CPU time per
+        request over the run.
     """
-    for port in (redis_port, mini_port):
-        prepare(port, options.tests)
+    for server in (redis, mini):
+        prepare(server.port, options.tests)
     for test in options.tests:
-        for port in (redis_port, mini_port):
-            run_benchmark(port, test, 16, options.warmup, 50, options.keyspace)
+        for server in (redis, mini):
+            run_benchmark(server.port, test, 16, options.warmup, 50, options.keyspace)
     samples = {}
     for pipeline in options.pipelines:
         requests = options.n_p1 if pipeline == 1 else options.n_pipelined
         for test in options.tests:
             redis_runs, mini_runs = [], []
             for _ in range(options.repeat):
-                for port, runs in ((redis_port, redis_runs), (mini_port, mini_runs)):
+                for server, runs in ((redis, redis_runs), (mini, mini_runs)):
+                    user, system = cpu_seconds(server)
                     rps = run_benchmark(
-                        port,
+                        server.port,
                         test,
                         pipeline,
                         requests,
                         options.clients,
                         options.keyspace,
                     )
+                    user_after, system_after = cpu_seconds(server)
                     if rps is not None:
-                        runs.append(rps)
+                        per_request = 1e6 / requests
+                        runs.append(
+                            (
+                                rps,
+                                (user_after - user) * per_request,
+                                (system_after - system) * per_request,
+                            )
+                        )
             samples[test, pipeline] = (redis_runs, mini_runs)
             if options.verbose:
                 print(test, pipeline, redis_runs, mini_runs, file=sys.stderr)
     return samples
 
 
+def _cpu(runs):
+    """@return: the median user and system us per request of C{runs}, as text."""
+    if not runs:
+        return "n/a"
+    return "%.2f+%.2f" % (median([r[1] for r in runs]), median([r[2] for r in runs]))
+
+
 def report(samples):
     """@return: the results table as text."""
     rows = []
     for (test, pipeline), (redis_runs, mini_runs) in samples.items():
-        redis_rps, mini_rps = median(redis_runs), median(mini_runs)
+        redis_rps = median([r[0] for r in redis_runs])
+        mini_rps = median([r[0] for r in mini_runs])
         rows.append(
             [
                 TESTS.get(test) or COMMANDS[test],
@@ -194,9 +215,12 @@ def report(samples):
                 "%.0f" % redis_rps if redis_rps else "n/a",
                 "%.0f" % mini_rps if mini_rps else "n/a",
                 ratio(mini_rps, redis_rps),
+                _cpu(redis_runs),
+                _cpu(mini_runs),
             ]
         )
     header = ["test", "pipeline", "redis ops/s", "miniredis ops/s", "ratio"]
+    header += ["redis cpu us", "miniredis cpu us"]
     return table(header, rows)
 
 
@@ -277,7 +301,7 @@ def parse_args(argv):
 def main(argv=None):
     options = parse_args(argv)
     with servers(pypy=options.pypy) as (redis, mini):
-        samples = measure(redis.port, mini.port, options)
+        samples = measure(redis, mini, options)
     print(report(samples))
     return 0
 
