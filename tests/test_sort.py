@@ -124,6 +124,22 @@ def test_random_lists(differ):
         differ.check("SORT", "l", "BY", "h_*->f", "ALPHA", "DESC", "GET", "h_*->f")
 
 
+def test_lists_of_digits(differ):
+    """Equal values (01 and 1; past 2**53, where doubles merge) tie by element."""
+    rng = random.Random(11)
+    pool = ["0", "00", "1", "01", "001", "7", "10", "9", "100", "42"]
+    pool += ["9007199254740992", "9007199254740993", "18014398509481985", "9" * 310]
+    for size in (1, 2, 30, 200):
+        items = [rng.choice(pool[:-1]) for _ in range(size)]
+        differ.check("DEL", "l")
+        differ.check("RPUSH", "l", *items)
+        for extra in ((), ("DESC",), ("LIMIT", "1", "5"), ("DESC", "LIMIT", "2", "4")):
+            differ.check("SORT", "l", *extra)
+    differ.check("RPUSH", "l", pool[-1], "")
+    differ.check("SORT", "l")
+    differ.check("SORT", "l", "DESC")
+
+
 @pytest.mark.parametrize("nosort", [(), ("BY", "nosort")], ids=["sorted", "nosort"])
 @pytest.mark.parametrize("order", [(), ("DESC",)], ids=["asc", "desc"])
 def test_limit(differ, nosort, order):
