@@ -159,6 +159,10 @@ def _exact(text, value):
     return exact == Fraction(abs(value))
 
 
+# Digits alone, shorter than this, are read with float() at once.
+_QUICK_DIGITS = 300
+
+
 def _score(text):
     """
     Read a weight as Redis does, with C{strtod} up to a NUL byte: leading
@@ -168,7 +172,7 @@ def _score(text):
         NaN, overflow, underflow: a result that is zero or subnormal and
         inexact, where C{strtod} sets C{ERANGE}).
     """
-    if text.isdigit() and len(text) < 300:  # the common case, read at once
+    if text.isdigit() and len(text) < _QUICK_DIGITS:  # the common case
         return float(text)
     head = text.partition(b"\x00")[0]
     value, end, out_of_range = strtod(head)
@@ -185,7 +189,9 @@ def _plain_numbers(elements):
     quick path: each is then the double C{float} reads.
     """
     return (
-        b"".join(elements).isdigit() and all(elements) and max(map(len, elements)) < 300
+        b"".join(elements).isdigit()
+        and all(elements)
+        and max(map(len, elements)) < _QUICK_DIGITS
     )
 
 
