@@ -48,7 +48,12 @@ local function where()
   while true do
     local info = getinfo(level, "Sl")
     if info == nil or info.what == "tail" then
-      return looked_up
+      if looked_up == nil then
+        return nil
+      end
+      local at = getinfo(looked_up.func, "S")
+      at.currentline = looked_up.currentline
+      return at
     end
     if info.what ~= "C" and info.source ~= BOOT then
       return info
@@ -66,11 +71,12 @@ local function raise(message)
   error(message, 0)
 end
 
--- a read-only view that notes the frame reading it
+-- a read-only view that notes the frame reading it (its function and line:
+-- where() asks for its source only when an error needs it)
 local function watched(t)
   local view = setmetatable({}, {
     __index = function(_, name)
-      looked_up = getinfo(2, "Sl")
+      looked_up = getinfo(2, "fl")
       return t[name]
     end,
     __newindex = refuse,
@@ -547,8 +553,22 @@ local function finish(ok, result)
   return false, message, rawget(result, "source"), rawget(result, "line")
 end
 
-local function run(f, keys, argv)
-  base.KEYS, base.ARGV = keys, argv
+-- A run's keys and arguments come as the count of keys followed by the
+-- keys and the arguments, or (too many for a call) as two tables.
+local function split(nkeys, ...)
+  if type(nkeys) == "table" then
+    return nkeys, ...
+  end
+  local keys = {...}
+  local argv = {select(nkeys + 1, ...)}
+  for i = #keys, nkeys + 1, -1 do
+    keys[i] = nil
+  end
+  return keys, argv
+end
+
+local function run(f, ...)
+  base.KEYS, base.ARGV = split(...)
   looked_up = nil
   sethook(hook, "", HOOK_EVERY)
   return finish(xpcall(f, handler))
@@ -780,11 +800,22 @@ local function load_library(code)
   return true, unpack(registered, 1, #registered)
 end
 
-local function run_function(f, keys, argv)
+-- what call_function calls next, kept here so that a call makes no closure
+local function_called, function_keys, function_argv
+
+local function call_function()
+  local f, keys, argv = function_called, function_keys, function_argv
+  function_called, function_keys, function_argv = nil, nil, nil
+  return f(keys, argv)
+end
+
+local function run_function(f, ...)
   base.KEYS, base.ARGV = nil, nil
   looked_up = nil
+  function_called = f
+  function_keys, function_argv = split(...)
   sethook(hook, "", HOOK_EVERY)
-  return finish(xpcall(function() return f(keys, argv) end, handler))
+  return finish(xpcall(call_function, handler))
 end
 
 return compile, run, shape, unpack, CHUNK, load_library, run_function

@@ -105,6 +105,9 @@ _LOG_LEVELS = [LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn]
 # What a killed script's command calls get, as its next line gets from the
 # count hook (KILLED in sandbox.lua).
 _KILLED = "ERR Script killed by user with SCRIPT KILL..."
+# A run with at most this many keys and arguments hands them to Lua as
+# arguments of the call (the sandbox makes the tables), more as two tables.
+_SPREAD_MOST = 64
 BUSY_FUNCTION = (
     "BUSY Redis is busy running a script. "
     "You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
@@ -223,24 +226,18 @@ class Run:
         over as one MULTI/EXEC block when it ends).
     """
 
+    deadline = next_pause = saved_clock = None
+    resp = 2
+    wrote = oom = killed = abandoned = busy = began = False
+
     def __init__(self, caller, script, keys, args, readonly, command=()):
         self.caller = caller
         self.script = script
         self.command = command
         self.started = time.monotonic()
-        self.deadline = None
-        self.next_pause = None
         self.keys = keys
         self.args = args
         self.readonly = readonly
-        self.resp = 2
-        self.wrote = False
-        self.oom = False
-        self.killed = False
-        self.abandoned = False
-        self.busy = False
-        self.began = False
-        self.saved_clock = None
 
     @property
     def busy_reply(self):
@@ -412,10 +409,11 @@ class Scripts:
         frozen = store.now_ms()
         store.now_ms = lambda: frozen
         run.began = server.writes.begin()
-        session = self._session
-        session.db = run.caller.db
-        session.user, session.checked = run.caller.user, run.caller.checked
+        session, caller = self._session, run.caller
+        session.db = caller.db
         session.proto = 2
+        if session.user is not caller.user or session.checked != caller.checked:
+            session.user, session.checked = caller.user, caller.checked
         self.current = run
 
     def _end(self, run):
@@ -504,11 +502,13 @@ class Scripts:
         run.killed = True
 
     def _execute(self, run):
-        lua = self.lua
         execute = self._run_function if run.script.is_function else self._run
-        result = execute(
-            run.script.function, lua.table_from(run.keys), lua.table_from(run.args)
-        )
+        keys, args = run.keys, run.args
+        if len(keys) + len(args) <= _SPREAD_MOST:
+            result = execute(run.script.function, len(keys), *keys, *args)
+        else:
+            table_from = self.lua.table_from
+            result = execute(run.script.function, table_from(keys), table_from(args))
         if result[0]:
             return self.from_lua(result[1], run.resp)
         message = _bytes(result[1])

@@ -24,6 +24,11 @@ def _sorted_if(value, unordered):
     return value
 
 
+def many(count):
+    """@return: C{count} distinct arguments, for commands that take any number."""
+    return ["a%d" % i for i in range(count)]
+
+
 class Differ:
     """
     A pair of raw connections, one per server, speaking the same RESP version.

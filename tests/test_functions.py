@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from miniredis.resp import ReplyError
-from tests.differential import DifferMachine, run_machine
+from tests.differential import DifferMachine, many, run_machine
 from tests.persistence import Server, commands_of
 from tests.servers import RawConnection, miniredis_process, redis_process
 
@@ -234,6 +234,9 @@ def test_fcall(fdiffer):
         ("FCALL", "echo", "2", "a", "b", "c", "d"),
         ("FCALL", "ECHO", "0"),
         ("FCALL", "echo", "0", "x"),
+        ("FCALL", "echo", "40", *many(64)),
+        ("FCALL", "echo", "64", *many(65)),
+        ("FCALL", "echo", "3000", *many(9000)),
         ("FCALL", "nosuch", "0"),
         ("FCALL", "nosuch", "x"),
         ("FCALL", "echo", "x"),

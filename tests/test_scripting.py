@@ -15,6 +15,7 @@ from twisted.internet import task
 from miniredis import MiniRedisFactory
 from miniredis.commands import dispatch
 from miniredis.resp import Decoder, ReplyError
+from tests.differential import many
 from tests.local import loopback_transport, receive
 from tests.servers import RawConnection
 
@@ -193,6 +194,12 @@ def test_keys_and_argv(differ):
             ("EVAL", "return KEYS", "2", "a", "b", "c"),
             ("EVAL", "return ARGV", "2", "a", "b", "c", "d"),
             ("EVAL", "return {#KEYS, #ARGV}", "0"),
+            ("EVAL", "return {#KEYS, #ARGV}", "0", "a"),
+            # 64 keys and arguments come to Lua as call arguments, more as tables
+            ("EVAL", "return {KEYS, ARGV}", "40", *many(64)),
+            ("EVAL", "return {KEYS, ARGV}", "40", *many(65)),
+            ("EVAL", "return {KEYS, ARGV}", "65", *many(65)),
+            ("EVAL", "return {#KEYS, #ARGV, KEYS[5000]}", "5000", *many(9000)),
             ("EVAL", "KEYS[1] = 'x'; return KEYS[1]", "1", "k"),
             ("EVAL", "return tonumber(ARGV[1]) + 1", "0", "5"),
             ("EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"),
@@ -240,6 +247,7 @@ def test_redis_call_errors(differ):
         [("SET", "s", "a")]
         + evals(
             "return redis.call('nosuch')",
+            "local x = 1\n\nreturn redis.call('nosuch')",
             "local r = redis.call('nosuch') return r",
             "return redis.pcall('nosuch')",
             "return redis.call('get')",
