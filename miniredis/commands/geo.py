@@ -404,18 +404,18 @@ def _points(zs, shape, limit):
     found = []
     within = shape.measure()
     lat0, lat_band, lon0, lon_band = shape.bands()
+    south, north = lat0 - lat_band, lat0 + lat_band
     turn = 2 * math.pi
     decoded, decode, point = _DECODED, geohash.decode, geohash.point
     if len(decoded) > _DECODED_MAX:
         decoded.clear()
+    irange = zs.order.irange
     for low, high in geohash.search_ranges(shape):
-        if limit and len(found) >= limit:
-            break
-        for score, member in zs.order.irange((low,), (high,), inclusive=(True, False)):
+        for score, member in irange((low,), (high,), inclusive=(True, False)):
             position = decoded.get(score)
             if position is None:
                 position = decoded[score] = point(*decode(score))
-            if abs(position[3] - lat0) > lat_band:
+            if not south <= position[3] <= north:
                 continue
             apart = abs(position[2] - lon0)
             if apart > lon_band and turn - apart > lon_band:
@@ -423,8 +423,8 @@ def _points(zs, shape, limit):
             metres = within(position)
             if metres is not None:
                 found.append((metres, member, score, position[0], position[1]))
-            if limit and len(found) >= limit:
-                break
+                if limit and len(found) >= limit:
+                    return found
     return found
 
 
