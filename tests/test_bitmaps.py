@@ -4,9 +4,12 @@ differential tests against Redis, with a state machine of random bit
 operations.
 """
 
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from miniredis.commands import bitmaps
 from miniredis.resp import ReplyError
 from tests.differential import DifferMachine, run_machine
 from tests.local import WRONGTYPE, Local
@@ -15,6 +18,22 @@ I64_MIN = "-9223372036854775808"
 I64_MAX = "9223372036854775807"
 
 # ---------------------------------------------------------------- unit
+
+
+def _bits_set(data):
+    return sum(bin(byte).count("1") for byte in data)
+
+
+@pytest.mark.skipif(not hasattr(int, "bit_count"), reason="Python 3.10 and later")
+@given(st.binary(max_size=300))
+def test_popcount_by_int(data):
+    assert bitmaps._popcount_by_int(data) == _bits_set(data)
+
+
+@given(st.binary(max_size=300))
+def test_popcount_by_table(data):
+    """The count used where int.bit_count is missing (CPython 3.9)."""
+    assert bitmaps._popcount_by_table(data) == _bits_set(data)
 
 
 def test_typed_integer_reads_as_its_digits(server):

