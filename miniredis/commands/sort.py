@@ -23,6 +23,7 @@ SORT ... STORE is logged as sent (it is deterministic given the data);
 SORT without STORE logs nothing, even when its lookups expire keys.
 """
 
+import re
 from fractions import Fraction
 from itertools import islice
 
@@ -185,14 +186,19 @@ def _score(text):
 
 def _plain_numbers(elements):
     """
-    Whether every element is digits alone, short enough for L{_score}'s
-    quick path: each is then the double C{float} reads.
+    @return: the length of the longest element when every element is
+        digits alone, short enough for L{_score}'s quick path (each is then
+        the double C{float} reads); else 0.
     """
-    return (
-        b"".join(elements).isdigit()
-        and all(elements)
-        and max(map(len, elements)) < _QUICK_DIGITS
-    )
+    if b"".join(elements).isdigit() and all(elements):
+        longest = max(map(len, elements))
+        if longest < _QUICK_DIGITS:
+            return longest
+    return 0
+
+
+# an element with a leading zero, in elements joined after a space each
+_LEADING_ZERO = re.compile(rb" 0[0-9]")
 
 
 def _weight_bytes(value):
@@ -222,7 +228,12 @@ def _sorted(db, elements, options, binary):
             else:
                 keys[element] = (True, text if binary else text.partition(b"\x00")[0])
         return sorted(elements, key=keys.__getitem__, reverse=options.desc)
-    if weight is None and _plain_numbers(elements):
+    longest = _plain_numbers(elements) if weight is None else 0
+    if longest:
+        if longest <= 15 and not _LEADING_ZERO.search(b" " + b" ".join(elements)):
+            # Different elements are different doubles (a double holds 15
+            # digits exactly): by value alone.
+            return sorted(elements, key=float, reverse=options.desc)
         # By the element, then (a stable sort) by its value: as the pairs
         # would sort, and faster than pairs to build and compare.
         ordered = sorted(elements, reverse=options.desc)
