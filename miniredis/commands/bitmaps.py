@@ -181,7 +181,7 @@ def _bit_span(start, end, size, in_bits):
 
 
 def _popcount_by_int(data):
-    """@return: how many bits of C{data} are set (Python 3.10 and later)."""
+    """@return: how many bits of C{data} are set (where int has bit_count)."""
     return int.from_bytes(data, "big").bit_count()
 
 
