@@ -319,6 +319,7 @@ class Decoder:
         self._need = 0
         self._args = None
         self._left = 0
+        self._parsed = 0
         self.inline = inline
         self.error = None
 
@@ -327,8 +328,12 @@ class Decoder:
         self._size += len(data)
 
     def pending(self):
-        """@return: how many fed bytes are not yet part of a returned frame."""
-        return self._size
+        """
+        @return: how many fed bytes are not yet part of a returned frame
+            (with those of the arguments of a request cut short, as hiredis
+            and Redis count them).
+        """
+        return self._size + self._parsed
 
     def idle(self):
         """@return: whether no part of a frame is waiting for more input."""
@@ -406,11 +411,13 @@ class Decoder:
         args, left = self._args, self._left
         max_args = self.max_args
         need = 0
+        begun = 0  # where the request being decoded starts in buf
         try:
             while True:
                 if args is None:
                     if pos >= end:
                         break
+                    begun = pos
                     kind = buf[pos]
                     if kind != 42 and kind not in _ARRAY_REQUESTS:
                         pos = self._other(buf, pos, append)
@@ -463,12 +470,15 @@ class Decoder:
                     left -= 1
                 append(args)
                 args = None
+                self._parsed = 0
                 if most and len(out) >= most:
                     break
         except _Incomplete as e:
             need = max(need, e.need)
         except ProtocolError as e:
             self.error = e
+        if args is not None:
+            self._parsed += pos - begun
         self._args, self._left = args, left
         self._stop(pos, end, need)
         if most and len(out) >= most:

@@ -15,6 +15,7 @@ content take, estimated. Usage::
 import itertools
 import platform
 import sys
+from collections import deque
 
 from miniredis.quicklist import QuickList
 from miniredis.store import Typed
@@ -34,10 +35,11 @@ def _cpython_like(obj):
         return 64 + 40 * len(obj)
     if isinstance(obj, (set, frozenset)):
         return 216 + 16 * len(obj)
-    try:
+    if isinstance(obj, tuple):
+        return 40 + 8 * len(obj)
+    if isinstance(obj, (list, deque)):
         return 56 + 8 * len(obj)
-    except TypeError:
-        return 48
+    return 64  # an instance of a class of miniredis's: its slots
 
 
 if platform.python_implementation() == "PyPy":

@@ -3,9 +3,14 @@ MEMORY: the replies' shapes, errors and texts against Redis (the numbers
 cannot agree), and the sizes MEMORY USAGE estimates, on a fake clock.
 """
 
+import sys
+
 import pytest
 
+from miniredis import sizes
+from miniredis.quicklist import QuickList
 from miniredis.store import Typed
+from miniredis.zset import ZSet
 from tests.differential import Differ
 from tests.servers import miniredis_process, redis_process
 
@@ -212,3 +217,22 @@ def test_stats_are_consistent(server3):
     assert tables[b"overhead.hashtable.main"] > 0
     assert tables[b"overhead.hashtable.expires"] > 0
     assert server3.call("MEMORY", "PURGE") == b"OK"
+
+
+@pytest.mark.skipif(not hasattr(sys, "getsizeof"), reason="checks against getsizeof")
+def test_pypy_estimates_are_near_cpython_sizes():
+    """
+    On PyPy, MEMORY USAGE adds up estimates of what each object would take
+    on CPython: checked here against CPython's own sizes, for a list value
+    (its object, its parts, its packed chunks) and a sorted set.
+    """
+    values = [
+        QuickList(b"member:%012d" % i for i in range(10000)),
+        ZSet((b"member:%d" % i, float(i)) for i in range(1000)),
+    ]
+    for value in values:
+        real = sizes.value_size(value, samples=0)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(sizes, "sizeof", sizes._cpython_like)
+            estimate = sizes.value_size(value, samples=0)
+        assert 0.9 < estimate / real < 1.1, (type(value), estimate, real)

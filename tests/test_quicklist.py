@@ -4,7 +4,6 @@ operation by operation, with chunks small enough that every operation
 crosses packed chunks.
 """
 
-import sys
 from collections import deque
 
 import pytest
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from miniredis import quicklist
 from miniredis.quicklist import QuickList
-from miniredis.sizes import value_size
+from miniredis.sizes import sizeof, value_size
 
 _items = st.lists(st.binary(max_size=6), max_size=12)
 _index = st.integers(-70, 70)
@@ -111,7 +110,7 @@ def test_packed_elements_are_smaller():
     """A packed element costs its length and a few bytes; MEMORY counts it so."""
     value = QuickList(b"member:%012d" % i for i in range(10000))
     plain = deque(value)
-    plain_size = sys.getsizeof(plain) + sum(map(sys.getsizeof, plain))
+    plain_size = sizeof(plain) + sum(map(sizeof, plain))
     assert value_size(value, samples=0) < plain_size / 2
     assert value_size(value, samples=0) > 10000 * len(b"member:000000000000")
 

@@ -359,6 +359,26 @@ def test_split_anywhere(decoder_class, stream):
 
 
 @pytest.mark.parametrize("decoder_class", DECODERS)
+def test_pending_counts_a_cut_request_from_its_start(decoder_class):
+    """
+    The bytes of a request not yet complete are pending, those of its
+    arguments already read too (CLIENT LIST's qbuf, the query buffer limit).
+    """
+    done = b"*1\r\n$4\r\nPING\r\n"
+    cut = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n"
+    decoder = decoder_class()
+    decoder.feed(done)
+    assert decoder.requests() == [[b"PING"]]
+    for i in range(len(cut) - 1):
+        decoder.feed(cut[i : i + 1])
+        assert decoder.requests() == []
+        assert decoder.pending() == i + 1
+    decoder.feed(cut[-1:] + cut[:19])
+    assert decoder.requests() == [[b"SET", b"k", b"value"]]
+    assert decoder.pending() == 19
+
+
+@pytest.mark.parametrize("decoder_class", DECODERS)
 def test_requests_decoded(decoder_class):
     assert decode(decoder_class, STREAMS[2:4]) == (
         [
