@@ -39,6 +39,9 @@ SUITES = [
     "tests/test_command_table.py",
     "tests/test_imports.py",
     "tests/test_cluster_standalone.py",
+    "tests/test_client_fields.py",
+    "tests/test_quicklist.py",
+    "tests/test_expiry.py",
 ]
 
 
