@@ -411,6 +411,7 @@ class Decoder:
         args, left = self._args, self._left
         max_args = self.max_args
         need = 0
+        parsed = self._parsed  # bytes of the cut request read by earlier calls
         begun = 0  # where the request being decoded starts in buf
         try:
             while True:
@@ -470,15 +471,14 @@ class Decoder:
                     left -= 1
                 append(args)
                 args = None
-                self._parsed = 0
+                parsed = 0
                 if most and len(out) >= most:
                     break
         except _Incomplete as e:
             need = max(need, e.need)
         except ProtocolError as e:
             self.error = e
-        if args is not None:
-            self._parsed += pos - begun
+        self._parsed = parsed + pos - begun if args is not None else 0
         self._args, self._left = args, left
         self._stop(pos, end, need)
         if most and len(out) >= most:
