@@ -39,7 +39,7 @@ def _cpython_like(obj):
         return 40 + 8 * len(obj)
     if isinstance(obj, (list, deque)):
         return 56 + 8 * len(obj)
-    return 64  # an instance of a class of miniredis's: its slots
+    return 64  # an object of slots: miniredis's values, a SortedList
 
 
 if platform.python_implementation() == "PyPy":
