@@ -29,9 +29,12 @@ class DirectEPollReactor(epollreactor.EPollReactor):
     without a logging context.
 
     @ivar multiplexing: what C{INFO}'s C{multiplexing_api} reports.
+    @ivar ready: how many descriptors the last poll found ready (the
+        L{miniredis.protocol.Outbox} sends at once when it was one).
     """
 
     multiplexing = "epoll"
+    ready = 0
 
     def doPoll(self, timeout):
         """Wait for events up to C{timeout} seconds (None: no limit); handle them."""
@@ -43,6 +46,7 @@ class DirectEPollReactor(epollreactor.EPollReactor):
             if err.errno == errno.EINTR:
                 return
             raise
+        self.ready = len(events)
         selectables = self._selectables
         handle = self._doReadOrWrite
         for fd, event in events:

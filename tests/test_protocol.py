@@ -95,6 +95,21 @@ def test_replies_go_out_at_the_end_of_the_reactor_turn(factory, clock):
     assert clock.getDelayedCalls() == []
 
 
+@pytest.mark.parametrize("ready", [1, 2])
+def test_a_client_alone_in_its_poll_is_answered_at_once(factory, clock, ready):
+    """
+    When the reactor's poll found one descriptor ready, nothing can share
+    the turn's writes: the reply goes at once. Otherwise it waits.
+    """
+    clock.ready = ready  # as miniredis.reactor's reactor counts them
+    client = Connection(factory)
+    client.protocol.dataReceived(encode_command(["PING"]))
+    assert client.transport.value() == (b"+PONG\r\n" if ready == 1 else b"")
+    assert len(clock.getDelayedCalls()) == ready - 1
+    clock.advance(0)
+    assert client.replies() == [b"PONG"] and client.transport.writes == 1
+
+
 def test_outbox_flushed_early_cancels_its_turn_end(factory, clock):
     client = Connection(factory)
     client.protocol.dataReceived(encode_command(["PING"]))

@@ -50,6 +50,7 @@ def test_events_reach_their_handlers():
         right.sendall(b"ping")
         left.sendall(b"pong")
         reactor.doIteration(1)
+        assert reactor.ready == 2  # both ends were ready
         assert reader.read == b"ping" and reader.lost is None
         # A handler's exception is logged and costs that descriptor only.
         assert broken.lost is not None and broken.lost.check(ValueError)
