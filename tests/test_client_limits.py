@@ -5,6 +5,7 @@ and its soft limit on a fake clock; the deepest typed value a client may
 send.
 """
 
+import platform
 import socket
 import time
 
@@ -90,6 +91,9 @@ def test_a_subscriber_that_never_reads_is_cut_off(pubsub_limited):
     300 MB published to a subscriber that reads nothing: both servers drop
     it once about 32 MB wait for it, and miniredis's peak memory grows by
     far less than what was published (measured: about 40 MB; bound 120 MB).
+    PyPy frees the published messages only at its next major collection
+    (measured: 293 MB): there the bound leaves room for them, and still
+    fails if the server also kept them waiting for the subscriber.
     """
     real, mini = pubsub_limited
     before = _memory(mini.process.pid)[0]
@@ -105,7 +109,8 @@ def test_a_subscriber_that_never_reads_is_cut_off(pubsub_limited):
     assert all(25 <= delivered <= 50 for delivered in results), results
     peak = _memory(mini.process.pid)[1]
     print("miniredis peak memory grew by %.1f MB" % ((peak - before) / MB))
-    assert peak - before < 120 * MB
+    garbage = 300 * MB if platform.python_implementation() == "PyPy" else 0
+    assert peak - before < 120 * MB + garbage
     assert "scheduled to be closed ASAP for overcoming of output buffer limits" in (
         mini.log()
     )
