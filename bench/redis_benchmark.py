@@ -31,6 +31,8 @@ TESTS = {
     "incr": "INCR",
     "mset": "MSET (10 keys)",
     "lpush": "LPUSH",
+    "rpush": "RPUSH",
+    "lpop": "LPOP",
     "rpop": "RPOP",
     "lrange_100": "LRANGE_100 (first 100 elements)",
     "sadd": "SADD",
@@ -87,7 +89,11 @@ PREPARE = {
     ],
 }
 DEFAULT_TESTS = "set,get,incr,mset,ping_inline"
-FAMILIES = "lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(COMMANDS)
+# The pushes come before the pops, and push as many as the pops take, so no
+# pop meets an empty list.
+FAMILIES = "lpush,rpush,lpop,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin," + ",".join(
+    COMMANDS
+)
 
 
 def parse_csv(text):
