@@ -758,5 +758,5 @@ def test_a_rewrite_lets_go_of_the_keys_it_has_dumped(tmp_path):
         import __pypy__
 
         assert __pypy__.strategy(pending) == "BytesListStrategy"
-    assert None not in pending[dumped:]
+    assert b"" not in pending[dumped:]
     assert finish(server, job, done, steps) == snapshot(server.store)
