@@ -15,10 +15,22 @@ from miniredis.resp import Decoder, encode_command
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """
+    @return: a loopback port free now, and not handed out before by this
+        process (the kernel may give the same one twice in a row, and a
+        test that asks for two ports would then start a server on both).
+    """
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_for_port(port, process, timeout=15.0):

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.cdp import Browser
-from tests.servers import RawConnection, free_port, miniredis_process
+from tests.servers import RawConnection, free_port, miniredis_process, wait_for_port
 
 SCREENSHOT = "/tmp/miniredis-dashboard.png"
 
@@ -27,6 +27,7 @@ def dashboard(tmp_path):
     server = miniredis_process(
         str(tmp_path), "--dashboard", "tcp:%d:interface=127.0.0.1" % (port,)
     ).start()
+    wait_for_port(port, server.process)
     yield server, "http://127.0.0.1:%d/" % (port,)
     server.stop()
 
@@ -136,6 +137,7 @@ def test_dashboard_asks_for_the_password(tmp_path):
     ).start()
     base = "http://127.0.0.1:%d/" % (port,)
     try:
+        wait_for_port(port, server.process)
         for path in ("", "app.js", "api/overview", "api/keys"):
             status, headers, _ = _get(base + path)
             assert status == 401, path
