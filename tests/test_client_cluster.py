@@ -16,7 +16,7 @@ from twisted.internet import defer, task
 
 from miniredis.client import RedisError, cluster, pool
 from miniredis.client.cluster import crc16, key_slot, slot_of
-from tests.servers import redis_process
+from tests.servers import free_port, redis_process
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,7 @@ pytestmark = pytest.mark.slow
 def cluster_port():
     """@return: a free port whose cluster bus port (+10000) is free too."""
     while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         if port + 10000 > 65535:
             continue
         try:
